@@ -1,0 +1,39 @@
+#include "connect_options.h"
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "core/text.h"
+
+namespace dialupd {
+namespace {
+
+template <typename T>
+T valueOf(const std::string& key, const sdbus::Variant& value, const char* expected) {
+    if (!value.containsValueOfType<T>())
+        throw Error(error_name::kInvalidArgument,
+                    fmt::format("option '{}' must be of type '{}', got '{}'", key, expected, value.peekValueType()));
+    return value.get<T>();
+}
+
+}  // namespace
+
+ConnectRequest parseConnectOptions(const std::map<std::string, sdbus::Variant>& options) {
+    ConnectRequest request;
+    for (const auto& [key, value] : options) {
+        if (key == "apn")
+            request.overrides.apn = valueOf<std::string>(key, value, "s");
+        else if (key == "user")
+            request.overrides.user = valueOf<std::string>(key, value, "s");
+        else if (key == "password")
+            request.overrides.password = valueOf<std::string>(key, value, "s");
+        else if (key == "wait")
+            request.wait = valueOf<bool>(key, value, "b");
+        else
+            throw Error(error_name::kInvalidArgument,
+                        fmt::format("unknown option '{}' (known: apn, user, password, wait)", shortened(key, 64)));
+    }
+    return request;
+}
+
+}  // namespace dialupd

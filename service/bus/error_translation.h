@@ -1,0 +1,34 @@
+// The one place where exceptions become D-Bus errors. sdbus-c++ terminates the process on any
+// exception other than sdbus::Error escaping a handler, so every handler goes through here.
+#pragma once
+
+#include <sdbus-c++/Error.h>
+
+#include <spdlog/spdlog.h>
+
+#include "core/errors.h"
+
+namespace dialupd {
+
+inline sdbus::Error toBusError(const Error& error) { return sdbus::Error(error.name(), error.what()); }
+
+// Runs `body`; whatever it throws leaves as an sdbus::Error with an org.dialupd1.Error.* name
+// (or the sdbus::Error it already was).
+template <typename Body>
+auto translateErrors(Body&& body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const sdbus::Error&) {
+        throw;
+    } catch (const Error& error) {
+        throw toBusError(error);
+    } catch (const std::exception& error) {
+        spdlog::error("internal error in a D-Bus handler: {}", error.what());
+        throw sdbus::Error(error_name::kInternal, error.what());
+    } catch (...) {
+        spdlog::error("internal error in a D-Bus handler: unknown exception");
+        throw sdbus::Error(error_name::kInternal, "unknown internal error");
+    }
+}
+
+}  // namespace dialupd

@@ -1,0 +1,138 @@
+#include "modem_adaptor.h"
+
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "connect_options.h"
+#include "error_translation.h"
+
+namespace dialupd {
+namespace {
+
+const char* propertyName(ModemProperty property) {
+    switch (property) {
+    case ModemProperty::State: return "State";
+    case ModemProperty::LastExitReason: return "LastExitReason";
+    case ModemProperty::Device: return "Device";
+    case ModemProperty::Interface: return "Interface";
+    case ModemProperty::IPv4Address: return "IPv4Address";
+    case ModemProperty::PeerAddress: return "PeerAddress";
+    case ModemProperty::Dns: return "Dns";
+    case ModemProperty::ConnectedSince: return "ConnectedSince";
+    }
+    return "";
+}
+
+sdbus::Struct<uint32_t, std::string, std::string> toStruct(const ExitReason& reason) {
+    return {reason.code, reason.name, reason.description};
+}
+
+// sdbus::Result is move-only and a Completion must be copyable: share it.
+Completion replyWith(sdbus::Result<>&& result) {
+    auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
+    return [shared](const Error* error) {
+        if (error)
+            shared->returnError(toBusError(*error));
+        else
+            shared->returnResults();
+    };
+}
+
+}  // namespace
+
+ModemAdaptor::ModemAdaptor(sdbus::IConnection& connection, Modem& modem)
+    : AdaptorInterfaces(connection, kModemPathPrefix + modem.id()), modem_(modem) {
+    modem_.setObserver(this);
+    registerAdaptor();
+    emitInterfacesAddedSignal({org::dialupd1::Modem_adaptor::INTERFACE_NAME});
+}
+
+ModemAdaptor::~ModemAdaptor() {
+    modem_.setObserver(nullptr);
+    try {
+        emitInterfacesRemovedSignal({org::dialupd1::Modem_adaptor::INTERFACE_NAME});
+    } catch (const sdbus::Error& error) {
+        spdlog::debug("InterfacesRemoved for {} not sent: {}", modem_.id(), error.what());
+    }
+    unregisterAdaptor();
+}
+
+void ModemAdaptor::Connect(sdbus::Result<>&& result, std::map<std::string, sdbus::Variant> options) {
+    Completion done = replyWith(std::move(result));
+    try {
+        ConnectRequest request = parseConnectOptions(options);
+        modem_.connect(request.overrides, request.wait, done);
+    } catch (const Error& error) {
+        done(&error);
+    } catch (const std::exception& error) {
+        spdlog::error("[{}] Connect failed internally: {}", modem_.id(), error.what());
+        Error internal(error_name::kInternal, error.what());
+        done(&internal);
+    }
+}
+
+void ModemAdaptor::Disconnect(sdbus::Result<>&& result) {
+    Completion done = replyWith(std::move(result));
+    try {
+        modem_.disconnect(done);
+    } catch (const Error& error) {
+        done(&error);
+    } catch (const std::exception& error) {
+        spdlog::error("[{}] Disconnect failed internally: {}", modem_.id(), error.what());
+        Error internal(error_name::kInternal, error.what());
+        done(&internal);
+    }
+}
+
+std::string ModemAdaptor::State() {
+    return translateErrors([&] { return std::string(toString(modem_.state())); });
+}
+
+sdbus::Struct<uint32_t, std::string, std::string> ModemAdaptor::LastExitReason() {
+    return translateErrors([&] { return toStruct(modem_.lastExitReason()); });
+}
+
+std::string ModemAdaptor::Device() {
+    return translateErrors([&] { return modem_.device(); });
+}
+
+std::string ModemAdaptor::Interface() {
+    return translateErrors([&] { return modem_.ip().interface; });
+}
+
+std::string ModemAdaptor::IPv4Address() {
+    return translateErrors([&] { return modem_.ip().localAddress; });
+}
+
+std::string ModemAdaptor::PeerAddress() {
+    return translateErrors([&] { return modem_.ip().peerAddress; });
+}
+
+std::vector<std::string> ModemAdaptor::Dns() {
+    return translateErrors([&] { return modem_.ip().dns; });
+}
+
+uint64_t ModemAdaptor::ConnectedSince() {
+    return translateErrors([&] { return modem_.connectedSinceUsec(); });
+}
+
+void ModemAdaptor::modemPropertiesChanged(const std::vector<ModemProperty>& changed) {
+    std::vector<std::string> names;
+    for (ModemProperty property : changed) names.emplace_back(propertyName(property));
+    try {
+        emitPropertiesChangedSignal(org::dialupd1::Modem_adaptor::INTERFACE_NAME, names);
+    } catch (const sdbus::Error& error) {
+        spdlog::error("[{}] PropertiesChanged not sent: {}", modem_.id(), error.what());
+    }
+}
+
+void ModemAdaptor::modemHangup(const ExitReason& reason, std::chrono::microseconds duration, const std::string& log) {
+    try {
+        emitHangup(toStruct(reason), static_cast<uint64_t>(duration.count()), log);
+    } catch (const sdbus::Error& error) {
+        spdlog::error("[{}] Hangup not sent: {}", modem_.id(), error.what());
+    }
+}
+
+}  // namespace dialupd

@@ -1,0 +1,43 @@
+// org.dialupd1.Modem on /org/dialupd1/modem/<id>: bus glue only; the logic is core/modem.
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "core/modem.h"
+#include "modem-adaptor.h"  // generated from dbus/org.dialupd1.Modem.xml
+
+namespace dialupd {
+
+inline constexpr const char* kModemPathPrefix = "/org/dialupd1/modem/";
+
+class ModemAdaptor final
+    : public sdbus::AdaptorInterfaces<org::dialupd1::Modem_adaptor, sdbus::ManagedObject_adaptor,
+                                      sdbus::Properties_adaptor>,
+      private ModemObserver {
+public:
+    // Registers the object and announces it (InterfacesAdded).
+    ModemAdaptor(sdbus::IConnection& connection, Modem& modem);
+    // Announces its removal (InterfacesRemoved) and unregisters.
+    ~ModemAdaptor();
+
+private:
+    // org.dialupd1.Modem
+    void Connect(sdbus::Result<>&& result, std::map<std::string, sdbus::Variant> options) override;
+    void Disconnect(sdbus::Result<>&& result) override;
+    std::string State() override;
+    sdbus::Struct<uint32_t, std::string, std::string> LastExitReason() override;
+    std::string Device() override;
+    std::string Interface() override;
+    std::string IPv4Address() override;
+    std::string PeerAddress() override;
+    std::vector<std::string> Dns() override;
+    uint64_t ConnectedSince() override;
+
+    // ModemObserver
+    void modemPropertiesChanged(const std::vector<ModemProperty>& changed) override;
+    void modemHangup(const ExitReason& reason, std::chrono::microseconds duration, const std::string& log) override;
+
+    Modem& modem_;
+};
+
+}  // namespace dialupd

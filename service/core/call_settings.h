@@ -1,0 +1,37 @@
+// What one call is dialled with: config defaults, per-modem values and per-call overrides,
+// and the validation every one of them passes through before it reaches pppd or chat.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dialupd {
+
+struct CallSettings {
+    std::string apn = "internet";
+    std::string user;
+    std::string password;
+    uint32_t baud = 115200;
+    uint32_t lcpEchoInterval = 10;  // seconds between LCP echo requests, 0 = off
+    uint32_t lcpEchoFailure = 3;    // unanswered echoes before pppd declares the peer dead
+};
+
+// The subset a caller may change for one call (Connect's options).
+struct CallOverrides {
+    std::optional<std::string> apn;
+    std::optional<std::string> user;
+    std::optional<std::string> password;
+};
+
+// Each throws dialupd::Error(InvalidArgument) naming the field and the offending character;
+// the message never repeats a password.
+void validateApn(std::string_view apn);
+void validateUser(std::string_view user);
+void validatePassword(std::string_view password);
+
+// `base` with `overrides` applied, every field validated.
+CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides);
+
+}  // namespace dialupd

@@ -1,0 +1,44 @@
+#include "chat_script.h"
+
+#include "errors.h"
+
+namespace dialupd {
+namespace {
+
+// chat takes a single-quoted string verbatim (double quotes included) except for its backslash
+// and '^' escapes, so a string is safe to single-quote when it has no single quote, backslash,
+// caret or control character.
+std::string singleQuotedForChat(const std::string& text) {
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        if (c == '\'' || c == '\\' || c == '^' || byte < 0x20 || byte == 0x7f)
+            throw Error(error_name::kInvalidArgument, "string cannot be placed safely in a chat script");
+    }
+    return "'" + text + "'";
+}
+
+}  // namespace
+
+std::string buildChatScript(const CallSettings& settings) {
+    validateApn(settings.apn);
+    std::string script =
+        "ABORT 'BUSY'\n"
+        "ABORT 'NO CARRIER'\n"
+        "ABORT 'NO DIALTONE'\n"
+        "ABORT 'ERROR'\n"
+        "ABORT 'NO ANSWER'\n"
+        "TIMEOUT 30\n"
+        "'' AT\n"
+        "OK ATE0\n"
+        // Identification and network state land in the call log, for the hangup analysis.
+        "OK 'ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2'\n";
+    // An empty APN leaves the module's stored context 1 alone.
+    if (!settings.apn.empty())
+        script += "OK " + singleQuotedForChat("AT+CGDCONT=1,\"IP\",\"" + settings.apn + "\",,0,0") + "\n";
+    script +=
+        "OK ATD*99#\n"
+        "CONNECT ''\n";
+    return script;
+}
+
+}  // namespace dialupd

@@ -1,0 +1,229 @@
+#include "config.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "text.h"
+
+namespace dialupd {
+namespace {
+
+struct Entry {
+    std::string key;
+    std::string value;
+    int line;
+};
+
+struct Section {
+    std::string name;  // "daemon", "defaults" or "modem"
+    std::string id;    // modem id
+    int line;
+    std::vector<Entry> entries;
+};
+
+std::string_view trim(std::string_view text) {
+    const char* space = " \t\r";
+    size_t begin = text.find_first_not_of(space);
+    if (begin == std::string_view::npos) return {};
+    size_t end = text.find_last_not_of(space);
+    return text.substr(begin, end - begin + 1);
+}
+
+// A value may be written in double quotes (to keep leading spaces or an inline ';'); no escapes.
+std::string unquote(std::string_view value) {
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') return std::string(value.substr(1, value.size() - 2));
+    return std::string(value);
+}
+
+bool isModemId(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (char c : id)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+}
+
+class Parser {
+public:
+    Parser(const std::string& fileName) : file_(fileName) {}
+
+    [[noreturn]] void fail(int line, const std::string& what) const { throw ConfigError(file_, line, what); }
+
+    std::vector<Section> split(const std::string& text) {
+        std::vector<Section> sections;
+        std::istringstream input(text);
+        std::string raw;
+        int lineNumber = 0;
+        while (std::getline(input, raw)) {
+            ++lineNumber;
+            std::string_view line = trim(raw);
+            if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+            if (line.find('\0') != std::string_view::npos) fail(lineNumber, "NUL byte in line");
+            if (!isValidUtf8(line)) fail(lineNumber, "line is not valid UTF-8");
+            if (line.front() == '[') {
+                if (line.back() != ']') fail(lineNumber, "section header must end with ']'");
+                sections.push_back(parseHeader(trim(line.substr(1, line.size() - 2)), lineNumber, sections));
+                continue;
+            }
+            size_t equals = line.find('=');
+            if (equals == std::string_view::npos) fail(lineNumber, fmt::format("expected 'key = value', got '{}'", line));
+            if (sections.empty()) fail(lineNumber, "key outside of a section: start with [daemon], [defaults] or [modem ID]");
+            std::string key(trim(line.substr(0, equals)));
+            if (key.empty()) fail(lineNumber, "empty key before '='");
+            for (const Entry& existing : sections.back().entries)
+                if (existing.key == key)
+                    fail(lineNumber, fmt::format("'{}' is set twice in this section (first on line {})", key, existing.line));
+            sections.back().entries.push_back({key, unquote(trim(line.substr(equals + 1))), lineNumber});
+        }
+        return sections;
+    }
+
+    uint32_t number(const Entry& entry, uint32_t min, uint32_t max) const {
+        uint32_t value = 0;
+        const std::string& text = entry.value;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min || value > max)
+            fail(entry.line, fmt::format("'{}' must be a whole number from {} to {}, got '{}'", entry.key, min, max, text));
+        return value;
+    }
+
+    bool boolean(const Entry& entry) const {
+        static const std::map<std::string, bool> words = {{"yes", true}, {"true", true},   {"on", true},  {"1", true},
+                                                          {"no", false}, {"false", false}, {"off", false}, {"0", false}};
+        auto found = words.find(entry.value);
+        if (found == words.end()) fail(entry.line, fmt::format("'{}' must be yes or no, got '{}'", entry.key, entry.value));
+        return found->second;
+    }
+
+    std::string absolutePath(const Entry& entry) const {
+        if (entry.value.empty() || entry.value.front() != '/')
+            fail(entry.line, fmt::format("'{}' must be an absolute path, got '{}'", entry.key, entry.value));
+        return entry.value;
+    }
+
+    template <typename Validate>
+    std::string validated(const Entry& entry, Validate validate) const {
+        try {
+            validate(entry.value);
+        } catch (const Error& error) {
+            fail(entry.line, error.what());
+        }
+        return entry.value;
+    }
+
+    // A call key shared by [defaults] and [modem]; false if `entry` is not one.
+    bool callKey(const Entry& entry, CallSettings& call, bool& hasPassword) const {
+        if (entry.key == "apn") {
+            call.apn = validated(entry, validateApn);
+        } else if (entry.key == "user") {
+            call.user = validated(entry, validateUser);
+        } else if (entry.key == "password") {
+            call.password = validated(entry, validatePassword);
+            hasPassword = hasPassword || !call.password.empty();
+        } else if (entry.key == "baud") {
+            call.baud = number(entry, 300, 4000000);
+        } else if (entry.key == "lcp-echo-interval") {
+            call.lcpEchoInterval = number(entry, 0, 3600);
+        } else if (entry.key == "lcp-echo-failure") {
+            call.lcpEchoFailure = number(entry, 0, 100);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    void daemonKey(const Entry& entry, DaemonSettings& daemon) const {
+        if (entry.key == "pppd") daemon.pppdPath = absolutePath(entry);
+        else if (entry.key == "chat") daemon.chatPath = absolutePath(entry);
+        else if (entry.key == "plugin") daemon.pluginPath = absolutePath(entry);
+        else if (entry.key == "runtime-dir") daemon.runtimeDir = absolutePath(entry);
+        else if (entry.key == "stop-timeout") daemon.stopTimeout = std::chrono::seconds(number(entry, 1, 600));
+        else if (entry.key == "pppd-debug") daemon.pppdDebug = boolean(entry);
+        else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, stop-timeout, pppd-debug");
+    }
+
+    [[noreturn]] void unknownKey(const Entry& entry, const char* section, const char* known) const {
+        fail(entry.line, fmt::format("unknown key '{}' in [{}] (known: {})", entry.key, section, known));
+    }
+
+private:
+    Section parseHeader(std::string_view header, int line, const std::vector<Section>& before) const {
+        Section section{std::string(header), {}, line, {}};
+        size_t space = header.find_first_of(" \t");
+        if (space != std::string_view::npos) {
+            section.name = header.substr(0, space);
+            section.id = trim(header.substr(space));
+        }
+        if (section.name == "modem") {
+            if (!isModemId(section.id))
+                fail(line, fmt::format("modem id '{}' must be 1 to 64 letters, digits or '_' (it becomes a D-Bus object path)", section.id));
+        } else if (section.name != "daemon" && section.name != "defaults") {
+            fail(line, fmt::format("unknown section [{}] (known: [daemon], [defaults], [modem ID])", header));
+        } else if (!section.id.empty()) {
+            fail(line, fmt::format("section [{}] takes no name", section.name));
+        }
+        for (const Section& other : before)
+            if (other.name == section.name && other.id == section.id)
+                fail(line, fmt::format("section [{}] appears twice (first on line {})", header, other.line));
+        return section;
+    }
+
+    std::string file_;
+};
+
+}  // namespace
+
+ConfigError::ConfigError(const std::string& file, int line, const std::string& what)
+    : std::runtime_error(line > 0 ? fmt::format("{}:{}: {}", file, line, what) : fmt::format("{}: {}", file, what)) {}
+
+Config parseConfig(const std::string& text, const std::string& fileName, const Config& base) {
+    Parser parser(fileName);
+    std::vector<Section> sections = parser.split(text);
+    Config config = base;
+    config.modems.clear();
+
+    // [defaults] first wherever it stands: a modem's values are its overrides of the defaults.
+    for (const Section& section : sections) {
+        if (section.name == "daemon") {
+            for (const Entry& entry : section.entries) parser.daemonKey(entry, config.daemon);
+        } else if (section.name == "defaults") {
+            for (const Entry& entry : section.entries)
+                if (!parser.callKey(entry, config.defaults, config.hasPassword))
+                    parser.unknownKey(entry, "defaults", "apn, user, password, baud, lcp-echo-interval, lcp-echo-failure");
+        }
+    }
+    for (const Section& section : sections) {
+        if (section.name != "modem") continue;
+        ModemConfig modem{section.id, {}, {}, config.defaults};
+        for (const Entry& entry : section.entries) {
+            if (entry.key == "device") modem.device = parser.absolutePath(entry);
+            else if (entry.key == "at-port") modem.atPort = parser.absolutePath(entry);
+            else if (!parser.callKey(entry, modem.call, config.hasPassword))
+                parser.unknownKey(entry, "modem", "device, at-port, apn, user, password, baud, lcp-echo-interval, lcp-echo-failure");
+        }
+        if (modem.device.empty()) parser.fail(section.line, fmt::format("[modem {}] has no 'device'", section.id));
+        for (const ModemConfig& other : config.modems)
+            if (other.device == modem.device)
+                parser.fail(section.line, fmt::format("[modem {}] uses device {} of [modem {}] too", section.id,
+                                                      modem.device, other.id));
+        config.modems.push_back(std::move(modem));
+    }
+    return config;
+}
+
+Config loadConfigFile(const std::string& path, const Config& base) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw ConfigError(path, 0, "cannot be opened: " + std::string(std::strerror(errno)));
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (file.bad()) throw ConfigError(path, 0, "cannot be read: " + std::string(std::strerror(errno)));
+    return parseConfig(text.str(), path, base);
+}
+
+}  // namespace dialupd

@@ -1,0 +1,31 @@
+// dialupd's configuration file: INI sections [daemon], [defaults] and one [modem ID] per
+// fixed-port modem. Format and keys: docs/CONFIG.md.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "daemon_settings.h"
+#include "modem.h"
+
+namespace dialupd {
+
+struct Config {
+    DaemonSettings daemon;
+    CallSettings defaults;
+    std::vector<ModemConfig> modems;
+    bool hasPassword = false;  // the file holds a secret: it should not be world-readable
+};
+
+// Every problem in a config file: "FILE:LINE: what is wrong" (LINE 0 when not about a line).
+class ConfigError : public std::runtime_error {
+public:
+    ConfigError(const std::string& file, int line, const std::string& what);
+};
+
+// `base` supplies the defaults not set in the file (the built-in plugin path, say).
+Config parseConfig(const std::string& text, const std::string& fileName, const Config& base = {});
+Config loadConfigFile(const std::string& path, const Config& base = {});
+
+}  // namespace dialupd

@@ -1,0 +1,64 @@
+#include "exit_reason.h"
+
+#include <array>
+#include <cstring>
+#include <string_view>
+
+namespace dialupd {
+namespace {
+
+struct PppdExit {
+    std::string_view name;
+    std::string_view description;
+};
+
+// pppd 2.4.9's EXIT_* values (pppd.h; man pppd, EXIT STATUS), indexed by status.
+constexpr std::array<PppdExit, 22> kPppdExits{{
+    {"ok", "pppd ended without error (the link was closed at the peer's request)"},
+    {"fatal-error", "pppd hit a fatal error (out of memory or a failed system call)"},
+    {"option-error", "pppd rejected an option, or its plugin failed to load"},
+    {"not-root", "pppd needs root for one of its options"},
+    {"no-kernel-support", "the kernel has no PPP support (no /dev/ppp, ppp_generic not loaded)"},
+    {"user-request", "pppd was asked to stop (SIGTERM, SIGINT or SIGHUP)"},
+    {"lock-failed", "the serial port's lock file is held by another process"},
+    {"open-failed", "the serial device could not be opened"},
+    {"connect-failed", "the connect script (chat) failed: the modem did not answer as expected"},
+    {"pty-command-failed", "pppd's pty command failed"},
+    {"negotiation-failed", "LCP or IPCP negotiation failed"},
+    {"peer-auth-failed", "the peer failed to authenticate itself to us"},
+    {"idle-timeout", "the link was idle for longer than the idle limit"},
+    {"connect-time-limit", "the link reached its maximum connect time"},
+    {"callback", "a callback was negotiated"},
+    {"peer-dead", "the peer stopped answering LCP echo requests"},
+    {"hangup", "the modem hung up (carrier lost or the tty went away)"},
+    {"loopback", "loopback detected: our own LCP magic number came back"},
+    {"init-failed", "the init script failed"},
+    {"auth-to-peer-failed", "we failed to authenticate to the peer (wrong user name or password?)"},
+    {"traffic-limit", "the link reached its traffic limit (maxoctets)"},
+    {"cnid-auth-failed", "calling-number authorisation failed"},
+}};
+
+std::string signalName(int signal) {
+    const char* abbrev = sigabbrev_np(signal);
+    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+}
+
+}  // namespace
+
+ExitReason noCallYetReason() { return {0, "none", "no call has ended yet"}; }
+
+ExitReason reasonForExitStatus(int status) {
+    if (status >= 0 && static_cast<size_t>(status) < kPppdExits.size()) {
+        const PppdExit& exit = kPppdExits[static_cast<size_t>(status)];
+        return {static_cast<uint32_t>(status), std::string(exit.name), std::string(exit.description)};
+    }
+    return {static_cast<uint32_t>(status), "unknown-exit-status",
+            "pppd exited with status " + std::to_string(status)};
+}
+
+ExitReason reasonForSignal(int signal) {
+    return {kSignalReasonBase + static_cast<uint32_t>(signal), "killed-by-signal",
+            "pppd was killed by " + signalName(signal) + " (signal " + std::to_string(signal) + ")"};
+}
+
+}  // namespace dialupd

@@ -1,0 +1,30 @@
+// Why a call ended, as published in LastExitReason and the Hangup signal.
+// Codes: 0 none; 1..21 pppd's exit status; 128+N pppd killed by signal N.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dialupd {
+
+struct ExitReason {
+    uint32_t code = 0;
+    std::string name;         // stable kebab-case, for scripts
+    std::string description;  // for people
+
+    bool operator==(const ExitReason&) const = default;
+};
+
+inline constexpr uint32_t kSignalReasonBase = 128;
+
+// Before the first call.
+ExitReason noCallYetReason();
+// pppd exited with `status` (its EXIT_* value); unknown values get name "unknown-exit-status".
+ExitReason reasonForExitStatus(int status);
+// pppd was killed by `signal`.
+ExitReason reasonForSignal(int signal);
+
+// pppd's EXIT_USER_REQUEST: it ended because it was asked to (SIGTERM/SIGINT/SIGHUP).
+inline constexpr int kPppdExitUserRequest = 5;
+
+}  // namespace dialupd

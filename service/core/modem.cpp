@@ -1,0 +1,231 @@
+#include "modem.h"
+
+#include <csignal>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pppd_command.h"
+
+namespace dialupd {
+
+std::string_view toString(ModemState state) {
+    switch (state) {
+    case ModemState::Unavailable: return "unavailable";
+    case ModemState::Disconnected: return "disconnected";
+    case ModemState::Connecting: return "connecting";
+    case ModemState::Connected: return "connected";
+    case ModemState::Disconnecting: return "disconnecting";
+    }
+    return "unknown";
+}
+
+Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runner, Scheduler& scheduler,
+             DeviceExists deviceExists)
+    : config_(std::move(config)),
+      daemon_(daemon),
+      runner_(runner),
+      scheduler_(scheduler),
+      deviceExists_(std::move(deviceExists)) {
+    state_ = deviceExists_(config_.device) ? ModemState::Disconnected : ModemState::Unavailable;
+}
+
+Modem::~Modem() = default;
+
+void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) {
+    switch (state_) {
+    case ModemState::Connecting:
+    case ModemState::Connected:
+        throw Error(error_name::kAlreadyConnected,
+                    fmt::format("modem {} is already {}", config_.id, toString(state_)));
+    case ModemState::Disconnecting:
+        throw Error(error_name::kBusy, fmt::format("modem {} is still ending its previous call", config_.id));
+    case ModemState::Unavailable:
+    case ModemState::Disconnected:
+        break;
+    }
+    CallSettings call = applyOverrides(config_.call, overrides);
+
+    std::vector<ModemProperty> changed;
+    // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
+    if (!deviceExists_(config_.device)) {
+        setState(ModemState::Unavailable, changed);
+        publish(changed);
+        throw Error(error_name::kUnavailable,
+                    fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
+    }
+
+    PppdLaunch launch = buildPppdLaunch(daemon_, {config_.id, config_.device, call});
+    process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
+    log_.clear();
+    secret_ = call.password;
+    startedAt_ = scheduler_.monotonicNow();
+    stopRequested_ = false;
+    note(fmt::format("started pppd (pid {}) on {}, apn '{}'", process_->pid(), config_.device, call.apn));
+
+    setState(ModemState::Connecting, changed);
+    publish(changed);
+    if (wait)
+        connectWaiters_.push_back(std::move(done));
+    else
+        done(nullptr);
+}
+
+void Modem::disconnect(Completion done) {
+    if (!process_)
+        throw Error(error_name::kNotConnected,
+                    fmt::format("modem {} has no call to end (state {})", config_.id, toString(state_)));
+    disconnectWaiters_.push_back(std::move(done));
+    requestStop();
+}
+
+void Modem::stop(std::function<void()> stopped) {
+    if (!process_) {
+        stopped();
+        return;
+    }
+    stopWaiters_.push_back(std::move(stopped));
+    requestStop();
+}
+
+void Modem::requestStop() {
+    if (stopRequested_) return;  // already on its way down; the kill timer is running
+    stopRequested_ = true;
+    note(fmt::format("stop requested: SIGTERM to pppd, SIGKILL in {} s if it has not exited",
+                     daemon_.stopTimeout.count()));
+    process_->sendSignal(SIGTERM);
+    killTimer_ = scheduler_.after(daemon_.stopTimeout, [this] { escalateToKill(); });
+    std::vector<ModemProperty> changed;
+    setState(ModemState::Disconnecting, changed);
+    publish(changed);
+}
+
+void Modem::escalateToKill() {
+    killTimer_.reset();
+    if (!process_) return;
+    suspect_ = true;
+    note(fmt::format("pppd did not exit within {} s of SIGTERM: sending SIGKILL; the module may be left in "
+                     "data mode",
+                     daemon_.stopTimeout.count()));
+    spdlog::warn("[{}] pppd (pid {}) ignored SIGTERM for {} s, killed; module marked suspect", config_.id,
+                 process_->pid(), daemon_.stopTimeout.count());
+    process_->sendSignal(SIGKILL);
+}
+
+void Modem::pppdLogLine(std::string_view line) {
+    std::string clean = redact(line);
+    spdlog::debug("[{}] pppd: {}", config_.id, clean);
+    log_.append(secondsSinceStart(), "pppd", clean);
+}
+
+void Modem::pppdReport(const PluginReport& report) {
+    std::vector<ModemProperty> changed;
+    switch (report.kind) {
+    case PluginReport::Kind::Phase:
+        log_.append(secondsSinceStart(), "plugin", "phase " + report.phase);
+        break;
+    case PluginReport::Kind::IpUp:
+        log_.append(secondsSinceStart(), "plugin",
+                    fmt::format("ip-up {} local {} peer {}", report.ip.interface, report.ip.localAddress,
+                                report.ip.peerAddress));
+        ip_ = report.ip;
+        connectedSinceUsec_ = scheduler_.realtimeNowUsec();
+        changed = {ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
+                   ModemProperty::Dns, ModemProperty::ConnectedSince};
+        // A link that comes up while we are tearing it down stays "disconnecting".
+        if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
+        spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);
+        publish(changed);
+        if (state_ == ModemState::Connected) finishWaiters(connectWaiters_, nullptr);
+        break;
+    case PluginReport::Kind::IpDown:
+        log_.append(secondsSinceStart(), "plugin", "ip-down");
+        ip_ = {};
+        connectedSinceUsec_ = 0;
+        publish({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
+                 ModemProperty::Dns, ModemProperty::ConnectedSince});
+        break;
+    case PluginReport::Kind::Stats:
+        log_.append(secondsSinceStart(), "plugin",
+                    fmt::format("link statistics: {} bytes in, {} bytes out, {} s", report.bytesIn, report.bytesOut,
+                                report.seconds));
+        break;
+    case PluginReport::Kind::Exit:
+        log_.append(secondsSinceStart(), "plugin", fmt::format("pppd exiting with status {}", report.exitStatus));
+        break;
+    }
+}
+
+void Modem::pppdExited(ProcessExit exit) {
+    killTimer_.reset();
+    ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(exit.code);
+    auto duration = scheduler_.monotonicNow() - startedAt_;
+    note(fmt::format("pppd exited: {} {} ({})", reason.code, reason.name, reason.description));
+    spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
+                 std::chrono::duration<double>(duration).count(), reason.code, reason.name);
+
+    // The runner is inside its own callback: free the process object on a later turn.
+    scheduler_.defer([process = std::shared_ptr<PppdProcess>(std::move(process_))] {});
+    bool requested = stopRequested_;
+    stopRequested_ = false;
+    secret_.clear();
+
+    lastExitReason_ = reason;
+    ip_ = {};
+    connectedSinceUsec_ = 0;
+    std::vector<ModemProperty> changed = {ModemProperty::LastExitReason, ModemProperty::Interface,
+                                          ModemProperty::IPv4Address,    ModemProperty::PeerAddress,
+                                          ModemProperty::Dns,            ModemProperty::ConnectedSince};
+    setState(deviceExists_(config_.device) ? ModemState::Disconnected : ModemState::Unavailable, changed);
+    publish(changed);
+
+    if (requested) {
+        Error cancelled(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", config_.id));
+        finishWaiters(connectWaiters_, &cancelled);
+    } else {
+        Error failed(error_name::kCallFailed,
+                     fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
+        finishWaiters(connectWaiters_, &failed);
+        if (observer_) observer_->modemHangup(reason, duration, log_.text());
+    }
+    finishWaiters(disconnectWaiters_, nullptr);
+    auto stopWaiters = std::move(stopWaiters_);
+    stopWaiters_.clear();
+    for (auto& stopped : stopWaiters) stopped();
+}
+
+void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {
+    if (state == state_) return;
+    spdlog::debug("[{}] state {} -> {}", config_.id, toString(state_), toString(state));
+    state_ = state;
+    changed.push_back(ModemProperty::State);
+}
+
+void Modem::publish(const std::vector<ModemProperty>& changed) {
+    if (observer_ && !changed.empty()) observer_->modemPropertiesChanged(changed);
+}
+
+void Modem::note(std::string_view line) {
+    spdlog::info("[{}] {}", config_.id, line);
+    log_.append(secondsSinceStart(), "dialupd", line);
+}
+
+std::string Modem::redact(std::string_view line) const {
+    std::string text(line);
+    if (secret_.empty()) return text;
+    for (size_t at = text.find(secret_); at != std::string::npos; at = text.find(secret_, at + 10))
+        text.replace(at, secret_.size(), "<redacted>");
+    return text;
+}
+
+double Modem::secondsSinceStart() const {
+    return std::chrono::duration<double>(scheduler_.monotonicNow() - startedAt_).count();
+}
+
+void Modem::finishWaiters(std::vector<Completion>& waiters, const Error* error) {
+    auto pending = std::move(waiters);
+    waiters.clear();
+    for (auto& done : pending) done(error);
+}
+
+}  // namespace dialupd

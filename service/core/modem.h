@@ -1,0 +1,118 @@
+// One modem and the life of its calls: the state machine between D-Bus requests, pppd's
+// reports and pppd's exit. Knows nothing of D-Bus, fds or processes: those come in through
+// PppdRunner, Scheduler and ModemObserver.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "call_log.h"
+#include "call_settings.h"
+#include "daemon_settings.h"
+#include "errors.h"
+#include "exit_reason.h"
+#include "pppd_runner.h"
+#include "scheduler.h"
+
+namespace dialupd {
+
+enum class ModemState { Unavailable, Disconnected, Connecting, Connected, Disconnecting };
+std::string_view toString(ModemState state);
+
+// The published properties, so the observer knows which changed.
+enum class ModemProperty { State, LastExitReason, Device, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince };
+
+class ModemObserver {
+public:
+    virtual void modemPropertiesChanged(const std::vector<ModemProperty>& changed) = 0;
+    // A call ended that nobody asked to end (failed dials included).
+    virtual void modemHangup(const ExitReason& reason, std::chrono::microseconds duration, const std::string& log) = 0;
+
+protected:
+    ~ModemObserver() = default;
+};
+
+struct ModemConfig {
+    std::string id;      // [A-Za-z0-9_]+, the object path element
+    std::string device;  // PPP tty
+    std::string atPort;  // optional AT command tty
+    CallSettings call;
+};
+
+// nullptr: success; otherwise the named error the request failed with.
+using Completion = std::function<void(const Error* error)>;
+
+class Modem final : private PppdObserver {
+public:
+    using DeviceExists = std::function<bool(const std::string& path)>;
+
+    Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runner, Scheduler& scheduler,
+          DeviceExists deviceExists);
+    ~Modem();
+    Modem(const Modem&) = delete;
+    Modem& operator=(const Modem&) = delete;
+
+    void setObserver(ModemObserver* observer) { observer_ = observer; }
+
+    // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
+    // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
+    void connect(const CallOverrides& overrides, bool wait, Completion done);
+    // Ends the call; `done` runs once pppd has exited. Throws Error(NotConnected) when idle.
+    void disconnect(Completion done);
+    // Daemon shutdown: ends any call like disconnect; `stopped` runs once no pppd runs.
+    void stop(std::function<void()> stopped);
+
+    const std::string& id() const { return config_.id; }
+    ModemState state() const { return state_; }
+    const ExitReason& lastExitReason() const { return lastExitReason_; }
+    const std::string& device() const { return config_.device; }
+    const IpConfig& ip() const { return ip_; }
+    uint64_t connectedSinceUsec() const { return connectedSinceUsec_; }
+    // pppd had to be SIGKILLed: the module may be stuck in data mode (the recovery ladder's cue).
+    bool suspect() const { return suspect_; }
+    bool callActive() const { return process_ != nullptr; }
+
+private:
+    void pppdLogLine(std::string_view line) override;
+    void pppdReport(const PluginReport& report) override;
+    void pppdExited(ProcessExit exit) override;
+
+    void setState(ModemState state, std::vector<ModemProperty>& changed);
+    void publish(const std::vector<ModemProperty>& changed);
+    void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
+    void requestStop();
+    void escalateToKill();
+    std::string redact(std::string_view line) const;
+    double secondsSinceStart() const;
+    void finishWaiters(std::vector<Completion>& waiters, const Error* error);
+
+    ModemConfig config_;
+    const DaemonSettings& daemon_;
+    PppdRunner& runner_;
+    Scheduler& scheduler_;
+    DeviceExists deviceExists_;
+    ModemObserver* observer_ = nullptr;
+
+    ModemState state_ = ModemState::Disconnected;
+    ExitReason lastExitReason_ = noCallYetReason();
+    IpConfig ip_;
+    uint64_t connectedSinceUsec_ = 0;
+    bool suspect_ = false;
+
+    // The current call.
+    std::unique_ptr<PppdProcess> process_;
+    std::chrono::microseconds startedAt_{0};
+    bool stopRequested_ = false;
+    std::string secret_;  // redacted from every log line
+    CallLog log_;
+    std::unique_ptr<TimerHandle> killTimer_;
+    std::vector<Completion> connectWaiters_;
+    std::vector<Completion> disconnectWaiters_;
+    std::vector<std::function<void()>> stopWaiters_;
+};
+
+}  // namespace dialupd

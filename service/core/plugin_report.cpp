@@ -1,0 +1,83 @@
+#include "plugin_report.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+namespace dialupd {
+namespace {
+
+std::vector<std::string_view> splitFields(std::string_view line) {
+    std::vector<std::string_view> fields;
+    while (!line.empty()) {
+        size_t space = line.find(' ');
+        fields.push_back(line.substr(0, space));
+        if (space == std::string_view::npos) break;
+        line.remove_prefix(space + 1);
+    }
+    return fields;
+}
+
+bool isIpv4(std::string_view text) {
+    in_addr address{};
+    return text.size() < INET_ADDRSTRLEN && inet_pton(AF_INET, std::string(text).c_str(), &address) == 1;
+}
+
+bool isInterfaceName(std::string_view text) {
+    if (text.empty() || text.size() >= 16) return false;  // IFNAMSIZ
+    for (char c : text)
+        if (c <= ' ' || c == '/' || c == 0x7f) return false;
+    return true;
+}
+
+template <typename Number>
+bool parseNumber(std::string_view text, Number& out) {
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return error == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+std::optional<PluginReport> parsePluginReport(std::string_view line) {
+    std::vector<std::string_view> fields = splitFields(line);
+    if (fields.empty()) return std::nullopt;
+    PluginReport report;
+    std::string_view verb = fields[0];
+    if (verb == "phase" && fields.size() == 2 && !fields[1].empty()) {
+        report.kind = PluginReport::Kind::Phase;
+        report.phase = fields[1];
+        return report;
+    }
+    if (verb == "ip-up" && fields.size() == 6) {
+        report.kind = PluginReport::Kind::IpUp;
+        if (!isInterfaceName(fields[1]) || !isIpv4(fields[2]) || !isIpv4(fields[3])) return std::nullopt;
+        report.ip.interface = fields[1];
+        report.ip.localAddress = fields[2];
+        report.ip.peerAddress = fields[3];
+        for (std::string_view dns : {fields[4], fields[5]}) {
+            if (dns == "-") continue;
+            if (!isIpv4(dns)) return std::nullopt;
+            report.ip.dns.emplace_back(dns);
+        }
+        return report;
+    }
+    if (verb == "ip-down" && fields.size() == 1) {
+        report.kind = PluginReport::Kind::IpDown;
+        return report;
+    }
+    if (verb == "stats" && fields.size() == 4) {
+        report.kind = PluginReport::Kind::Stats;
+        if (!parseNumber(fields[1], report.bytesIn) || !parseNumber(fields[2], report.bytesOut) ||
+            !parseNumber(fields[3], report.seconds))
+            return std::nullopt;
+        return report;
+    }
+    if (verb == "exit" && fields.size() == 2) {
+        report.kind = PluginReport::Kind::Exit;
+        if (!parseNumber(fields[1], report.exitStatus)) return std::nullopt;
+        return report;
+    }
+    return std::nullopt;
+}
+
+}  // namespace dialupd

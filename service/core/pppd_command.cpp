@@ -1,0 +1,61 @@
+#include "pppd_command.h"
+
+#include "chat_script.h"
+
+namespace dialupd {
+
+std::string shellQuote(const std::string& text) {
+    std::string quoted = "'";
+    for (char c : text) {
+        if (c == '\'')
+            quoted += "'\\''";
+        else
+            quoted += c;
+    }
+    return quoted + "'";
+}
+
+PppdLaunch buildPppdLaunch(const DaemonSettings& daemon, const PppdCommandInput& input) {
+    PppdLaunch launch;
+    launch.chatScriptPath = daemon.runtimeDir + "/" + input.modemId + ".chat";
+    launch.chatScript = buildChatScript(input.call);
+    launch.secret = input.call.password;
+
+    std::vector<std::string>& argv = launch.argv;
+    argv = {
+        daemon.pppdPath,
+        input.device,
+        std::to_string(input.call.baud),
+        "nodetach",  // we supervise it: its pid is ours to watch, its exit status ours to read
+        "lock",      // UUCP lock in /run/lock, so no other dialer opens the port under us
+        "logfd", "2",  // pppd's log, and chat's -s output, into our pipe on stderr
+        "linkname", "dialupd-" + input.modemId,  // pid file /run/ppp-dialupd-<id>.pid names our calls
+        "ipparam", input.modemId,
+        // Same IP options as Quectel's quectel-ppp peers file.
+        "noauth", "noipdefault", "ipcp-accept-local", "ipcp-accept-remote", "usepeerdns",
+        "novj", "novjccomp",
+        "lcp-echo-interval", std::to_string(input.call.lcpEchoInterval),
+        "lcp-echo-failure", std::to_string(input.call.lcpEchoFailure),
+        // Addresses and DNS are published on D-Bus; /etc/ppp/ip-up.d must not rewrite
+        // /etc/resolv.conf behind the user's back. /dev/null is not a regular file, so pppd
+        // skips it silently.
+        "ip-up-script", "/dev/null",
+        "ip-down-script", "/dev/null",
+        "connect", shellQuote(daemon.chatPath) + " -s -v -f " + shellQuote(launch.chatScriptPath),
+        "plugin", daemon.pluginPath,
+        "dialupd-report-fd", std::to_string(kChildReportFd),
+    };
+    if (!input.call.user.empty()) {
+        argv.push_back("user");
+        argv.push_back(input.call.user);
+    }
+    if (!launch.secret.empty()) {
+        // The password goes through a pipe the plugin reads: /proc/PID/cmdline is world-readable.
+        argv.push_back("dialupd-secret-fd");
+        argv.push_back(std::to_string(kChildSecretFd));
+    }
+    if (daemon.pppdDebug) argv.push_back("debug");
+    return launch;
+}
+
+}  // namespace dialupd

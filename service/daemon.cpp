@@ -1,0 +1,91 @@
+#include "daemon.h"
+
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include <sdbus-c++/sdbus-c++.h>
+#include <spdlog/spdlog.h>
+
+namespace dialupd {
+namespace {
+
+bool deviceExists(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISCHR(info.st_mode);
+}
+
+}  // namespace
+
+Daemon::Daemon(Config config) : config_(std::move(config)), runner_(loop_) {}
+
+Daemon::~Daemon() {
+    // Objects leave the bus before the connection closes.
+    adaptors_.clear();
+    objectManager_.reset();
+    busBinding_.reset();
+}
+
+void Daemon::prepareRuntimeDir() {
+    const std::string& dir = config_.daemon.runtimeDir;
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) throw std::system_error(error, "cannot create runtime directory " + dir);
+    // Chat scripts live here; nobody else needs to look in.
+    if (::chmod(dir.c_str(), 0700) < 0)
+        throw std::system_error(errno, std::generic_category(), "cannot restrict runtime directory " + dir);
+}
+
+int Daemon::run() {
+    prepareRuntimeDir();
+    // A write to a closed pipe must be an error return, not a dead daemon.
+    std::signal(SIGPIPE, SIG_IGN);
+    signalSources_.push_back(loop_.onSignal(SIGTERM, [this] { shutdown(0); }));
+    signalSources_.push_back(loop_.onSignal(SIGINT, [this] { shutdown(0); }));
+
+    for (const ModemConfig& modemConfig : config_.modems)
+        modems_.push_back(std::make_unique<Modem>(modemConfig, config_.daemon, runner_, loop_, deviceExists));
+
+    bus_ = sdbus::createSystemBusConnection();
+    busBinding_ = std::make_unique<BusBinding>(loop_, *bus_, [this] { shutdown(1); });
+    objectManager_ = std::make_unique<ObjectManagerAdaptor>(*bus_);
+    for (auto& modem : modems_) adaptors_.push_back(std::make_unique<ModemAdaptor>(*bus_, *modem));
+    // The name last: a client that sees it finds every object already in place.
+    bus_->requestName(kBusName);
+    spdlog::info("dialupd {} ready on the system bus as {} with {} modem(s)", DIALUPD_VERSION, kBusName,
+                 modems_.size());
+    sd_notify(0, "READY=1");
+
+    int exitCode = loop_.run();
+    sd_notify(0, "STOPPING=1");
+    spdlog::info("dialupd stopped");
+    return exitCode;
+}
+
+void Daemon::shutdown(int exitCode) {
+    if (shuttingDown_) {
+        spdlog::info("already stopping: waiting for pppd to exit");
+        return;
+    }
+    shuttingDown_ = true;
+    sd_notify(0, "STOPPING=1");
+    auto remaining = std::make_shared<size_t>(modems_.size());
+    spdlog::info("stopping: ending {} call(s)", std::count_if(modems_.begin(), modems_.end(),
+                                                              [](const auto& modem) { return modem->callActive(); }));
+    if (*remaining == 0) {
+        loop_.exit(exitCode);
+        return;
+    }
+    for (auto& modem : modems_) {
+        modem->stop([this, remaining, exitCode] {
+            if (--*remaining == 0) loop_.exit(exitCode);
+        });
+    }
+}
+
+}  // namespace dialupd

@@ -1,0 +1,164 @@
+/*
+ * dialupd's pppd plugin: reports pppd's progress to the supervising daemon over an inherited
+ * file descriptor, and hands pppd the PAP/CHAP password from a pipe so it never appears on a
+ * command line. Written in C because pppd.h does not compile as C++.
+ *
+ * Options (after `plugin dialupd-pppd-plugin.so`):
+ *   dialupd-report-fd N   write reports to fd N (service/core/plugin_report.h has the protocol)
+ *   dialupd-secret-fd N   read the password from fd N up to end of file, then close it
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <pppd/pppd.h>
+#include <pppd/fsm.h>
+#include <pppd/ipcp.h>
+
+char pppd_version[] = VERSION;
+
+static int report_fd = -1;
+static char secret[MAXSECRETLEN];
+
+static int set_report_fd(char **argv);
+static int read_secret_fd(char **argv);
+
+static option_t options[] = {
+    {.name = "dialupd-report-fd", .type = o_special, .addr = (void *)set_report_fd,
+     .description = "dialupd: report progress on this fd"},
+    {.name = "dialupd-secret-fd", .type = o_special, .addr = (void *)read_secret_fd,
+     .description = "dialupd: read the password from this fd"},
+    {.name = NULL}};
+
+static int parse_fd(const char *text, int *fd) {
+    char *end;
+    long value;
+
+    errno = 0;
+    value = strtol(text, &end, 10);
+    if (errno || *end || end == text || value < 0 || value > 1024) {
+        option_error("dialupd: '%s' is not a file descriptor number", text);
+        return 0;
+    }
+    *fd = (int)value;
+    return 1;
+}
+
+/* One line per report. The daemon's end is a socket: MSG_NOSIGNAL keeps a dead daemon from
+ * killing pppd with SIGPIPE before it can close the link. */
+static void report(const char *format, ...) {
+    char line[256];
+    va_list args;
+    int length;
+    ssize_t written;
+
+    if (report_fd < 0) return;
+    va_start(args, format);
+    length = vsnprintf(line, sizeof line - 1, format, args);
+    va_end(args);
+    if (length < 0) return;
+    if (length > (int)sizeof line - 2) length = (int)sizeof line - 2;
+    line[length++] = '\n';
+    do {
+        written = send(report_fd, line, (size_t)length, MSG_NOSIGNAL);
+    } while (written < 0 && errno == EINTR);
+}
+
+static const char *phase_name(int phase) {
+    static const char *const names[] = {"dead",         "initialize", "serialconn", "dormant", "establish",
+                                        "authenticate", "callback",   "network",    "running", "terminate",
+                                        "disconnect",   "holdoff",    "master"};
+    if (phase >= 0 && phase < (int)(sizeof names / sizeof names[0])) return names[phase];
+    return "unknown";
+}
+
+static const char *address_text(u_int32_t address, char *buffer) {
+    struct in_addr in;
+
+    if (address == 0) return "-";
+    in.s_addr = address;
+    return inet_ntop(AF_INET, &in, buffer, INET_ADDRSTRLEN) ? buffer : "-";
+}
+
+static void on_phase_change(void *arg, int phase) {
+    (void)arg;
+    report("phase %s", phase_name(phase));
+}
+
+static void on_ip_up(void *arg, int unused) {
+    char local[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN], dns1[INET_ADDRSTRLEN], dns2[INET_ADDRSTRLEN];
+    ipcp_options *ours = &ipcp_gotoptions[0];
+    ipcp_options *theirs = &ipcp_hisoptions[0];
+
+    (void)arg;
+    (void)unused;
+    report("ip-up %s %s %s %s %s", ifname, address_text(ours->ouraddr, local), address_text(theirs->hisaddr, peer),
+           address_text(ours->dnsaddr[0], dns1), address_text(ours->dnsaddr[1], dns2));
+}
+
+static void on_ip_down(void *arg, int unused) {
+    (void)arg;
+    (void)unused;
+    report("ip-down");
+}
+
+static void on_exit_notify(void *arg, int status) {
+    (void)arg;
+    if (link_stats_valid)
+        report("stats %u %u %u", link_stats.bytes_in, link_stats.bytes_out, link_connect_time);
+    report("exit %d", status);
+}
+
+static int set_report_fd(char **argv) {
+    if (!parse_fd(*argv, &report_fd)) return 0;
+    /* chat and the ip-up/down scripts have no business with it. */
+    fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+    return 1;
+}
+
+static int check_secret(void) { return 1; }
+
+static int give_secret(char *user, char *passwd) {
+    (void)user;
+    if (passwd) strlcpy(passwd, secret, MAXSECRETLEN);
+    return 1;
+}
+
+static int read_secret_fd(char **argv) {
+    int fd;
+    size_t length = 0;
+
+    if (!parse_fd(*argv, &fd)) return 0;
+    while (length < sizeof secret - 1) {
+        ssize_t count = read(fd, secret + length, sizeof secret - 1 - length);
+        if (count < 0 && errno == EINTR) continue;
+        if (count < 0) {
+            option_error("dialupd: cannot read the password from fd %d: %m", fd);
+            close(fd);
+            return 0;
+        }
+        if (count == 0) break;
+        length += (size_t)count;
+    }
+    secret[length] = 0;
+    close(fd);
+    /* Only now: with no password, pppd should not offer PAP/CHAP at all. */
+    pap_check_hook = check_secret;
+    pap_passwd_hook = give_secret;
+    chap_check_hook = check_secret;
+    chap_passwd_hook = give_secret;
+    return 1;
+}
+
+void plugin_init(void) {
+    add_options(options);
+    add_notifier(&phasechange, on_phase_change, NULL);
+    add_notifier(&ip_up_notifier, on_ip_up, NULL);
+    add_notifier(&ip_down_notifier, on_ip_down, NULL);
+    add_notifier(&exitnotify, on_exit_notify, NULL);
+}

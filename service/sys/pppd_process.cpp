@@ -1,0 +1,257 @@
+#include "pppd_process.h"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// glibc 2.36's sys/pidfd.h lacks the C++ guards.
+extern "C" {
+#include <sys/pidfd.h>
+}
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/errors.h"
+#include "line_reader.h"
+#include "unique_fd.h"
+
+namespace dialupd {
+namespace {
+
+[[noreturn]] void spawnFailed(const std::string& what, int error) {
+    throw Error(error_name::kSpawnFailed, fmt::format("{}: {}", what, std::strerror(error)));
+}
+
+struct Pipe {
+    UniqueFd read;
+    UniqueFd write;
+};
+
+Pipe makePipe() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) spawnFailed("pipe", errno);
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// The plugin's report channel is a socket so it can send with MSG_NOSIGNAL: if we die, pppd
+// must not die of SIGPIPE before it has closed the link.
+Pipe makeReportChannel() {
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) spawnFailed("socketpair", errno);
+    shutdown(fds[0], SHUT_WR);
+    shutdown(fds[1], SHUT_RD);
+    return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+void setNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+// 0600 and created afresh: a file (or symlink) someone left at this path is replaced, not followed.
+void writePrivateFile(const std::string& path, const std::string& contents) {
+    if (::unlink(path.c_str()) < 0 && errno != ENOENT) spawnFailed("cannot replace " + path, errno);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd) spawnFailed("cannot create " + path, errno);
+    size_t written = 0;
+    while (written < contents.size()) {
+        ssize_t count = ::write(fd.get(), contents.data() + written, contents.size() - written);
+        if (count < 0 && errno == EINTR) continue;
+        if (count < 0) spawnFailed("cannot write " + path, errno);
+        written += static_cast<size_t>(count);
+    }
+}
+
+// The child between fork and exec: only async-signal-safe calls. Never returns.
+// `sources` are the parent's fds for the child's 0..4 (-1: leave closed); `execError` reports a
+// failed execve to the parent through a close-on-exec pipe.
+[[noreturn]] void execChild(const int (&sources)[5], int execError, pid_t parent, char* const argv[],
+                            char* const envp[]) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);  // our loop blocks signals; pppd needs them
+    for (int signal = 1; signal < NSIG; ++signal) ::signal(signal, SIG_DFL);
+    // If the daemon dies, pppd gets SIGTERM and closes the link cleanly instead of lingering.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    setsid();
+
+    // Move everything above the target range first, so no dup2 clobbers a source still needed.
+    int high[5];
+    for (int i = 0; i < 5; ++i) high[i] = sources[i] >= 0 ? fcntl(sources[i], F_DUPFD_CLOEXEC, 16) : -1;
+    int errorFd = fcntl(execError, F_DUPFD_CLOEXEC, 16);
+    for (int i = 0; i < 5; ++i)
+        if (high[i] >= 0) dup2(high[i], i);  // dup2 clears close-on-exec on the target
+    int keptError = dup3(errorFd, 5, O_CLOEXEC);
+    close_range(6, ~0U, 0);
+
+    execve(argv[0], argv, envp);
+    int error = errno;
+    (void)!write(keptError, &error, sizeof error);
+    _exit(127);
+}
+
+class SystemPppdProcess final : public PppdProcess {
+public:
+    SystemPppdProcess(EventLoop& loop, PppdObserver& observer, pid_t pid, UniqueFd pidfd, UniqueFd log,
+                      UniqueFd report, std::string chatScriptPath)
+        : observer_(observer),
+          pid_(pid),
+          pidfd_(std::move(pidfd)),
+          log_(std::move(log)),
+          report_(std::move(report)),
+          chatScriptPath_(std::move(chatScriptPath)),
+          logLines_([this](std::string_view line) { observer_.pppdLogLine(line); }),
+          reportLines_([this](std::string_view line) { deliverReport(line); }) {
+        setNonBlocking(log_.get());
+        setNonBlocking(report_.get());
+        pidWatch_ = loop.watchFd(pidfd_.get(), EPOLLIN, [this](uint32_t) { reap(); });
+        logWatch_ = loop.watchFd(log_.get(), EPOLLIN, [this](uint32_t) {
+            if (!logLines_.readFrom(log_.get())) logWatch_.reset();
+        });
+        reportWatch_ = loop.watchFd(report_.get(), EPOLLIN, [this](uint32_t) {
+            if (!reportLines_.readFrom(report_.get())) reportWatch_.reset();
+        });
+    }
+
+    ~SystemPppdProcess() override {
+        if (!reaped_) {
+            // The core stops pppd before letting go of it; this is the last line of defence
+            // against an orphan, so it cannot be graceful.
+            spdlog::error("pppd (pid {}) released while still running: killing it", pid_);
+            pidfd_send_signal(pidfd_.get(), SIGKILL, nullptr, 0);
+            siginfo_t info{};
+            waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+            removeChatScript();
+        }
+    }
+
+    pid_t pid() const override { return pid_; }
+
+    void sendSignal(int signal) override {
+        if (reaped_) return;
+        // Through the pidfd: a recycled pid can never receive it.
+        if (pidfd_send_signal(pidfd_.get(), signal, nullptr, 0) < 0)
+            spdlog::warn("cannot send signal {} to pppd (pid {}): {}", signal, pid_, std::strerror(errno));
+    }
+
+private:
+    void deliverReport(std::string_view line) {
+        if (auto report = parsePluginReport(line))
+            observer_.pppdReport(*report);
+        else
+            spdlog::warn("pppd plugin sent a malformed report: '{}'", line);
+    }
+
+    void reap() {
+        siginfo_t info{};
+        if (waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
+            return;
+        reaped_ = true;
+        pidWatch_.reset();
+        // Whatever pppd wrote before dying is still in the pipes: deliver it before the exit.
+        if (reportWatch_) reportLines_.readFrom(report_.get());
+        reportLines_.flush();
+        if (logWatch_) logLines_.readFrom(log_.get());
+        logLines_.flush();
+        reportWatch_.reset();
+        logWatch_.reset();
+        removeChatScript();
+        ProcessExit exit;
+        exit.signaled = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
+        exit.code = info.si_status;
+        observer_.pppdExited(exit);  // last: the observer may schedule our destruction
+    }
+
+    void removeChatScript() {
+        if (::unlink(chatScriptPath_.c_str()) < 0 && errno != ENOENT)
+            spdlog::warn("cannot remove {}: {}", chatScriptPath_, std::strerror(errno));
+    }
+
+    PppdObserver& observer_;
+    pid_t pid_;
+    UniqueFd pidfd_;
+    UniqueFd log_;
+    UniqueFd report_;
+    std::string chatScriptPath_;
+    LineReader logLines_;
+    LineReader reportLines_;
+    std::unique_ptr<EventSource> pidWatch_;
+    std::unique_ptr<EventSource> logWatch_;
+    std::unique_ptr<EventSource> reportWatch_;
+    bool reaped_ = false;
+};
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+    std::vector<char*> result;
+    for (std::string& text : strings) result.push_back(text.data());
+    result.push_back(nullptr);
+    return result;
+}
+
+}  // namespace
+
+std::unique_ptr<PppdProcess> SystemPppdRunner::start(const PppdLaunch& launch, PppdObserver& observer) {
+    writePrivateFile(launch.chatScriptPath, launch.chatScript);
+
+    UniqueFd devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!devNull) spawnFailed("cannot open /dev/null", errno);
+    Pipe log = makePipe();
+    Pipe report = makeReportChannel();
+    Pipe secret = makePipe();
+    Pipe execError = makePipe();
+
+    // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+    std::vector<std::string> argvStrings = launch.argv;
+    // A clean environment: nothing of ours (LD_PRELOAD, DBUS_*) leaks into pppd, chat or scripts.
+    std::vector<std::string> envStrings = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+    std::vector<char*> argv = pointers(argvStrings);
+    std::vector<char*> envp = pointers(envStrings);
+    const int sources[5] = {devNull.get(), log.write.get(), log.write.get(), report.write.get(),
+                            launch.secret.empty() ? -1 : secret.read.get()};
+    pid_t parent = getpid();
+
+    pid_t pid = fork();
+    if (pid < 0) spawnFailed("fork", errno);
+    if (pid == 0) execChild(sources, execError.write.get(), parent, argv.data(), envp.data());
+
+    log.write.reset();
+    report.write.reset();
+    secret.read.reset();
+    execError.write.reset();
+    int childErrno = 0;
+    ssize_t count;
+    do {
+        count = ::read(execError.read.get(), &childErrno, sizeof childErrno);
+    } while (count < 0 && errno == EINTR);
+    if (count == sizeof childErrno) {
+        waitpid(pid, nullptr, 0);
+        ::unlink(launch.chatScriptPath.c_str());
+        spawnFailed("cannot execute " + launch.argv.front(), childErrno);
+    }
+
+    UniqueFd pidfd(pidfd_open(pid, 0));
+    if (!pidfd) {
+        int error = errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        ::unlink(launch.chatScriptPath.c_str());
+        spawnFailed("pidfd_open", error);
+    }
+    if (!launch.secret.empty()) {
+        // At most 255 bytes into an empty pipe: never blocks. The plugin reads it up to EOF.
+        ssize_t written = ::write(secret.write.get(), launch.secret.data(), launch.secret.size());
+        if (written != static_cast<ssize_t>(launch.secret.size()))
+            spdlog::error("could not hand the password to pppd completely");
+    }
+    secret.write.reset();
+    return std::make_unique<SystemPppdProcess>(loop_, observer, pid, std::move(pidfd), std::move(log.read),
+                                               std::move(report.read), launch.chatScriptPath);
+}
+
+}  // namespace dialupd

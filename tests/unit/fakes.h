@@ -1,0 +1,121 @@
+// Fakes for the core's interfaces: a scheduler whose time moves only when the test says so,
+// and a pppd runner that records launches and lets the test play pppd's part.
+#pragma once
+
+#include <csignal>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/pppd_runner.h"
+#include "core/scheduler.h"
+
+namespace dialupd::testing {
+
+class FakeScheduler final : public Scheduler {
+public:
+    class Timer final : public TimerHandle {
+    public:
+        Timer(FakeScheduler& owner, int id) : owner_(owner), id_(id) {}
+        ~Timer() override { owner_.timers_.erase(id_); }
+
+    private:
+        FakeScheduler& owner_;
+        int id_;
+    };
+
+    std::unique_ptr<TimerHandle> after(std::chrono::microseconds delay, std::function<void()> callback) override {
+        int id = nextId_++;
+        timers_[id] = {now_ + delay, std::move(callback)};
+        return std::make_unique<Timer>(*this, id);
+    }
+    void defer(std::function<void()> callback) override { deferred_.push_back(std::move(callback)); }
+    std::chrono::microseconds monotonicNow() const override { return now_; }
+    uint64_t realtimeNowUsec() const override { return 1'700'000'000'000'000ULL + static_cast<uint64_t>(now_.count()); }
+
+    // Moves time forward, firing due timers in order.
+    void advance(std::chrono::microseconds step) {
+        auto until = now_ + step;
+        for (;;) {
+            auto due = timers_.end();
+            for (auto it = timers_.begin(); it != timers_.end(); ++it)
+                if (it->second.when <= until && (due == timers_.end() || it->second.when < due->second.when)) due = it;
+            if (due == timers_.end()) break;
+            now_ = due->second.when;
+            auto callback = std::move(due->second.callback);
+            timers_.erase(due);
+            callback();
+        }
+        now_ = until;
+        runDeferred();
+    }
+    void runDeferred() {
+        auto pending = std::move(deferred_);
+        deferred_.clear();
+        for (auto& callback : pending) callback();
+    }
+    size_t pendingTimers() const { return timers_.size(); }
+
+private:
+    struct Entry {
+        std::chrono::microseconds when;
+        std::function<void()> callback;
+    };
+    std::chrono::microseconds now_{1'000'000};
+    int nextId_ = 0;
+    std::map<int, Entry> timers_;
+    std::vector<std::function<void()>> deferred_;
+};
+
+class FakePppdRunner final : public PppdRunner {
+public:
+    struct Process final : public PppdProcess {
+        explicit Process(FakePppdRunner& owner, pid_t pid) : owner_(owner), pid_(pid) {}
+        ~Process() override { owner_.live_ = nullptr; }
+        pid_t pid() const override { return pid_; }
+        void sendSignal(int signal) override { signals.push_back(signal); }
+
+        std::vector<int> signals;
+
+    private:
+        FakePppdRunner& owner_;
+        pid_t pid_;
+    };
+
+    std::unique_ptr<PppdProcess> start(const PppdLaunch& launch, PppdObserver& observer) override {
+        if (failNextStart) {
+            failNextStart = false;
+            throw Error(error_name::kSpawnFailed, "cannot execute /usr/sbin/pppd: No such file or directory");
+        }
+        launches.push_back(launch);
+        observer_ = &observer;
+        auto process = std::make_unique<Process>(*this, 1000 + static_cast<pid_t>(launches.size()));
+        live_ = process.get();
+        return process;
+    }
+
+    // Playing pppd.
+    void log(std::string_view line) { observer_->pppdLogLine(line); }
+    void report(const PluginReport& report) { observer_->pppdReport(report); }
+    void ipUp(IpConfig ip) {
+        PluginReport report;
+        report.kind = PluginReport::Kind::IpUp;
+        report.ip = std::move(ip);
+        observer_->pppdReport(report);
+    }
+    void exitWith(int status) { observer_->pppdExited({false, status}); }
+    void killedBy(int signal) { observer_->pppdExited({true, signal}); }
+
+    Process* live() const { return live_; }
+
+    std::vector<PppdLaunch> launches;
+    bool failNextStart = false;
+
+private:
+    PppdObserver* observer_ = nullptr;
+    Process* live_ = nullptr;
+};
+
+}  // namespace dialupd::testing

@@ -1,0 +1,144 @@
+#include "core/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace dialupd {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The message of the ConfigError `text` raises.
+std::string errorOf(const std::string& text) {
+    try {
+        parseConfig(text, "test.conf");
+    } catch (const ConfigError& error) {
+        return error.what();
+    }
+    return "(no error)";
+}
+
+TEST(Config, EmptyFileIsValid) {
+    Config config = parseConfig("", "empty.conf");
+    EXPECT_TRUE(config.modems.empty());
+    EXPECT_EQ(config.daemon.stopTimeout, std::chrono::seconds(20));
+}
+
+TEST(Config, FullExample) {
+    Config config = parseConfig(R"(# dialupd
+[daemon]
+pppd = /opt/ppp/sbin/pppd
+stop-timeout = 30
+pppd-debug = yes
+
+[defaults]
+apn = internet
+user = "alice"
+lcp-echo-interval = 5
+
+; a UART module
+[modem uart0]
+device = /dev/ttyS1
+baud = 921600
+at-port = /dev/ttyS2
+apn = m2m.example
+
+[modem second]
+device = /dev/ttyS3
+)",
+                                "full.conf");
+    EXPECT_EQ(config.daemon.pppdPath, "/opt/ppp/sbin/pppd");
+    EXPECT_EQ(config.daemon.stopTimeout, std::chrono::seconds(30));
+    EXPECT_TRUE(config.daemon.pppdDebug);
+    ASSERT_EQ(config.modems.size(), 2u);
+    const ModemConfig& uart = config.modems[0];
+    EXPECT_EQ(uart.id, "uart0");
+    EXPECT_EQ(uart.device, "/dev/ttyS1");
+    EXPECT_EQ(uart.atPort, "/dev/ttyS2");
+    EXPECT_EQ(uart.call.baud, 921600u);
+    EXPECT_EQ(uart.call.apn, "m2m.example");
+    EXPECT_EQ(uart.call.user, "alice") << "defaults flow into modems";
+    EXPECT_EQ(uart.call.lcpEchoInterval, 5u);
+    EXPECT_EQ(config.modems[1].call.apn, "internet");
+    EXPECT_FALSE(config.hasPassword);
+}
+
+TEST(Config, DefaultsApplyWhereverTheSectionStands) {
+    Config config = parseConfig("[modem m0]\ndevice = /dev/ttyUSB3\n[defaults]\napn = later\n", "order.conf");
+    EXPECT_EQ(config.modems[0].call.apn, "later");
+}
+
+TEST(Config, PasswordIsNoted) {
+    EXPECT_TRUE(parseConfig("[defaults]\npassword = s3cret\n", "p.conf").hasPassword);
+}
+
+TEST(Config, ErrorsNameFileLineAndProblem) {
+    EXPECT_EQ(errorOf("[daemon]\n\nstop-tmeout = 3\n"),
+              "test.conf:3: unknown key 'stop-tmeout' in [daemon] (known: pppd, chat, plugin, runtime-dir, "
+              "stop-timeout, pppd-debug)");
+    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nflow = rtscts\n"), HasSubstr("test.conf:3: unknown key 'flow'"));
+    EXPECT_THAT(errorOf("[dameon]\n"), HasSubstr("test.conf:1: unknown section [dameon]"));
+    EXPECT_THAT(errorOf("apn = x\n"), HasSubstr("test.conf:1: key outside of a section"));
+    EXPECT_THAT(errorOf("[defaults]\njust words\n"), HasSubstr("test.conf:2: expected 'key = value'"));
+    EXPECT_THAT(errorOf("[defaults\n"), HasSubstr("test.conf:1: section header must end with ']'"));
+    EXPECT_THAT(errorOf("[modem m0]\n"), HasSubstr("test.conf:1: [modem m0] has no 'device'"));
+    EXPECT_THAT(errorOf("[modem bad-id!]\ndevice=/dev/x\n"), HasSubstr("test.conf:1: modem id 'bad-id!'"));
+    EXPECT_THAT(errorOf("[modem]\n"), HasSubstr("test.conf:1: modem id ''"));
+    EXPECT_THAT(errorOf("[daemon]\nstop-timeout = 0\n"), HasSubstr("test.conf:2: 'stop-timeout' must be a whole number from 1 to 600"));
+    EXPECT_THAT(errorOf("[daemon]\nstop-timeout = 5s\n"), HasSubstr("got '5s'"));
+    EXPECT_THAT(errorOf("[daemon]\nstop-timeout = -1\n"), HasSubstr("test.conf:2:"));
+    EXPECT_THAT(errorOf("[daemon]\npppd-debug = maybe\n"), HasSubstr("test.conf:2: 'pppd-debug' must be yes or no"));
+    EXPECT_THAT(errorOf("[daemon]\npppd = pppd\n"), HasSubstr("test.conf:2: 'pppd' must be an absolute path"));
+    EXPECT_THAT(errorOf("[defaults]\napn = a\nadd = b\napn = c\n"), HasSubstr("test.conf:4: 'apn' is set twice in this section (first on line 2)"));
+    EXPECT_THAT(errorOf("[daemon]\n[daemon]\n"), HasSubstr("test.conf:2: section [daemon] appears twice (first on line 1)"));
+    EXPECT_THAT(errorOf("[defaults x]\n"), HasSubstr("test.conf:1: section [defaults] takes no name"));
+    EXPECT_THAT(errorOf("[modem a]\ndevice=/dev/x\n[modem b]\ndevice=/dev/x\n"), HasSubstr("test.conf:3: [modem b] uses device /dev/x of [modem a]"));
+}
+
+TEST(Config, HostileValuesAreRejectedWithTheirLine) {
+    EXPECT_THAT(errorOf("[defaults]\napn = x\" ABORT \"OK\n"), HasSubstr("test.conf:2: apn contains character '\"'"));
+    EXPECT_THAT(errorOf("[defaults]\nuser = a\x01" "b\n"), HasSubstr("test.conf:2: user contains control character 0x01"));
+    EXPECT_THAT(errorOf("[defaults]\napn = \xff\xfe\n"), HasSubstr("test.conf:2: line is not valid UTF-8"));
+    EXPECT_THAT(errorOf(std::string("[defaults]\napn = a\0b\n", 20)), HasSubstr("test.conf:2: NUL byte"));
+    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nbaud = 12345678901234567890\n"), HasSubstr("test.conf:3: 'baud'"));
+}
+
+TEST(Config, PasswordValuesNeverAppearInErrors) {
+    std::string error = errorOf("[defaults]\npassword = " + std::string(300, 'Q') + "\n");
+    EXPECT_THAT(error, HasSubstr("test.conf:2: password is too long"));
+    EXPECT_EQ(error.find("QQQQ"), std::string::npos);
+}
+
+TEST(Config, CommentsBlankLinesAndQuotes) {
+    Config config = parseConfig("\n  # comment\n; other\n[defaults]\n  apn = \"internet\"  \n", "c.conf");
+    EXPECT_EQ(config.defaults.apn, "internet");
+}
+
+TEST(Config, BaseSuppliesBuiltInDefaults) {
+    Config base;
+    base.daemon.pluginPath = "/usr/lib/pppd/2.4.9/dialupd-pppd-plugin.so";
+    EXPECT_EQ(parseConfig("", "e.conf", base).daemon.pluginPath, base.daemon.pluginPath);
+    EXPECT_EQ(parseConfig("[daemon]\nplugin = /x.so\n", "e.conf", base).daemon.pluginPath, "/x.so");
+}
+
+TEST(Config, MissingFileNamesTheFile) {
+    try {
+        loadConfigFile("/nonexistent/dialupd.conf");
+        FAIL();
+    } catch (const ConfigError& error) {
+        EXPECT_THAT(error.what(), HasSubstr("/nonexistent/dialupd.conf: cannot be opened: No such file or directory"));
+    }
+}
+
+TEST(Config, LoadsFromAFile) {
+    std::string path = ::testing::TempDir() + "/dialupd-config-test.conf";
+    std::ofstream(path) << "[modem m0]\ndevice = /dev/ttyUSB3\n";
+    Config config = loadConfigFile(path);
+    ASSERT_EQ(config.modems.size(), 1u);
+    EXPECT_EQ(config.modems[0].device, "/dev/ttyUSB3");
+}
+
+}  // namespace
+}  // namespace dialupd

@@ -1,0 +1,384 @@
+// The call state machine, driven by a fake pppd and a hand-moved clock.
+#include "core/modem.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <optional>
+
+#include "fakes.h"
+
+namespace dialupd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+using testing::FakePppdRunner;
+using testing::FakeScheduler;
+
+struct Recorder final : ModemObserver {
+    explicit Recorder(Modem& modem) : modem(modem) { modem.setObserver(this); }
+    void modemPropertiesChanged(const std::vector<ModemProperty>& changed) override {
+        for (ModemProperty property : changed)
+            if (property == ModemProperty::State) states.emplace_back(toString(modem.state()));
+        changes.push_back(changed);
+    }
+    void modemHangup(const ExitReason& reason, std::chrono::microseconds duration, const std::string& log) override {
+        hangups.push_back({reason, duration, log});
+    }
+    struct Hangup {
+        ExitReason reason;
+        std::chrono::microseconds duration;
+        std::string log;
+    };
+    Modem& modem;
+    std::vector<std::string> states;
+    std::vector<std::vector<ModemProperty>> changes;
+    std::vector<Hangup> hangups;
+};
+
+// What a Completion was called with.
+struct Outcome {
+    bool called = false;
+    std::optional<std::string> errorName;
+    std::string message;
+    Completion completion() {
+        return [this](const Error* error) {
+            called = true;
+            if (error) {
+                errorName = error->name();
+                message = error->what();
+            }
+        };
+    }
+};
+
+class ModemTest : public ::testing::Test {
+protected:
+    ModemTest() {
+        daemon.pluginPath = "/usr/lib/pppd/2.4.9/dialupd-pppd-plugin.so";
+        daemon.runtimeDir = "/run/dialupd-test";
+        daemon.stopTimeout = 20s;
+        config.id = "m0";
+        config.device = "/dev/ttyUSB3";
+        config.call.apn = "internet";
+    }
+    Modem& modem() {
+        if (!modem_) {
+            modem_ = std::make_unique<Modem>(config, daemon, runner, scheduler,
+                                             [this](const std::string&) { return deviceExists; });
+            recorder_ = std::make_unique<Recorder>(*modem_);
+        }
+        return *modem_;
+    }
+    Recorder& recorder() {
+        modem();
+        return *recorder_;
+    }
+    static IpConfig sampleIp() { return {"ppp0", "10.64.0.2", "10.64.0.1", {"10.64.0.53", "10.64.0.54"}}; }
+
+    DaemonSettings daemon;
+    ModemConfig config;
+    FakePppdRunner runner;
+    FakeScheduler scheduler;
+    bool deviceExists = true;
+
+private:
+    std::unique_ptr<Modem> modem_;
+    std::unique_ptr<Recorder> recorder_;
+};
+
+TEST_F(ModemTest, StartsDisconnectedWithNoReason) {
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    EXPECT_EQ(modem().lastExitReason().code, 0u);
+    EXPECT_EQ(modem().lastExitReason().name, "none");
+    EXPECT_EQ(modem().connectedSinceUsec(), 0u);
+}
+
+TEST_F(ModemTest, StartsUnavailableWhenTheDeviceIsMissing) {
+    deviceExists = false;
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+    Outcome outcome;
+    try {
+        modem().connect({}, false, outcome.completion());
+        FAIL() << "connect should refuse";
+    } catch (const Error& error) {
+        EXPECT_STREQ(error.name(), error_name::kUnavailable);
+        EXPECT_THAT(error.what(), HasSubstr("/dev/ttyUSB3"));
+    }
+    EXPECT_TRUE(runner.launches.empty());
+}
+
+TEST_F(ModemTest, ConnectWithoutWaitReturnsOnceDialingStarted) {
+    Outcome outcome;
+    modem().connect({}, false, outcome.completion());
+    EXPECT_TRUE(outcome.called);
+    EXPECT_FALSE(outcome.errorName);
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+    ASSERT_EQ(runner.launches.size(), 1u);
+    EXPECT_EQ(runner.launches[0].argv[1], "/dev/ttyUSB3");
+}
+
+TEST_F(ModemTest, ConnectWithWaitReturnsWhenTheLinkIsUp) {
+    Outcome outcome;
+    modem().connect({}, true, outcome.completion());
+    EXPECT_FALSE(outcome.called);
+    runner.ipUp(sampleIp());
+    EXPECT_TRUE(outcome.called);
+    EXPECT_FALSE(outcome.errorName);
+    EXPECT_EQ(modem().state(), ModemState::Connected);
+    EXPECT_EQ(modem().ip(), sampleIp());
+    EXPECT_EQ(modem().connectedSinceUsec(), scheduler.realtimeNowUsec());
+    EXPECT_THAT(recorder().states, ElementsAre("connecting", "connected"));
+}
+
+TEST_F(ModemTest, ConnectWithWaitFailsWithTheExitReason) {
+    Outcome outcome;
+    modem().connect({}, true, outcome.completion());
+    runner.log("Couldn't open the /dev/ppp device: No such file or directory");
+    runner.exitWith(4);
+    ASSERT_TRUE(outcome.errorName);
+    EXPECT_EQ(*outcome.errorName, error_name::kCallFailed);
+    EXPECT_THAT(outcome.message, ::testing::StartsWith("4 no-kernel-support: "));
+    EXPECT_EQ(modem().lastExitReason().code, 4u);
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_EQ(recorder().hangups[0].reason.name, "no-kernel-support");
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("Couldn't open the /dev/ppp device"));
+}
+
+TEST_F(ModemTest, ConnectWhileConnectingOrConnectedIsRefusedAndDisturbsNothing) {
+    Outcome first;
+    modem().connect({}, false, first.completion());
+    EXPECT_THROW(
+        try { modem().connect({}, false, Outcome().completion()); } catch (const Error& error) {
+            EXPECT_STREQ(error.name(), error_name::kAlreadyConnected);
+            throw;
+        },
+        Error);
+    runner.ipUp(sampleIp());
+    EXPECT_THROW(modem().connect({}, true, Outcome().completion()), Error);
+    EXPECT_EQ(runner.launches.size(), 1u);
+    EXPECT_EQ(modem().state(), ModemState::Connected);
+    EXPECT_TRUE(runner.live()->signals.empty());
+}
+
+TEST_F(ModemTest, HangupWhileConnectedIsReportedWithDurationAndLog) {
+    modem().connect({}, false, Outcome().completion());
+    runner.ipUp(sampleIp());
+    scheduler.advance(90s);
+    runner.log("Modem hangup");
+    runner.exitWith(16);
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    EXPECT_EQ(modem().lastExitReason().name, "hangup");
+    EXPECT_EQ(modem().ip(), IpConfig{});
+    EXPECT_EQ(modem().connectedSinceUsec(), 0u);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_EQ(recorder().hangups[0].duration, 90s);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("Modem hangup"));
+    EXPECT_THAT(recorder().states, ElementsAre("connecting", "connected", "disconnected"));
+}
+
+TEST_F(ModemTest, DisconnectSendsSigtermAndReturnsAfterExitWithoutHangup) {
+    modem().connect({}, false, Outcome().completion());
+    runner.ipUp(sampleIp());
+    Outcome outcome;
+    modem().disconnect(outcome.completion());
+    EXPECT_THAT(runner.live()->signals, ElementsAre(SIGTERM));
+    EXPECT_EQ(modem().state(), ModemState::Disconnecting);
+    EXPECT_FALSE(outcome.called);
+    scheduler.advance(3s);
+    runner.exitWith(5);
+    EXPECT_TRUE(outcome.called);
+    EXPECT_FALSE(outcome.errorName);
+    EXPECT_EQ(modem().lastExitReason().name, "user-request");
+    EXPECT_TRUE(recorder().hangups.empty());
+    EXPECT_FALSE(modem().suspect());
+    EXPECT_EQ(scheduler.pendingTimers(), 0u) << "the kill timer must be cancelled";
+    EXPECT_THAT(recorder().states, ElementsAre("connecting", "connected", "disconnecting", "disconnected"));
+}
+
+TEST_F(ModemTest, DisconnectEscalatesToSigkillOnlyAfterTheStopTimeout) {
+    modem().connect({}, false, Outcome().completion());
+    Outcome outcome;
+    modem().disconnect(outcome.completion());
+    scheduler.advance(19s);
+    EXPECT_THAT(runner.live()->signals, ElementsAre(SIGTERM)) << "never SIGKILL before the window ends";
+    scheduler.advance(1s);
+    EXPECT_THAT(runner.live()->signals, ElementsAre(SIGTERM, SIGKILL));
+    EXPECT_TRUE(modem().suspect());
+    runner.killedBy(SIGKILL);
+    EXPECT_TRUE(outcome.called);
+    EXPECT_EQ(modem().lastExitReason().name, "killed-by-signal");
+    EXPECT_EQ(modem().lastExitReason().code, 128u + SIGKILL);
+    EXPECT_THAT(modem().lastExitReason().description, HasSubstr("SIGKILL"));
+    EXPECT_TRUE(recorder().hangups.empty());
+}
+
+TEST_F(ModemTest, StopTimeoutComesFromTheSettings) {
+    daemon.stopTimeout = 3s;
+    modem().connect({}, false, Outcome().completion());
+    modem().disconnect(Outcome().completion());
+    scheduler.advance(2999ms);
+    EXPECT_EQ(runner.live()->signals.size(), 1u);
+    scheduler.advance(1ms);
+    EXPECT_EQ(runner.live()->signals.size(), 2u);
+}
+
+TEST_F(ModemTest, DisconnectWhileIdleIsNotConnected) {
+    try {
+        modem().disconnect(Outcome().completion());
+        FAIL() << "disconnect should refuse";
+    } catch (const Error& error) {
+        EXPECT_STREQ(error.name(), error_name::kNotConnected);
+    }
+}
+
+TEST_F(ModemTest, DisconnectWhileConnectingCancelsAWaitingConnect) {
+    Outcome connect;
+    modem().connect({}, true, connect.completion());
+    Outcome disconnect;
+    modem().disconnect(disconnect.completion());
+    runner.exitWith(5);
+    ASSERT_TRUE(connect.errorName);
+    EXPECT_EQ(*connect.errorName, error_name::kCancelled);
+    EXPECT_TRUE(disconnect.called);
+    EXPECT_FALSE(disconnect.errorName);
+}
+
+TEST_F(ModemTest, ASecondDisconnectJoinsTheFirstAndSignalsOnce) {
+    modem().connect({}, false, Outcome().completion());
+    Outcome first, second;
+    modem().disconnect(first.completion());
+    modem().disconnect(second.completion());
+    EXPECT_THAT(runner.live()->signals, ElementsAre(SIGTERM));
+    EXPECT_EQ(scheduler.pendingTimers(), 1u);
+    runner.exitWith(5);
+    EXPECT_TRUE(first.called);
+    EXPECT_TRUE(second.called);
+}
+
+TEST_F(ModemTest, ConnectWhileDisconnectingIsBusy) {
+    modem().connect({}, false, Outcome().completion());
+    modem().disconnect(Outcome().completion());
+    try {
+        modem().connect({}, false, Outcome().completion());
+        FAIL() << "connect should refuse";
+    } catch (const Error& error) {
+        EXPECT_STREQ(error.name(), error_name::kBusy);
+    }
+}
+
+TEST_F(ModemTest, PppdKilledFromOutsideIsAHangupWithTheSignal) {
+    modem().connect({}, false, Outcome().completion());
+    runner.ipUp(sampleIp());
+    runner.killedBy(SIGKILL);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_EQ(recorder().hangups[0].reason.code, 137u);
+    EXPECT_EQ(recorder().hangups[0].reason.name, "killed-by-signal");
+}
+
+TEST_F(ModemTest, InvalidOverridesAreRefusedBeforeAnythingStarts) {
+    CallOverrides hostile;
+    hostile.apn = "x\" ABORT \"OK";
+    EXPECT_THROW(modem().connect(hostile, false, Outcome().completion()), Error);
+    hostile.apn = "inter\nnet";
+    EXPECT_THROW(modem().connect(hostile, false, Outcome().completion()), Error);
+    EXPECT_TRUE(runner.launches.empty());
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    EXPECT_TRUE(recorder().states.empty());
+}
+
+TEST_F(ModemTest, OverridesReachTheLaunchAndThePasswordOnlyThePipe) {
+    CallOverrides overrides;
+    overrides.apn = "web.operator.example";
+    overrides.user = "alice";
+    overrides.password = "S3cret-Pa55";
+    modem().connect(overrides, false, Outcome().completion());
+    ASSERT_EQ(runner.launches.size(), 1u);
+    const PppdLaunch& launch = runner.launches[0];
+    EXPECT_THAT(launch.chatScript, HasSubstr("\"web.operator.example\""));
+    EXPECT_EQ(launch.secret, "S3cret-Pa55");
+    for (const std::string& arg : launch.argv) EXPECT_THAT(arg, Not(HasSubstr("S3cret")));
+    EXPECT_THAT(launch.chatScript, Not(HasSubstr("S3cret")));
+}
+
+TEST_F(ModemTest, ThePasswordIsRedactedFromTheCallLog) {
+    CallOverrides overrides;
+    overrides.password = "S3cret-Pa55";
+    modem().connect(overrides, false, Outcome().completion());
+    runner.log("sent [PAP AuthReq id=0x1 user=\"alice\" password=\"S3cret-Pa55\"]");
+    runner.exitWith(19);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, Not(HasSubstr("S3cret-Pa55")));
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("<redacted>"));
+}
+
+TEST_F(ModemTest, SpawnFailureLeavesTheModemAsItWas) {
+    runner.failNextStart = true;
+    try {
+        modem().connect({}, true, Outcome().completion());
+        FAIL() << "connect should fail";
+    } catch (const Error& error) {
+        EXPECT_STREQ(error.name(), error_name::kSpawnFailed);
+    }
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    EXPECT_FALSE(modem().callActive());
+    modem().connect({}, false, Outcome().completion());
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+}
+
+TEST_F(ModemTest, StopEndsTheCallAndReportsWhenPppdIsGone) {
+    modem().connect({}, false, Outcome().completion());
+    bool stopped = false;
+    modem().stop([&] { stopped = true; });
+    EXPECT_THAT(runner.live()->signals, ElementsAre(SIGTERM));
+    EXPECT_FALSE(stopped);
+    runner.exitWith(5);
+    EXPECT_TRUE(stopped);
+    EXPECT_TRUE(recorder().hangups.empty());
+}
+
+TEST_F(ModemTest, StopWithoutACallReportsAtOnce) {
+    bool stopped = false;
+    modem().stop([&] { stopped = true; });
+    EXPECT_TRUE(stopped);
+}
+
+TEST_F(ModemTest, IpDownClearsTheAddressesButKeepsTheCall) {
+    modem().connect({}, false, Outcome().completion());
+    runner.ipUp(sampleIp());
+    PluginReport down;
+    down.kind = PluginReport::Kind::IpDown;
+    runner.report(down);
+    EXPECT_EQ(modem().ip(), IpConfig{});
+    EXPECT_EQ(modem().connectedSinceUsec(), 0u);
+    EXPECT_TRUE(modem().callActive());
+}
+
+TEST_F(ModemTest, TheProcessIsReleasedOutsideItsOwnCallback) {
+    modem().connect({}, false, Outcome().completion());
+    runner.exitWith(16);
+    EXPECT_NE(runner.live(), nullptr) << "released while its exit callback still runs";
+    scheduler.runDeferred();
+    EXPECT_EQ(runner.live(), nullptr);
+}
+
+TEST_F(ModemTest, ANewCallStartsWithAFreshLog) {
+    modem().connect({}, false, Outcome().completion());
+    runner.log("first call line");
+    runner.exitWith(8);
+    scheduler.runDeferred();
+    modem().connect({}, false, Outcome().completion());
+    runner.log("second call line");
+    runner.exitWith(8);
+    ASSERT_EQ(recorder().hangups.size(), 2u);
+    EXPECT_THAT(recorder().hangups[1].log, Not(HasSubstr("first call line")));
+    EXPECT_THAT(recorder().hangups[1].log, HasSubstr("second call line"));
+}
+
+}  // namespace
+}  // namespace dialupd

@@ -1,0 +1,50 @@
+#include "core/plugin_report.h"
+
+#include <gtest/gtest.h>
+
+namespace dialupd {
+namespace {
+
+TEST(PluginReport, Phase) {
+    auto report = parsePluginReport("phase establish");
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->kind, PluginReport::Kind::Phase);
+    EXPECT_EQ(report->phase, "establish");
+}
+
+TEST(PluginReport, IpUpWithTwoDns) {
+    auto report = parsePluginReport("ip-up ppp0 10.64.0.2 10.64.0.1 10.64.0.53 10.64.0.54");
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->kind, PluginReport::Kind::IpUp);
+    EXPECT_EQ(report->ip, (IpConfig{"ppp0", "10.64.0.2", "10.64.0.1", {"10.64.0.53", "10.64.0.54"}}));
+}
+
+TEST(PluginReport, IpUpWithoutDns) {
+    auto report = parsePluginReport("ip-up ppp1 10.0.0.2 10.0.0.1 - -");
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->ip.dns.empty());
+}
+
+TEST(PluginReport, StatsAndExit) {
+    auto stats = parsePluginReport("stats 1200 3400 61");
+    ASSERT_TRUE(stats);
+    EXPECT_EQ(stats->bytesIn, 1200u);
+    EXPECT_EQ(stats->bytesOut, 3400u);
+    EXPECT_EQ(stats->seconds, 61u);
+    auto exit = parsePluginReport("exit 16");
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->exitStatus, 16);
+    EXPECT_TRUE(parsePluginReport("ip-down"));
+}
+
+TEST(PluginReport, MalformedLinesAreRejected) {
+    for (const char* line : {"", "phase", "phase ", "ip-up ppp0 10.64.0.2", "ip-up ppp0 10.64.0.2 x - -",
+                             "ip-up ppp0 999.1.1.1 10.0.0.1 - -", "ip-up bad/name 10.0.0.2 10.0.0.1 - -",
+                             "ip-up averyveryverylongifname 10.0.0.2 10.0.0.1 - -", "ip-down extra", "stats 1 2",
+                             "stats a b c", "exit", "exit x", "exit 1 2", "launch missiles"}) {
+        EXPECT_FALSE(parsePluginReport(line)) << line;
+    }
+}
+
+}  // namespace
+}  // namespace dialupd

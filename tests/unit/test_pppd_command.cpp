@@ -1,0 +1,117 @@
+#include "core/pppd_command.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace dialupd {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class PppdCommandTest : public ::testing::Test {
+protected:
+    PppdCommandTest() {
+        daemon.pppdPath = "/usr/sbin/pppd";
+        daemon.chatPath = "/usr/sbin/chat";
+        daemon.pluginPath = "/usr/lib/pppd/2.4.9/dialupd-pppd-plugin.so";
+        daemon.runtimeDir = "/run/dialupd";
+        input.modemId = "m0";
+        input.device = "/dev/ttyUSB3";
+    }
+    // The value following option `name`, or "" when absent.
+    static std::string valueOf(const PppdLaunch& launch, const std::string& name) {
+        auto it = std::find(launch.argv.begin(), launch.argv.end(), name);
+        return (it == launch.argv.end() || it + 1 == launch.argv.end()) ? "" : *(it + 1);
+    }
+    DaemonSettings daemon;
+    PppdCommandInput input;
+};
+
+TEST_F(PppdCommandTest, DeviceBaudAndSupervisionOptions) {
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    ASSERT_GE(launch.argv.size(), 3u);
+    EXPECT_EQ(launch.argv[0], "/usr/sbin/pppd");
+    EXPECT_EQ(launch.argv[1], "/dev/ttyUSB3");
+    EXPECT_EQ(launch.argv[2], "115200");
+    EXPECT_THAT(launch.argv, Contains("nodetach"));
+    EXPECT_THAT(launch.argv, Contains("lock"));
+    EXPECT_THAT(launch.argv, Not(Contains("persist"))) << "redial is ours to decide";
+    EXPECT_THAT(launch.argv, Not(Contains("logfile"))) << "logfd and logfile exclude each other";
+    EXPECT_EQ(valueOf(launch, "logfd"), "2");
+    EXPECT_EQ(valueOf(launch, "linkname"), "dialupd-m0");
+    EXPECT_EQ(valueOf(launch, "ipparam"), "m0");
+    EXPECT_EQ(valueOf(launch, "lcp-echo-interval"), "10");
+    EXPECT_EQ(valueOf(launch, "lcp-echo-failure"), "3");
+}
+
+TEST_F(PppdCommandTest, PluginAndItsReportFdComeAfterPlugin) {
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    auto plugin = std::find(launch.argv.begin(), launch.argv.end(), "plugin");
+    auto reportFd = std::find(launch.argv.begin(), launch.argv.end(), "dialupd-report-fd");
+    ASSERT_NE(plugin, launch.argv.end());
+    ASSERT_NE(reportFd, launch.argv.end());
+    EXPECT_LT(plugin, reportFd) << "pppd only knows plugin options once the plugin is loaded";
+    EXPECT_EQ(*(plugin + 1), daemon.pluginPath);
+    EXPECT_EQ(*(reportFd + 1), std::to_string(kChildReportFd));
+}
+
+TEST_F(PppdCommandTest, ConnectRunsChatOnTheGeneratedScript) {
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    EXPECT_EQ(launch.chatScriptPath, "/run/dialupd/m0.chat");
+    EXPECT_EQ(valueOf(launch, "connect"), "'/usr/sbin/chat' -s -v -f '/run/dialupd/m0.chat'");
+}
+
+TEST_F(PppdCommandTest, PathsAreQuotedForTheShellPppdRunsConnectWith) {
+    daemon.runtimeDir = "/run/it's here";
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    EXPECT_THAT(valueOf(launch, "connect"), HasSubstr("'/run/it'\\''s here/m0.chat'"));
+}
+
+TEST_F(PppdCommandTest, PasswordTravelsOnlyThroughTheSecretPipe) {
+    input.call.user = "alice";
+    input.call.password = "S3cret-Pa55";
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    EXPECT_EQ(valueOf(launch, "user"), "alice");
+    EXPECT_EQ(valueOf(launch, "dialupd-secret-fd"), std::to_string(kChildSecretFd));
+    EXPECT_EQ(launch.secret, "S3cret-Pa55");
+    for (const std::string& arg : launch.argv) EXPECT_THAT(arg, Not(HasSubstr("S3cret")));
+    EXPECT_THAT(launch.argv, Not(Contains("password")));
+}
+
+TEST_F(PppdCommandTest, NoPasswordNoSecretFd) {
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    EXPECT_THAT(launch.argv, Not(Contains("dialupd-secret-fd")));
+    EXPECT_THAT(launch.argv, Not(Contains("user")));
+    EXPECT_TRUE(launch.secret.empty());
+}
+
+TEST_F(PppdCommandTest, IpScriptsCannotRewriteResolvConf) {
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    EXPECT_EQ(valueOf(launch, "ip-up-script"), "/dev/null");
+    EXPECT_EQ(valueOf(launch, "ip-down-script"), "/dev/null");
+}
+
+TEST_F(PppdCommandTest, DebugAndTimingsFollowSettings) {
+    daemon.pppdDebug = true;
+    input.call.lcpEchoInterval = 5;
+    input.call.lcpEchoFailure = 4;
+    input.call.baud = 921600;
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    EXPECT_THAT(launch.argv, Contains("debug"));
+    EXPECT_EQ(launch.argv[2], "921600");
+    EXPECT_EQ(valueOf(launch, "lcp-echo-interval"), "5");
+    EXPECT_EQ(valueOf(launch, "lcp-echo-failure"), "4");
+}
+
+TEST(ShellQuote, QuotesEverythingSafely) {
+    EXPECT_EQ(shellQuote("plain"), "'plain'");
+    EXPECT_EQ(shellQuote("a'b"), "'a'\\''b'");
+    EXPECT_EQ(shellQuote("$(reboot) `x` ; | &"), "'$(reboot) `x` ; | &'");
+}
+
+}  // namespace
+}  // namespace dialupd

@@ -1,0 +1,188 @@
+// The real runner against real processes: a shell script stands in for pppd so the test can
+// check fds, pipes, exit statuses and signals without kernel PPP.
+#include "sys/pppd_process.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "core/errors.h"
+#include "sys/event_loop.h"
+
+namespace dialupd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+struct Collector final : PppdObserver {
+    void pppdLogLine(std::string_view line) override { events.push_back("log:" + std::string(line)); }
+    void pppdReport(const PluginReport& report) override {
+        events.push_back(report.kind == PluginReport::Kind::Phase ? "phase:" + report.phase : "report");
+    }
+    void pppdExited(ProcessExit exit) override {
+        this->exit = exit;
+        events.push_back("exit");
+        if (onExit) onExit();
+    }
+    std::vector<std::string> events;
+    std::optional<ProcessExit> exit;
+    std::function<void()> onExit;
+};
+
+class PppdProcessTest : public ::testing::Test {
+protected:
+    PppdProcessTest() : dir(::testing::TempDir() + "/dialupd-process-" + std::to_string(getpid())) {
+        std::string command = "mkdir -p '" + dir + "'";
+        EXPECT_EQ(std::system(command.c_str()), 0);
+    }
+    ~PppdProcessTest() override {
+        std::string command = "rm -rf '" + dir + "'";
+        (void)std::system(command.c_str());
+    }
+
+    // A stand-in for pppd: `body` is shell.
+    PppdLaunch launchOf(const std::string& body) {
+        std::string script = dir + "/fake-pppd";
+        std::ofstream(script) << "#!/bin/sh\n" << body << "\n";
+        ::chmod(script.c_str(), 0755);
+        PppdLaunch launch;
+        launch.argv = {script, "/dev/ttyUSB3", "115200"};
+        launch.chatScriptPath = dir + "/m0.chat";
+        launch.chatScript = "'' AT\n";
+        return launch;
+    }
+
+    // Runs the loop until the process has exited (or 10 s pass).
+    void runUntilExit(Collector& collector) {
+        collector.onExit = [&] { loop.exit(0); };
+        auto guard = loop.after(10s, [&] { loop.exit(1); });
+        EXPECT_EQ(loop.run(), 0) << "pppd stand-in did not exit in time";
+    }
+
+    static std::string read(const std::string& path) {
+        std::stringstream text;
+        text << std::ifstream(path).rdbuf();
+        return text.str();
+    }
+
+    std::string dir;
+    EventLoop loop;
+    SystemPppdRunner runner{loop};
+};
+
+TEST_F(PppdProcessTest, LogLinesAndReportsArriveBeforeTheExit) {
+    Collector collector;
+    auto process = runner.start(
+        launchOf("echo 'first line' >&2; echo 'phase establish' >&3; printf 'no newline' >&2; exit 16"), collector);
+    runUntilExit(collector);
+    ASSERT_TRUE(collector.exit);
+    EXPECT_FALSE(collector.exit->signaled);
+    EXPECT_EQ(collector.exit->code, 16);
+    EXPECT_EQ(collector.events.back(), "exit");
+    EXPECT_THAT(collector.events, ::testing::Contains("log:first line"));
+    EXPECT_THAT(collector.events, ::testing::Contains("log:no newline"));
+    EXPECT_THAT(collector.events, ::testing::Contains("phase:establish"));
+}
+
+TEST_F(PppdProcessTest, TheSecretArrivesOnFd4AndNowhereElse) {
+    PppdLaunch launch = launchOf("cat <&4 > '" + dir + "/secret-seen'; cat /proc/$$/cmdline > '" + dir +
+                                 "/cmdline'; exit 0");
+    launch.secret = "S3cret-Pa55";
+    Collector collector;
+    auto process = runner.start(launch, collector);
+    runUntilExit(collector);
+    EXPECT_EQ(read(dir + "/secret-seen"), "S3cret-Pa55");
+    EXPECT_EQ(read(dir + "/cmdline").find("S3cret"), std::string::npos);
+}
+
+TEST_F(PppdProcessTest, ChatScriptIsPrivateWhileRunningAndGoneAfter) {
+    Collector collector;
+    auto process = runner.start(launchOf("stat -c %a '" + dir + "/m0.chat' > '" + dir + "/mode'; exit 0"), collector);
+    runUntilExit(collector);
+    EXPECT_EQ(read(dir + "/mode"), "600\n");
+    EXPECT_NE(::access((dir + "/m0.chat").c_str(), F_OK), 0);
+}
+
+TEST_F(PppdProcessTest, EnvironmentIsCleanAndSignalsAreUnblocked) {
+    ::setenv("DIALUPD_LEAK_CANARY", "1", 1);
+    Collector collector;
+    auto process = runner.start(
+        launchOf("env > '" + dir + "/env'; grep SigBlk /proc/$$/status > '" + dir + "/sigblk'; exit 0"), collector);
+    runUntilExit(collector);
+    ::unsetenv("DIALUPD_LEAK_CANARY");
+    EXPECT_EQ(read(dir + "/env").find("DIALUPD_LEAK_CANARY"), std::string::npos);
+    EXPECT_THAT(read(dir + "/sigblk"), HasSubstr("0000000000000000"));
+}
+
+TEST_F(PppdProcessTest, OnlyTheExpectedFdsAreInherited) {
+    // ls lists its own fds into the log pipe: 0-4 from us, 5 is the directory ls itself opened.
+    // Nothing of the daemon's (bus socket, epoll, pidfds, the other pipe ends) may leak in.
+    PppdLaunch launch = launchOf("exec ls -1 /proc/self/fd");
+    launch.secret = "x";
+    Collector collector;
+    auto process = runner.start(launch, collector);
+    runUntilExit(collector);
+    EXPECT_THAT(collector.events, ElementsAre("log:0", "log:1", "log:2", "log:3", "log:4", "log:5", "exit"));
+}
+
+TEST_F(PppdProcessTest, SigtermReachesTheProcess) {
+    Collector collector;
+    auto process = runner.start(launchOf("trap 'echo got-term >&2; exit 5' TERM; while :; do sleep 0.05; done"),
+                                collector);
+    auto kick = loop.after(300ms, [&] { process->sendSignal(SIGTERM); });
+    runUntilExit(collector);
+    ASSERT_TRUE(collector.exit);
+    EXPECT_EQ(collector.exit->code, 5);
+    EXPECT_THAT(collector.events, ::testing::Contains("log:got-term"));
+}
+
+TEST_F(PppdProcessTest, SigkillIsReportedAsASignal) {
+    Collector collector;
+    auto process = runner.start(launchOf("exec sleep 30"), collector);
+    auto kick = loop.after(100ms, [&] { process->sendSignal(SIGKILL); });
+    runUntilExit(collector);
+    ASSERT_TRUE(collector.exit);
+    EXPECT_TRUE(collector.exit->signaled);
+    EXPECT_EQ(collector.exit->code, SIGKILL);
+}
+
+TEST_F(PppdProcessTest, AMissingBinaryIsASpawnFailure) {
+    PppdLaunch launch = launchOf("exit 0");
+    launch.argv[0] = dir + "/no-such-pppd";
+    Collector collector;
+    try {
+        runner.start(launch, collector);
+        FAIL() << "start should throw";
+    } catch (const Error& error) {
+        EXPECT_STREQ(error.name(), error_name::kSpawnFailed);
+        EXPECT_THAT(error.what(), HasSubstr("No such file or directory"));
+    }
+    EXPECT_NE(::access(launch.chatScriptPath.c_str(), F_OK), 0) << "no chat script left behind";
+}
+
+TEST_F(PppdProcessTest, AnUnwritableRuntimeDirIsASpawnFailure) {
+    PppdLaunch launch = launchOf("exit 0");
+    launch.chatScriptPath = dir + "/missing-dir/m0.chat";
+    Collector collector;
+    EXPECT_THROW(runner.start(launch, collector), Error);
+}
+
+TEST_F(PppdProcessTest, ReleasingARunningProcessKillsItRatherThanOrphaningIt) {
+    Collector collector;
+    auto process = runner.start(launchOf("exec sleep 30"), collector);
+    pid_t pid = process->pid();
+    process.reset();
+    EXPECT_NE(::kill(pid, 0), 0) << "the process must be gone and reaped";
+}
+
+}  // namespace
+}  // namespace dialupd
