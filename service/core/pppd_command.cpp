@@ -37,10 +37,10 @@ PppdLaunch buildPppdLaunch(const DaemonSettings& daemon, const PppdCommandInput&
         "lcp-echo-interval", std::to_string(input.call.lcpEchoInterval),
         "lcp-echo-failure", std::to_string(input.call.lcpEchoFailure),
         // Addresses and DNS are published on D-Bus; /etc/ppp/ip-up.d must not rewrite
-        // /etc/resolv.conf behind the user's back. /dev/null is not a regular file, so pppd
-        // skips it silently.
-        "ip-up-script", "/dev/null",
-        "ip-down-script", "/dev/null",
+        // /etc/resolv.conf behind the user's back. pppd silently skips a script that does not
+        // exist (ENOENT), and nobody but root can create one in our 0700 runtime dir.
+        "ip-up-script", daemon.runtimeDir + "/no-ip-up-script",
+        "ip-down-script", daemon.runtimeDir + "/no-ip-down-script",
         "connect", shellQuote(daemon.chatPath) + " -s -v -f " + shellQuote(launch.chatScriptPath),
         "plugin", daemon.pluginPath,
         "dialupd-report-fd", std::to_string(kChildReportFd),

@@ -94,11 +94,13 @@ static void on_ip_up(void *arg, int unused) {
     char local[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN], dns1[INET_ADDRSTRLEN], dns2[INET_ADDRSTRLEN];
     ipcp_options *ours = &ipcp_gotoptions[0];
     ipcp_options *theirs = &ipcp_hisoptions[0];
+    /* pppd copies the primary DNS into the secondary when the network gave only one. */
+    u_int32_t secondary = ours->dnsaddr[1] == ours->dnsaddr[0] ? 0 : ours->dnsaddr[1];
 
     (void)arg;
     (void)unused;
     report("ip-up %s %s %s %s %s", ifname, address_text(ours->ouraddr, local), address_text(theirs->hisaddr, peer),
-           address_text(ours->dnsaddr[0], dns1), address_text(ours->dnsaddr[1], dns2));
+           address_text(ours->dnsaddr[0], dns1), address_text(secondary, dns2));
 }
 
 static void on_ip_down(void *arg, int unused) {

@@ -3,19 +3,25 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <regex>
 #include <set>
 
 namespace dialupd {
 namespace {
 
+// [a-z]+(-[a-z]+)*, without std::regex (GCC 12 warns inside it under -fsanitize).
+bool isKebabCase(const std::string& name) {
+    if (name.empty() || name.front() == '-' || name.back() == '-' || name.find("--") != std::string::npos) return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || c == '-')) return false;
+    return true;
+}
+
 TEST(ExitReason, EveryPppdStatusHasAStableKebabCaseName) {
-    const std::regex kebab("[a-z]+(-[a-z]+)*");
     std::set<std::string> seen;
     for (int status = 0; status <= 21; ++status) {
         ExitReason reason = reasonForExitStatus(status);
         EXPECT_EQ(reason.code, static_cast<uint32_t>(status));
-        EXPECT_TRUE(std::regex_match(reason.name, kebab)) << reason.name;
+        EXPECT_TRUE(isKebabCase(reason.name)) << reason.name;
         EXPECT_FALSE(reason.description.empty());
         EXPECT_TRUE(seen.insert(reason.name).second) << "duplicate name " << reason.name;
     }

@@ -91,8 +91,8 @@ TEST_F(PppdCommandTest, NoPasswordNoSecretFd) {
 
 TEST_F(PppdCommandTest, IpScriptsCannotRewriteResolvConf) {
     PppdLaunch launch = buildPppdLaunch(daemon, input);
-    EXPECT_EQ(valueOf(launch, "ip-up-script"), "/dev/null");
-    EXPECT_EQ(valueOf(launch, "ip-down-script"), "/dev/null");
+    EXPECT_EQ(valueOf(launch, "ip-up-script"), "/run/dialupd/no-ip-up-script");
+    EXPECT_EQ(valueOf(launch, "ip-down-script"), "/run/dialupd/no-ip-down-script");
 }
 
 TEST_F(PppdCommandTest, DebugAndTimingsFollowSettings) {
