@@ -24,7 +24,7 @@ ExitReason reasonForExitStatus(int status);
 // pppd was killed by `signal`.
 ExitReason reasonForSignal(int signal);
 
-// pppd's EXIT_USER_REQUEST: it ended because it was asked to (SIGTERM/SIGINT/SIGHUP).
-inline constexpr int kPppdExitUserRequest = 5;
+// pppd's EXIT_HANGUP: the modem (tty) hung up.
+inline constexpr int kPppdExitHangup = 16;
 
 }  // namespace dialupd

@@ -58,6 +58,7 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     PppdLaunch launch = buildPppdLaunch(daemon_, {config_.id, config_.device, call});
     process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
     log_.clear();
+    terminationCause_.reset();
     secret_ = call.password;
     startedAt_ = scheduler_.monotonicNow();
     stopRequested_ = false;
@@ -145,6 +146,10 @@ void Modem::pppdReport(const PluginReport& report) {
         publish({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
                  ModemProperty::Dns, ModemProperty::ConnectedSince});
         break;
+    case PluginReport::Kind::Cause:
+        log_.append(secondsSinceStart(), "plugin", fmt::format("link going down, pppd status {}", report.exitStatus));
+        if (!terminationCause_) terminationCause_ = report.exitStatus;
+        break;
     case PluginReport::Kind::Stats:
         log_.append(secondsSinceStart(), "plugin",
                     fmt::format("link statistics: {} bytes in, {} bytes out, {} s", report.bytesIn, report.bytesOut,
@@ -158,7 +163,7 @@ void Modem::pppdReport(const PluginReport& report) {
 
 void Modem::pppdExited(ProcessExit exit) {
     killTimer_.reset();
-    ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(exit.code);
+    ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code));
     auto duration = scheduler_.monotonicNow() - startedAt_;
     note(fmt::format("pppd exited: {} {} ({})", reason.code, reason.name, reason.description));
     spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
@@ -192,6 +197,19 @@ void Modem::pppdExited(ProcessExit exit) {
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
     for (auto& stopped : stopWaiters) stopped();
+}
+
+int Modem::explainedStatus(int exitStatus) {
+    // pppd overwrites its status with EXIT_HANGUP (16) when the tty reads EOF while it hangs up,
+    // after the link has already gone down for another reason (peer-dead, auth failure, ...).
+    // That first reason is the one that explains the call's end.
+    std::optional<int> cause = std::exchange(terminationCause_, std::nullopt);
+    if (exitStatus == kPppdExitHangup && cause && *cause != exitStatus) {
+        note(fmt::format("pppd exit status {} follows the link's end for status {}: reporting {}", exitStatus, *cause,
+                         *cause));
+        return *cause;
+    }
+    return exitStatus;
 }
 
 void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,7 @@ private:
     void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
     void requestStop();
     void escalateToKill();
+    int explainedStatus(int exitStatus);
     std::string redact(std::string_view line) const;
     double secondsSinceStart() const;
     void finishWaiters(std::vector<Completion>& waiters, const Error* error);
@@ -107,6 +109,7 @@ private:
     std::unique_ptr<PppdProcess> process_;
     std::chrono::microseconds startedAt_{0};
     bool stopRequested_ = false;
+    std::optional<int> terminationCause_;  // pppd's status when the link began to go down
     std::string secret_;  // redacted from every log line
     CallLog log_;
     std::unique_ptr<TimerHandle> killTimer_;

@@ -72,8 +72,8 @@ std::optional<PluginReport> parsePluginReport(std::string_view line) {
             return std::nullopt;
         return report;
     }
-    if (verb == "exit" && fields.size() == 2) {
-        report.kind = PluginReport::Kind::Exit;
+    if ((verb == "exit" || verb == "cause") && fields.size() == 2) {
+        report.kind = verb == "exit" ? PluginReport::Kind::Exit : PluginReport::Kind::Cause;
         if (!parseNumber(fields[1], report.exitStatus)) return std::nullopt;
         return report;
     }

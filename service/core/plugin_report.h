@@ -3,6 +3,7 @@
 //   phase <name>                                   pppd entered a phase (dead, establish, ...)
 //   ip-up <ifname> <local> <peer> <dns1> <dns2>    IPCP is up; a missing DNS is "-"
 //   ip-down                                        IPCP went down
+//   cause <status>                                 why the link began to go down (pppd's status then)
 //   stats <bytes-in> <bytes-out> <seconds>         link statistics when the link ends
 //   exit <status>                                  pppd is exiting with this status
 #pragma once
@@ -25,14 +26,14 @@ struct IpConfig {
 };
 
 struct PluginReport {
-    enum class Kind { Phase, IpUp, IpDown, Stats, Exit };
+    enum class Kind { Phase, IpUp, IpDown, Cause, Stats, Exit };
     Kind kind = Kind::Phase;
     std::string phase;      // Phase
     IpConfig ip;            // IpUp
     uint64_t bytesIn = 0;   // Stats
     uint64_t bytesOut = 0;  // Stats
     uint64_t seconds = 0;   // Stats
-    int exitStatus = 0;     // Exit
+    int exitStatus = 0;     // Cause, Exit
 };
 
 // nullopt for a line that is not a well-formed report (the caller logs it).

@@ -23,6 +23,7 @@
 char pppd_version[] = VERSION;
 
 static int report_fd = -1;
+static int cause_reported;
 static char secret[MAXSECRETLEN];
 
 static int set_report_fd(char **argv);
@@ -88,6 +89,13 @@ static const char *address_text(u_int32_t address, char *buffer) {
 static void on_phase_change(void *arg, int phase) {
     (void)arg;
     report("phase %s", phase_name(phase));
+    /* Why the link is going down, as pppd saw it then. The exit status can still change on the
+     * way out: a tty that reads EOF while pppd hangs up turns a peer-dead (15) into a hangup
+     * (16). The first cause is the one that explains the call's end. */
+    if ((phase == PHASE_TERMINATE || phase == PHASE_DISCONNECT) && !cause_reported && status != 0) {
+        cause_reported = 1;
+        report("cause %d", status);
+    }
 }
 
 static void on_ip_up(void *arg, int unused) {

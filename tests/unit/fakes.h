@@ -105,6 +105,12 @@ public:
         report.ip = std::move(ip);
         observer_->pppdReport(report);
     }
+    void cause(int status) {
+        PluginReport report;
+        report.kind = PluginReport::Kind::Cause;
+        report.exitStatus = status;
+        observer_->pppdReport(report);
+    }
     void exitWith(int status) { observer_->pppdExited({false, status}); }
     void killedBy(int signal) { observer_->pppdExited({true, signal}); }
 

@@ -359,6 +359,44 @@ TEST_F(ModemTest, IpDownClearsTheAddressesButKeepsTheCall) {
     EXPECT_TRUE(modem().callActive());
 }
 
+TEST_F(ModemTest, ATtyHangupAfterTheLinkWentDownKeepsTheFirstCause) {
+    // pppd: "No response to 3 echo-requests" (status 15), then the tty reads EOF on the way out
+    // ("Modem hangup", status 16). The call ended because the peer died.
+    modem().connect({}, false, Outcome().completion());
+    runner.ipUp(sampleIp());
+    runner.cause(15);
+    runner.exitWith(16);
+    EXPECT_EQ(modem().lastExitReason().name, "peer-dead");
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_EQ(recorder().hangups[0].reason.code, 15u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("pppd exit status 16 follows the link's end for status 15"));
+}
+
+TEST_F(ModemTest, ARealHangupStaysAHangup) {
+    modem().connect({}, false, Outcome().completion());
+    runner.cause(16);
+    runner.exitWith(16);
+    EXPECT_EQ(modem().lastExitReason().name, "hangup");
+}
+
+TEST_F(ModemTest, OtherExitStatusesAreNotReinterpreted) {
+    // Only the EOF-on-hangup artefact is explained away: pppd's own verdict otherwise stands.
+    modem().connect({}, false, Outcome().completion());
+    runner.cause(15);
+    runner.exitWith(5);
+    EXPECT_EQ(modem().lastExitReason().name, "user-request");
+}
+
+TEST_F(ModemTest, ACauseDoesNotLeakIntoTheNextCall) {
+    modem().connect({}, false, Outcome().completion());
+    runner.cause(15);
+    runner.exitWith(5);
+    scheduler.runDeferred();
+    modem().connect({}, false, Outcome().completion());
+    runner.exitWith(16);
+    EXPECT_EQ(modem().lastExitReason().name, "hangup");
+}
+
 TEST_F(ModemTest, TheProcessIsReleasedOutsideItsOwnCallback) {
     modem().connect({}, false, Outcome().completion());
     runner.exitWith(16);

@@ -35,6 +35,10 @@ TEST(PluginReport, StatsAndExit) {
     ASSERT_TRUE(exit);
     EXPECT_EQ(exit->exitStatus, 16);
     EXPECT_TRUE(parsePluginReport("ip-down"));
+    auto cause = parsePluginReport("cause 15");
+    ASSERT_TRUE(cause);
+    EXPECT_EQ(cause->kind, PluginReport::Kind::Cause);
+    EXPECT_EQ(cause->exitStatus, 15);
 }
 
 TEST(PluginReport, MalformedLinesAreRejected) {

@@ -1,0 +1,296 @@
+#!/usr/bin/python3
+"""Real-PPP scenarios, run inside the User-mode Linux guest (tests/guest/test_guest.py boots it):
+real dbus-daemon, real dialupd, real pppd and chat, kernel PPP, and the simulated EC25 with a
+network-side pppd. dialupd is driven only over D-Bus, as a user would. Results go to
+$GUEST_RESULT/scenarios.tap, each scenario's logs to $GUEST_RESULT/<scenario>/.
+
+pppd exit codes no scenario here produces, and why:
+  1 fatal-error, 9 pty-command-failed, 14 callback, 18 init-failed, 20 traffic-limit,
+  21 cnid-auth-failed: dialupd never passes the options that lead there (pty, callback, init,
+  maxoctets, allow-number), and 1 needs a failing system call such as out-of-memory.
+  3 not-root: dialupd runs pppd as root. 11 peer-auth-failed: dialupd always passes noauth (a
+  cellular network does not authenticate itself to us), so we never require the peer's auth.
+  12 idle-timeout, 13 connect-time-limit: dialupd exposes no idle or maxconnect setting yet.
+  4 no-kernel-support is covered on the host, where there is no kernel PPP
+  (tests/integration/test_dbus_api.py).
+"""
+import glob
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+import traceback
+
+import dbus
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from world import World, wait_until  # noqa: E402
+
+RESULT = os.environ.get("GUEST_RESULT", "/tmp/dialupd-scenarios")
+PASSWORD = "S3cret-Pa55-xyz"
+
+
+def connect(world, wait=True, timeout=60, **options):
+    options = {key: value for key, value in options.items()}
+    if wait:
+        options["wait"] = dbus.Boolean(True)
+    return world.daemon.modem.Connect(dbus.Dictionary(options, signature="sv"), timeout=timeout)
+
+
+def expect_failure(world, error_name, **options):
+    try:
+        connect(world, **options)
+    except dbus.DBusException as error:
+        assert error.get_dbus_name() == error_name, f"{error.get_dbus_name()}: {error.get_dbus_message()}"
+        return error.get_dbus_message()
+    raise AssertionError("Connect succeeded, expected " + error_name)
+
+
+def wait_for_hangup(world, timeout=30):
+    assert wait_until(lambda: world.daemon.hangups, timeout), "no Hangup signal within %d s" % timeout
+    return world.daemon.hangups[-1]
+
+
+def assert_reason(world, code, name):
+    assert world.daemon.reason() == (code, name), f"LastExitReason {world.daemon.reason()}, want ({code}, {name})"
+
+
+def pppd_processes():
+    """Client-side pppd processes (the simulator's network side runs on a /dev/pts device)."""
+    found = []
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            with open(path, "rb") as cmdline:
+                argv = cmdline.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"pppd") and b"/dev/ttyUSB3" in argv:
+            found.append(argv)
+    return found
+
+
+# --- scenarios -------------------------------------------------------------------------
+
+def scenario_connect_wait(world):
+    connect(world)
+    assert world.daemon.get("State") == "connected"
+    assert world.daemon.get("Interface") == "ppp0", world.daemon.get("Interface")
+    assert world.daemon.get("IPv4Address") == "10.64.0.2"
+    assert world.daemon.get("PeerAddress") == "10.64.0.1"
+    assert [str(d) for d in world.daemon.get("Dns")] == ["10.64.0.53", "10.64.0.54"], world.daemon.get("Dns")
+    assert world.daemon.get("ConnectedSince") > 0
+    ping = subprocess.run(["ping", "-c", "2", "-W", "2", "10.64.0.1"], capture_output=True, text=True)
+    assert ping.returncode == 0, "ping across the link failed: " + ping.stdout + ping.stderr
+    assert wait_until(lambda: world.daemon.states == ["connecting", "connected"], 2), world.daemon.states
+    assert world.daemon.hangups == []
+
+
+def scenario_disconnect(world):
+    connect(world)
+    world.daemon.modem.Disconnect(timeout=40)
+    assert_reason(world, 5, "user-request")
+    assert world.daemon.get("State") == "disconnected"
+    assert world.daemon.get("Interface") == "" and world.daemon.get("ConnectedSince") == 0
+    wait_until(lambda: False, 0.5)
+    assert world.daemon.hangups == [], "Disconnect must not emit Hangup"
+    assert world.daemon.states == ["connecting", "connected", "disconnecting", "disconnected"], world.daemon.states
+    network_log = open(os.path.join(world.log_dir, "network-pppd.log")).read()
+    assert "rcvd [LCP TermReq" in network_log, "network side saw no LCP Terminate-Request"
+    assert pppd_processes() == []
+
+
+def scenario_carrier_drop(world):
+    connect(world)
+    world.sim.command("fault carrier-drop")
+    hangup = wait_for_hangup(world)
+    assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
+    assert_reason(world, 16, "hangup")
+    assert hangup["duration"] > 0
+    assert "Modem hangup" in hangup["log"] or "Connection terminated" in hangup["log"], hangup["log"]
+    assert world.daemon.states == ["connecting", "connected", "disconnected"], world.daemon.states
+
+
+def scenario_lcp_echo_silence(world):
+    connect(world)
+    world.sim.command("fault lcp-silent")
+    hangup = wait_for_hangup(world, 30)
+    assert (hangup["code"], hangup["name"]) == (15, "peer-dead"), hangup
+    assert "No response to" in hangup["log"], hangup["log"]
+
+
+def dial_answered(answer):
+    def scenario(world):
+        message = expect_failure(world, "org.dialupd1.Error.CallFailed")
+        assert message.startswith("8 connect-failed"), message
+        hangup = wait_for_hangup(world)
+        assert hangup["code"] == 8, hangup
+        assert answer in hangup["log"], f"chat's transcript should show {answer}: " + hangup["log"]
+        assert world.daemon.states == ["connecting", "disconnected"], world.daemon.states
+    return scenario
+
+
+def scenario_wrong_password(world):
+    message = expect_failure(world, "org.dialupd1.Error.CallFailed", user="alice", password="wrong-password")
+    assert message.startswith("19 auth-to-peer-failed"), message
+    hangup = wait_for_hangup(world)
+    assert hangup["code"] == 19
+    assert "wrong-password" not in hangup["log"] and "wrong-password" not in world.daemon.log_text()
+
+
+def scenario_right_password_secret_stays_secret(world):
+    connect(world, user="alice", password=PASSWORD)
+    assert world.daemon.get("State") == "connected"
+    # The simulator plays the network, which knows the password: its own argv is not ours.
+    simulator = f"/proc/{world.sim.process.pid}/cmdline"
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
+        if path == simulator:
+            continue
+        try:
+            with open(path, "rb") as cmdline:
+                assert PASSWORD.encode() not in cmdline.read(), f"password on the command line of {path}"
+        except OSError:
+            pass
+    world.daemon.modem.Disconnect(timeout=40)
+    assert PASSWORD not in world.daemon.log_text()
+    for path in glob.glob(os.path.join(world.scratch, "run", "*")):
+        assert PASSWORD not in open(path, errors="replace").read(), path
+
+
+def scenario_negotiation_refused(world):
+    # The network demands CHAP and we have no credentials: we refuse to authenticate, LCP
+    # cannot agree, the network gives up on us.
+    message = expect_failure(world, "org.dialupd1.Error.CallFailed")
+    assert message.startswith("10 negotiation-failed"), message
+    hangup = wait_for_hangup(world)
+    assert (hangup["code"], hangup["name"]) == (10, "negotiation-failed"), hangup
+
+
+def scenario_loopback(world):
+    expect_failure(world, "org.dialupd1.Error.CallFailed")
+    hangup = wait_for_hangup(world, 60)
+    assert (hangup["code"], hangup["name"]) == (17, "loopback"), hangup
+
+
+def scenario_lock_held(world):
+    # Another process (alive: this one) holds the UUCP lock of the port.
+    with open("/run/lock/LCK..ttyUSB3", "w") as lock:
+        lock.write("%10d\n" % os.getpid())
+    try:
+        message = expect_failure(world, "org.dialupd1.Error.CallFailed")
+        assert message.startswith("6 lock-failed"), message
+    finally:
+        os.unlink("/run/lock/LCK..ttyUSB3")
+
+
+def scenario_open_failed(world):
+    # A device node that exists but whose driver is absent: open() fails with ENODEV.
+    message = expect_failure(world, "org.dialupd1.Error.CallFailed")
+    assert message.startswith("7 open-failed"), message
+
+
+def scenario_bad_option(world):
+    message = expect_failure(world, "org.dialupd1.Error.CallFailed")
+    assert message.startswith("2 option-error"), message
+
+
+def scenario_killed_from_outside(world):
+    connect(world)
+    processes = pppd_processes()
+    assert len(processes) == 1, processes
+    pid = int(subprocess.run(["pgrep", "-f", "^/usr/sbin/pppd /dev/ttyUSB3"], capture_output=True,
+                             text=True).stdout.split()[0])
+    os.kill(pid, signal.SIGKILL)
+    hangup = wait_for_hangup(world)
+    assert (hangup["code"], hangup["name"]) == (137, "killed-by-signal"), hangup
+    assert "SIGKILL" in hangup["description"]
+
+
+def scenario_daemon_sigterm_stops_calls(world):
+    connect(world)
+    code = world.daemon.stop()
+    assert code == 0, f"dialupd exited {code}"
+    assert pppd_processes() == [], "pppd outlived the daemon"
+    network_log = open(os.path.join(world.log_dir, "network-pppd.log")).read()
+    assert "rcvd [LCP TermReq" in network_log, "the call was not closed with LCP Terminate"
+
+
+SCENARIOS = [
+    ("connect-wait", scenario_connect_wait, {}),
+    ("disconnect-user-request-5", scenario_disconnect, {}),
+    ("carrier-drop-hangup-16", scenario_carrier_drop, {}),
+    ("lcp-echo-silence-peer-dead-15", scenario_lcp_echo_silence,
+     {"modem_settings": "lcp-echo-interval = 1\nlcp-echo-failure = 3"}),
+    ("dial-no-carrier-8", dial_answered("NO CARRIER"), {"faults": ["dial-no-carrier"]}),
+    ("dial-error-8", dial_answered("ERROR"), {"faults": ["dial-error"]}),
+    ("dial-busy-8", dial_answered("BUSY"), {"faults": ["dial-busy"]}),
+    ("wrong-password-19", scenario_wrong_password,
+     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", "right-password"]}),
+    ("password-never-exposed", scenario_right_password_secret_stays_secret,
+     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD]}),
+    ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused, {"faults": ["auth-required-unsupported"]}),
+    ("loopback-17", scenario_loopback, {"faults": ["loopback"]}),
+    ("lock-held-6", scenario_lock_held, {}),
+    ("open-failed-7", scenario_open_failed,
+     {"device": "/run/ttyNODRIVER", "prepare": lambda: make_driverless_tty("/run/ttyNODRIVER")}),
+    ("bad-option-2", scenario_bad_option, {"daemon_settings": "plugin = /usr/bin/true"}),
+    ("killed-from-outside-137", scenario_killed_from_outside, {}),
+    ("daemon-sigterm-stops-calls", scenario_daemon_sigterm_stops_calls, {}),
+]
+
+
+def make_driverless_tty(path):
+    """A character device node whose driver is absent (ttyUSB major, a minor nothing claims)."""
+    if not os.path.exists(path):
+        os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(188, 250))
+
+
+def run(name, body, options):
+    """Runs one scenario in a world of its own; returns None or the failure's text."""
+    options = dict(options)
+    prepare = options.pop("prepare", None)
+    world = None
+    failure = None
+    try:
+        if prepare:
+            prepare()
+        world = World(os.path.join(RESULT, name), **options)
+        body(world)
+    except Exception:  # noqa: BLE001 - a scenario's failure is reported, the next one runs
+        failure = traceback.format_exc()
+    finally:
+        if world is not None:
+            exit_code = world.close()
+            if exit_code not in (0, None) and failure is None:
+                failure = f"dialupd exited {exit_code} on SIGTERM"
+    leftovers = pppd_processes()
+    if leftovers:
+        subprocess.run(["pkill", "-9", "-f", "pppd /dev/ttyUSB3"])
+        failure = (failure or "") + f"\npppd outlived the scenario: {leftovers}"
+    return failure
+
+
+def main():
+    wanted = [name for name in os.environ.get("SCENARIOS", "").split(",") if name]
+    selected = [s for s in SCENARIOS if not wanted or s[0] in wanted]
+    os.makedirs(RESULT, exist_ok=True)
+    failures = 0
+    with open(os.path.join(RESULT, "scenarios.tap"), "w") as tap:
+        tap.write(f"1..{len(selected)}\n")
+        for number, (name, body, options) in enumerate(selected, 1):
+            started = time.monotonic()
+            failure = run(name, body, options)
+            took = time.monotonic() - started
+            if failure:
+                failures += 1
+                tap.write(f"not ok {number} - {name} ({took:.1f} s)\n")
+                tap.writelines("# " + line + "\n" for line in failure.splitlines())
+            else:
+                tap.write(f"ok {number} - {name} ({took:.1f} s)\n")
+            tap.flush()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
