@@ -1,0 +1,165 @@
+"""Test bed for dialupd against real parts, shared by the D-Bus integration tests on the host
+and the real-PPP scenarios in the guest: a private dbus-daemon with the project's policy,
+dialupd started on it, and a D-Bus client that records what a subscriber sees (State changes,
+Hangup signals). Use Debian's /usr/bin/python3 (python3-dbus, python3-gi)."""
+import os
+import signal
+import subprocess
+import time
+
+import dbus
+import dbus.mainloop.glib
+from gi.repository import GLib
+
+ROOT = os.environ.get("DIALUPD_SOURCE_ROOT", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+DIALUPD = os.environ.get("DIALUPD_BIN", os.path.join(ROOT, "build", "service", "dialupd"))
+PLUGIN = os.environ.get("DIALUPD_PLUGIN", os.path.join(ROOT, "build", "service", "dialupd-pppd-plugin.so"))
+MODEM_IFACE = "org.dialupd1.Modem"
+ERROR = "org.dialupd1.Error."
+
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+
+
+def wait_until(condition, timeout, step=0.05):
+    """Iterates the GLib main context (signals arrive through it) until condition() or timeout."""
+    deadline = time.monotonic() + timeout
+    context = GLib.MainContext.default()
+    while time.monotonic() < deadline:
+        while context.pending():
+            context.iteration(False)
+        if condition():
+            return True
+        time.sleep(step)
+    while context.pending():
+        context.iteration(False)
+    return condition()
+
+
+class Bus:
+    """dbus-daemon on a socket of our own, with the system bus's default-deny policy plus ours."""
+
+    def __init__(self, scratch, privileged_group="netdev"):
+        policy_in = os.path.join(ROOT, "dbus", "org.dialupd1.conf.in")
+        os.makedirs(os.path.join(scratch, "system.d"), exist_ok=True)
+        with open(policy_in) as source, open(os.path.join(scratch, "system.d", "org.dialupd1.conf"), "w") as target:
+            target.write(source.read().replace("@PRIVILEGED_GROUP@", privileged_group))
+        self.socket = os.path.join(scratch, "system_bus_socket")
+        config = os.path.join(scratch, "bus.conf")
+        with open(config, "w") as out:
+            out.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={self.socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <policy user="root"><allow send_type="method_call" send_destination="org.freedesktop.DBus"/></policy>
+  <includedir>{scratch}/system.d</includedir>
+</busconfig>
+""")
+        self.address = f"unix:path={self.socket}"
+        self.process = subprocess.Popen(["dbus-daemon", f"--config-file={config}", "--nofork"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_until(lambda: os.path.exists(self.socket), 10):
+            raise RuntimeError("dbus-daemon did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+
+class Daemon:
+    """dialupd on `bus` with `config` (the file's text); stderr goes to log_dir/dialupd.log."""
+
+    def __init__(self, bus, config, log_dir, wait=True):
+        os.makedirs(log_dir, exist_ok=True)
+        self.config = os.path.join(log_dir, "dialupd.conf")
+        with open(self.config, "w") as out:
+            out.write(config)
+        self.log_path = os.path.join(log_dir, "dialupd.log")
+        self.log = open(self.log_path, "w")
+        env = {"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": bus.address}
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MALLOC_PERTURB_"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        self.process = subprocess.Popen([DIALUPD, "--config", self.config, "--log-level", "debug"],
+                                        stdout=self.log, stderr=self.log, env=env)
+        self.connection = dbus.bus.BusConnection(bus.address)
+        if wait and not (wait_until(lambda: self.connection.name_has_owner("org.dialupd1")
+                                    or self.process.poll() is not None, 10) and self.process.poll() is None):
+            raise RuntimeError("dialupd did not come up: " + self.log_text())
+
+    def modem(self, modem_id):
+        return ModemClient(self.connection, modem_id)
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.log_path) as log:
+            return log.read()
+
+    def stop(self):
+        """SIGTERM, as systemd would; returns the exit status (again on a second call)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                return "killed after 40 s"
+        if not self.log.closed:
+            self.log.close()
+        return self.process.returncode
+
+
+class ModemClient:
+    """One modem object as a client sees it: calls, properties, and the signals it emits."""
+
+    def __init__(self, connection, modem_id):
+        self.path = "/org/dialupd1/modem/" + modem_id
+        proxy = connection.get_object("org.dialupd1", self.path, introspect=False)
+        self.iface = dbus.Interface(proxy, MODEM_IFACE)
+        self.properties = dbus.Interface(proxy, "org.freedesktop.DBus.Properties")
+        self.states = []
+        self.hangups = []
+        connection.add_signal_receiver(self._changed, "PropertiesChanged", "org.freedesktop.DBus.Properties",
+                                       "org.dialupd1", self.path)
+        connection.add_signal_receiver(self._hangup, "Hangup", MODEM_IFACE, "org.dialupd1", self.path)
+
+    def _changed(self, interface, changed, invalidated):
+        if "State" in changed:
+            self.states.append(str(changed["State"]))
+
+    def _hangup(self, reason, duration, log):
+        self.hangups.append({"code": int(reason[0]), "name": str(reason[1]), "description": str(reason[2]),
+                             "duration": int(duration), "log": str(log)})
+
+    def connect(self, wait=True, timeout=60, **options):
+        if wait:
+            options["wait"] = dbus.Boolean(True)
+        return self.iface.Connect(dbus.Dictionary(options, signature="sv"), timeout=timeout)
+
+    def disconnect(self, timeout=40):
+        return self.iface.Disconnect(timeout=timeout)
+
+    def get(self, name):
+        return self.properties.Get(MODEM_IFACE, name)
+
+    def reason(self):
+        code, name, _ = self.get("LastExitReason")
+        return int(code), str(name)
