@@ -1,0 +1,322 @@
+#!/usr/bin/python3
+"""dialupd against a real dbus-daemon (our policy) and the real pppd, on this host, which has no
+kernel PPP: the D-Bus contract, named errors, hostile arguments, the no-kernel-support outcome,
+password secrecy, shutdown, config errors and the bus policy. Prints TAP for meson."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import dbus
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from testbed import DIALUPD, ERROR, MODEM_IFACE, PLUGIN, Bus, Daemon, run_tap, wait_until  # noqa: E402
+
+PASSWORD = "S3cret-Pa55-host"
+
+
+class Scratch:
+    """A temp dir readable by an unprivileged client (the policy test runs one as nobody)."""
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="dialupd-it-")
+        os.chmod(self.path, 0o755)
+
+    def remove(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def config_for(scratch, modems, daemon_extra=""):
+    text = f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstop-timeout = 5\n{daemon_extra}\n"
+    for modem_id, device in modems.items():
+        text += f"[modem {modem_id}]\ndevice = {device}\n"
+    return text
+
+
+class DaemonTestCase(unittest.TestCase):
+    """A fresh bus and daemon per test, with modem m0 on a real pty and `gone` on a missing tty."""
+
+    daemon_extra = ""
+    privileged_group = "netdev"
+
+    def setUp(self):
+        self.scratch = Scratch()
+        self.bus = Bus(self.scratch.path, self.privileged_group)
+        self.master, slave = os.openpty()
+        self.tty = os.ttyname(slave)
+        os.close(slave)
+        self.daemon = Daemon(self.bus, config_for(self.scratch.path, {"m0": self.tty, "gone": "/dev/ttyUSB99"},
+                                                  self.daemon_extra), os.path.join(self.scratch.path, "logs"))
+        self.modem = self.daemon.modem("m0")
+
+    def tearDown(self):
+        code = self.daemon.stop()
+        self.bus.stop()
+        os.close(self.master)
+        self.scratch.remove()
+        self.assertEqual(code, 0, "dialupd must exit 0 on SIGTERM")
+
+    def assertDBusError(self, name, call, *args, **kwargs):
+        with self.assertRaises(dbus.DBusException) as caught:
+            call(*args, **kwargs)
+        self.assertEqual(caught.exception.get_dbus_name(), name, caught.exception.get_dbus_message())
+        return caught.exception.get_dbus_message()
+
+
+class Contract(DaemonTestCase):
+    def test_introspection_shows_the_interface(self):
+        xml = self.daemon.connection.get_object("org.dialupd1", "/org/dialupd1/modem/m0").Introspect(
+            dbus_interface="org.freedesktop.DBus.Introspectable")
+        for fragment in ['<interface name="org.dialupd1.Modem">', '<method name="Connect">',
+                         '<arg type="a{sv}" name="options" direction="in"/>', '<method name="Disconnect">',
+                         '<signal name="Hangup">', '<arg type="(uss)" name="reason"/>',
+                         '<arg type="t" name="duration_usec"/>', '<arg type="s" name="log"/>',
+                         '<property name="State" type="s" access="read">',
+                         '<property name="LastExitReason" type="(uss)" access="read">',
+                         '<property name="Device" type="s"', '<property name="Interface" type="s"',
+                         '<property name="IPv4Address" type="s"', '<property name="PeerAddress" type="s"',
+                         '<property name="Dns" type="as"', '<property name="ConnectedSince" type="t"']:
+            self.assertIn(fragment, xml)
+
+    def test_busctl_sees_the_same(self):
+        output = subprocess.run(["busctl", f"--address={self.bus.address}", "introspect", "org.dialupd1",
+                                 "/org/dialupd1/modem/m0"], capture_output=True, text=True, check=True).stdout
+        self.assertIn(".Connect", output)
+        self.assertIn(".Hangup", output)
+
+    def test_object_manager_lists_every_modem_with_properties(self):
+        manager = dbus.Interface(self.daemon.connection.get_object("org.dialupd1", "/org/dialupd1"),
+                                 "org.freedesktop.DBus.ObjectManager")
+        objects = manager.GetManagedObjects()
+        self.assertEqual(sorted(objects), ["/org/dialupd1/modem/gone", "/org/dialupd1/modem/m0"])
+        properties = objects["/org/dialupd1/modem/m0"][MODEM_IFACE]
+        self.assertEqual(properties["State"], "disconnected")
+        self.assertEqual(properties["Device"], self.tty)
+
+    def test_initial_properties(self):
+        props = self.modem.properties.GetAll(MODEM_IFACE)
+        self.assertEqual(props["State"], "disconnected")
+        self.assertEqual(tuple(props["LastExitReason"])[:2], (0, "none"))
+        self.assertEqual(props["Device"], self.tty)
+        for empty in ("Interface", "IPv4Address", "PeerAddress"):
+            self.assertEqual(props[empty], "")
+        self.assertEqual(list(props["Dns"]), [])
+        self.assertEqual(props["ConnectedSince"], 0)
+
+    def test_missing_tty_is_unavailable(self):
+        gone = self.daemon.modem("gone")
+        self.assertEqual(gone.get("State"), "unavailable")
+        message = self.assertDBusError(ERROR + "Unavailable", gone.connect)
+        self.assertIn("/dev/ttyUSB99", message)
+
+    def test_unknown_object_is_an_error_and_harmless(self):
+        ghost = self.daemon.modem("ghost")
+        with self.assertRaises(dbus.DBusException) as caught:
+            ghost.connect()
+        self.assertIn(caught.exception.get_dbus_name(), ("org.freedesktop.DBus.Error.UnknownObject",
+                                                         "org.freedesktop.DBus.Error.UnknownMethod"))
+        self.assertEqual(self.modem.get("State"), "disconnected")
+
+
+class NoKernelPpp(DaemonTestCase):
+    """This host has no /dev/ppp: the real pppd exits 4, and dialupd says so."""
+
+    def test_connect_wait_fails_with_no_kernel_support(self):
+        message = self.assertDBusError(ERROR + "CallFailed", self.modem.connect)
+        self.assertTrue(message.startswith("4 no-kernel-support"), message)
+        self.assertEqual(self.modem.reason(), (4, "no-kernel-support"))
+        self.assertEqual(self.modem.get("State"), "disconnected")
+        self.assertTrue(wait_until(lambda: self.modem.hangups and self.modem.states[-1:] == ["disconnected"], 5))
+        self.assertEqual(self.modem.states, ["connecting", "disconnected"])
+        hangup = self.modem.hangups[0]
+        self.assertEqual((hangup["code"], hangup["name"]), (4, "no-kernel-support"))
+        self.assertGreater(hangup["duration"], 0)
+        self.assertIn("Couldn't open the /dev/ppp device", hangup["log"])
+
+    def test_connect_without_wait_returns_at_once_then_hangs_up(self):
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: self.modem.hangups, 10), "no Hangup signal")
+        self.assertEqual(self.modem.hangups[0]["code"], 4)
+        self.assertEqual(len(self.modem.hangups), 1)
+
+    def test_disconnect_while_idle_is_not_connected(self):
+        self.assertDBusError(ERROR + "NotConnected", self.modem.disconnect)
+
+
+class HostileArguments(DaemonTestCase):
+    def assertRefused(self, **options):
+        self.assertDBusError(ERROR + "InvalidArgument", self.modem.connect, **options)
+
+    def tearDown(self):
+        # Nothing may have been started by a refused call.
+        self.assertFalse(wait_until(lambda: self.modem.hangups or self.modem.states, 0.5),
+                         f"a refused Connect changed something: {self.modem.states} {self.modem.hangups}")
+        self.assertEqual(self.modem.get("State"), "disconnected")
+        super().tearDown()
+
+    def test_unknown_option(self):
+        self.assertRefused(colour=dbus.String("red"))
+
+    def test_wrong_type(self):
+        self.assertRefused(apn=dbus.Int32(3))
+
+    def test_wait_must_be_boolean(self):
+        self.assertDBusError(ERROR + "InvalidArgument", self.modem.iface.Connect,
+                             dbus.Dictionary({"wait": dbus.String("yes")}, signature="sv"))
+
+    def test_apn_that_would_inject_into_the_chat_script(self):
+        self.assertRefused(apn='x" ABORT "OK')
+
+    def test_apn_with_a_newline(self):
+        self.assertRefused(apn="inter\nnet")
+
+    def test_user_with_a_newline(self):
+        self.assertRefused(user="alice\nbob")
+
+    def test_huge_strings(self):
+        self.assertRefused(apn="a" * 100_000)
+        self.assertRefused(password="p" * 100_000)
+
+    def test_wrong_signature_is_rejected_by_the_bus_layer(self):
+        with self.assertRaises(dbus.DBusException):
+            self.modem.iface.Connect("not a dict", signature="s")
+
+
+class PasswordSecrecy(DaemonTestCase):
+    """pppd is replaced by a wrapper that records its argv and then runs the real pppd."""
+
+    def setUp(self):
+        scratch = tempfile.mkdtemp(prefix="dialupd-wrap-")
+        self.argv_file = os.path.join(scratch, "argv")
+        self.wrapper = os.path.join(scratch, "pppd")
+        with open(self.wrapper, "w") as wrapper:
+            wrapper.write(f'#!/bin/sh\nprintf "%s\\n" "$@" > {self.argv_file}\nexec /usr/sbin/pppd "$@"\n')
+        os.chmod(self.wrapper, 0o755)
+        self.daemon_extra = f"pppd = {self.wrapper}\n"
+        super().setUp()
+
+    def test_password_is_nowhere_but_the_pipe(self):
+        self.assertDBusError(ERROR + "CallFailed", self.modem.connect, user="alice", password=PASSWORD)
+        with open(self.argv_file) as recorded:
+            argv = recorded.read().splitlines()
+        self.assertNotIn(PASSWORD, "\n".join(argv))
+        for word in ("nodetach", "lock", "plugin", "dialupd-secret-fd"):
+            self.assertIn(word, argv)
+        connect = argv[argv.index("connect") + 1]
+        self.assertIn("chat", connect)
+        self.assertIn(" -f ", connect)
+        self.assertNotIn(PASSWORD, self.daemon.log_text())
+        self.assertNotIn(PASSWORD, self.modem.hangups[0]["log"] if self.modem.hangups else "")
+        run_dir = os.path.join(self.scratch.path, "run")
+        for name in os.listdir(run_dir):
+            with open(os.path.join(run_dir, name), errors="replace") as leftover:
+                self.assertNotIn(PASSWORD, leftover.read())
+
+
+class Shutdown(unittest.TestCase):
+    def test_sigterm_exits_zero_promptly(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        try:
+            daemon = Daemon(bus, config_for(scratch.path, {}), os.path.join(scratch.path, "logs"))
+            started = time.monotonic()
+            self.assertEqual(daemon.stop(), 0)
+            self.assertLess(time.monotonic() - started, 5)
+        finally:
+            bus.stop()
+            scratch.remove()
+
+    def test_an_empty_config_is_valid(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        try:
+            daemon = Daemon(bus, "", os.path.join(scratch.path, "logs"))
+            manager = dbus.Interface(daemon.connection.get_object("org.dialupd1", "/org/dialupd1"),
+                                     "org.freedesktop.DBus.ObjectManager")
+            self.assertEqual(dict(manager.GetManagedObjects()), {})
+            self.assertEqual(daemon.stop(), 0)
+        finally:
+            bus.stop()
+            scratch.remove()
+
+
+class ConfigErrors(unittest.TestCase):
+    """A bad config exits 1 before touching the bus, naming file, line and problem."""
+
+    def run_with(self, text=None, path=None):
+        scratch = tempfile.mkdtemp(prefix="dialupd-cfg-")
+        if path is None:
+            path = os.path.join(scratch, "bad.conf")
+            with open(path, "w") as config:
+                config.write(text)
+        result = subprocess.run([DIALUPD, "--config", path], capture_output=True, text=True, timeout=10,
+                                env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"})
+        shutil.rmtree(scratch)
+        return result, path
+
+    def test_unknown_key_names_its_line(self):
+        result, path = self.run_with("[daemon]\nstop-timeout = 5\n\n[modem m0]\ndevice = /dev/ttyS1\nspeed = 9600\n")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{path}:6: unknown key 'speed'", result.stderr)
+
+    def test_missing_file_named_on_the_command_line(self):
+        result, _ = self.run_with(path="/nonexistent/dialupd.conf")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("/nonexistent/dialupd.conf: cannot be opened", result.stderr)
+
+    def test_modem_without_device(self):
+        result, path = self.run_with("[modem m0]\napn = internet\n")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{path}:1: [modem m0] has no 'device'", result.stderr)
+
+    def test_bad_modem_id(self):
+        result, path = self.run_with("[modem bad-id!]\ndevice = /dev/ttyS1\n")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{path}:1: modem id 'bad-id!'", result.stderr)
+
+    def test_hostile_apn_in_the_file(self):
+        result, path = self.run_with('[defaults]\napn = x" ABORT "OK\n')
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{path}:2: apn contains character", result.stderr)
+
+    def test_no_bus_is_a_clear_error(self):
+        result, _ = self.run_with("")
+        self.assertEqual(result.returncode, 1)
+        self.assertRegex(result.stderr, r"(?i)critical.*(No such file|connect)")
+
+
+class BusPolicy(DaemonTestCase):
+    """The shipped policy: anyone reads, only root and the privileged group change state. The
+    group is the build option privileged_group (default netdev); here "users", which every
+    Debian system has, so the test needs no group of its own."""
+
+    privileged_group = "users"
+
+    def as_user(self, user, *busctl_args, group=None):
+        setpriv = ["setpriv", f"--reuid={user}", f"--regid={group or 'nogroup'}"]
+        setpriv += [f"--groups={group}"] if group else ["--clear-groups"]
+        return subprocess.run(setpriv + ["busctl", f"--address={self.bus.address}", *busctl_args],
+                              capture_output=True, text=True, timeout=20)
+
+    def test_unprivileged_user_reads_but_cannot_connect(self):
+        read = self.as_user("nobody", "get-property", "org.dialupd1", self.modem.path, MODEM_IFACE, "State")
+        self.assertEqual(read.returncode, 0, read.stderr)
+        self.assertIn('"disconnected"', read.stdout)
+        call = self.as_user("nobody", "call", "org.dialupd1", self.modem.path, MODEM_IFACE, "Connect", "a{sv}", "0")
+        self.assertNotEqual(call.returncode, 0)
+        self.assertIn("denied", call.stderr.lower())
+        self.assertFalse(wait_until(lambda: self.modem.states, 0.5), "a denied Connect must change nothing")
+
+    def test_member_of_the_privileged_group_may_call(self):
+        # Disconnect while idle: the policy lets the call through, the daemon answers NotConnected.
+        call = self.as_user("nobody", "call", "org.dialupd1", self.modem.path, MODEM_IFACE, "Disconnect",
+                            group="users")
+        self.assertNotEqual(call.returncode, 0)
+        self.assertIn("no call to end", call.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(run_tap(Contract, NoKernelPpp, HostileArguments, PasswordSecrecy, Shutdown, ConfigErrors, BusPolicy))

@@ -163,3 +163,52 @@ class ModemClient:
     def reason(self):
         code, name, _ = self.get("LastExitReason")
         return int(code), str(name)
+
+
+def run_tap(*case_classes):
+    """Runs unittest cases and prints TAP (one line per case) so meson counts each of them."""
+    import unittest
+
+    results = []
+
+    class Recorder(unittest.TestResult):
+        def addSuccess(self, test):
+            results.append((test.id(), None))
+
+        def addFailure(self, test, err):
+            results.append((test.id(), self._exc_info_to_string(err, test)))
+
+        def addError(self, test, err):
+            results.append((test.id(), self._exc_info_to_string(err, test)))
+
+        def addSkip(self, test, reason):
+            results.append((test.id(), "SKIP " + reason))
+
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite(loader.loadTestsFromTestCase(case) for case in case_classes)
+    print(f"1..{suite.countTestCases()}", flush=True)
+    recorder = Recorder()
+    number = 0
+    for test in _flatten(suite):
+        before = len(results)
+        test.run(recorder)
+        for name, problem in results[before:]:
+            number += 1
+            short = name.split(".", 1)[-1]
+            if problem is None:
+                print(f"ok {number} - {short}", flush=True)
+            elif problem.startswith("SKIP "):
+                print(f"ok {number} - {short} # SKIP {problem[5:]}", flush=True)
+            else:
+                print(f"not ok {number} - {short}", flush=True)
+                for line in problem.splitlines():
+                    print("# " + line, flush=True)
+    return 0 if all(problem is None or problem.startswith("SKIP ") for _, problem in results) else 1
+
+
+def _flatten(suite):
+    for item in suite:
+        if hasattr(item, "__iter__"):
+            yield from _flatten(item)
+        else:
+            yield item
