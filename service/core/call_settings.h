@@ -16,6 +16,8 @@ struct CallSettings {
     uint32_t baud = 115200;
     uint32_t lcpEchoInterval = 10;  // seconds between LCP echo requests, 0 = off
     uint32_t lcpEchoFailure = 3;    // unanswered echoes before pppd declares the peer dead
+    uint32_t idleSeconds = 0;       // hang up after this long without traffic, 0 = never
+    uint32_t maxConnectSeconds = 0; // hang up after this long connected, 0 = no limit
 };
 
 // The subset a caller may change for one call (Connect's options).

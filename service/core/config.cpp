@@ -132,6 +132,10 @@ public:
             call.lcpEchoInterval = number(entry, 0, 3600);
         } else if (entry.key == "lcp-echo-failure") {
             call.lcpEchoFailure = number(entry, 0, 100);
+        } else if (entry.key == "idle") {
+            call.idleSeconds = number(entry, 0, 604800);
+        } else if (entry.key == "max-connect") {
+            call.maxConnectSeconds = number(entry, 0, 31536000);
         } else {
             return false;
         }
@@ -195,7 +199,7 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
         } else if (section.name == "defaults") {
             for (const Entry& entry : section.entries)
                 if (!parser.callKey(entry, config.defaults, config.hasPassword))
-                    parser.unknownKey(entry, "defaults", "apn, user, password, baud, lcp-echo-interval, lcp-echo-failure");
+                    parser.unknownKey(entry, "defaults", "apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect");
         }
     }
     for (const Section& section : sections) {
@@ -205,7 +209,7 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
             if (entry.key == "device") modem.device = parser.absolutePath(entry);
             else if (entry.key == "at-port") modem.atPort = parser.absolutePath(entry);
             else if (!parser.callKey(entry, modem.call, config.hasPassword))
-                parser.unknownKey(entry, "modem", "device, at-port, apn, user, password, baud, lcp-echo-interval, lcp-echo-failure");
+                parser.unknownKey(entry, "modem", "device, at-port, apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect");
         }
         if (modem.device.empty()) parser.fail(section.line, fmt::format("[modem {}] has no 'device'", section.id));
         for (const ModemConfig& other : config.modems)

@@ -45,6 +45,15 @@ PppdLaunch buildPppdLaunch(const DaemonSettings& daemon, const PppdCommandInput&
         "plugin", daemon.pluginPath,
         "dialupd-report-fd", std::to_string(kChildReportFd),
     };
+    // Limits a metered link may want; pppd enforces them (exit 12 idle-timeout, 13 connect-time-limit).
+    if (input.call.idleSeconds > 0) {
+        argv.push_back("idle");
+        argv.push_back(std::to_string(input.call.idleSeconds));
+    }
+    if (input.call.maxConnectSeconds > 0) {
+        argv.push_back("maxconnect");
+        argv.push_back(std::to_string(input.call.maxConnectSeconds));
+    }
     if (!input.call.user.empty()) {
         argv.push_back("user");
         argv.push_back(input.call.user);

@@ -10,7 +10,6 @@ pppd exit codes no scenario here produces, and why:
   maxoctets, allow-number), and 1 needs a failing system call such as out-of-memory.
   3 not-root: dialupd runs pppd as root. 11 peer-auth-failed: dialupd always passes noauth (a
   cellular network does not authenticate itself to us), so we never require the peer's auth.
-  12 idle-timeout, 13 connect-time-limit: dialupd exposes no idle or maxconnect setting yet.
   4 no-kernel-support is covered on the host, where there is no kernel PPP
   (tests/integration/test_dbus_api.py).
 """
@@ -195,6 +194,28 @@ def scenario_bad_option(world):
     assert message.startswith("2 option-error"), message
 
 
+def limit_reached(code, name):
+    def scenario(world):
+        connect(world)
+        hangup = wait_for_hangup(world, 20)
+        assert (hangup["code"], hangup["name"]) == (code, name), hangup
+    return scenario
+
+
+def scenario_caller_vanishes_mid_wait(world):
+    # A client that gives up while Connect(wait) is pending changes nothing: the call goes on.
+    caller = subprocess.Popen(["busctl", f"--address={world.bus.address}", "call", "--timeout=60", "org.dialupd1",
+                               world.modem.path, "org.dialupd1.Modem", "Connect", "a{sv}", "1", "wait", "b", "true"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_until(lambda: world.modem.states[:1] == ["connecting"], 10), world.modem.states
+    caller.kill()
+    caller.wait()
+    assert wait_until(lambda: world.modem.get("State") == "connected", 20), world.modem.states
+    assert world.daemon.process.poll() is None
+    world.modem.disconnect()
+    assert world.modem.hangups == []
+
+
 def scenario_killed_from_outside(world):
     connect(world)
     processes = pppd_processes()
@@ -231,11 +252,14 @@ SCENARIOS = [
      {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD]}),
     ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused, {"faults": ["auth-required-unsupported"]}),
     ("loopback-17", scenario_loopback, {"faults": ["loopback"]}),
+    ("idle-timeout-12", limit_reached(12, "idle-timeout"), {"modem_settings": "idle = 2"}),
+    ("max-connect-13", limit_reached(13, "connect-time-limit"), {"modem_settings": "max-connect = 3"}),
     ("lock-held-6", scenario_lock_held, {}),
     ("open-failed-7", scenario_open_failed,
      {"device": "/run/ttyNODRIVER", "prepare": lambda: make_driverless_tty("/run/ttyNODRIVER")}),
     ("bad-option-2", scenario_bad_option, {"daemon_settings": "plugin = /usr/bin/true"}),
     ("killed-from-outside-137", scenario_killed_from_outside, {}),
+    ("caller-vanishes-mid-wait", scenario_caller_vanishes_mid_wait, {}),
     ("daemon-sigterm-stops-calls", scenario_daemon_sigterm_stops_calls, {}),
 ]
 

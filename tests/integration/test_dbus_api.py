@@ -30,7 +30,8 @@ class Scratch:
 
 
 def config_for(scratch, modems, daemon_extra=""):
-    text = f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstop-timeout = 5\n{daemon_extra}\n"
+    stop_timeout = "" if "stop-timeout" in daemon_extra else "stop-timeout = 5\n"
+    text = f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\n{stop_timeout}{daemon_extra}\n"
     for modem_id, device in modems.items():
         text += f"[modem {modem_id}]\ndevice = {device}\n"
     return text
@@ -216,6 +217,35 @@ class PasswordSecrecy(DaemonTestCase):
                 self.assertNotIn(PASSWORD, leftover.read())
 
 
+class StopEscalation(DaemonTestCase):
+    """A pppd that ignores SIGTERM (stand-in: a wrapper that ignores it and sleeps) gets SIGKILL,
+    but only once the stop window has passed."""
+
+    def setUp(self):
+        scratch = tempfile.mkdtemp(prefix="dialupd-stuck-")
+        wrapper = os.path.join(scratch, "pppd")
+        self.ignoring = os.path.join(scratch, "ignoring-sigterm")
+        with open(wrapper, "w") as script:
+            script.write(f"#!/bin/sh\ntrap '' TERM\ntouch {self.ignoring}\nexec sleep 60\n")
+        os.chmod(wrapper, 0o755)
+        self.daemon_extra = f"pppd = {wrapper}\nstop-timeout = 2\n"
+        super().setUp()
+
+    def test_disconnect_escalates_after_the_window(self):
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: os.path.exists(self.ignoring), 5), "stand-in did not start")
+        started = time.monotonic()
+        self.modem.disconnect(timeout=20)
+        took = time.monotonic() - started
+        self.assertGreaterEqual(took, 1.9, "SIGKILL came before the stop window ended")
+        self.assertLess(took, 6)
+        code, name, description = self.modem.get("LastExitReason")
+        self.assertEqual((int(code), str(name)), (137, "killed-by-signal"))
+        self.assertIn("SIGKILL", description)
+        self.assertIn("sending SIGKILL", self.daemon.log_text())
+        self.assertEqual(self.modem.hangups, [], "a requested stop emits no Hangup, even when it needed SIGKILL")
+
+
 class Shutdown(unittest.TestCase):
     def test_sigterm_exits_zero_promptly(self):
         scratch = Scratch()
@@ -319,4 +349,5 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(Contract, NoKernelPpp, HostileArguments, PasswordSecrecy, Shutdown, ConfigErrors, BusPolicy))
+    sys.exit(run_tap(Contract, NoKernelPpp, HostileArguments, PasswordSecrecy, StopEscalation, Shutdown, ConfigErrors,
+                     BusPolicy))

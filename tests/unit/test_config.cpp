@@ -65,6 +65,13 @@ device = /dev/ttyS3
     EXPECT_FALSE(config.hasPassword);
 }
 
+TEST(Config, Limits) {
+    Config config = parseConfig("[defaults]\nidle = 300\n[modem m0]\ndevice = /dev/x\nmax-connect = 3600\n", "l.conf");
+    EXPECT_EQ(config.modems[0].call.idleSeconds, 300u);
+    EXPECT_EQ(config.modems[0].call.maxConnectSeconds, 3600u);
+    EXPECT_THAT(errorOf("[defaults]\nidle = forever\n"), HasSubstr("test.conf:2: 'idle' must be a whole number"));
+}
+
 TEST(Config, DefaultsApplyWhereverTheSectionStands) {
     Config config = parseConfig("[modem m0]\ndevice = /dev/ttyUSB3\n[defaults]\napn = later\n", "order.conf");
     EXPECT_EQ(config.modems[0].call.apn, "later");

@@ -107,6 +107,17 @@ TEST_F(PppdCommandTest, DebugAndTimingsFollowSettings) {
     EXPECT_EQ(valueOf(launch, "lcp-echo-failure"), "4");
 }
 
+TEST_F(PppdCommandTest, LimitsOnlyWhenSet) {
+    PppdLaunch plain = buildPppdLaunch(daemon, input);
+    EXPECT_THAT(plain.argv, Not(Contains("idle")));
+    EXPECT_THAT(plain.argv, Not(Contains("maxconnect")));
+    input.call.idleSeconds = 300;
+    input.call.maxConnectSeconds = 3600;
+    PppdLaunch limited = buildPppdLaunch(daemon, input);
+    EXPECT_EQ(valueOf(limited, "idle"), "300");
+    EXPECT_EQ(valueOf(limited, "maxconnect"), "3600");
+}
+
 TEST(ShellQuote, QuotesEverythingSafely) {
     EXPECT_EQ(shellQuote("plain"), "'plain'");
     EXPECT_EQ(shellQuote("a'b"), "'a'\\''b'");

@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""tools/modem-sim on the host: command mode, faults, the control socket and stuck data mode,
+talking to its ptys as a terminal program would. (Live PPP through it is tested in the guest.)
+Prints TAP for meson."""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tty
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from testbed import ROOT, run_tap  # noqa: E402
+
+SIM = os.path.join(ROOT, "tools", "modem-sim")
+
+
+class Terminal:
+    """One open tty of the simulator."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        os.set_blocking(self.fd, False)
+
+    def send(self, text):
+        os.write(self.fd, text.encode() if isinstance(text, str) else text)
+
+    def read_for(self, seconds):
+        deadline, data = time.monotonic() + seconds, b""
+        while time.monotonic() < deadline:
+            try:
+                data += os.read(self.fd, 4096)
+            except BlockingIOError:
+                time.sleep(0.02)
+        return data.decode("latin-1")
+
+    def command(self, line, wait=0.4):
+        self.send(line + "\r")
+        return self.read_for(wait)
+
+    def close(self):
+        os.close(self.fd)
+
+
+class SimulatorTestCase(unittest.TestCase):
+    faults = ()
+    extra = ()
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="modem-sim-test-")
+        self.modem_link = os.path.join(self.dir, "ttyUSB3")
+        self.at_link = os.path.join(self.dir, "ttyUSB2")
+        self.control = os.path.join(self.dir, "control")
+        ready = os.path.join(self.dir, "ready")
+        command = [SIM, "--modem-link", self.modem_link, "--at-link", self.at_link, "--control", self.control,
+                   "--ready-file", ready, "--log", os.path.join(self.dir, "sim.log")]
+        for fault in self.faults:
+            command += ["--fault", fault]
+        self.sim = subprocess.Popen(command + list(self.extra), env={"PATH": os.environ["PATH"]})
+        for _ in range(100):
+            if os.path.exists(ready):
+                break
+            time.sleep(0.05)
+        self.terminals = []
+
+    def tearDown(self):
+        for terminal in self.terminals:
+            terminal.close()
+        self.sim.terminate()
+        self.assertEqual(self.sim.wait(10), 0)
+        self.assertFalse(os.path.lexists(self.modem_link), "links are removed on exit")
+
+    def open(self, link):
+        terminal = Terminal(link)
+        self.terminals.append(terminal)
+        return terminal
+
+    def ask(self, request):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
+            control.settimeout(5)
+            control.connect(self.control)
+            control.sendall(request.encode() + b"\n")
+            return control.makefile().readline().strip()
+
+
+class CommandMode(SimulatorTestCase):
+    def test_echo_and_ok(self):
+        modem = self.open(self.modem_link)
+        self.assertEqual(modem.command("AT"), "AT\r\r\nOK\r\n")
+        self.assertEqual(modem.command("ATE0"), "ATE0\r\r\nOK\r\n")
+        self.assertEqual(modem.command("AT"), "\r\nOK\r\n", "no echo after ATE0")
+
+    def test_quectel_info_line_answers_each_part_then_one_ok(self):
+        answer = self.open(self.modem_link).command("ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2")
+        for expected in ("Quectel", "EC25", "Revision: EC25", "SubEdition: V04", "+CSQ: 24,99", "+CPIN: READY",
+                         '+COPS: 0,0,"Simulated Operator",7', "+CGREG: 0,1"):
+            self.assertIn(expected, answer)
+        self.assertEqual(answer.count("OK"), 1)
+        self.assertTrue(answer.endswith("\r\nOK\r\n"))
+
+    def test_diagnostic_commands_on_the_at_port(self):
+        at = self.open(self.at_link)
+        self.assertIn('+CEER: "No cause information available"', at.command("AT+CEER"))
+        self.assertIn('+QENG: "servingcell","NOCONN","LTE"', at.command('AT+QENG="servingcell"'))
+        self.assertIn("+CEREG: 0,1", at.command("AT+CEREG?"))
+        self.assertIn("+CGACT: 1,0", at.command("AT+CGACT?"))
+        self.assertIn("+CFUN: 1", at.command("AT+CFUN?"))
+
+    def test_unknown_and_garbage_get_error(self):
+        at = self.open(self.at_link)
+        self.assertIn("ERROR", at.command("AT+NOSUCH"))
+        self.assertIn("ERROR", at.command("\x00\xff\x7fgarbage"))
+        self.assertIn("OK", at.command("AT"), "still answering after garbage")
+
+    def test_cgdcont_stores_the_apn(self):
+        modem = self.open(self.modem_link)
+        self.assertIn("OK", modem.command('AT+CGDCONT=1,"IP","m2m.example",,0,0'))
+        self.assertIn('+CGDCONT: 1,"IP","m2m.example"', modem.command("AT+CGDCONT?"))
+
+
+class Dial(SimulatorTestCase):
+    extra = ("--network-cmd", "true")  # a network side that ends at once: the call drops
+
+    def test_connect_then_no_carrier_when_the_network_side_ends(self):
+        answer = self.open(self.modem_link).command("ATD*99#", wait=1.0)
+        self.assertIn("CONNECT 150000000", answer)
+        self.assertIn("NO CARRIER", answer)
+        self.assertEqual(self.ask("status"), "OK mode=command faults=-")
+
+
+class Faults(SimulatorTestCase):
+    def fault(self, name):
+        self.assertEqual(self.ask("fault " + name), "OK")
+
+    def test_sim_missing(self):
+        self.fault("sim-missing")
+        at = self.open(self.at_link)
+        self.assertIn("+CME ERROR: 10", at.command("AT+CPIN?"))
+        self.assertIn("NO CARRIER", self.open(self.modem_link).command("ATD*99#"))
+        self.assertIn('+CEER: "SIM not inserted"', at.command("AT+CEER"))
+
+    def test_no_signal(self):
+        self.fault("no-signal")
+        at = self.open(self.at_link)
+        self.assertIn("+CSQ: 99,99", at.command("AT+CSQ"))
+        self.assertIn("+CREG: 0,2", at.command("AT+CREG?"))
+        self.assertIn("NO CARRIER", self.open(self.modem_link).command("ATD*99#"))
+
+    def test_dial_answers(self):
+        modem = self.open(self.modem_link)
+        for fault, answer in (("dial-busy", "BUSY"), ("dial-error", "ERROR"), ("dial-no-carrier", "NO CARRIER")):
+            self.assertEqual(self.ask("clear"), "OK")
+            self.fault(fault)
+            self.assertIn(answer, modem.command("ATD*99#"))
+
+    def test_cgdcont_error(self):
+        self.fault("cgdcont-error")
+        self.assertIn("+CME ERROR: 50", self.open(self.modem_link).command('AT+CGDCONT=1,"IP","internet"'))
+
+    def test_at_port_silent(self):
+        self.fault("at-silent")
+        self.assertEqual(self.open(self.at_link).command("AT", wait=0.6), "")
+        self.assertIn("OK", self.open(self.modem_link).command("AT"), "the modem port still answers")
+
+    def test_status_and_clear(self):
+        self.fault("no-signal")
+        self.assertEqual(self.ask("status"), "OK mode=command faults=no-signal")
+        self.assertEqual(self.ask("clear"), "OK")
+        self.assertEqual(self.ask("status"), "OK mode=command faults=-")
+        self.assertTrue(self.ask("bogus").startswith("ERROR"))
+
+
+class StuckDataMode(SimulatorTestCase):
+    """A client that vanishes mid-call leaves the module in data mode (the network side here is
+    `cat`, which never ends by itself)."""
+
+    extra = ("--network-cmd", "cat")
+
+    def dial_and_vanish(self):
+        modem = Terminal(self.modem_link)
+        self.assertIn("CONNECT", modem.command("ATD*99#"))
+        modem.close()  # like pppd SIGKILLed: no LCP Terminate, the tty just closes
+        time.sleep(0.5)
+        self.assertEqual(self.ask("status"), "OK mode=stuck faults=-")
+        return self.open(self.modem_link)
+
+    def test_at_is_swallowed_until_escape(self):
+        modem = self.dial_and_vanish()
+        self.assertNotIn("OK", modem.command("AT", wait=0.6))
+        time.sleep(1.1)          # guard time before
+        modem.send("+++")
+        reply = modem.read_for(1.6)  # guard time after
+        self.assertIn("OK", reply)
+        self.assertIn("OK", modem.command("AT"))
+        self.assertEqual(self.ask("status"), "OK mode=command faults=-")
+
+    def test_plus_without_guard_times_does_not_escape(self):
+        modem = self.dial_and_vanish()
+        modem.send("AT+++AT\r")
+        self.assertNotIn("OK", modem.read_for(1.5))
+
+    def test_module_reboot_on_the_at_port_frees_it(self):
+        modem = self.dial_and_vanish()
+        self.assertIn("OK", self.open(self.at_link).command("AT+CFUN=1,1"))
+        time.sleep(1.1)
+        self.assertIn("OK", modem.command("AT"))
+
+
+if __name__ == "__main__":
+    sys.exit(run_tap(CommandMode, Dial, Faults, StuckDataMode))
