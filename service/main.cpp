@@ -1,6 +1,7 @@
 // dialupd: owns cellular PPP data calls and puts them on the system bus.
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 

@@ -31,4 +31,19 @@ auto translateErrors(Body&& body) -> decltype(body()) {
     }
 }
 
+// For an asynchronous method: runs `body`, which either completes `done` later or throws; a
+// throw completes `done` at once with the named error (an unnamed one becomes Internal).
+template <typename Done, typename Body>
+void completeOnThrow(const char* method, const Done& done, Body&& body) {
+    try {
+        body();
+    } catch (const Error& error) {
+        done(&error);
+    } catch (const std::exception& error) {
+        spdlog::error("{} failed internally: {}", method, error.what());
+        Error internal(error_name::kInternal, error.what());
+        done(&internal);
+    }
+}
+
 }  // namespace dialupd

@@ -60,29 +60,15 @@ ModemAdaptor::~ModemAdaptor() {
 
 void ModemAdaptor::Connect(sdbus::Result<>&& result, std::map<std::string, sdbus::Variant> options) {
     Completion done = replyWith(std::move(result));
-    try {
+    completeOnThrow("Connect", done, [&] {
         ConnectRequest request = parseConnectOptions(options);
         modem_.connect(request.overrides, request.wait, done);
-    } catch (const Error& error) {
-        done(&error);
-    } catch (const std::exception& error) {
-        spdlog::error("[{}] Connect failed internally: {}", modem_.id(), error.what());
-        Error internal(error_name::kInternal, error.what());
-        done(&internal);
-    }
+    });
 }
 
 void ModemAdaptor::Disconnect(sdbus::Result<>&& result) {
     Completion done = replyWith(std::move(result));
-    try {
-        modem_.disconnect(done);
-    } catch (const Error& error) {
-        done(&error);
-    } catch (const std::exception& error) {
-        spdlog::error("[{}] Disconnect failed internally: {}", modem_.id(), error.what());
-        Error internal(error_name::kInternal, error.what());
-        done(&internal);
-    }
+    completeOnThrow("Disconnect", done, [&] { modem_.disconnect(done); });
 }
 
 std::string ModemAdaptor::State() {

@@ -216,6 +216,15 @@ std::unique_ptr<PppdProcess> SystemPppdRunner::start(const PppdLaunch& launch, P
                             launch.secret.empty() ? -1 : secret.read.get()};
     pid_t parent = getpid();
 
+    // The password goes into the pipe before pppd exists: at most 255 bytes into an empty pipe
+    // never block, and a pppd that dies without reading cannot make this write meet a closed
+    // pipe (SIGPIPE). The plugin reads up to end of file.
+    if (!launch.secret.empty()) {
+        ssize_t written = ::write(secret.write.get(), launch.secret.data(), launch.secret.size());
+        if (written != static_cast<ssize_t>(launch.secret.size())) spawnFailed("cannot queue the password", errno);
+    }
+    secret.write.reset();
+
     pid_t pid = fork();
     if (pid < 0) spawnFailed("fork", errno);
     if (pid == 0) execChild(sources, execError.write.get(), parent, argv.data(), envp.data());
@@ -243,13 +252,6 @@ std::unique_ptr<PppdProcess> SystemPppdRunner::start(const PppdLaunch& launch, P
         ::unlink(launch.chatScriptPath.c_str());
         spawnFailed("pidfd_open", error);
     }
-    if (!launch.secret.empty()) {
-        // At most 255 bytes into an empty pipe: never blocks. The plugin reads it up to EOF.
-        ssize_t written = ::write(secret.write.get(), launch.secret.data(), launch.secret.size());
-        if (written != static_cast<ssize_t>(launch.secret.size()))
-            spdlog::error("could not hand the password to pppd completely");
-    }
-    secret.write.reset();
     return std::make_unique<SystemPppdProcess>(loop_, observer, pid, std::move(pidfd), std::move(log.read),
                                                std::move(report.read), launch.chatScriptPath);
 }

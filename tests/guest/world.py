@@ -1,13 +1,12 @@
 """The world a real-PPP scenario runs in, inside the guest: the test bed (private bus, dialupd)
 plus the simulated EC25 (tools/modem-sim) on /dev/ttyUSB3 and /dev/ttyUSB2."""
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from testbed import PLUGIN, ROOT, Bus, Daemon, wait_until  # noqa: E402,F401 (scenarios use wait_until)
+from testbed import PLUGIN, ROOT, Bus, Daemon, control_request, wait_until  # noqa: E402,F401 (scenarios use wait_until)
 
 SIM = os.path.join(ROOT, "tools", "modem-sim")
 MODEM_ID = "ec25"
@@ -34,11 +33,7 @@ class Simulator:
             raise RuntimeError("modem-sim did not become ready")
 
     def command(self, line):
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
-            control.settimeout(5)
-            control.connect(self.control)
-            control.sendall(line.encode() + b"\n")
-            return control.makefile().readline().strip()
+        return control_request(self.control, line)
 
     def stop(self):
         self.process.terminate()

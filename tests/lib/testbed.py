@@ -165,6 +165,17 @@ class ModemClient:
         return int(code), str(name)
 
 
+def control_request(socket_path, line):
+    """One request to tools/modem-sim's control socket; returns its one-line answer."""
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
+        control.settimeout(5)
+        control.connect(socket_path)
+        control.sendall(line.encode() + b"\n")
+        return control.makefile().readline().strip()
+
+
 def run_tap(*case_classes):
     """Runs unittest cases and prints TAP (one line per case) so meson counts each of them."""
     import unittest

@@ -3,7 +3,6 @@
 talking to its ptys as a terminal program would. (Live PPP through it is tested in the guest.)
 Prints TAP for meson."""
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -12,7 +11,7 @@ import tty
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from testbed import ROOT, run_tap  # noqa: E402
+from testbed import ROOT, control_request, run_tap  # noqa: E402
 
 SIM = os.path.join(ROOT, "tools", "modem-sim")
 
@@ -79,11 +78,7 @@ class SimulatorTestCase(unittest.TestCase):
         return terminal
 
     def ask(self, request):
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
-            control.settimeout(5)
-            control.connect(self.control)
-            control.sendall(request.encode() + b"\n")
-            return control.makefile().readline().strip()
+        return control_request(self.control, request)
 
 
 class CommandMode(SimulatorTestCase):
