@@ -40,13 +40,6 @@ int onTime(sd_event_source*, uint64_t, void* cell) {
     return guarded([&] { (*static_cast<Callback*>(cell))(); });
 }
 
-int onDefer(sd_event_source* source, void* cell) {
-    // One-shot. Releasing a source inside its own callback is safe: sd-event frees it (and so
-    // the cell, through the destroy callback) only once the dispatch has returned.
-    sd_event_source_disable_unref(source);
-    return guarded([&] { (*static_cast<Callback*>(cell))(); });
-}
-
 int onIo(sd_event_source*, int, uint32_t revents, void* cell) {
     return guarded([&] { (*static_cast<FdCallback*>(cell))(revents); });
 }
@@ -59,9 +52,17 @@ int onSignalInfo(sd_event_source*, const struct signalfd_siginfo*, void* cell) {
 
 EventSource::~EventSource() { sd_event_source_disable_unref(source_); }
 
-EventLoop::EventLoop() { check(sd_event_new(&event_), "sd_event_new"); }
+EventLoop::EventLoop() {
+    check(sd_event_new(&event_), "sd_event_new");
+    check(sd_event_add_defer(event_, &deferSource_, runDeferred, this), "sd_event_add_defer");
+    sd_event_source_set_enabled(deferSource_, SD_EVENT_OFF);
+}
 
-EventLoop::~EventLoop() { sd_event_unref(event_); }
+EventLoop::~EventLoop() {
+    deferred_.clear();
+    sd_event_source_disable_unref(deferSource_);
+    sd_event_unref(event_);
+}
 
 std::unique_ptr<TimerHandle> EventLoop::after(std::chrono::microseconds delay, std::function<void()> callback) {
     sd_event_source* source = nullptr;
@@ -77,14 +78,16 @@ std::unique_ptr<TimerHandle> EventLoop::after(std::chrono::microseconds delay, s
 }
 
 void EventLoop::defer(std::function<void()> callback) {
-    sd_event_source* source = nullptr;
-    auto* cell = new Callback(std::move(callback));
-    int result = sd_event_add_defer(event_, &source, onDefer, cell);
-    if (result < 0) {
-        delete cell;
-        check(result, "sd_event_add_defer");
-    }
-    sd_event_source_set_destroy_callback(source, destroyCell<Callback>);
+    deferred_.push_back(std::move(callback));
+    sd_event_source_set_enabled(deferSource_, SD_EVENT_ONESHOT);
+}
+
+int EventLoop::runDeferred(sd_event_source*, void* self) {
+    // Work deferred while this batch runs waits for the next turn.
+    auto batch = std::move(static_cast<EventLoop*>(self)->deferred_);
+    static_cast<EventLoop*>(self)->deferred_.clear();
+    for (auto& callback : batch) guarded(callback);
+    return 0;
 }
 
 std::chrono::microseconds EventLoop::monotonicNow() const {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "core/scheduler.h"
 
@@ -46,7 +47,13 @@ public:
     sd_event* get() const { return event_; }
 
 private:
+    static int runDeferred(sd_event_source* source, void* self);
+
     sd_event* event_ = nullptr;
+    // Deferred work is ours, not sd-event's: whatever a callback holds (a finished pppd process,
+    // say) is released by ~EventLoop even when the loop stopped before running it.
+    sd_event_source* deferSource_ = nullptr;
+    std::vector<std::function<void()>> deferred_;
 };
 
 }  // namespace dialupd

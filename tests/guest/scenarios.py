@@ -237,31 +237,57 @@ def scenario_daemon_sigterm_stops_calls(world):
     assert "rcvd [LCP TermReq" in network_log, "the call was not closed with LCP Terminate"
 
 
+UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
+FAILED_DIAL = ["connecting", "disconnected"]                # never came up
+ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
+
+# (name, body, world options, outcome): outcome is (code, name, State sequence, Hangup emitted),
+# checked after the body; None where the body itself checks what applies.
 SCENARIOS = [
-    ("connect-wait", scenario_connect_wait, {}),
-    ("disconnect-user-request-5", scenario_disconnect, {}),
-    ("carrier-drop-hangup-16", scenario_carrier_drop, {}),
+    ("connect-wait", scenario_connect_wait, {}, None),
+    ("disconnect-user-request-5", scenario_disconnect, {}, (5, "user-request", ENDED_BY_REQUEST, False)),
+    ("carrier-drop-hangup-16", scenario_carrier_drop, {}, (16, "hangup", UP, True)),
     ("lcp-echo-silence-peer-dead-15", scenario_lcp_echo_silence,
-     {"modem_settings": "lcp-echo-interval = 1\nlcp-echo-failure = 3"}),
-    ("dial-no-carrier-8", dial_answered("NO CARRIER"), {"faults": ["dial-no-carrier"]}),
-    ("dial-error-8", dial_answered("ERROR"), {"faults": ["dial-error"]}),
-    ("dial-busy-8", dial_answered("BUSY"), {"faults": ["dial-busy"]}),
+     {"modem_settings": "lcp-echo-interval = 1\nlcp-echo-failure = 3"}, (15, "peer-dead", UP, True)),
+    ("dial-no-carrier-8", dial_answered("NO CARRIER"), {"faults": ["dial-no-carrier"]},
+     (8, "connect-failed", FAILED_DIAL, True)),
+    ("dial-error-8", dial_answered("ERROR"), {"faults": ["dial-error"]}, (8, "connect-failed", FAILED_DIAL, True)),
+    ("dial-busy-8", dial_answered("BUSY"), {"faults": ["dial-busy"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("wrong-password-19", scenario_wrong_password,
-     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", "right-password"]}),
+     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", "right-password"]},
+     (19, "auth-to-peer-failed", FAILED_DIAL, True)),
     ("password-never-exposed", scenario_right_password_secret_stays_secret,
-     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD]}),
-    ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused, {"faults": ["auth-required-unsupported"]}),
-    ("loopback-17", scenario_loopback, {"faults": ["loopback"]}),
-    ("idle-timeout-12", limit_reached(12, "idle-timeout"), {"modem_settings": "idle = 2"}),
-    ("max-connect-13", limit_reached(13, "connect-time-limit"), {"modem_settings": "max-connect = 3"}),
-    ("lock-held-6", scenario_lock_held, {}),
+     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD]},
+     (5, "user-request", ENDED_BY_REQUEST, False)),
+    ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused, {"faults": ["auth-required-unsupported"]},
+     (10, "negotiation-failed", FAILED_DIAL, True)),
+    ("loopback-17", scenario_loopback, {"faults": ["loopback"]}, (17, "loopback", FAILED_DIAL, True)),
+    ("idle-timeout-12", limit_reached(12, "idle-timeout"), {"modem_settings": "idle = 2"},
+     (12, "idle-timeout", UP, True)),
+    ("max-connect-13", limit_reached(13, "connect-time-limit"), {"modem_settings": "max-connect = 3"},
+     (13, "connect-time-limit", UP, True)),
+    ("lock-held-6", scenario_lock_held, {}, (6, "lock-failed", FAILED_DIAL, True)),
     ("open-failed-7", scenario_open_failed,
-     {"device": "/run/ttyNODRIVER", "prepare": lambda: make_driverless_tty("/run/ttyNODRIVER")}),
-    ("bad-option-2", scenario_bad_option, {"daemon_settings": "plugin = /usr/bin/true"}),
-    ("killed-from-outside-137", scenario_killed_from_outside, {}),
-    ("caller-vanishes-mid-wait", scenario_caller_vanishes_mid_wait, {}),
-    ("daemon-sigterm-stops-calls", scenario_daemon_sigterm_stops_calls, {}),
+     {"device": "/run/ttyNODRIVER", "prepare": lambda: make_driverless_tty("/run/ttyNODRIVER")},
+     (7, "open-failed", FAILED_DIAL, True)),
+    ("bad-option-2", scenario_bad_option, {"daemon_settings": "plugin = /usr/bin/true"},
+     (2, "option-error", FAILED_DIAL, True)),
+    ("killed-from-outside-137", scenario_killed_from_outside, {}, (137, "killed-by-signal", UP, True)),
+    ("caller-vanishes-mid-wait", scenario_caller_vanishes_mid_wait, {}, (5, "user-request", ENDED_BY_REQUEST, False)),
+    ("daemon-sigterm-stops-calls", scenario_daemon_sigterm_stops_calls, {}, None),
 ]
+
+
+def check_outcome(world, outcome):
+    code, name, states, hangup = outcome
+    assert wait_until(lambda: world.modem.states[-1:] == states[-1:] and (world.modem.hangups or not hangup), 30), \
+        f"did not end as {states[-1]}: {world.modem.states}"
+    wait_until(lambda: False, 0.3)  # a stray late signal would show up here
+    assert world.modem.reason() == (code, name), f"LastExitReason {world.modem.reason()}, want ({code}, {name})"
+    assert world.modem.states == states, f"State sequence {world.modem.states}, want {states}"
+    assert len(world.modem.hangups) == (1 if hangup else 0), f"Hangup signals: {world.modem.hangups}"
+    if hangup:
+        assert (world.modem.hangups[0]["code"], world.modem.hangups[0]["name"]) == (code, name), world.modem.hangups
 
 
 def make_driverless_tty(path):
@@ -270,7 +296,7 @@ def make_driverless_tty(path):
         os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(188, 250))
 
 
-def run(name, body, options):
+def run(name, body, options, outcome):
     """Runs one scenario in a world of its own; returns None or the failure's text."""
     options = dict(options)
     prepare = options.pop("prepare", None)
@@ -281,6 +307,8 @@ def run(name, body, options):
             prepare()
         world = World(os.path.join(RESULT, name), **options)
         body(world)
+        if outcome:
+            check_outcome(world, outcome)
     except Exception:  # noqa: BLE001 - a scenario's failure is reported, the next one runs
         failure = traceback.format_exc()
     finally:
@@ -302,9 +330,9 @@ def main():
     failures = 0
     with open(os.path.join(RESULT, "scenarios.tap"), "w") as tap:
         tap.write(f"1..{len(selected)}\n")
-        for number, (name, body, options) in enumerate(selected, 1):
+        for number, (name, body, options, outcome) in enumerate(selected, 1):
             started = time.monotonic()
-            failure = run(name, body, options)
+            failure = run(name, body, options, outcome)
             took = time.monotonic() - started
             if failure:
                 failures += 1

@@ -246,6 +246,30 @@ class StopEscalation(DaemonTestCase):
         self.assertEqual(self.modem.hangups, [], "a requested stop emits no Hangup, even when it needed SIGKILL")
 
 
+class ShutdownWithACall(DaemonTestCase):
+    """SIGTERM to the daemon while a call runs: pppd (a stand-in that dies on SIGTERM) is stopped,
+    and the daemon exits 0 (under ASan this also proves nothing leaked on the way out)."""
+
+    def setUp(self):
+        scratch = tempfile.mkdtemp(prefix="dialupd-call-")
+        wrapper = os.path.join(scratch, "pppd")
+        self.pid_file = os.path.join(scratch, "pid")
+        with open(wrapper, "w") as script:
+            script.write(f"#!/bin/sh\necho $$ > {self.pid_file}\nexec sleep 60\n")
+        os.chmod(wrapper, 0o755)
+        self.daemon_extra = f"pppd = {wrapper}\n"
+        super().setUp()
+
+    def test_sigterm_stops_the_call_then_exits_zero(self):
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: os.path.exists(self.pid_file) and os.path.getsize(self.pid_file) > 0, 5))
+        with open(self.pid_file) as pid_file:
+            pid = int(pid_file.read())
+        self.assertEqual(self.daemon.stop(), 0)
+        self.assertFalse(os.path.exists(f"/proc/{pid}"), "pppd outlived the daemon")
+        self.assertIn("stop requested: SIGTERM to pppd", self.daemon.log_text())
+
+
 class Shutdown(unittest.TestCase):
     def test_sigterm_exits_zero_promptly(self):
         scratch = Scratch()
@@ -349,5 +373,6 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(Contract, NoKernelPpp, HostileArguments, PasswordSecrecy, StopEscalation, Shutdown, ConfigErrors,
+    sys.exit(run_tap(Contract, NoKernelPpp, HostileArguments, PasswordSecrecy, StopEscalation, ShutdownWithACall,
+                     Shutdown, ConfigErrors,
                      BusPolicy))

@@ -108,7 +108,8 @@ class Daemon:
         return ModemClient(self.connection, modem_id)
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path) as log:
             return log.read()
 
