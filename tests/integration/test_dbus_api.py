@@ -217,17 +217,23 @@ class PasswordSecrecy(DaemonTestCase):
                 self.assertNotIn(PASSWORD, leftover.read())
 
 
+def stand_in_pppd(scratch, prologue):
+    """A shell script in place of pppd: runs `prologue`, then sleeps as a call would."""
+    wrapper = os.path.join(scratch, "pppd")
+    with open(wrapper, "w") as script:
+        script.write(f"#!/bin/sh\n{prologue}\nexec sleep 60\n")
+    os.chmod(wrapper, 0o755)
+    return wrapper
+
+
 class StopEscalation(DaemonTestCase):
     """A pppd that ignores SIGTERM (stand-in: a wrapper that ignores it and sleeps) gets SIGKILL,
     but only once the stop window has passed."""
 
     def setUp(self):
         scratch = tempfile.mkdtemp(prefix="dialupd-stuck-")
-        wrapper = os.path.join(scratch, "pppd")
         self.ignoring = os.path.join(scratch, "ignoring-sigterm")
-        with open(wrapper, "w") as script:
-            script.write(f"#!/bin/sh\ntrap '' TERM\ntouch {self.ignoring}\nexec sleep 60\n")
-        os.chmod(wrapper, 0o755)
+        wrapper = stand_in_pppd(scratch, f"trap '' TERM\ntouch {self.ignoring}")
         self.daemon_extra = f"pppd = {wrapper}\nstop-timeout = 2\n"
         super().setUp()
 
@@ -252,12 +258,8 @@ class ShutdownWithACall(DaemonTestCase):
 
     def setUp(self):
         scratch = tempfile.mkdtemp(prefix="dialupd-call-")
-        wrapper = os.path.join(scratch, "pppd")
         self.pid_file = os.path.join(scratch, "pid")
-        with open(wrapper, "w") as script:
-            script.write(f"#!/bin/sh\necho $$ > {self.pid_file}\nexec sleep 60\n")
-        os.chmod(wrapper, 0o755)
-        self.daemon_extra = f"pppd = {wrapper}\n"
+        self.daemon_extra = f"pppd = {stand_in_pppd(scratch, f'echo $$ > {self.pid_file}')}\n"
         super().setUp()
 
     def test_sigterm_stops_the_call_then_exits_zero(self):
