@@ -13,6 +13,8 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "sys/udev_device_source.h"
+
 namespace dialupd {
 namespace {
 
@@ -26,8 +28,10 @@ bool deviceExists(const std::string& path) {
 Daemon::Daemon(Config config) : config_(std::move(config)), runner_(loop_) {}
 
 Daemon::~Daemon() {
-    // Objects leave the bus before the connection closes.
+    // No more udev events; objects leave the bus before the connection closes.
+    devices_.reset();
     adaptors_.clear();
+    registry_.reset();
     objectManager_.reset();
     busBinding_.reset();
 }
@@ -49,17 +53,20 @@ int Daemon::run() {
     signalSources_.push_back(loop_.onSignal(SIGTERM, [this] { shutdown(0); }));
     signalSources_.push_back(loop_.onSignal(SIGINT, [this] { shutdown(0); }));
 
-    for (const ModemConfig& modemConfig : config_.modems)
-        modems_.push_back(std::make_unique<Modem>(modemConfig, config_.daemon, runner_, loop_, deviceExists));
-
     bus_ = sdbus::createSystemBusConnection();
     busBinding_ = std::make_unique<BusBinding>(loop_, *bus_, [this] { shutdown(1); });
     objectManager_ = std::make_unique<ObjectManagerAdaptor>(*bus_);
-    for (auto& modem : modems_) adaptors_.push_back(std::make_unique<ModemAdaptor>(*bus_, *modem));
+    registry_ = std::make_unique<ModemRegistry>(config_, runner_, loop_, deviceExists,
+                                                static_cast<ModemRegistryListener&>(*this));
+    registry_->addConfiguredModems();
+    if (config_.daemon.watchUdev) {
+        devices_ = std::make_unique<UdevDeviceSource>(loop_);
+        devices_->start(*registry_);
+    }
     // The name last: a client that sees it finds every object already in place.
     bus_->requestName(kBusName);
-    spdlog::info("dialupd {} ready on the system bus as {} with {} modem(s)", DIALUPD_VERSION, kBusName,
-                 modems_.size());
+    spdlog::info("dialupd {} ready on the system bus as {} with {} modem(s){}", DIALUPD_VERSION, kBusName,
+                 registry_->modems().size(), config_.daemon.watchUdev ? ", watching udev" : "");
     sd_notify(0, "READY=1");
 
     int exitCode = loop_.run();
@@ -75,18 +82,29 @@ void Daemon::shutdown(int exitCode) {
     }
     shuttingDown_ = true;
     sd_notify(0, "STOPPING=1");
-    auto remaining = std::make_shared<size_t>(modems_.size());
-    spdlog::info("stopping: ending {} call(s)", std::count_if(modems_.begin(), modems_.end(),
-                                                              [](const auto& modem) { return modem->callActive(); }));
+    // Plugged-in modems while stopping would only be dialled by autoconnect: stop listening.
+    devices_.reset();
+    std::vector<Modem*> modems = registry_ ? registry_->modems() : std::vector<Modem*>{};
+    auto remaining = std::make_shared<size_t>(modems.size());
+    spdlog::info("stopping: ending {} call(s)",
+                 std::count_if(modems.begin(), modems.end(), [](Modem* modem) { return modem->callActive(); }));
     if (*remaining == 0) {
         loop_.exit(exitCode);
         return;
     }
-    for (auto& modem : modems_) {
+    for (Modem* modem : modems) {
         modem->stop([this, remaining, exitCode] {
             if (--*remaining == 0) loop_.exit(exitCode);
         });
     }
+}
+
+void Daemon::modemAdded(Modem& modem) {
+    adaptors_[&modem] = std::make_unique<ModemAdaptor>(*bus_, modem);
+}
+
+void Daemon::modemRemoved(Modem& modem) {
+    adaptors_.erase(&modem);
 }
 
 }  // namespace dialupd

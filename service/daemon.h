@@ -1,9 +1,11 @@
-// Wires the daemon together: the loop, the bus, the pppd runner and one Modem (+ adaptor) per
-// configured modem; handles SIGTERM/SIGINT by ending every call gracefully before exiting.
+// Wires the daemon together: the loop, the bus, the pppd runner, udev and the registry of
+// modems, with one D-Bus adaptor per modem while it exists; handles SIGTERM/SIGINT by ending
+// every call gracefully before exiting.
 #pragma once
 
 #include <sdbus-c++/IConnection.h>
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -11,13 +13,14 @@
 #include "bus/object_manager.h"
 #include "core/config.h"
 #include "core/modem.h"
+#include "core/modem_registry.h"
 #include "sys/bus_binding.h"
 #include "sys/event_loop.h"
 #include "sys/pppd_process.h"
 
 namespace dialupd {
 
-class Daemon {
+class Daemon final : private ModemRegistryListener {
 public:
     explicit Daemon(Config config);
     ~Daemon();
@@ -27,15 +30,18 @@ public:
 private:
     void prepareRuntimeDir();
     void shutdown(int exitCode);
+    void modemAdded(Modem& modem) override;
+    void modemRemoved(Modem& modem) override;
 
     Config config_;
     EventLoop loop_;
     SystemPppdRunner runner_;
-    std::vector<std::unique_ptr<Modem>> modems_;
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<BusBinding> busBinding_;
     std::unique_ptr<ObjectManagerAdaptor> objectManager_;
-    std::vector<std::unique_ptr<ModemAdaptor>> adaptors_;
+    std::map<Modem*, std::unique_ptr<ModemAdaptor>> adaptors_;
+    std::unique_ptr<ModemRegistry> registry_;
+    std::unique_ptr<DeviceSource> devices_;
     std::vector<std::unique_ptr<EventSource>> signalSources_;
     bool shuttingDown_ = false;
 };

@@ -15,6 +15,7 @@ const char* propertyName(ModemProperty property) {
     case ModemProperty::State: return "State";
     case ModemProperty::LastExitReason: return "LastExitReason";
     case ModemProperty::Device: return "Device";
+    case ModemProperty::AtPort: return "AtPort";
     case ModemProperty::Interface: return "Interface";
     case ModemProperty::IPv4Address: return "IPv4Address";
     case ModemProperty::PeerAddress: return "PeerAddress";
@@ -81,6 +82,30 @@ sdbus::Struct<uint32_t, std::string, std::string> ModemAdaptor::LastExitReason()
 
 std::string ModemAdaptor::Device() {
     return translateErrors([&] { return modem_.device(); });
+}
+
+std::string ModemAdaptor::AtPort() {
+    return translateErrors([&] { return modem_.atPort(); });
+}
+
+std::string ModemAdaptor::Vendor() {
+    return translateErrors([&] { return modem_.usb().vendorId; });
+}
+
+std::string ModemAdaptor::Product() {
+    return translateErrors([&] { return modem_.usb().productId; });
+}
+
+std::string ModemAdaptor::Model() {
+    return translateErrors([&] { return modem_.usb().model; });
+}
+
+std::string ModemAdaptor::UsbPath() {
+    return translateErrors([&] { return modem_.usb().portPath; });
+}
+
+std::string ModemAdaptor::UsbSerial() {
+    return translateErrors([&] { return modem_.usb().serial; });
 }
 
 std::string ModemAdaptor::Interface() {

@@ -27,6 +27,12 @@ private:
     std::string State() override;
     sdbus::Struct<uint32_t, std::string, std::string> LastExitReason() override;
     std::string Device() override;
+    std::string AtPort() override;
+    std::string Vendor() override;
+    std::string Product() override;
+    std::string Model() override;
+    std::string UsbPath() override;
+    std::string UsbSerial() override;
     std::string Interface() override;
     std::string IPv4Address() override;
     std::string PeerAddress() override;

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -149,7 +150,54 @@ public:
         else if (entry.key == "runtime-dir") daemon.runtimeDir = absolutePath(entry);
         else if (entry.key == "stop-timeout") daemon.stopTimeout = std::chrono::seconds(number(entry, 1, 600));
         else if (entry.key == "pppd-debug") daemon.pppdDebug = boolean(entry);
-        else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, stop-timeout, pppd-debug");
+        else if (entry.key == "udev") daemon.watchUdev = boolean(entry);
+        else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, stop-timeout, pppd-debug, udev");
+    }
+
+    std::string nonEmpty(const Entry& entry) const {
+        if (entry.value.empty()) fail(entry.line, fmt::format("'{}' must not be empty", entry.key));
+        if (entry.value.size() > 256) fail(entry.line, fmt::format("'{}' is longer than 256 characters", entry.key));
+        for (unsigned char c : entry.value)
+            if (c < 0x20 || c == 0x7f) fail(entry.line, fmt::format("'{}' holds a control character", entry.key));
+        return entry.value;
+    }
+
+    // A USB port path as sysfs names the device: "1-1.2" (bus, '-', ports joined by '.').
+    std::string usbPortPath(const Entry& entry) const {
+        const std::string& path = entry.value;
+        size_t dash = path.find('-');
+        auto digitsAndDots = [](std::string_view text) {
+            if (text.empty() || text.front() == '.' || text.back() == '.' || text.find("..") != std::string_view::npos) return false;
+            return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+        };
+        std::string_view bus = std::string_view(path).substr(0, dash);
+        if (dash == std::string::npos || bus.empty() || bus.find('.') != std::string_view::npos || !digitsAndDots(bus) ||
+            !digitsAndDots(std::string_view(path).substr(dash + 1)) || path.size() > 64)
+            fail(entry.line, fmt::format("'usb-path' must be a USB port path like 1-1.2 (see the UsbPath property), got '{}'", path));
+        return path;
+    }
+
+    UsbModel usbModel(const Section& section) const {
+        auto [vendor, product] = *parseVidPid(section.id);
+        UsbModel model{vendor, product, {}, 0, std::nullopt};
+        bool hasPpp = false;
+        for (const Entry& entry : section.entries) {
+            if (entry.key == "name") {
+                model.name = nonEmpty(entry);
+            } else if (entry.key == "ppp-interface") {
+                model.pppInterface = static_cast<uint8_t>(number(entry, 0, 255));
+                hasPpp = true;
+            } else if (entry.key == "at-interface") {
+                model.atInterface = static_cast<uint8_t>(number(entry, 0, 255));
+            } else {
+                unknownKey(entry, "usb-model", "name, ppp-interface, at-interface");
+            }
+        }
+        if (model.name.empty() || !hasPpp)
+            fail(section.line, fmt::format("[usb-model {}] needs 'name' and 'ppp-interface'", section.id));
+        if (model.atInterface == model.pppInterface)
+            fail(section.line, fmt::format("[usb-model {}]: 'at-interface' must differ from 'ppp-interface'", section.id));
+        return model;
     }
 
     [[noreturn]] void unknownKey(const Entry& entry, const char* section, const char* known) const {
@@ -167,8 +215,11 @@ private:
         if (section.name == "modem") {
             if (!isModemId(section.id))
                 fail(line, fmt::format("modem id '{}' must be 1 to 64 letters, digits or '_' (it becomes a D-Bus object path)", section.id));
+        } else if (section.name == "usb-model") {
+            if (!parseVidPid(section.id))
+                fail(line, fmt::format("[usb-model {}]: expected VID:PID as four hex digits each, e.g. [usb-model 2c7c:0125]", section.id));
         } else if (section.name != "daemon" && section.name != "defaults") {
-            fail(line, fmt::format("unknown section [{}] (known: [daemon], [defaults], [modem ID])", header));
+            fail(line, fmt::format("unknown section [{}] (known: [daemon], [defaults], [modem ID], [usb-model VID:PID])", header));
         } else if (!section.id.empty()) {
             fail(line, fmt::format("section [{}] takes no name", section.name));
         }
@@ -191,6 +242,7 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
     std::vector<Section> sections = parser.split(text);
     Config config = base;
     config.modems.clear();
+    config.usbModels.clear();
 
     // [defaults] first wherever it stands: a modem's values are its overrides of the defaults.
     for (const Section& section : sections) {
@@ -203,19 +255,37 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
         }
     }
     for (const Section& section : sections) {
+        if (section.name == "usb-model") config.usbModels.push_back(parser.usbModel(section));
         if (section.name != "modem") continue;
-        ModemConfig modem{section.id, {}, {}, config.defaults};
+        ModemConfig modem;
+        modem.id = section.id;
+        modem.call = config.defaults;
         for (const Entry& entry : section.entries) {
             if (entry.key == "device") modem.device = parser.absolutePath(entry);
             else if (entry.key == "at-port") modem.atPort = parser.absolutePath(entry);
+            else if (entry.key == "usb-serial") modem.matchUsbSerial = parser.nonEmpty(entry);
+            else if (entry.key == "usb-path") modem.matchUsbPath = parser.usbPortPath(entry);
+            else if (entry.key == "autoconnect") modem.autoconnect = parser.boolean(entry);
             else if (!parser.callKey(entry, modem.call, config.hasPassword))
-                parser.unknownKey(entry, "modem", "device, at-port, apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect");
+                parser.unknownKey(entry, "modem", "device, at-port, usb-serial, usb-path, autoconnect, apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect");
         }
-        if (modem.device.empty()) parser.fail(section.line, fmt::format("[modem {}] has no 'device'", section.id));
-        for (const ModemConfig& other : config.modems)
-            if (other.device == modem.device)
-                parser.fail(section.line, fmt::format("[modem {}] uses device {} of [modem {}] too", section.id,
-                                                      modem.device, other.id));
+        int ways = !modem.device.empty() + !modem.matchUsbSerial.empty() + !modem.matchUsbPath.empty();
+        if (ways != 1)
+            parser.fail(section.line, fmt::format("[modem {}] needs exactly one of 'device' (a fixed port), 'usb-serial' "
+                                                  "or 'usb-path' (a USB modem), got {}", section.id, ways));
+        if (!modem.atPort.empty() && modem.device.empty())
+            parser.fail(section.line, fmt::format("[modem {}]: 'at-port' is for fixed ports; a USB modem's AT port "
+                                                  "comes from the model table", section.id));
+        for (const ModemConfig& other : config.modems) {
+            auto clash = [&](const std::string& mine, const std::string& theirs, const char* what) {
+                if (!mine.empty() && mine == theirs)
+                    parser.fail(section.line, fmt::format("[modem {}] uses {} {} of [modem {}] too", section.id, what,
+                                                          mine, other.id));
+            };
+            clash(modem.device, other.device, "device");
+            clash(modem.matchUsbSerial, other.matchUsbSerial, "usb-serial");
+            clash(modem.matchUsbPath, other.matchUsbPath, "usb-path");
+        }
         config.modems.push_back(std::move(modem));
     }
     return config;

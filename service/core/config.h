@@ -1,5 +1,6 @@
-// dialupd's configuration file: INI sections [daemon], [defaults] and one [modem ID] per
-// fixed-port modem. Format and keys: docs/CONFIG.md.
+// dialupd's configuration file: INI sections [daemon], [defaults], one [modem ID] per modem
+// (a fixed port, or a USB modem named by serial or port path) and [usb-model VID:PID] for
+// modules the built-in table lacks. Format and keys: docs/CONFIG.md.
 #pragma once
 
 #include <stdexcept>
@@ -8,13 +9,15 @@
 
 #include "daemon_settings.h"
 #include "modem.h"
+#include "usb_models.h"
 
 namespace dialupd {
 
 struct Config {
     DaemonSettings daemon;
     CallSettings defaults;
-    std::vector<ModemConfig> modems;
+    std::vector<ModemConfig> modems;      // fixed ports, and sections that match a USB modem
+    std::vector<UsbModel> usbModels;      // [usb-model VID:PID]: added to the built-in table
     bool hasPassword = false;  // the file holds a secret: it should not be world-readable
 };
 

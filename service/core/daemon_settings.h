@@ -15,6 +15,7 @@ struct DaemonSettings {
     // default leaves room; NetworkManager's 1.5 s kills pppd mid-terminate and leaves a stuck module.
     std::chrono::seconds stopTimeout{20};
     bool pppdDebug = false;   // pass `debug` to pppd: every LCP/IPCP packet in the call log
+    bool watchUdev = true;    // take supported USB modems as udev reports them
 };
 
 }  // namespace dialupd

@@ -61,4 +61,10 @@ ExitReason reasonForSignal(int signal) {
             "pppd was killed by " + signalName(signal) + " (signal " + std::to_string(signal) + ")"};
 }
 
+ExitReason reasonForRemovedDevice() {
+    ExitReason reason = reasonForExitStatus(kPppdExitHangup);
+    reason.description = "the modem was removed (its USB device went away) during the call";
+    return reason;
+}
+
 }  // namespace dialupd

@@ -24,6 +24,9 @@ ExitReason reasonForExitStatus(int status);
 // pppd was killed by `signal`.
 ExitReason reasonForSignal(int signal);
 
+// The modem's device was removed during the call: a hangup, whatever pppd's own status.
+ExitReason reasonForRemovedDevice();
+
 // pppd's EXIT_HANGUP: the modem (tty) hung up.
 inline constexpr int kPppdExitHangup = 16;
 

@@ -8,6 +8,13 @@
 #include "pppd_command.h"
 
 namespace dialupd {
+namespace {
+
+// An unplugged modem's tty hangs up at once and pppd exits within milliseconds; this long
+// without an exit means pppd is stuck on a device that no longer exists.
+constexpr std::chrono::seconds kRemovedDeviceGrace{2};
+
+}  // namespace
 
 std::string_view toString(ModemState state) {
     switch (state) {
@@ -27,7 +34,7 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
       runner_(runner),
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)) {
-    state_ = deviceExists_(config_.device) ? ModemState::Disconnected : ModemState::Unavailable;
+    state_ = devicePresent() ? ModemState::Disconnected : ModemState::Unavailable;
 }
 
 Modem::~Modem() = default;
@@ -48,11 +55,12 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
 
     std::vector<ModemProperty> changed;
     // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
-    if (!deviceExists_(config_.device)) {
+    if (!devicePresent()) {
         setState(ModemState::Unavailable, changed);
         publish(changed);
         throw Error(error_name::kUnavailable,
-                    fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
+                    removed_ ? fmt::format("modem {} has been removed", config_.id)
+                             : fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
     }
 
     PppdLaunch launch = buildPppdLaunch(daemon_, {config_.id, config_.device, call});
@@ -87,6 +95,34 @@ void Modem::stop(std::function<void()> stopped) {
     }
     stopWaiters_.push_back(std::move(stopped));
     requestStop();
+}
+
+void Modem::deviceRemoved(std::function<void()> gone) {
+    removed_ = true;
+    if (!process_) {
+        std::vector<ModemProperty> changed;
+        setState(ModemState::Unavailable, changed);
+        publish(changed);
+        gone();
+        return;
+    }
+    removalWaiters_.push_back(std::move(gone));
+    note(fmt::format("the modem's device {} was removed during the call", config_.device));
+    if (!stopRequested_) removalTimer_ = scheduler_.after(kRemovedDeviceGrace, [this] { stopAfterRemoval(); });
+}
+
+void Modem::stopAfterRemoval() {
+    removalTimer_.reset();
+    if (!process_ || stopRequested_) return;
+    note(fmt::format("pppd still runs {} s after its device went away: stopping it", kRemovedDeviceGrace.count()));
+    stoppedForRemoval_ = true;
+    requestStop();
+}
+
+void Modem::setAtPort(std::string atPort) {
+    if (atPort == config_.atPort) return;
+    config_.atPort = std::move(atPort);
+    publish({ModemProperty::AtPort});
 }
 
 void Modem::requestStop() {
@@ -163,7 +199,15 @@ void Modem::pppdReport(const PluginReport& report) {
 
 void Modem::pppdExited(ProcessExit exit) {
     killTimer_.reset();
+    removalTimer_.reset();
+    bool requested = stopRequested_ && !stoppedForRemoval_;
     ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code));
+    if (removed_ && !requested) {
+        // Whatever pppd made of it (hangup, a failed chat, our SIGTERM), the cause is the unplug.
+        note(fmt::format("pppd's own status was {} {}; the call ended because the device was removed", reason.code,
+                         reason.name));
+        reason = reasonForRemovedDevice();
+    }
     auto duration = scheduler_.monotonicNow() - startedAt_;
     note(fmt::format("pppd exited: {} {} ({})", reason.code, reason.name, reason.description));
     spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
@@ -171,8 +215,8 @@ void Modem::pppdExited(ProcessExit exit) {
 
     // The runner is inside its own callback: free the process object on a later turn.
     scheduler_.defer([process = std::shared_ptr<PppdProcess>(std::move(process_))] {});
-    bool requested = stopRequested_;
     stopRequested_ = false;
+    stoppedForRemoval_ = false;
     secret_.clear();
 
     lastExitReason_ = reason;
@@ -181,7 +225,7 @@ void Modem::pppdExited(ProcessExit exit) {
     std::vector<ModemProperty> changed = {ModemProperty::LastExitReason, ModemProperty::Interface,
                                           ModemProperty::IPv4Address,    ModemProperty::PeerAddress,
                                           ModemProperty::Dns,            ModemProperty::ConnectedSince};
-    setState(deviceExists_(config_.device) ? ModemState::Disconnected : ModemState::Unavailable, changed);
+    setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
     publish(changed);
 
     if (requested) {
@@ -197,6 +241,9 @@ void Modem::pppdExited(ProcessExit exit) {
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
     for (auto& stopped : stopWaiters) stopped();
+    auto removalWaiters = std::move(removalWaiters_);
+    removalWaiters_.clear();
+    for (auto& gone : removalWaiters) gone();
 }
 
 int Modem::explainedStatus(int exitStatus) {

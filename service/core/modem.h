@@ -25,7 +25,9 @@ enum class ModemState { Unavailable, Disconnected, Connecting, Connected, Discon
 std::string_view toString(ModemState state);
 
 // The published properties, so the observer knows which changed.
-enum class ModemProperty { State, LastExitReason, Device, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince };
+enum class ModemProperty {
+    State, LastExitReason, Device, AtPort, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince
+};
 
 class ModemObserver {
 public:
@@ -37,11 +39,25 @@ protected:
     ~ModemObserver() = default;
 };
 
+// What udev told us about a hotplugged modem; all empty for a modem on a fixed port.
+struct UsbIdentity {
+    std::string vendorId;   // "2c7c"
+    std::string productId;  // "0125"
+    std::string model;      // "EC25", from the model table
+    std::string portPath;   // "1-1.2"
+    std::string serial;     // may be empty
+};
+
 struct ModemConfig {
     std::string id;      // [A-Za-z0-9_]+, the object path element
-    std::string device;  // PPP tty
+    std::string device;  // PPP tty; empty in a config section that matches a USB modem
     std::string atPort;  // optional AT command tty
     CallSettings call;
+    bool autoconnect = false;  // dial once when the modem appears (daemon start or plug-in)
+    // A config section for a USB modem names it by one of these instead of `device`.
+    std::string matchUsbSerial;
+    std::string matchUsbPath;
+    UsbIdentity usb;  // filled in for a modem found by udev
 };
 
 // nullptr: success; otherwise the named error the request failed with.
@@ -66,16 +82,26 @@ public:
     void disconnect(Completion done);
     // Daemon shutdown: ends any call like disconnect; `stopped` runs once no pppd runs.
     void stop(std::function<void()> stopped);
+    // The device went away (USB unplug). A running call ends as an unrequested hangup: pppd
+    // normally notices at once; if it has not exited after a grace period it is stopped.
+    // `gone` runs once no pppd runs; the modem then only waits to be destroyed.
+    void deviceRemoved(std::function<void()> gone);
+    // The AT port appeared or went away ("" = none).
+    void setAtPort(std::string atPort);
 
     const std::string& id() const { return config_.id; }
     ModemState state() const { return state_; }
     const ExitReason& lastExitReason() const { return lastExitReason_; }
     const std::string& device() const { return config_.device; }
+    const std::string& atPort() const { return config_.atPort; }
+    const UsbIdentity& usb() const { return config_.usb; }
+    const ModemConfig& config() const { return config_; }
     const IpConfig& ip() const { return ip_; }
     uint64_t connectedSinceUsec() const { return connectedSinceUsec_; }
     // pppd had to be SIGKILLed: the module may be stuck in data mode (the recovery ladder's cue).
     bool suspect() const { return suspect_; }
     bool callActive() const { return process_ != nullptr; }
+    bool removed() const { return removed_; }
 
 private:
     void pppdLogLine(std::string_view line) override;
@@ -91,6 +117,8 @@ private:
     std::string redact(std::string_view line) const;
     double secondsSinceStart() const;
     void finishWaiters(std::vector<Completion>& waiters, const Error* error);
+    bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
+    void stopAfterRemoval();
 
     ModemConfig config_;
     const DaemonSettings& daemon_;
@@ -104,6 +132,7 @@ private:
     IpConfig ip_;
     uint64_t connectedSinceUsec_ = 0;
     bool suspect_ = false;
+    bool removed_ = false;
 
     // The current call.
     std::unique_ptr<PppdProcess> process_;
@@ -116,6 +145,10 @@ private:
     std::vector<Completion> connectWaiters_;
     std::vector<Completion> disconnectWaiters_;
     std::vector<std::function<void()>> stopWaiters_;
+    // Device removal during the call.
+    std::unique_ptr<TimerHandle> removalTimer_;
+    bool stoppedForRemoval_ = false;
+    std::vector<std::function<void()>> removalWaiters_;
 };
 
 }  // namespace dialupd

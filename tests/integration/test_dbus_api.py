@@ -326,7 +326,8 @@ class ConfigErrors(unittest.TestCase):
     def test_modem_without_device(self):
         result, path = self.run_with("[modem m0]\napn = internet\n")
         self.assertEqual(result.returncode, 1)
-        self.assertIn(f"{path}:1: [modem m0] has no 'device'", result.stderr)
+        self.assertIn(f"{path}:1: [modem m0] needs exactly one of 'device' (a fixed port), 'usb-serial' or "
+                      "'usb-path' (a USB modem), got 0", result.stderr)
 
     def test_bad_modem_id(self):
         result, path = self.run_with("[modem bad-id!]\ndevice = /dev/ttyS1\n")

@@ -1,5 +1,6 @@
 // Fakes for the core's interfaces: a scheduler whose time moves only when the test says so,
-// and a pppd runner that records launches and lets the test play pppd's part.
+// a pppd runner that records launches and lets the test play pppd's part, and a device
+// source the test plugs ttys into.
 #pragma once
 
 #include <csignal>
@@ -8,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/device_source.h"
 #include "core/errors.h"
 #include "core/pppd_runner.h"
 #include "core/scheduler.h"
@@ -123,5 +125,30 @@ private:
     PppdObserver* observer_ = nullptr;
     Process* live_ = nullptr;
 };
+
+// Plays udev: ttys present at start, then adds and removes.
+class FakeDeviceSource final : public DeviceSource {
+public:
+    void start(DeviceListener& listener) override {
+        listener_ = &listener;
+        for (const TtyDevice& tty : present) listener.ttyAdded(tty);
+    }
+    void add(const TtyDevice& tty) { listener_->ttyAdded(tty); }
+    void remove(const std::string& sysPath) { listener_->ttyRemoved(sysPath); }
+
+    std::vector<TtyDevice> present;
+
+private:
+    DeviceListener* listener_ = nullptr;
+};
+
+// A tty of a USB modem as udev describes it: `port` is the USB port path ("1-1.2").
+inline TtyDevice usbTty(const std::string& port, const std::string& interface, const std::string& vendor = "2c7c",
+                        const std::string& product = "0125", const std::string& serial = "") {
+    std::string usb = "/sys/devices/pci0000:00/0000:00:14.0/usb1/" + port;
+    std::string name = "ttyUSB" + port + "." + interface;
+    return {usb + "/" + port + ":1." + interface + "/" + name, "/dev/" + name, interface, usb, port, vendor, product,
+            serial};
+}
 
 }  // namespace dialupd::testing

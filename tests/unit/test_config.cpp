@@ -84,13 +84,13 @@ TEST(Config, PasswordIsNoted) {
 TEST(Config, ErrorsNameFileLineAndProblem) {
     EXPECT_EQ(errorOf("[daemon]\n\nstop-tmeout = 3\n"),
               "test.conf:3: unknown key 'stop-tmeout' in [daemon] (known: pppd, chat, plugin, runtime-dir, "
-              "stop-timeout, pppd-debug)");
+              "stop-timeout, pppd-debug, udev)");
     EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nflow = rtscts\n"), HasSubstr("test.conf:3: unknown key 'flow'"));
     EXPECT_THAT(errorOf("[dameon]\n"), HasSubstr("test.conf:1: unknown section [dameon]"));
     EXPECT_THAT(errorOf("apn = x\n"), HasSubstr("test.conf:1: key outside of a section"));
     EXPECT_THAT(errorOf("[defaults]\njust words\n"), HasSubstr("test.conf:2: expected 'key = value'"));
     EXPECT_THAT(errorOf("[defaults\n"), HasSubstr("test.conf:1: section header must end with ']'"));
-    EXPECT_THAT(errorOf("[modem m0]\n"), HasSubstr("test.conf:1: [modem m0] has no 'device'"));
+    EXPECT_THAT(errorOf("[modem m0]\n"), HasSubstr("test.conf:1: [modem m0] needs exactly one of 'device'"));
     EXPECT_THAT(errorOf("[modem bad-id!]\ndevice=/dev/x\n"), HasSubstr("test.conf:1: modem id 'bad-id!'"));
     EXPECT_THAT(errorOf("[modem]\n"), HasSubstr("test.conf:1: modem id ''"));
     EXPECT_THAT(errorOf("[daemon]\nstop-timeout = 0\n"), HasSubstr("test.conf:2: 'stop-timeout' must be a whole number from 1 to 600"));
@@ -145,6 +145,65 @@ TEST(Config, LoadsFromAFile) {
     Config config = loadConfigFile(path);
     ASSERT_EQ(config.modems.size(), 1u);
     EXPECT_EQ(config.modems[0].device, "/dev/ttyUSB3");
+}
+
+TEST(Config, UsbModemsAreNamedBySerialOrPortPath) {
+    Config config = parseConfig("[modem roof]\nusb-serial = 0123456789ABCDEF\napn = m2m\nautoconnect = yes\n"
+                                "[modem cellar]\nusb-path = 1-1.4.2\n",
+                                "u.conf");
+    ASSERT_EQ(config.modems.size(), 2u);
+    EXPECT_EQ(config.modems[0].matchUsbSerial, "0123456789ABCDEF");
+    EXPECT_TRUE(config.modems[0].device.empty());
+    EXPECT_TRUE(config.modems[0].autoconnect);
+    EXPECT_EQ(config.modems[0].call.apn, "m2m");
+    EXPECT_EQ(config.modems[1].matchUsbPath, "1-1.4.2");
+    EXPECT_FALSE(config.modems[1].autoconnect);
+}
+
+TEST(Config, UsbMatchErrors) {
+    EXPECT_THAT(errorOf("[modem a]\ndevice = /dev/x\nusb-serial = 1\n"),
+                HasSubstr("test.conf:1: [modem a] needs exactly one of 'device'"));
+    EXPECT_THAT(errorOf("[modem a]\nusb-path = 1-1..2\n"), HasSubstr("test.conf:2: 'usb-path' must be a USB port path"));
+    EXPECT_THAT(errorOf("[modem a]\nusb-path = usb1\n"), HasSubstr("test.conf:2: 'usb-path' must be"));
+    EXPECT_THAT(errorOf("[modem a]\nusb-path = 1-\n"), HasSubstr("test.conf:2: 'usb-path' must be"));
+    EXPECT_THAT(errorOf("[modem a]\nusb-serial =\n"), HasSubstr("test.conf:2: 'usb-serial' must not be empty"));
+    EXPECT_THAT(errorOf("[modem a]\nusb-serial = x\nat-port = /dev/ttyUSB2\n"),
+                HasSubstr("'at-port' is for fixed ports"));
+    EXPECT_THAT(errorOf("[modem a]\nusb-serial = x\n[modem b]\nusb-serial = x\n"),
+                HasSubstr("test.conf:3: [modem b] uses usb-serial x of [modem a] too"));
+    EXPECT_THAT(errorOf("[modem a]\ndevice = /dev/x\nautoconnect = maybe\n"),
+                HasSubstr("test.conf:3: 'autoconnect' must be yes or no"));
+}
+
+TEST(Config, UsbModelSectionsExtendTheTable) {
+    Config config = parseConfig("[usb-model 2c7c:6026]\nname = EC200T\nppp-interface = 5\nat-interface = 2\n"
+                                "[usb-model 1234:ABCD]\nname = Other\nppp-interface = 0\n",
+                                "m.conf");
+    ASSERT_EQ(config.usbModels.size(), 2u);
+    EXPECT_EQ(config.usbModels[0].vendorId, 0x2c7c);
+    EXPECT_EQ(config.usbModels[0].productId, 0x6026);
+    EXPECT_EQ(config.usbModels[0].name, "EC200T");
+    EXPECT_EQ(config.usbModels[0].pppInterface, 5);
+    EXPECT_EQ(config.usbModels[0].atInterface, 2);
+    EXPECT_EQ(config.usbModels[1].productId, 0xabcd);
+    EXPECT_FALSE(config.usbModels[1].atInterface);
+}
+
+TEST(Config, UsbModelErrors) {
+    EXPECT_THAT(errorOf("[usb-model 2c7c]\n"), HasSubstr("test.conf:1: [usb-model 2c7c]: expected VID:PID"));
+    EXPECT_THAT(errorOf("[usb-model zzzz:0001]\n"), HasSubstr("expected VID:PID"));
+    EXPECT_THAT(errorOf("[usb-model 2c7c:0001]\nname = X\n"), HasSubstr("needs 'name' and 'ppp-interface'"));
+    EXPECT_THAT(errorOf("[usb-model 2c7c:0001]\nname = X\nppp-interface = 256\n"),
+                HasSubstr("'ppp-interface' must be a whole number from 0 to 255"));
+    EXPECT_THAT(errorOf("[usb-model 2c7c:0001]\nname = X\nppp-interface = 2\nat-interface = 2\n"),
+                HasSubstr("'at-interface' must differ"));
+    EXPECT_THAT(errorOf("[usb-model 2c7c:0001]\nname = X\nppp-interface = 2\nport = 3\n"),
+                HasSubstr("test.conf:4: unknown key 'port' in [usb-model]"));
+}
+
+TEST(Config, UdevWatchingCanBeTurnedOff) {
+    EXPECT_TRUE(parseConfig("", "d.conf").daemon.watchUdev);
+    EXPECT_FALSE(parseConfig("[daemon]\nudev = no\n", "d.conf").daemon.watchUdev);
 }
 
 }  // namespace

@@ -1,0 +1,238 @@
+#include "modem_registry.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace dialupd {
+namespace {
+
+bool isIdChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Like sd_bus_path_encode: unambiguous, and only characters an object path element allows.
+std::string escapeForId(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (isIdChar(c))
+            out += c;
+        else
+            out += fmt::format("_{:02x}", static_cast<unsigned char>(c));
+    }
+    return out;
+}
+
+std::string modelPrefix(const UsbIdentity& identity) {
+    std::string prefix;
+    for (char c : identity.model) prefix += isIdChar(c) ? static_cast<char>(std::tolower(c)) : '_';
+    return prefix.empty() ? "usb" : prefix;
+}
+
+std::string describe(const TtyDevice& tty) {
+    return fmt::format("{} ({}, usb {}:{} interface '{}')", tty.devNode.empty() ? tty.sysPath : tty.devNode,
+                       tty.usbPortPath, tty.vendorId, tty.productId, tty.interfaceNumber);
+}
+
+}  // namespace
+
+std::string usbModemIdFromSerial(const UsbIdentity& identity) {
+    return modelPrefix(identity) + "_" + escapeForId(identity.serial);
+}
+
+std::string usbModemIdFromPortPath(const UsbIdentity& identity) {
+    // A port path is digits, '-' and '.': "1-1.2" becomes "usb1_1_2".
+    std::string id = modelPrefix(identity) + "_usb";
+    for (char c : identity.portPath.substr(0, 64))
+        id += (c == '-' || c == '.') ? std::string(1, '_') : escapeForId(std::string_view(&c, 1));
+    return id;
+}
+
+ModemRegistry::ModemRegistry(const Config& config, PppdRunner& runner, Scheduler& scheduler,
+                             Modem::DeviceExists deviceExists, ModemRegistryListener& listener)
+    : config_(config),
+      runner_(runner),
+      scheduler_(scheduler),
+      deviceExists_(std::move(deviceExists)),
+      listener_(listener),
+      models_(config.usbModels) {}
+
+ModemRegistry::~ModemRegistry() = default;
+
+void ModemRegistry::addConfiguredModems() {
+    for (const ModemConfig& modemConfig : config_.modems) {
+        if (modemConfig.device.empty()) continue;  // a section for a USB modem: used when it appears
+        Modem* modem = add(modemConfig);
+        if (modemConfig.autoconnect) autoconnect(*modem);
+    }
+}
+
+Modem* ModemRegistry::add(ModemConfig modemConfig) {
+    Modem::DeviceExists exists = deviceExists_;
+    if (!modemConfig.usb.vendorId.empty()) {
+        // udev's word is the presence of a USB modem's tty; its node is not stat'ed.
+        exists = [](const std::string&) { return true; };
+    }
+    modems_.push_back(std::make_unique<Modem>(std::move(modemConfig), config_.daemon, runner_, scheduler_, exists));
+    Modem& modem = *modems_.back();
+    listener_.modemAdded(modem);
+    return &modem;
+}
+
+void ModemRegistry::autoconnect(Modem& modem) {
+    try {
+        spdlog::info("[{}] autoconnect: dialling", modem.id());
+        modem.connect({}, false, [](const Error*) {});
+    } catch (const Error& error) {
+        spdlog::warn("[{}] autoconnect failed: {}", modem.id(), error.what());
+    }
+}
+
+void ModemRegistry::ttyAdded(const TtyDevice& tty) {
+    if (tty.usbSysPath.empty()) return;  // not a USB tty: a UART, a console, a pty
+    for (const auto& [path, device] : usbDevices_) {
+        if (device.ppp.sysPath == tty.sysPath || device.at.sysPath == tty.sysPath) {
+            spdlog::trace("{} reported again", tty.sysPath);
+            return;
+        }
+    }
+    auto vendor = parseUsbId(tty.vendorId);
+    auto product = parseUsbId(tty.productId);
+    if (!vendor || !product) {
+        spdlog::debug("ignoring {}: idVendor/idProduct missing or malformed", describe(tty));
+        return;
+    }
+    const UsbModel* model = models_.find(*vendor, *product);
+    if (!model) {
+        spdlog::trace("ignoring {}: not a modem we know", describe(tty));
+        return;
+    }
+    auto interface = parseInterfaceNumber(tty.interfaceNumber);
+    if (!interface) {
+        spdlog::debug("ignoring {}: bInterfaceNumber missing or malformed", describe(tty));
+        return;
+    }
+    bool isPpp = *interface == model->pppInterface;
+    bool isAt = model->atInterface && *interface == *model->atInterface;
+    if (!isPpp && !isAt) {
+        spdlog::trace("ignoring {}: interface {} of a {} is neither its modem nor its AT port", describe(tty),
+                      *interface, model->name);
+        return;
+    }
+    if (tty.devNode.empty()) {
+        spdlog::debug("ignoring {}: no device node", describe(tty));
+        return;
+    }
+
+    auto [it, isNew] = usbDevices_.try_emplace(tty.usbSysPath);
+    UsbDevice& device = it->second;
+    if (isNew) {
+        device.model = *model;
+        device.identity = {formatUsbId(*vendor), formatUsbId(*product), model->name, tty.usbPortPath, tty.serial};
+    }
+    Port& port = isPpp ? device.ppp : device.at;
+    if (!port.sysPath.empty()) {
+        spdlog::debug("ignoring {}: {} already has that port ({})", describe(tty), tty.usbPortPath, port.devNode);
+        return;
+    }
+    port = {tty.sysPath, tty.devNode};
+    spdlog::debug("{} port of {} at {}: {}", isPpp ? "modem" : "AT", model->name, tty.usbPortPath, tty.devNode);
+    if (isAt && device.modem) device.modem->setAtPort(tty.devNode);
+    if (isPpp) announceUsbModem(device);
+}
+
+const ModemConfig* ModemRegistry::configFor(const UsbIdentity& identity) const {
+    for (const ModemConfig& modemConfig : config_.modems)
+        if (!identity.serial.empty() && modemConfig.matchUsbSerial == identity.serial) return &modemConfig;
+    for (const ModemConfig& modemConfig : config_.modems)
+        if (!modemConfig.matchUsbPath.empty() && modemConfig.matchUsbPath == identity.portPath) return &modemConfig;
+    return nullptr;
+}
+
+void ModemRegistry::announceUsbModem(UsbDevice& device) {
+    if (device.modem || device.ppp.sysPath.empty()) return;
+    const ModemConfig* matched = configFor(device.identity);
+    std::vector<std::string> candidates;
+    if (matched) candidates.push_back(matched->id);
+    if (!device.identity.serial.empty()) candidates.push_back(usbModemIdFromSerial(device.identity));
+    candidates.push_back(usbModemIdFromPortPath(device.identity));
+
+    std::string id;
+    for (const std::string& candidate : candidates) {
+        Modem* holder = find(candidate);
+        if (!holder) {
+            id = candidate;
+            break;
+        }
+        if (holder->removed()) {
+            // The same modem plugged back in while its old object still ends its call: it comes
+            // back under its own id once the old one is gone (see removeModem).
+            spdlog::debug("{}: waiting for the unplugged {} to go first", device.ppp.devNode, candidate);
+            return;
+        }
+        spdlog::warn("{} at {}: id {} is taken by another modem (same serial?), trying the next", device.model.name,
+                     device.identity.portPath, candidate);
+    }
+    if (id.empty()) {
+        spdlog::warn("{} at {}: no free object id, ignored", device.model.name, device.identity.portPath);
+        return;
+    }
+
+    ModemConfig modemConfig;
+    if (matched) modemConfig = *matched;
+    else modemConfig.call = config_.defaults;
+    modemConfig.id = id;
+    modemConfig.device = device.ppp.devNode;
+    modemConfig.atPort = device.at.devNode;
+    modemConfig.usb = device.identity;
+    device.modem = add(std::move(modemConfig));
+    spdlog::info("[{}] {} {}:{} at usb {} serial '{}': modem port {}, AT port {}", id, device.model.name,
+                 device.identity.vendorId, device.identity.productId, device.identity.portPath,
+                 device.identity.serial, device.ppp.devNode, device.at.devNode.empty() ? "none" : device.at.devNode);
+    if (matched && matched->autoconnect) autoconnect(*device.modem);
+}
+
+void ModemRegistry::ttyRemoved(const std::string& sysPath) {
+    for (auto it = usbDevices_.begin(); it != usbDevices_.end(); ++it) {
+        UsbDevice& device = it->second;
+        if (device.at.sysPath == sysPath) {
+            spdlog::debug("AT port {} of {} removed", device.at.devNode, device.identity.portPath);
+            device.at = {};
+            if (device.modem) device.modem->setAtPort("");
+        } else if (device.ppp.sysPath == sysPath) {
+            device.ppp = {};
+            if (Modem* modem = std::exchange(device.modem, nullptr)) {
+                spdlog::info("[{}] removed", modem->id());
+                // Destroyed on a later turn: `gone` may run inside the modem's own callback.
+                modem->deviceRemoved([this, modem] { scheduler_.defer([this, modem] { removeModem(modem); }); });
+            }
+        } else {
+            continue;
+        }
+        if (device.ppp.sysPath.empty() && device.at.sysPath.empty()) usbDevices_.erase(it);
+        return;
+    }
+}
+
+void ModemRegistry::removeModem(Modem* modem) {
+    listener_.modemRemoved(*modem);
+    std::erase_if(modems_, [&](const auto& owned) { return owned.get() == modem; });
+    // A re-plugged modem that waited for this id can come now.
+    for (auto& [path, device] : usbDevices_) announceUsbModem(device);
+}
+
+std::vector<Modem*> ModemRegistry::modems() const {
+    std::vector<Modem*> all;
+    for (const auto& modem : modems_) all.push_back(modem.get());
+    return all;
+}
+
+Modem* ModemRegistry::find(const std::string& id) const {
+    for (const auto& modem : modems_)
+        if (modem->id() == id) return modem.get();
+    return nullptr;
+}
+
+}  // namespace dialupd

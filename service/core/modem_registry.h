@@ -1,0 +1,82 @@
+// Every modem the daemon knows: the config's fixed-port modems and the USB modems udev
+// reports, each grouped from its ttys by parent USB device. Tells the listener (the D-Bus
+// side) as each one comes and goes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "device_source.h"
+#include "modem.h"
+#include "usb_models.h"
+
+namespace dialupd {
+
+class ModemRegistryListener {
+public:
+    virtual void modemAdded(Modem& modem) = 0;
+    // Called once the modem has no pppd left; it is destroyed right after.
+    virtual void modemRemoved(Modem& modem) = 0;
+
+protected:
+    ~ModemRegistryListener() = default;
+};
+
+class ModemRegistry final : public DeviceListener {
+public:
+    ModemRegistry(const Config& config, PppdRunner& runner, Scheduler& scheduler, Modem::DeviceExists deviceExists,
+                  ModemRegistryListener& listener);
+    ~ModemRegistry();
+    ModemRegistry(const ModemRegistry&) = delete;
+    ModemRegistry& operator=(const ModemRegistry&) = delete;
+
+    // The config's fixed-port modems; those with autoconnect dial now.
+    void addConfiguredModems();
+
+    void ttyAdded(const TtyDevice& tty) override;
+    void ttyRemoved(const std::string& sysPath) override;
+
+    // Every modem, including unplugged ones whose call is still ending (for shutdown).
+    std::vector<Modem*> modems() const;
+    Modem* find(const std::string& id) const;
+
+private:
+    struct Port {
+        std::string sysPath;
+        std::string devNode;
+    };
+    // The ttys seen so far of one USB device.
+    struct UsbDevice {
+        UsbModel model;
+        UsbIdentity identity;
+        Port ppp;
+        Port at;
+        Modem* modem = nullptr;  // once the PPP port is there and an id is free
+    };
+
+    void announceUsbModem(UsbDevice& device);
+    const ModemConfig* configFor(const UsbIdentity& identity) const;
+    Modem* add(ModemConfig config);
+    void autoconnect(Modem& modem);
+    void removeModem(Modem* modem);
+
+    const Config& config_;
+    PppdRunner& runner_;
+    Scheduler& scheduler_;
+    Modem::DeviceExists deviceExists_;
+    ModemRegistryListener& listener_;
+    UsbModelTable models_;
+
+    std::vector<std::unique_ptr<Modem>> modems_;
+    std::map<std::string, UsbDevice> usbDevices_;  // by the USB device's sysfs path
+};
+
+// The object id of a USB modem without a config section: "<model>_<serial>", or
+// "<model>_usb<port path>" without a serial; anything outside [A-Za-z0-9] escaped as _xx.
+std::string usbModemIdFromSerial(const UsbIdentity& identity);
+std::string usbModemIdFromPortPath(const UsbIdentity& identity);
+
+}  // namespace dialupd

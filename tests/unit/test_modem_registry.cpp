@@ -1,0 +1,304 @@
+// Modems from udev's ttys: grouping, model table, ids, removal and re-plug, config matches.
+#include "core/modem_registry.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fakes.h"
+
+namespace dialupd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using namespace std::chrono_literals;
+using testing::FakeDeviceSource;
+using testing::FakePppdRunner;
+using testing::FakeScheduler;
+using testing::usbTty;
+
+// Records what the D-Bus side would see: objects coming and going, properties and hangups.
+struct BusSide final : ModemRegistryListener, ModemObserver {
+    void modemAdded(Modem& modem) override {
+        events.push_back("added " + modem.id());
+        modem.setObserver(this);
+        current = &modem;
+    }
+    void modemRemoved(Modem& modem) override {
+        events.push_back("removed " + modem.id());
+        modem.setObserver(nullptr);
+    }
+    void modemPropertiesChanged(const std::vector<ModemProperty>& changed) override {
+        for (ModemProperty property : changed) {
+            if (property == ModemProperty::AtPort) events.push_back("AtPort " + current->atPort());
+            if (property == ModemProperty::State) events.push_back("State " + std::string(toString(current->state())));
+        }
+    }
+    void modemHangup(const ExitReason& reason, std::chrono::microseconds, const std::string& log) override {
+        events.push_back("Hangup " + std::to_string(reason.code) + " " + reason.description);
+        lastLog = log;
+    }
+    std::vector<std::string> events;
+    std::string lastLog;
+    Modem* current = nullptr;
+};
+
+class ModemRegistryTest : public ::testing::Test {
+protected:
+    ModemRegistryTest() {
+        config.daemon.pluginPath = "/usr/lib/pppd/2.4.9/dialupd-pppd-plugin.so";
+        config.daemon.runtimeDir = "/run/dialupd-test";
+    }
+    ModemRegistry& registry() {
+        if (!registry_) {
+            registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler,
+                                                        [](const std::string&) { return true; }, bus);
+            registry_->addConfiguredModems();
+            devices.start(*registry_);
+        }
+        return *registry_;
+    }
+    std::vector<std::string> ids() {
+        std::vector<std::string> out;
+        for (Modem* modem : registry().modems()) out.push_back(modem->id());
+        return out;
+    }
+    Modem& only() {
+        auto modems = registry().modems();
+        EXPECT_EQ(modems.size(), 1u);
+        return *modems.at(0);
+    }
+
+    Config config;
+    FakeScheduler scheduler;
+    FakePppdRunner runner;
+    FakeDeviceSource devices;
+    BusSide bus;
+    std::unique_ptr<ModemRegistry> registry_;
+};
+
+TEST_F(ModemRegistryTest, AnEc25BecomesOneModemWithItsPortsAndIdentity) {
+    devices.present = {usbTty("1-1.2", "00", "2c7c", "0125", "EC25SERIAL1"), usbTty("1-1.2", "01", "2c7c", "0125", "EC25SERIAL1"),
+                       usbTty("1-1.2", "02", "2c7c", "0125", "EC25SERIAL1"), usbTty("1-1.2", "03", "2c7c", "0125", "EC25SERIAL1"),
+                       usbTty("1-1.2", "04", "2c7c", "0125", "EC25SERIAL1")};
+    registry();
+    Modem& modem = only();
+    EXPECT_EQ(modem.id(), "ec25_EC25SERIAL1");
+    EXPECT_EQ(modem.device(), "/dev/ttyUSB1-1.2.03");
+    EXPECT_EQ(modem.atPort(), "/dev/ttyUSB1-1.2.02");
+    EXPECT_EQ(modem.usb().vendorId, "2c7c");
+    EXPECT_EQ(modem.usb().productId, "0125");
+    EXPECT_EQ(modem.usb().model, "EC25");
+    EXPECT_EQ(modem.usb().portPath, "1-1.2");
+    EXPECT_EQ(modem.usb().serial, "EC25SERIAL1");
+    EXPECT_EQ(modem.state(), ModemState::Disconnected);
+    EXPECT_THAT(bus.events, ElementsAre("added ec25_EC25SERIAL1"));
+}
+
+TEST_F(ModemRegistryTest, AnAtPortThatComesLaterIsPublished) {
+    registry();
+    devices.add(usbTty("1-1", "03"));
+    EXPECT_EQ(only().atPort(), "");
+    devices.add(usbTty("1-1", "02"));
+    EXPECT_EQ(only().atPort(), "/dev/ttyUSB1-1.02");
+    devices.remove(usbTty("1-1", "02").sysPath);
+    EXPECT_EQ(only().atPort(), "");
+    EXPECT_THAT(bus.events, ElementsAre("added ec25_usb1_1", "AtPort /dev/ttyUSB1-1.02", "AtPort "));
+}
+
+TEST_F(ModemRegistryTest, ATtyReportedTwiceIsOneModem) {
+    // The start-up race: enumeration and a queued add event both report the same tty.
+    devices.present = {usbTty("1-1", "03"), usbTty("1-1", "02")};
+    registry();
+    devices.add(usbTty("1-1", "03"));
+    devices.add(usbTty("1-1", "02"));
+    EXPECT_THAT(ids(), ElementsAre("ec25_usb1_1"));
+    EXPECT_THAT(bus.events, ElementsAre("added ec25_usb1_1", "AtPort /dev/ttyUSB1-1.02"));
+}
+
+TEST_F(ModemRegistryTest, UnknownDevicesAndOtherInterfacesAreIgnored) {
+    registry();
+    devices.add(usbTty("1-1", "03", "1234", "5678"));         // unknown VID:PID
+    devices.add(usbTty("1-2", "03", "2c7c", "6026"));         // EC200T: layout not in the table
+    devices.add(usbTty("1-3", "00"));                         // DM port of an EC25
+    devices.add(usbTty("1-3", "01"));                         // NMEA
+    devices.add(usbTty("1-3", "04"));
+    devices.add(usbTty("1-3", "02"));                         // AT port alone is not a modem yet
+    devices.add({"/sys/devices/platform/serial8250/tty/ttyS0", "/dev/ttyS0", "", "", "", "", "", ""});
+    EXPECT_THAT(ids(), IsEmpty());
+    EXPECT_THAT(bus.events, IsEmpty());
+}
+
+TEST_F(ModemRegistryTest, MissingOrMalformedAttributesAreIgnored) {
+    registry();
+    for (TtyDevice tty : {usbTty("1-1", "03", "", "0125"), usbTty("1-1", "03", "2c7c", ""),
+                          usbTty("1-1", "03", "zz7c", "0125"), usbTty("1-1", "03", "2c7c", "0125\n"),
+                          usbTty("1-1", "", "2c7c", "0125"), usbTty("1-1", "3", "2c7c", "0125"),
+                          usbTty("1-1", "0x", "2c7c", "0125")})
+        devices.add(tty);
+    TtyDevice noNode = usbTty("1-1", "03");
+    noNode.devNode = "";
+    devices.add(noNode);
+    EXPECT_THAT(ids(), IsEmpty());
+    devices.remove("/sys/devices/never/seen");  // harmless
+    EXPECT_THAT(bus.events, IsEmpty());
+}
+
+TEST_F(ModemRegistryTest, SeveralModemsComeAndGoIndependently) {
+    registry();
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "A1"));
+    devices.add(usbTty("1-2", "03", "2c7c", "0296", "B2"));
+    devices.add(usbTty("2-1", "03", "05c6", "9215"));
+    EXPECT_THAT(ids(), ElementsAre("ec25_A1", "bg96_B2", "ec20_usb2_1"));
+    devices.remove(usbTty("1-2", "03", "2c7c", "0296", "B2").sysPath);
+    scheduler.runDeferred();
+    EXPECT_THAT(ids(), ElementsAre("ec25_A1", "ec20_usb2_1"));
+    EXPECT_EQ(bus.events.back(), "removed bg96_B2");
+}
+
+TEST_F(ModemRegistryTest, SerialsAreEscapedAndTwinsFallBackToThePortPath) {
+    registry();
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "0123-45 67_"));
+    devices.add(usbTty("1-2", "03", "2c7c", "0125", "0123-45 67_"));
+    EXPECT_THAT(ids(), ElementsAre("ec25_0123_2d45_2067_5f", "ec25_usb1_2"));
+}
+
+TEST_F(ModemRegistryTest, AnIdleModemUnpluggedGoesAwayAndComesBackUnderItsId) {
+    registry();
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "S1"));
+    devices.remove(usbTty("1-1", "03", "2c7c", "0125", "S1").sysPath);
+    scheduler.runDeferred();
+    EXPECT_THAT(ids(), IsEmpty());
+    devices.add(usbTty("3-4", "03", "2c7c", "0125", "S1"));  // another port, same serial
+    EXPECT_THAT(ids(), ElementsAre("ec25_S1"));
+    EXPECT_EQ(only().state(), ModemState::Disconnected);
+    EXPECT_THAT(bus.events, ElementsAre("added ec25_S1", "State unavailable", "removed ec25_S1", "added ec25_S1"));
+}
+
+TEST_F(ModemRegistryTest, UnpluggedMidCallTheCallEndsAsAHangupThenTheObjectGoes) {
+    registry();
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "S1"));
+    only().connect({}, false, [](const Error*) {});
+    runner.ipUp({"ppp0", "10.0.0.2", "10.0.0.1", {}});
+    bus.events.clear();
+
+    devices.remove(usbTty("1-1", "03", "2c7c", "0125", "S1").sysPath);
+    EXPECT_THAT(ids(), ElementsAre("ec25_S1"));  // still there while pppd runs
+    runner.exitWith(16);                          // pppd saw the tty hang up
+    scheduler.runDeferred();
+    EXPECT_THAT(bus.events, ElementsAre("State unavailable",
+                                        "Hangup 16 the modem was removed (its USB device went away) during the call",
+                                        "removed ec25_S1"));
+    EXPECT_THAT(bus.lastLog, HasSubstr("was removed during the call"));
+    EXPECT_THAT(ids(), IsEmpty());
+}
+
+TEST_F(ModemRegistryTest, APppdThatIgnoresTheUnplugIsStoppedAndStillReportsTheUnplug) {
+    registry();
+    devices.add(usbTty("1-1", "03"));
+    only().connect({}, false, [](const Error*) {});
+    devices.remove(usbTty("1-1", "03").sysPath);
+    scheduler.advance(1900ms);
+    EXPECT_THAT(runner.live()->signals, IsEmpty());
+    scheduler.advance(200ms);
+    EXPECT_THAT(runner.live()->signals, ElementsAre(SIGTERM));
+    runner.exitWith(5);  // our SIGTERM
+    scheduler.runDeferred();
+    EXPECT_THAT(bus.events, ::testing::Contains(HasSubstr("Hangup 16 the modem was removed")));
+    EXPECT_THAT(bus.lastLog, HasSubstr("pppd's own status was 5 user-request"));
+    EXPECT_THAT(ids(), IsEmpty());
+}
+
+TEST_F(ModemRegistryTest, ARequestedDisconnectBeforeTheUnplugIsNoHangup) {
+    registry();
+    devices.add(usbTty("1-1", "03"));
+    only().connect({}, false, [](const Error*) {});
+    only().disconnect([](const Error*) {});
+    devices.remove(usbTty("1-1", "03").sysPath);
+    runner.exitWith(5);
+    scheduler.runDeferred();
+    EXPECT_THAT(bus.events, ::testing::Not(::testing::Contains(HasSubstr("Hangup"))));
+    EXPECT_EQ(bus.events.back(), "removed ec25_usb1_1");
+}
+
+TEST_F(ModemRegistryTest, ReplugWhileTheOldCallEndsWaitsForTheOldObject) {
+    registry();
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "S1"));
+    only().connect({}, false, [](const Error*) {});
+    devices.remove(usbTty("1-1", "03", "2c7c", "0125", "S1").sysPath);
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "S1"));  // back before pppd has exited
+    EXPECT_THAT(ids(), ElementsAre("ec25_S1"));
+    EXPECT_TRUE(registry().modems()[0]->removed());
+    runner.exitWith(16);
+    scheduler.runDeferred();
+    EXPECT_THAT(ids(), ElementsAre("ec25_S1"));
+    EXPECT_FALSE(only().removed());
+    EXPECT_EQ(only().state(), ModemState::Disconnected);
+    EXPECT_EQ(only().lastExitReason().code, 0u);  // a fresh object
+    EXPECT_EQ(bus.events.back(), "added ec25_S1");
+}
+
+TEST_F(ModemRegistryTest, AConfigSectionNamesAUsbModemBySerialAndDialsItOnArrival) {
+    ModemConfig roof;
+    roof.id = "roof";
+    roof.matchUsbSerial = "S1";
+    roof.autoconnect = true;
+    roof.call.apn = "m2m.example";
+    config.modems.push_back(roof);
+    registry();
+    EXPECT_TRUE(runner.launches.empty());  // not present: nothing to dial
+    devices.add(usbTty("1-1", "02", "2c7c", "0125", "S1"));
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "S1"));
+    ASSERT_THAT(ids(), ElementsAre("roof"));
+    ASSERT_EQ(runner.launches.size(), 1u);
+    EXPECT_EQ(only().state(), ModemState::Connecting);
+    EXPECT_EQ(only().device(), "/dev/ttyUSB1-1.03");
+    EXPECT_THAT(runner.launches[0].chatScript, HasSubstr("m2m.example"));
+}
+
+TEST_F(ModemRegistryTest, AutoconnectDialsOnlyOnArrival) {
+    ModemConfig cellar;
+    cellar.id = "cellar";
+    cellar.matchUsbPath = "1-4";
+    cellar.autoconnect = true;
+    config.modems.push_back(cellar);
+    registry();
+    devices.add(usbTty("1-4", "03"));
+    ASSERT_EQ(runner.launches.size(), 1u);
+    runner.exitWith(8);  // the dial failed: no redial here (that is the reconnect policy's job)
+    scheduler.advance(60s);
+    EXPECT_EQ(runner.launches.size(), 1u);
+    EXPECT_EQ(only().state(), ModemState::Disconnected);
+}
+
+TEST_F(ModemRegistryTest, FixedPortModemsComeFromTheConfig) {
+    ModemConfig uart;
+    uart.id = "uart0";
+    uart.device = "/dev/ttyS1";
+    uart.autoconnect = true;
+    config.modems.push_back(uart);
+    ModemConfig usbSection;
+    usbSection.id = "later";
+    usbSection.matchUsbSerial = "X";
+    config.modems.push_back(usbSection);
+    registry();
+    EXPECT_THAT(ids(), ElementsAre("uart0"));
+    EXPECT_EQ(runner.launches.size(), 1u);
+    EXPECT_EQ(only().usb().vendorId, "");
+}
+
+TEST_F(ModemRegistryTest, ConfigModelsExtendTheTable) {
+    config.usbModels.push_back({0x2c7c, 0x6026, "EC200T", 5, 2});
+    registry();
+    devices.add(usbTty("1-1", "05", "2c7c", "6026", "T1"));
+    EXPECT_THAT(ids(), ElementsAre("ec200t_T1"));
+}
+
+TEST(UsbModemIds, PortPathIdsAreObjectPathSafe) {
+    EXPECT_EQ(usbModemIdFromPortPath({"2c7c", "0125", "EC25", "1-1.4.2", ""}), "ec25_usb1_1_4_2");
+    EXPECT_EQ(usbModemIdFromSerial({"2c7c", "0800", "RM500Q", "1-1", "ab:CD/é"}), "rm500q_ab_3aCD_2f_c3_a9");
+}
+
+}  // namespace
+}  // namespace dialupd
