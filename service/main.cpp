@@ -28,6 +28,17 @@ void warnIfSecretsExposed(const std::string& path, const dialupd::Config& config
         spdlog::warn("{} holds a password but other users can read it: chmod 600 {}", path, path);
 }
 
+// One line per model: "2c7c:0125 EC25 ppp-interface=3 at-interface=2".
+void printUsbModels(const dialupd::Config& config) {
+    dialupd::UsbModelTable table(config.usbModels);
+    for (const dialupd::UsbModel& model : table.models()) {
+        std::cout << dialupd::formatUsbId(model.vendorId) << ':' << dialupd::formatUsbId(model.productId) << ' '
+                  << model.name << " ppp-interface=" << int(model.pppInterface);
+        if (model.atInterface) std::cout << " at-interface=" << int(*model.atInterface);
+        std::cout << '\n';
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,6 +48,10 @@ int main(int argc, char** argv) {
     app.add_option("-c,--config", configPath, "configuration file (default " DIALUPD_DEFAULT_CONFIG ")");
     app.add_option("--log-level", logLevel, "trace, debug, info, warn or error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    bool listUsbModels = false;
+    app.add_flag("--list-usb-models", listUsbModels,
+                 "print the USB modems taken on their own (built-in table plus the config's [usb-model] sections) "
+                 "and exit");
     app.set_version_flag("--version", "dialupd " DIALUPD_VERSION);
     CLI11_PARSE(app, argc, argv);
     setUpLogging(logLevel);
@@ -57,6 +72,11 @@ int main(int argc, char** argv) {
     } catch (const dialupd::ConfigError& error) {
         std::cerr << "dialupd: " << error.what() << "\n";
         return 1;
+    }
+
+    if (listUsbModels) {
+        printUsbModels(config);
+        return 0;
     }
 
     try {

@@ -86,7 +86,7 @@ class Bus:
 class Daemon:
     """dialupd on `bus` with `config` (the file's text); stderr goes to log_dir/dialupd.log."""
 
-    def __init__(self, bus, config, log_dir, wait=True):
+    def __init__(self, bus, config, log_dir, wait=True, extra_env=None):
         os.makedirs(log_dir, exist_ok=True)
         self.config = os.path.join(log_dir, "dialupd.conf")
         with open(self.config, "w") as out:
@@ -97,6 +97,7 @@ class Daemon:
         for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MALLOC_PERTURB_"):
             if name in os.environ:
                 env[name] = os.environ[name]
+        env.update(extra_env or {})
         self.process = subprocess.Popen([DIALUPD, "--config", self.config, "--log-level", "debug"],
                                         stdout=self.log, stderr=self.log, env=env)
         self.connection = dbus.bus.BusConnection(bus.address)

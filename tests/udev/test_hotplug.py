@@ -1,0 +1,337 @@
+#!/usr/bin/python3
+"""USB hotplug against the real daemon on a private bus, with udev played by umockdev: the
+daemon's libudev monitor and enumeration read a fake sysfs and get synthesized uevents (the
+testbed is shared through UMOCKDEV_DIR; the daemon runs with umockdev's preload library).
+
+Runs under umockdev-wrapper (re-executes itself there if needed): the testbed lives in this
+process and needs the preload library here too."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+if "umockdev" not in os.environ.get("LD_PRELOAD", ""):
+    os.execvp("umockdev-wrapper", ["umockdev-wrapper", sys.executable] + sys.argv)
+
+import dbus  # noqa: E402
+import gi  # noqa: E402
+
+gi.require_version("UMockdev", "1.0")
+from gi.repository import UMockdev  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testbed import ERROR, MODEM_IFACE, PLUGIN, Bus, Daemon, run_tap, wait_until  # noqa: E402
+
+OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager"
+MODEM_PATH = "/org/dialupd1/modem/"
+
+
+class FakeUsb:
+    """USB modems in a umockdev testbed, shaped as the kernel shows an EC25: a usb_device with
+    one usb_interface per function and a ttyUSBn below each serial interface."""
+
+    def __init__(self, testbed):
+        self.testbed = testbed
+        self.next_tty = 0
+        self.devices = {}  # port path -> (usb sysfs path, [tty sysfs paths], [usb device names])
+
+    def plug(self, port, vendor="2c7c", product="0125", serial="0123456789ABCDEF", interfaces=(0, 1, 2, 3, 4),
+             usb_attributes=None, interface_attributes=None):
+        attributes = {"idVendor": vendor, "idProduct": product, "manufacturer": "Quectel", "product": "EC25"}
+        if serial is not None:
+            attributes["serial"] = serial
+        attributes.update(usb_attributes or {})
+        usb = self.testbed.add_device("usb", port, None, flatten(attributes),
+                                      ["DEVTYPE", "usb_device", "PRODUCT", f"{vendor}/{product}/318"])
+        ttys = []
+        names = [port]
+        for number in interfaces:
+            interface_attrs = {"bInterfaceNumber": f"{number:02x}", "bInterfaceClass": "ff"}
+            interface_attrs.update((interface_attributes or {}).get(number, {}))
+            interface_attrs = {k: v for k, v in interface_attrs.items() if v is not None}
+            interface = self.testbed.add_device("usb", f"{port}:1.{number}", usb, flatten(interface_attrs),
+                                                ["DEVTYPE", "usb_interface"])
+            names.append(f"{port}:1.{number}")
+            name = f"ttyUSB{self.next_tty}"
+            self.next_tty += 1
+            # add_device announces each tty with an "add" uevent, as the kernel would.
+            ttys.append(self.testbed.add_device("tty", name, interface, [], ["DEVNAME", "/dev/" + name]))
+        self.devices[port] = (usb, ttys, names)
+        return ttys
+
+    def unplug(self, port):
+        usb, ttys, names = self.devices.pop(port)
+        for tty in ttys:
+            self.testbed.uevent(tty, "remove")
+        self.testbed.remove_device(usb)
+        # umockdev 0.17 leaves the /sys/bus/usb/devices links behind; a re-plug on the same
+        # port would trip over them.
+        for name in names:
+            link = os.path.join(self.testbed.get_sys_dir(), "bus", "usb", "devices", name)
+            if os.path.lexists(link):
+                os.unlink(link)
+
+
+def flatten(mapping):
+    return [item for pair in mapping.items() for item in pair]
+
+
+class HotplugTestCase(unittest.TestCase):
+    """A fresh testbed, bus and daemon per test. `config` is extra config text; `plugged`
+    (port -> plug() keywords) are present before the daemon starts."""
+
+    config = ""
+    plugged = {}
+
+    def setUp(self):
+        self.scratch = tempfile.mkdtemp(prefix="dialupd-udev-")
+        self.testbed = UMockdev.Testbed.new()
+        self.usb = FakeUsb(self.testbed)
+        for port, keywords in self.plugged.items():
+            self.usb.plug(port, **keywords)
+        self.bus = Bus(self.scratch)
+        self.pppd_marks = os.path.join(self.scratch, "pppd-started")
+        os.makedirs(self.pppd_marks)
+        pppd = os.path.join(self.scratch, "pppd")
+        with open(pppd, "w") as script:
+            # Stand-in pppd: marks its start and sleeps like a call would. It holds no real
+            # tty, so an unplug does not end it: dialupd has to.
+            script.write(f"#!/bin/sh\necho \"$@\" > {self.pppd_marks}/$$\nexec sleep 60\n")
+        os.chmod(pppd, 0o755)
+        config = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {self.scratch}/run\npppd = {pppd}\n"
+                  f"stop-timeout = 5\n{self.config}")
+        self.added = []    # (monotonic time, path)
+        self.removed = []  # (monotonic time, path)
+        self.hangups = []  # (monotonic time, path, code, description)
+        self.daemon = Daemon(self.bus, config, os.path.join(self.scratch, "logs"),
+                             extra_env={"LD_PRELOAD": os.environ["LD_PRELOAD"],
+                                        "UMOCKDEV_DIR": self.testbed.get_root_dir()}, wait=False)
+        connection = self.daemon.connection
+        connection.add_signal_receiver(lambda path, interfaces: self.added.append((time.monotonic(), str(path))),
+                                       "InterfacesAdded", OBJECT_MANAGER, "org.dialupd1", "/org/dialupd1")
+        connection.add_signal_receiver(lambda path, interfaces: self.removed.append((time.monotonic(), str(path))),
+                                       "InterfacesRemoved", OBJECT_MANAGER, "org.dialupd1", "/org/dialupd1")
+        connection.add_signal_receiver(
+            lambda reason, duration, log, path=None: self.hangups.append((time.monotonic(), str(path), int(reason[0]),
+                                                                         str(reason[2]))),
+            "Hangup", MODEM_IFACE, "org.dialupd1", None, path_keyword="path")
+        self.assertTrue(wait_until(lambda: connection.name_has_owner("org.dialupd1")
+                                   or self.daemon.process.poll() is not None, 10)
+                        and self.daemon.process.poll() is None, "dialupd did not come up: " + self.daemon.log_text())
+
+    def tearDown(self):
+        code = self.daemon.stop()
+        self.bus.stop()
+        del self.testbed
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.assertEqual(code, 0, "dialupd must exit 0 on SIGTERM")
+
+    def objects(self):
+        manager = dbus.Interface(self.daemon.connection.get_object("org.dialupd1", "/org/dialupd1"), OBJECT_MANAGER)
+        return {str(path)[len(MODEM_PATH):]: {str(k): v for k, v in interfaces[MODEM_IFACE].items()}
+                for path, interfaces in manager.GetManagedObjects().items()}
+
+    def wait_for_object(self, modem_id, timeout=5):
+        """InterfacesAdded, or, for a modem found before the daemon owned its name (those
+        signals reach nobody: clients call GetManagedObjects at start), the object list."""
+        self.assertTrue(wait_until(lambda: MODEM_PATH + modem_id in [p for _, p in self.added]
+                                   or modem_id in self.objects(), timeout),
+                        f"no InterfacesAdded for {modem_id}; seen {self.added}; log:\n{self.daemon.log_text()[-3000:]}")
+
+    def wait_for_removal(self, modem_id, timeout=10):
+        self.assertTrue(wait_until(lambda: MODEM_PATH + modem_id in [p for _, p in self.removed], timeout),
+                        f"no InterfacesRemoved for {modem_id}; log:\n{self.daemon.log_text()[-3000:]}")
+
+    def pppd_pids(self):
+        return [int(name) for name in os.listdir(self.pppd_marks)]
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[1][0] != "Z"
+
+
+class OneModem(HotplugTestCase):
+    def test_plug_announces_the_modem_with_its_usb_identity(self):
+        self.usb.plug("1-1.2", serial="0123456789ABCDEF")
+        self.wait_for_object("ec25_0123456789ABCDEF")
+        properties = self.objects()["ec25_0123456789ABCDEF"]
+        self.assertEqual(properties["State"], "disconnected")
+        self.assertEqual(properties["Vendor"], "2c7c")
+        self.assertEqual(properties["Product"], "0125")
+        self.assertEqual(properties["Model"], "EC25")
+        self.assertEqual(properties["UsbPath"], "1-1.2")
+        self.assertEqual(properties["UsbSerial"], "0123456789ABCDEF")
+        self.assertEqual(properties["Device"], "/dev/ttyUSB3")
+        self.assertEqual(properties["AtPort"], "/dev/ttyUSB2")
+        self.assertEqual(len(self.added), 1, "announced once")
+
+    def test_unplug_removes_the_object(self):
+        self.usb.plug("1-1")
+        self.wait_for_object("ec25_0123456789ABCDEF")
+        self.usb.unplug("1-1")
+        self.wait_for_removal("ec25_0123456789ABCDEF")
+        self.assertEqual(self.objects(), {})
+        self.assertEqual(self.hangups, [], "no call, no Hangup")
+
+    def test_replug_keeps_the_id_and_starts_fresh(self):
+        self.usb.plug("1-1", serial="SN1")
+        self.wait_for_object("ec25_SN1")
+        self.usb.unplug("1-1")
+        self.wait_for_removal("ec25_SN1")
+        self.usb.plug("2-3.1", serial="SN1")  # another port: the serial is the identity
+        self.assertTrue(wait_until(lambda: len(self.added) == 2, 5))
+        self.assertEqual(self.added[1][1], MODEM_PATH + "ec25_SN1")
+        self.assertEqual(self.objects()["ec25_SN1"]["UsbPath"], "2-3.1")
+        self.assertEqual(self.objects()["ec25_SN1"]["State"], "disconnected")
+
+    def test_without_a_serial_the_port_path_is_the_id(self):
+        self.usb.plug("1-1.4", serial=None)
+        self.wait_for_object("ec25_usb1_1_4")
+        self.usb.unplug("1-1.4")
+        self.wait_for_removal("ec25_usb1_1_4")
+        self.usb.plug("1-1.4", serial=None)
+        self.assertTrue(wait_until(lambda: len(self.added) == 2, 5))
+        self.assertEqual(self.added[1][1], MODEM_PATH + "ec25_usb1_1_4")
+
+    def test_connect_on_a_hotplugged_modem_runs_pppd_on_its_port(self):
+        self.usb.plug("1-1", serial="SN1")
+        self.wait_for_object("ec25_SN1")
+        modem = self.daemon.modem("ec25_SN1")
+        modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: self.pppd_pids(), 5), "pppd was not started")
+        with open(os.path.join(self.pppd_marks, str(self.pppd_pids()[0]))) as arguments:
+            self.assertIn("/dev/ttyUSB3", arguments.read().split())
+        modem.disconnect()
+        self.assertEqual(str(modem.get("State")), "disconnected")
+
+
+class RemovedMidCall(HotplugTestCase):
+    def test_the_call_ends_with_a_hangup_then_the_object_goes(self):
+        self.usb.plug("1-1", serial="SN1")
+        self.wait_for_object("ec25_SN1")
+        modem = self.daemon.modem("ec25_SN1")
+        modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: self.pppd_pids(), 5), "pppd was not started")
+        pid = self.pppd_pids()[0]
+        self.usb.unplug("1-1")
+        # The stand-in ignores the unplug (a real pppd sees its tty hang up): dialupd stops it
+        # after its 2 s grace, reports the unplug, and only then removes the object.
+        self.wait_for_removal("ec25_SN1", timeout=15)
+        self.assertEqual(len(self.hangups), 1, self.daemon.log_text()[-3000:])
+        hangup_time, path, code, description = self.hangups[0]
+        self.assertEqual((path, code), (MODEM_PATH + "ec25_SN1", 16))
+        self.assertIn("removed", description)
+        self.assertLessEqual(hangup_time, self.removed[0][0], "Hangup must come before InterfacesRemoved")
+        self.assertFalse(alive(pid), "pppd outlived its modem")
+        self.assertIn("was removed during the call", self.daemon.log_text())
+
+
+class SeveralModems(HotplugTestCase):
+    plugged = {"1-1": {"serial": "A"}}  # present before the daemon starts: found by enumeration
+
+    def test_enumeration_then_hotplug_of_several(self):
+        self.wait_for_object("ec25_A")
+        self.usb.plug("1-2", serial="B", product="0296")
+        self.usb.plug("1-3", serial=None, vendor="05c6", product="9215")
+        self.usb.plug("1-4", serial="D", product="0800")
+        for modem_id in ("bg96_B", "ec20_usb1_3", "rm500q_D"):
+            self.wait_for_object(modem_id)
+        self.assertEqual(sorted(self.objects()), ["bg96_B", "ec20_usb1_3", "ec25_A", "rm500q_D"])
+        self.usb.unplug("1-2")
+        self.usb.unplug("1-1")
+        self.wait_for_removal("bg96_B")
+        self.wait_for_removal("ec25_A")
+        self.assertEqual(sorted(self.objects()), ["ec20_usb1_3", "rm500q_D"])
+        self.assertEqual(sorted(p for _, p in self.added), sorted(set(p for _, p in self.added)), "announced twice")
+
+
+class IgnoredDevices(HotplugTestCase):
+    def assertOnlyTheBarrier(self):
+        # Events are handled in order: once a known modem plugged last is there, every
+        # earlier event has been seen too.
+        self.usb.plug("9-9", serial="BARRIER")
+        self.wait_for_object("ec25_BARRIER")
+        self.assertEqual(list(self.objects()), ["ec25_BARRIER"])
+        self.assertIsNone(self.daemon.process.poll())
+
+    def test_unknown_vid_pid(self):
+        self.usb.plug("1-1", vendor="1234", product="5678")
+        self.usb.plug("1-2", product="6026")  # EC200T: left out of the table
+        self.assertOnlyTheBarrier()
+
+    def test_wrong_interfaces(self):
+        self.usb.plug("1-1", interfaces=(0, 1, 2, 4))  # everything but the modem port
+        self.assertOnlyTheBarrier()
+
+    def test_missing_or_malformed_attributes(self):
+        self.usb.plug("1-1", vendor="zz7c", serial="X1")
+        self.usb.plug("1-2", product="", serial="X2")
+        self.usb.plug("1-3", interface_attributes={3: {"bInterfaceNumber": None}}, serial="X3")
+        self.usb.plug("1-4", interface_attributes={3: {"bInterfaceNumber": "three"}}, serial="X4")
+        self.assertOnlyTheBarrier()
+        log = self.daemon.log_text()
+        self.assertIn("idVendor/idProduct missing or malformed", log)
+        self.assertIn("bInterfaceNumber missing or malformed", log)
+
+    def test_vanishing_device_and_unknown_removals(self):
+        self.usb.plug("1-1", serial="GONE")
+        self.usb.unplug("1-1")  # possibly before the daemon has handled the add
+        other = self.testbed.add_device("tty", "ttyS9", None, [], ["DEVNAME", "/dev/ttyS9"])
+        self.testbed.uevent(other, "remove")
+        self.assertTrue(wait_until(lambda: MODEM_PATH + "ec25_GONE" in [p for _, p in self.removed], 5))
+        self.assertOnlyTheBarrier()
+
+
+class StartupRace(HotplugTestCase):
+    """Modems plugged while the daemon starts: each must appear exactly once."""
+
+    def test_plugs_during_startup_are_neither_lost_nor_doubled(self):
+        self.daemon.stop()
+        self.added.clear()
+        self.daemon = Daemon(self.bus, open(self.daemon.config).read(), os.path.join(self.scratch, "logs2"),
+                             extra_env={"LD_PRELOAD": os.environ["LD_PRELOAD"],
+                                        "UMOCKDEV_DIR": self.testbed.get_root_dir()}, wait=False)
+        for number in range(8):
+            self.usb.plug(f"3-{number + 1}", serial=f"R{number}")
+            time.sleep(0.005)
+        for number in range(8):
+            self.wait_for_object(f"ec25_R{number}")
+        paths = [p for _, p in self.added]
+        self.assertEqual(len(paths), len(set(paths)), "InterfacesAdded twice for one modem")
+        self.assertEqual(len(self.objects()), 8)
+        log = self.daemon.log_text()
+        for number in range(8):
+            self.assertEqual(log.count(f"[ec25_R{number}] EC25 2c7c:0125"), 1, "one modem taken twice")
+
+
+class ConfiguredUsbModems(HotplugTestCase):
+    config = ("[modem roof]\nusb-serial = ROOF1\napn = m2m.example\nautoconnect = yes\n"
+              "[modem cellar]\nusb-path = 1-4\n")
+
+    def test_a_config_section_names_the_modem_and_autoconnect_dials_on_arrival(self):
+        self.usb.plug("1-1", serial="ROOF1")
+        self.wait_for_object("roof")
+        self.assertTrue(wait_until(lambda: self.pppd_pids(), 5), "autoconnect did not dial")
+        modem = self.daemon.modem("roof")
+        self.assertEqual(str(modem.get("State")), "connecting")
+        with open(os.path.join(self.scratch, "run", "roof.chat")) as chat:
+            self.assertIn("m2m.example", chat.read())
+
+    def test_usb_path_match_without_autoconnect_does_not_dial(self):
+        self.usb.plug("1-4", serial=None)
+        self.wait_for_object("cellar")
+        wait_until(lambda: False, 1)  # time for a dial that should not happen
+        self.assertEqual(self.pppd_pids(), [])
+        self.assertEqual(str(self.daemon.modem("cellar").get("State")), "disconnected")
+
+
+if __name__ == "__main__":
+    sys.exit(run_tap(OneModem, RemovedMidCall, SeveralModems, IgnoredDevices, StartupRace, ConfiguredUsbModems))
