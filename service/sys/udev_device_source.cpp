@@ -14,6 +14,15 @@ namespace {
 
 std::string text(const char* value) { return value ? value : ""; }
 
+// A USB modem's ports are ttyUSBn (usb-serial drivers: option, qcserial) or ttyACMn (cdc-acm).
+// Only those are looked at: a machine has hundreds of other ttys (consoles, ptys, UARTs), and
+// describing each costs sysfs reads (10 s for 595 of them in the User-mode Linux guest).
+constexpr const char* kUsbTtyNames[] = {"ttyUSB*", "ttyACM*"};
+
+bool isUsbTtyName(std::string_view name) {
+    return name.starts_with("ttyUSB") || name.starts_with("ttyACM");
+}
+
 }  // namespace
 
 TtyDevice describeTty(udev_device* device) {
@@ -59,6 +68,7 @@ void UdevDeviceSource::start(DeviceListener& listener) {
     udev_enumerate* enumerate = udev_enumerate_new(udev_);
     if (!enumerate) throw std::system_error(errno, std::generic_category(), "udev_enumerate_new");
     udev_enumerate_add_match_subsystem(enumerate, "tty");
+    for (const char* pattern : kUsbTtyNames) udev_enumerate_add_match_sysname(enumerate, pattern);
     error = udev_enumerate_scan_devices(enumerate);
     if (error < 0) {
         udev_enumerate_unref(enumerate);
@@ -80,7 +90,11 @@ void UdevDeviceSource::start(DeviceListener& listener) {
 void UdevDeviceSource::receiveEvents() {
     // The monitor socket is non-blocking: drain what is queued.
     while (udev_device* device = udev_monitor_receive_device(monitor_)) {
-        std::string_view action = text(udev_device_get_action(device));
+        std::string action = text(udev_device_get_action(device));
+        if (!isUsbTtyName(text(udev_device_get_sysname(device)))) {
+            udev_device_unref(device);
+            continue;
+        }
         if (action == "add" || action == "change" || action == "bind")
             report(device, true);
         else if (action == "remove")

@@ -237,6 +237,28 @@ def scenario_daemon_sigterm_stops_calls(world):
     assert "rcvd [LCP TermReq" in network_log, "the call was not closed with LCP Terminate"
 
 
+def scenario_unplug_mid_call(world):
+    connect(world)
+    pppd_before = pppd_processes()
+    assert len(pppd_before) == 1, pppd_before
+    world.unplug()
+    hangup = wait_for_hangup(world)
+    assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
+    assert wait_until(lambda: not world.modem_present(), 10), "the unplugged modem's object stayed"
+    assert world.events[-2:] == ["Hangup", "InterfacesRemoved"], world.events
+    assert pppd_processes() == [], "pppd outlived the unplug"
+    assert world.modem.states[-1] in ("disconnected", "unavailable"), world.modem.states
+
+    # Back in: the same id, a fresh object, and it dials again.
+    world.plug()
+    assert world.modem.get("State") == "disconnected"
+    assert world.modem.reason() == (0, "none"), "a re-plugged modem starts fresh"
+    assert world.modem.get("UsbSerial") == "SIMEC25" and world.modem.get("AtPort") == "/dev/ttyUSB2"
+    connect(world)
+    assert world.modem.get("IPv4Address") == "10.64.0.2"
+    world.modem.disconnect()
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -275,6 +297,7 @@ SCENARIOS = [
     ("killed-from-outside-137", scenario_killed_from_outside, {}, (137, "killed-by-signal", UP, True)),
     ("caller-vanishes-mid-wait", scenario_caller_vanishes_mid_wait, {}, (5, "user-request", ENDED_BY_REQUEST, False)),
     ("daemon-sigterm-stops-calls", scenario_daemon_sigterm_stops_calls, {}, None),
+    ("usb-unplug-mid-call-16", scenario_unplug_mid_call, {"hotplug": True}, None),
 ]
 
 

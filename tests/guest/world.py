@@ -1,16 +1,23 @@
 """The world a real-PPP scenario runs in, inside the guest: the test bed (private bus, dialupd)
-plus the simulated EC25 (tools/modem-sim) on /dev/ttyUSB3 and /dev/ttyUSB2."""
+plus the simulated EC25 (tools/modem-sim) on /dev/ttyUSB3 and /dev/ttyUSB2.
+
+Two ways the daemon learns of the modem: a fixed-port config section (the default), or, with
+hotplug=True, udev as umockdev plays it: the EC25 is "plugged" on USB port 1-1 with serial
+SIMEC25, its tty nodes being the simulator's links, and a config section names it by serial."""
 import os
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from fake_usb import FakeUsbProcess  # noqa: E402
 from testbed import PLUGIN, ROOT, Bus, Daemon, control_request, wait_until  # noqa: E402,F401 (scenarios use wait_until)
 
 SIM = os.path.join(ROOT, "tools", "modem-sim")
 MODEM_ID = "ec25"
 MODEM_PATH = "/org/dialupd1/modem/" + MODEM_ID
+USB_PORT = "1-1"
+USB_SERIAL = "SIMEC25"
 
 
 class Simulator:
@@ -48,20 +55,55 @@ class World:
     """Everything one scenario needs, torn down in reverse. `daemon` is the process, `modem` the
     client's view of the ec25 object."""
 
-    def __init__(self, log_dir, faults=(), sim_args=(), modem_settings="", daemon_settings="", device="/dev/ttyUSB3"):
+    def __init__(self, log_dir, faults=(), sim_args=(), modem_settings="", daemon_settings="", device="/dev/ttyUSB3",
+                 hotplug=False):
         self.scratch = tempfile.mkdtemp(prefix="world-", dir="/run")
         self.log_dir = log_dir
         os.makedirs(log_dir, exist_ok=True)
         self.bus = Bus(self.scratch)
         self.sim = Simulator(self.scratch, log_dir, faults, sim_args)
         plugin = "" if "plugin" in daemon_settings else f"plugin = {PLUGIN}\n"
-        config = (f"[daemon]\n{plugin}runtime-dir = {self.scratch}/run\npppd-debug = yes\n{daemon_settings}\n"
-                  f"[modem {MODEM_ID}]\ndevice = {device}\nat-port = /dev/ttyUSB2\n{modem_settings}\n")
-        self.daemon = Daemon(self.bus, config, log_dir)
+        config = f"[daemon]\n{plugin}runtime-dir = {self.scratch}/run\npppd-debug = yes\n{daemon_settings}\n"
+        self.usb = FakeUsbProcess(tmpdir=self.scratch) if hotplug else None
+        if hotplug:
+            config += f"[modem {MODEM_ID}]\nusb-serial = {USB_SERIAL}\n{modem_settings}\n"
+        else:
+            config += f"[modem {MODEM_ID}]\ndevice = {device}\nat-port = /dev/ttyUSB2\n{modem_settings}\n"
+        self.daemon = Daemon(self.bus, config, log_dir, extra_env=self.usb.env() if hotplug else None)
         self.modem = self.daemon.modem(MODEM_ID)
+        self.events = []  # "Hangup" and "InterfacesRemoved"/"InterfacesAdded" of the modem, in order
+        connection = self.daemon.connection
+        connection.add_signal_receiver(lambda *args: self.events.append("Hangup"), "Hangup", "org.dialupd1.Modem",
+                                       "org.dialupd1", MODEM_PATH)
+        for name in ("InterfacesAdded", "InterfacesRemoved"):
+            connection.add_signal_receiver(
+                lambda path, *rest, name=name: self.events.append(name) if path == MODEM_PATH else None, name,
+                "org.freedesktop.DBus.ObjectManager", "org.dialupd1", "/org/dialupd1")
+        if hotplug:
+            self.plug()
+
+    def modem_present(self):
+        manager = self.daemon.connection.get_object("org.dialupd1", "/org/dialupd1")
+        objects = manager.GetManagedObjects(dbus_interface="org.freedesktop.DBus.ObjectManager")
+        return MODEM_PATH in objects
+
+    def plug(self):
+        """The EC25 comes in: its ttys (the simulator's) and its USB device (umockdev)."""
+        if not os.path.lexists("/dev/ttyUSB3"):
+            self.sim.command("plug")
+        self.usb.plug(USB_PORT, USB_SERIAL, first_tty=0)
+        if not wait_until(self.modem_present, 10):
+            raise RuntimeError("the plugged modem did not appear: " + self.daemon.log_text()[-2000:])
+
+    def unplug(self):
+        """The EC25 is pulled out: its ttys hang up and go, then udev reports the removal."""
+        self.sim.command("unplug")
+        self.usb.unplug(USB_PORT)
 
     def close(self):
         exit_code = self.daemon.stop()
+        if self.usb:
+            self.usb.stop()
         self.sim.stop()
         self.bus.stop()
         return exit_code

@@ -2,6 +2,7 @@
 """tools/modem-sim on the host: command mode, faults, the control socket and stuck data mode,
 talking to its ptys as a terminal program would. (Live PPP through it is tested in the guest.)
 Prints TAP for meson."""
+import errno
 import os
 import subprocess
 import sys
@@ -204,5 +205,34 @@ class StuckDataMode(SimulatorTestCase):
         self.assertIn("OK", modem.command("AT"))
 
 
+class Unplug(SimulatorTestCase):
+    """"unplug" is the tty side of pulling the module out: the client's tty hangs up and the
+    device links go; "plug" brings fresh ports back in command mode."""
+
+    extra = ("--network-cmd", "cat")
+
+    def test_unplug_mid_call_hangs_up_the_client_and_removes_the_links(self):
+        modem = self.open(self.modem_link)
+        self.assertIn("CONNECT", modem.command("ATD*99#"))
+        self.assertEqual(self.ask("unplug"), "OK")
+        self.assertFalse(os.path.lexists(self.modem_link))
+        self.assertFalse(os.path.lexists(self.at_link))
+        try:  # a hung-up tty reads end-of-file (or EIO); a live one would say EAGAIN
+            self.assertEqual(os.read(modem.fd, 100), b"")
+        except BlockingIOError:
+            self.fail("the client's tty was not hung up")
+        except OSError as error:
+            self.assertEqual(error.errno, errno.EIO)
+        self.assertTrue(self.ask("unplug").startswith("ERROR"))
+
+    def test_plug_brings_the_ports_back(self):
+        self.assertEqual(self.ask("unplug"), "OK")
+        self.assertEqual(self.ask("plug"), "OK")
+        self.assertIn("OK", self.open(self.modem_link).command("AT"))
+        self.assertIn("OK", self.open(self.at_link).command("AT"))
+        self.assertEqual(self.ask("status"), "OK mode=command faults=-")
+        self.assertTrue(self.ask("plug").startswith("ERROR"))
+
+
 if __name__ == "__main__":
-    sys.exit(run_tap(CommandMode, Dial, Faults, StuckDataMode))
+    sys.exit(run_tap(CommandMode, Dial, Faults, StuckDataMode, Unplug))
