@@ -22,7 +22,7 @@ gi.require_version("UMockdev", "1.0")
 from gi.repository import UMockdev  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from fake_usb import FakeUsb  # noqa: E402
+from fake_usb import FakeUsb, daemon_env  # noqa: E402
 from testbed import MODEM_IFACE, PLUGIN, Bus, Daemon, run_tap, wait_until  # noqa: E402
 
 OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager"
@@ -47,9 +47,10 @@ class HotplugTestCase(unittest.TestCase):
         os.makedirs(self.pppd_marks)
         pppd = os.path.join(self.scratch, "pppd")
         with open(pppd, "w") as script:
-            # Stand-in pppd: marks its start and sleeps like a call would. It holds no real
-            # tty, so an unplug does not end it: dialupd has to.
-            script.write(f"#!/bin/sh\necho \"$@\" > {self.pppd_marks}/$$\nexec sleep 60\n")
+            # Stand-in pppd: leaves its arguments in pppd-started/PID and sleeps like a call
+            # would. It holds no real tty, so an unplug does not end it: dialupd has to.
+            script.write(f"#!/bin/sh\necho \"$@\" > {self.pppd_marks}/.$$\nmv {self.pppd_marks}/.$$ {self.pppd_marks}/$$\n"
+                         "exec sleep 60\n")
         os.chmod(pppd, 0o755)
         config = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {self.scratch}/run\npppd = {pppd}\n"
                   f"stop-timeout = 5\n{self.config}")
@@ -57,8 +58,7 @@ class HotplugTestCase(unittest.TestCase):
         self.removed = []  # (monotonic time, path)
         self.hangups = []  # (monotonic time, path, code, description)
         self.daemon = Daemon(self.bus, config, os.path.join(self.scratch, "logs"),
-                             extra_env={"LD_PRELOAD": os.environ["LD_PRELOAD"],
-                                        "UMOCKDEV_DIR": self.testbed.get_root_dir()}, wait=False)
+                             extra_env=daemon_env(self.testbed.get_root_dir()), wait=False)
         connection = self.daemon.connection
         connection.add_signal_receiver(lambda path, interfaces: self.added.append((time.monotonic(), str(path))),
                                        "InterfacesAdded", OBJECT_MANAGER, "org.dialupd1", "/org/dialupd1")
@@ -96,7 +96,7 @@ class HotplugTestCase(unittest.TestCase):
                         f"no InterfacesRemoved for {modem_id}; log:\n{self.daemon.log_text()[-3000:]}")
 
     def pppd_pids(self):
-        return [int(name) for name in os.listdir(self.pppd_marks)]
+        return [int(name) for name in os.listdir(self.pppd_marks) if not name.startswith(".")]
 
 
 def alive(pid):
@@ -249,8 +249,7 @@ class StartupRace(HotplugTestCase):
         self.daemon.stop()
         self.added.clear()
         self.daemon = Daemon(self.bus, open(self.daemon.config).read(), os.path.join(self.scratch, "logs2"),
-                             extra_env={"LD_PRELOAD": os.environ["LD_PRELOAD"],
-                                        "UMOCKDEV_DIR": self.testbed.get_root_dir()}, wait=False)
+                             extra_env=daemon_env(self.testbed.get_root_dir()), wait=False)
         for number in range(8):
             self.usb.plug(f"3-{number + 1}", serial=f"R{number}")
             time.sleep(0.005)

@@ -30,8 +30,9 @@ RULES = os.path.join(ROOT, "udev-rules", "78-dialupd.rules")
 
 def table():
     """(vid, pid, name, ppp interface, at interface or None) from the daemon itself."""
+    env = {name: value for name, value in os.environ.items() if name not in ("LD_PRELOAD", "UMOCKDEV_DIR")}
     listing = subprocess.run([DIALUPD, "--list-usb-models", "--config", "/dev/null"], capture_output=True, text=True,
-                             check=True).stdout
+                             check=True, env=env).stdout
     models = []
     for line in listing.splitlines():
         ids, name, *fields = line.split()
