@@ -36,8 +36,9 @@ class FakeUsb:
         self.devices = {}  # port path -> (usb sysfs path, [tty sysfs paths])
 
     def plug(self, port, vendor="2c7c", product="0125", serial="0123456789ABCDEF", interfaces=(0, 1, 2, 3, 4),
-             usb_attributes=None, interface_attributes=None, first_tty=None):
-        """`first_tty`: number the ttys from here (ttyUSB<first_tty + i>) instead of going on."""
+             usb_attributes=None, interface_attributes=None, first_tty=None, before_tty=None):
+        """`first_tty`: number the ttys from here (ttyUSB<first_tty + i>) instead of going on.
+        `before_tty(interface number)` is called just before each tty's add (benchmarks)."""
         if first_tty is not None:
             self.next_tty = first_tty
         attributes = {"idVendor": vendor, "idProduct": product, "manufacturer": "Quectel", "product": "EC25"}
@@ -55,6 +56,8 @@ class FakeUsb:
                                                 ["DEVTYPE", "usb_interface"])
             name = f"ttyUSB{self.next_tty}"
             self.next_tty += 1
+            if before_tty:
+                before_tty(number)
             ttys.append(self.testbed.add_device("tty", name, interface, [], ["DEVNAME", "/dev/" + name]))
         self.devices[port] = (usb, ttys)
         return ttys

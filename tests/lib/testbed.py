@@ -86,7 +86,7 @@ class Bus:
 class Daemon:
     """dialupd on `bus` with `config` (the file's text); stderr goes to log_dir/dialupd.log."""
 
-    def __init__(self, bus, config, log_dir, wait=True, extra_env=None):
+    def __init__(self, bus, config, log_dir, wait=True, extra_env=None, log_level="debug"):
         os.makedirs(log_dir, exist_ok=True)
         self.config = os.path.join(log_dir, "dialupd.conf")
         with open(self.config, "w") as out:
@@ -98,7 +98,7 @@ class Daemon:
             if name in os.environ:
                 env[name] = os.environ[name]
         env.update(extra_env or {})
-        self.process = subprocess.Popen([DIALUPD, "--config", self.config, "--log-level", "debug"],
+        self.process = subprocess.Popen([DIALUPD, "--config", self.config, "--log-level", log_level],
                                         stdout=self.log, stderr=self.log, env=env)
         self.connection = dbus.bus.BusConnection(bus.address)
         if wait and not (wait_until(lambda: self.connection.name_has_owner("org.dialupd1")
