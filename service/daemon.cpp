@@ -23,6 +23,12 @@ bool deviceExists(const std::string& path) {
     return ::stat(path.c_str(), &info) == 0 && S_ISCHR(info.st_mode);
 }
 
+std::string resolvePath(const std::string& path) {
+    std::error_code error;
+    std::filesystem::path resolved = std::filesystem::canonical(path, error);
+    return error ? path : resolved.string();
+}
+
 }  // namespace
 
 Daemon::Daemon(Config config) : config_(std::move(config)), runner_(loop_) {}
@@ -57,11 +63,19 @@ int Daemon::run() {
     busBinding_ = std::make_unique<BusBinding>(loop_, *bus_, [this] { shutdown(1); });
     objectManager_ = std::make_unique<ObjectManagerAdaptor>(*bus_);
     registry_ = std::make_unique<ModemRegistry>(config_, runner_, loop_, deviceExists,
-                                                static_cast<ModemRegistryListener&>(*this));
+                                                static_cast<ModemRegistryListener&>(*this), resolvePath);
     registry_->addConfiguredModems();
     if (config_.daemon.watchUdev) {
-        devices_ = std::make_unique<UdevDeviceSource>(loop_);
-        devices_->start(*registry_);
+        try {
+            devices_ = std::make_unique<UdevDeviceSource>(loop_);
+            devices_->start(*registry_);
+        } catch (const std::system_error& error) {
+            // The configured fixed-port modems still work; say loudly what is missing.
+            devices_.reset();
+            spdlog::error("cannot watch udev ({}): USB modems will not be found (set udev = no in [daemon] for "
+                          "fixed ports only)",
+                          error.what());
+        }
     }
     // The name last: a client that sees it finds every object already in place.
     bus_->requestName(kBusName);

@@ -51,12 +51,14 @@ std::string usbModemIdFromPortPath(const UsbIdentity& identity) {
 }
 
 ModemRegistry::ModemRegistry(const Config& config, PppdRunner& runner, Scheduler& scheduler,
-                             Modem::DeviceExists deviceExists, ModemRegistryListener& listener)
+                             Modem::DeviceExists deviceExists, ModemRegistryListener& listener,
+                             ResolvePath resolvePath)
     : config_(config),
       runner_(runner),
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)),
       listener_(listener),
+      resolvePath_(resolvePath ? std::move(resolvePath) : [](const std::string& path) { return path; }),
       models_(config.usbModels) {}
 
 ModemRegistry::~ModemRegistry() = default;
@@ -151,8 +153,21 @@ const ModemConfig* ModemRegistry::configFor(const UsbIdentity& identity) const {
     return nullptr;
 }
 
+const Modem* ModemRegistry::fixedModemOn(const std::string& devNode) const {
+    for (const auto& modem : modems_)
+        if (modem->usb().vendorId.empty() && resolvePath_(modem->device()) == devNode) return modem.get();
+    return nullptr;
+}
+
 void ModemRegistry::announceUsbModem(UsbDevice& device) {
     if (device.modem || device.ppp.sysPath.empty()) return;
+    // A config written before udev support (device = /dev/ttyUSB3, or a by-id link to it)
+    // already owns this port: a second object would dial the same tty.
+    if (const Modem* fixed = fixedModemOn(device.ppp.devNode)) {
+        spdlog::info("{} at {}: its modem port {} is configured as [modem {}]; not added twice", device.model.name,
+                     device.identity.portPath, device.ppp.devNode, fixed->id());
+        return;
+    }
     const ModemConfig* matched = configFor(device.identity);
     std::vector<std::string> candidates;
     if (matched) candidates.push_back(matched->id);

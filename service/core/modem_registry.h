@@ -3,6 +3,7 @@
 // side) as each one comes and goes.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,8 +28,12 @@ protected:
 
 class ModemRegistry final : public DeviceListener {
 public:
+    // Resolves a path through symlinks ("/dev/serial/by-id/..." -> "/dev/ttyUSB3"); returns it
+    // unchanged when it cannot be resolved.
+    using ResolvePath = std::function<std::string(const std::string& path)>;
+
     ModemRegistry(const Config& config, PppdRunner& runner, Scheduler& scheduler, Modem::DeviceExists deviceExists,
-                  ModemRegistryListener& listener);
+                  ModemRegistryListener& listener, ResolvePath resolvePath = {});
     ~ModemRegistry();
     ModemRegistry(const ModemRegistry&) = delete;
     ModemRegistry& operator=(const ModemRegistry&) = delete;
@@ -59,6 +64,7 @@ private:
 
     void announceUsbModem(UsbDevice& device);
     const ModemConfig* configFor(const UsbIdentity& identity) const;
+    const Modem* fixedModemOn(const std::string& devNode) const;
     Modem* add(ModemConfig config);
     void autoconnect(Modem& modem);
     void removeModem(Modem* modem);
@@ -68,6 +74,7 @@ private:
     Scheduler& scheduler_;
     Modem::DeviceExists deviceExists_;
     ModemRegistryListener& listener_;
+    ResolvePath resolvePath_;
     UsbModelTable models_;
 
     std::vector<std::unique_ptr<Modem>> modems_;

@@ -288,6 +288,24 @@ TEST_F(ModemRegistryTest, FixedPortModemsComeFromTheConfig) {
     EXPECT_EQ(only().usb().vendorId, "");
 }
 
+TEST_F(ModemRegistryTest, APortAlreadyConfiguredAsAFixedModemIsNotAddedTwice) {
+    ModemConfig old;
+    old.id = "legacy";
+    old.device = "/dev/serial/by-id/usb-Quectel_EC25-if03-port0";
+    config.modems.push_back(old);
+    registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
+                                                bus, [](const std::string& path) {
+                                                    return path == "/dev/serial/by-id/usb-Quectel_EC25-if03-port0"
+                                                               ? std::string("/dev/ttyUSB1-1.03")
+                                                               : path;
+                                                });
+    registry_->addConfiguredModems();
+    devices.start(*registry_);
+    devices.add(usbTty("1-1", "03"));
+    devices.add(usbTty("1-2", "03"));
+    EXPECT_THAT(ids(), ElementsAre("legacy", "ec25_usb1_2"));
+}
+
 TEST_F(ModemRegistryTest, ConfigModelsExtendTheTable) {
     config.usbModels.push_back({0x2c7c, 0x6026, "EC200T", 5, 2});
     registry();
