@@ -58,6 +58,10 @@ void UdevDeviceSource::start(DeviceListener& listener) {
     // node are in place (and ModemManager's ignore flag with them).
     monitor_ = udev_monitor_new_from_netlink(udev_, "udev");
     if (!monitor_) throw std::system_error(errno, std::generic_category(), "cannot open the udev monitor");
+    // A burst (a hub with several modems re-enumerating) must not overflow the socket: a lost
+    // remove would leave a stale object. Best effort: without CAP_NET_ADMIN the kernel caps it.
+    if (udev_monitor_set_receive_buffer_size(monitor_, 4 * 1024 * 1024) < 0)
+        spdlog::debug("udev: could not enlarge the monitor's receive buffer");
     int error = udev_monitor_filter_add_match_subsystem_devtype(monitor_, "tty", nullptr);
     if (error >= 0) error = udev_monitor_enable_receiving(monitor_);
     if (error < 0) throw std::system_error(-error, std::generic_category(), "cannot start the udev monitor");

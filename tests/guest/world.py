@@ -56,7 +56,9 @@ class World:
     client's view of the ec25 object."""
 
     def __init__(self, log_dir, faults=(), sim_args=(), modem_settings="", daemon_settings="", device="/dev/ttyUSB3",
-                 hotplug=False):
+                 hotplug=False, usb_config=True):
+        """hotplug: the modem comes from udev (umockdev); usb_config: a config section names it
+        "ec25" by serial (else it gets its own id, ec25_SIMEC25, and the [defaults])."""
         self.scratch = tempfile.mkdtemp(prefix="world-", dir="/run")
         self.log_dir = log_dir
         os.makedirs(log_dir, exist_ok=True)
@@ -65,34 +67,37 @@ class World:
         plugin = "" if "plugin" in daemon_settings else f"plugin = {PLUGIN}\n"
         config = f"[daemon]\n{plugin}runtime-dir = {self.scratch}/run\npppd-debug = yes\n{daemon_settings}\n"
         self.usb = FakeUsbProcess(tmpdir=self.scratch) if hotplug else None
-        if hotplug:
+        self.modem_id = MODEM_ID
+        if hotplug and usb_config:
             config += f"[modem {MODEM_ID}]\nusb-serial = {USB_SERIAL}\n{modem_settings}\n"
+        elif hotplug:
+            self.modem_id = f"ec25_{USB_SERIAL}"
         else:
             config += f"[modem {MODEM_ID}]\ndevice = {device}\nat-port = /dev/ttyUSB2\n{modem_settings}\n"
         self.daemon = Daemon(self.bus, config, log_dir, extra_env=self.usb.env() if hotplug else None)
-        self.modem = self.daemon.modem(MODEM_ID)
+        self.modem = self.daemon.modem(self.modem_id)
         self.events = []  # "Hangup" and "InterfacesRemoved"/"InterfacesAdded" of the modem, in order
         connection = self.daemon.connection
         connection.add_signal_receiver(lambda *args: self.events.append("Hangup"), "Hangup", "org.dialupd1.Modem",
-                                       "org.dialupd1", MODEM_PATH)
+                                       "org.dialupd1", self.modem.path)
         for name in ("InterfacesAdded", "InterfacesRemoved"):
             connection.add_signal_receiver(
-                lambda path, *rest, name=name: self.events.append(name) if path == MODEM_PATH else None, name,
+                lambda path, *rest, name=name: self.events.append(name) if path == self.modem.path else None, name,
                 "org.freedesktop.DBus.ObjectManager", "org.dialupd1", "/org/dialupd1")
-        if hotplug:
+        if hotplug and usb_config:
             self.plug()
 
     def modem_present(self):
         manager = self.daemon.connection.get_object("org.dialupd1", "/org/dialupd1")
         objects = manager.GetManagedObjects(dbus_interface="org.freedesktop.DBus.ObjectManager")
-        return MODEM_PATH in objects
+        return self.modem.path in objects
 
-    def plug(self):
+    def plug(self, wait=True):
         """The EC25 comes in: its ttys (the simulator's) and its USB device (umockdev)."""
         if not os.path.lexists("/dev/ttyUSB3"):
             self.sim.command("plug")
         self.usb.plug(USB_PORT, USB_SERIAL, first_tty=0)
-        if not wait_until(self.modem_present, 10):
+        if wait and not wait_until(self.modem_present, 10):
             raise RuntimeError("the plugged modem did not appear: " + self.daemon.log_text()[-2000:])
 
     def unplug(self):
