@@ -31,7 +31,12 @@ std::string resolvePath(const std::string& path) {
 
 }  // namespace
 
-Daemon::Daemon(Config config) : config_(std::move(config)), runner_(loop_) {}
+Daemon::Daemon(Config config)
+    : config_(std::move(config)),
+      runner_(loop_),
+      atPorts_(loop_),
+      // A kept file: the call's captured log, plus the summary and the AT snapshot (16 KiB at most).
+      callLogs_(config_.daemon.stateDir, config_.daemon.keptCallLogs, config_.daemon.callLogBytes + 64 * 1024) {}
 
 Daemon::~Daemon() {
     // No more udev events; objects leave the bus before the connection closes.
@@ -43,11 +48,12 @@ Daemon::~Daemon() {
 }
 
 void Daemon::prepareRuntimeDir() {
+    // Chat scripts live here; nobody else needs to look in. (The state dir is made by the call
+    // log store when it first keeps a call.)
     const std::string& dir = config_.daemon.runtimeDir;
     std::error_code error;
     std::filesystem::create_directories(dir, error);
     if (error) throw std::system_error(error, "cannot create runtime directory " + dir);
-    // Chat scripts live here; nobody else needs to look in.
     if (::chmod(dir.c_str(), 0700) < 0)
         throw std::system_error(errno, std::generic_category(), "cannot restrict runtime directory " + dir);
 }
@@ -64,6 +70,8 @@ int Daemon::run() {
     objectManager_ = std::make_unique<ObjectManagerAdaptor>(*bus_);
     registry_ = std::make_unique<ModemRegistry>(config_, runner_, loop_, deviceExists,
                                                 static_cast<ModemRegistryListener&>(*this), resolvePath);
+    registry_->setDiagnostics(&atPorts_);
+    registry_->setCallLogStore(&callLogs_);
     registry_->addConfiguredModems();
     if (config_.daemon.watchUdev) {
         try {

@@ -16,7 +16,9 @@
 #include "core/modem_registry.h"
 #include "sys/bus_binding.h"
 #include "sys/event_loop.h"
+#include "sys/file_call_log_store.h"
 #include "sys/pppd_process.h"
+#include "sys/tty_at_port.h"
 
 namespace dialupd {
 
@@ -36,6 +38,8 @@ private:
     Config config_;
     EventLoop loop_;
     SystemPppdRunner runner_;
+    TtyAtPortOpener atPorts_;
+    FileCallLogStore callLogs_;
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<BusBinding> busBinding_;
     std::unique_ptr<ObjectManagerAdaptor> objectManager_;

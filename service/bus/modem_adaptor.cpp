@@ -21,6 +21,9 @@ const char* propertyName(ModemProperty property) {
     case ModemProperty::PeerAddress: return "PeerAddress";
     case ModemProperty::Dns: return "Dns";
     case ModemProperty::ConnectedSince: return "ConnectedSince";
+    case ModemProperty::LastCallDuration: return "LastCallDuration";
+    case ModemProperty::LastCallBytesIn: return "LastCallBytesIn";
+    case ModemProperty::LastCallBytesOut: return "LastCallBytesOut";
     }
     return "";
 }
@@ -70,6 +73,20 @@ void ModemAdaptor::Connect(sdbus::Result<>&& result, std::map<std::string, sdbus
 void ModemAdaptor::Disconnect(sdbus::Result<>&& result) {
     Completion done = replyWith(std::move(result));
     completeOnThrow("Disconnect", done, [&] { modem_.disconnect(done); });
+}
+
+std::vector<sdbus::Struct<uint64_t, uint64_t, sdbus::Struct<uint32_t, std::string, std::string>, uint64_t, uint64_t,
+                          bool, std::string>>
+ModemAdaptor::GetCallLogs(const uint32_t& last) {
+    return translateErrors([&] {
+        std::vector<sdbus::Struct<uint64_t, uint64_t, sdbus::Struct<uint32_t, std::string, std::string>, uint64_t,
+                                  uint64_t, bool, std::string>>
+            calls;
+        for (const CallRecord& record : modem_.callLogs(last))
+            calls.emplace_back(record.startedAtUsec, record.durationUsec, toStruct(record.reason), record.bytesIn,
+                               record.bytesOut, record.requested, record.text);
+        return calls;
+    });
 }
 
 std::string ModemAdaptor::State() {
@@ -126,6 +143,18 @@ std::vector<std::string> ModemAdaptor::Dns() {
 
 uint64_t ModemAdaptor::ConnectedSince() {
     return translateErrors([&] { return modem_.connectedSinceUsec(); });
+}
+
+uint64_t ModemAdaptor::LastCallDuration() {
+    return translateErrors([&] { return modem_.lastCall().durationUsec; });
+}
+
+uint64_t ModemAdaptor::LastCallBytesIn() {
+    return translateErrors([&] { return modem_.lastCall().bytesIn; });
+}
+
+uint64_t ModemAdaptor::LastCallBytesOut() {
+    return translateErrors([&] { return modem_.lastCall().bytesOut; });
 }
 
 void ModemAdaptor::modemPropertiesChanged(const std::vector<ModemProperty>& changed) {

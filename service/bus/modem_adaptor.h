@@ -24,6 +24,9 @@ private:
     // org.dialupd1.Modem
     void Connect(sdbus::Result<>&& result, std::map<std::string, sdbus::Variant> options) override;
     void Disconnect(sdbus::Result<>&& result) override;
+    std::vector<sdbus::Struct<uint64_t, uint64_t, sdbus::Struct<uint32_t, std::string, std::string>, uint64_t, uint64_t,
+                              bool, std::string>>
+    GetCallLogs(const uint32_t& last) override;
     std::string State() override;
     sdbus::Struct<uint32_t, std::string, std::string> LastExitReason() override;
     std::string Device() override;
@@ -38,6 +41,9 @@ private:
     std::string PeerAddress() override;
     std::vector<std::string> Dns() override;
     uint64_t ConnectedSince() override;
+    uint64_t LastCallDuration() override;
+    uint64_t LastCallBytesIn() override;
+    uint64_t LastCallBytesOut() override;
 
     // ModemObserver
     void modemPropertiesChanged(const std::vector<ModemProperty>& changed) override;

@@ -151,7 +151,13 @@ public:
         else if (entry.key == "stop-timeout") daemon.stopTimeout = std::chrono::seconds(number(entry, 1, 600));
         else if (entry.key == "pppd-debug") daemon.pppdDebug = boolean(entry);
         else if (entry.key == "udev") daemon.watchUdev = boolean(entry);
-        else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, stop-timeout, pppd-debug, udev");
+        else if (entry.key == "state-dir") daemon.stateDir = absolutePath(entry);
+        else if (entry.key == "call-log-size") daemon.callLogBytes = number(entry, 4096, 16 * 1024 * 1024);
+        else if (entry.key == "call-logs-kept") daemon.keptCallLogs = number(entry, 0, 1000);
+        else if (entry.key == "diagnostics-timeout")
+            daemon.diagnosticsTimeout = std::chrono::milliseconds(number(entry, 100, 30000));
+        else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, stop-timeout, pppd-debug, udev, state-dir, "
+                                         "call-log-size, call-logs-kept, diagnostics-timeout");
     }
 
     std::string nonEmpty(const Entry& entry) const {

@@ -16,6 +16,12 @@ struct DaemonSettings {
     std::chrono::seconds stopTimeout{20};
     bool pppdDebug = false;   // pass `debug` to pppd: every LCP/IPCP packet in the call log
     bool watchUdev = true;    // take supported USB modems as udev reports them
+    std::string stateDir = "/var/lib/dialupd";  // kept call logs (calls/<modem id>/), created 0700
+    size_t callLogBytes = 64 * 1024;  // one call's captured log; the oldest lines go first
+    uint32_t keptCallLogs = 10;       // per modem; 0 = keep none
+    // The AT snapshot after a call ends by itself: the whole, and each command.
+    std::chrono::milliseconds diagnosticsTimeout{3000};
+    std::chrono::milliseconds diagnosticsCommandTimeout{1000};
 };
 
 }  // namespace dialupd

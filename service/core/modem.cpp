@@ -1,7 +1,10 @@
 #include "modem.h"
 
+#include <algorithm>
 #include <csignal>
+#include <ctime>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -33,7 +36,8 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
       daemon_(daemon),
       runner_(runner),
       scheduler_(scheduler),
-      deviceExists_(std::move(deviceExists)) {
+      deviceExists_(std::move(deviceExists)),
+      log_(daemon.callLogBytes) {
     state_ = devicePresent() ? ModemState::Disconnected : ModemState::Unavailable;
 }
 
@@ -69,6 +73,8 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     terminationCause_.reset();
     secret_ = call.password;
     startedAt_ = scheduler_.monotonicNow();
+    startedAtRealtimeUsec_ = scheduler_.realtimeNowUsec();
+    bytesIn_ = bytesOut_ = 0;
     stopRequested_ = false;
     note(fmt::format("started pppd (pid {}) on {}, apn '{}'", process_->pid(), config_.device, call.apn));
 
@@ -90,7 +96,7 @@ void Modem::disconnect(Completion done) {
 
 void Modem::stop(std::function<void()> stopped) {
     if (!process_) {
-        stopped();
+        whenNoHangupPending(std::move(stopped));  // a Hangup on its way still goes out
         return;
     }
     stopWaiters_.push_back(std::move(stopped));
@@ -103,7 +109,7 @@ void Modem::deviceRemoved(std::function<void()> gone) {
         std::vector<ModemProperty> changed;
         setState(ModemState::Unavailable, changed);
         publish(changed);
-        gone();
+        whenNoHangupPending(std::move(gone));
         return;
     }
     removalWaiters_.push_back(std::move(gone));
@@ -187,6 +193,8 @@ void Modem::pppdReport(const PluginReport& report) {
         if (!terminationCause_) terminationCause_ = report.exitStatus;
         break;
     case PluginReport::Kind::Stats:
+        bytesIn_ = report.bytesIn;
+        bytesOut_ = report.bytesOut;
         log_.append(secondsSinceStart(), "plugin",
                     fmt::format("link statistics: {} bytes in, {} bytes out, {} s", report.bytesIn, report.bytesOut,
                                 report.seconds));
@@ -222,28 +230,110 @@ void Modem::pppdExited(ProcessExit exit) {
     lastExitReason_ = reason;
     ip_ = {};
     connectedSinceUsec_ = 0;
+    CallRecord record;
+    record.startedAtUsec = startedAtRealtimeUsec_;
+    record.durationUsec = static_cast<uint64_t>(duration.count());
+    record.bytesIn = bytesIn_;
+    record.bytesOut = bytesOut_;
+    record.reason = reason;
+    record.requested = requested;
+    lastCall_ = record;
     std::vector<ModemProperty> changed = {ModemProperty::LastExitReason, ModemProperty::Interface,
                                           ModemProperty::IPv4Address,    ModemProperty::PeerAddress,
-                                          ModemProperty::Dns,            ModemProperty::ConnectedSince};
+                                          ModemProperty::Dns,            ModemProperty::ConnectedSince,
+                                          ModemProperty::LastCallDuration, ModemProperty::LastCallBytesIn,
+                                          ModemProperty::LastCallBytesOut};
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
+    // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
+    record.text = callSummary(record) + "== pppd, chat and dialupd ==\n" + log_.text();
 
     if (requested) {
         Error cancelled(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", config_.id));
         finishWaiters(connectWaiters_, &cancelled);
+        if (callLogs_) callLogs_->save(config_.id, record);
     } else {
         Error failed(error_name::kCallFailed,
                      fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
         finishWaiters(connectWaiters_, &failed);
-        if (observer_) observer_->modemHangup(reason, duration, log_.text());
+        reportHangup(std::move(record));
     }
     finishWaiters(disconnectWaiters_, nullptr);
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
-    for (auto& stopped : stopWaiters) stopped();
+    for (auto& stopped : stopWaiters) whenNoHangupPending(std::move(stopped));
     auto removalWaiters = std::move(removalWaiters_);
     removalWaiters_.clear();
-    for (auto& gone : removalWaiters) gone();
+    for (auto& gone : removalWaiters) whenNoHangupPending(std::move(gone));
+}
+
+std::string Modem::callSummary(const CallRecord& record) const {
+    std::string identity = config_.usb.vendorId.empty()
+                               ? "fixed port"
+                               : fmt::format("{} {}:{} at usb {}", config_.usb.model, config_.usb.vendorId,
+                                             config_.usb.productId, config_.usb.portPath);
+    auto started = static_cast<std::time_t>(record.startedAtUsec / 1'000'000);
+    return fmt::format("== call ==\n"
+                       "modem: {} ({}), device {}\n"
+                       "started: {:%Y-%m-%d %H:%M:%S} UTC, lasted {:.1f} s\n"
+                       "ended: {} {}: {}{}\n"
+                       "traffic: {} bytes in, {} bytes out\n",
+                       config_.id, identity, config_.device, fmt::gmtime(started),
+                       static_cast<double>(record.durationUsec) / 1e6, record.reason.code, record.reason.name,
+                       record.reason.description, record.requested ? " (requested)" : "", record.bytesIn,
+                       record.bytesOut);
+}
+
+void Modem::reportHangup(CallRecord record) {
+    const std::string& port = config_.atPort;
+    std::string unavailable;
+    if (!atPorts_) unavailable = "no AT diagnostics in this daemon";
+    else if (port.empty()) unavailable = "no AT port known for this modem";
+    else if (port == config_.device) unavailable = "the AT port is the PPP port: not asked";
+    if (!unavailable.empty()) {
+        record.text += "== AT snapshot ==\n" + unavailable + "\n";
+        finishHangup(nullptr, std::move(record));
+        return;
+    }
+    spdlog::info("[{}] asking the module why the call ended (AT snapshot on {})", config_.id, port);
+    auto snapshot = std::make_unique<AtSnapshot>(
+        *atPorts_, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
+    AtSnapshot* raw = snapshot.get();
+    pendingHangups_.push_back(std::move(snapshot));
+    raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
+        record.text += section;
+        finishHangup(raw, std::move(record));
+    });
+}
+
+void Modem::finishHangup(AtSnapshot* snapshot, CallRecord record) {
+    if (callLogs_) callLogs_->save(config_.id, record);
+    if (observer_)
+        observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec), record.text);
+    if (snapshot) {
+        // Called from the snapshot's own completion: free it on a later turn.
+        auto owned = std::find_if(pendingHangups_.begin(), pendingHangups_.end(),
+                                  [&](const auto& pending) { return pending.get() == snapshot; });
+        if (owned != pendingHangups_.end()) {
+            scheduler_.defer([finished = std::shared_ptr<AtSnapshot>(std::move(*owned))] {});
+            pendingHangups_.erase(owned);
+        }
+    }
+    if (hangupPending()) return;
+    auto waiting = std::move(afterHangups_);
+    afterHangups_.clear();
+    for (auto& then : waiting) then();
+}
+
+void Modem::whenNoHangupPending(std::function<void()> then) {
+    if (hangupPending())
+        afterHangups_.push_back(std::move(then));
+    else
+        then();
+}
+
+std::vector<CallRecord> Modem::callLogs(size_t last) const {
+    return callLogs_ ? callLogs_->load(config_.id, last) : std::vector<CallRecord>{};
 }
 
 int Modem::explainedStatus(int exitStatus) {

@@ -11,7 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "at_snapshot.h"
 #include "call_log.h"
+#include "call_record.h"
 #include "call_settings.h"
 #include "daemon_settings.h"
 #include "errors.h"
@@ -26,13 +28,15 @@ std::string_view toString(ModemState state);
 
 // The published properties, so the observer knows which changed.
 enum class ModemProperty {
-    State, LastExitReason, Device, AtPort, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince
+    State, LastExitReason, Device, AtPort, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince,
+    LastCallDuration, LastCallBytesIn, LastCallBytesOut
 };
 
 class ModemObserver {
 public:
     virtual void modemPropertiesChanged(const std::vector<ModemProperty>& changed) = 0;
-    // A call ended that nobody asked to end (failed dials included).
+    // A call ended that nobody asked to end (failed dials included). Comes after the
+    // properties changed, once the AT snapshot is done: `log` is the call's whole text.
     virtual void modemHangup(const ExitReason& reason, std::chrono::microseconds duration, const std::string& log) = 0;
 
 protected:
@@ -74,6 +78,10 @@ public:
     Modem& operator=(const Modem&) = delete;
 
     void setObserver(ModemObserver* observer) { observer_ = observer; }
+    // Optional services: the AT port for the snapshot after a hangup, and where finished calls
+    // are kept. Without them there is no snapshot, and no call logs to read back.
+    void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
+    void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
     // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
@@ -102,6 +110,10 @@ public:
     bool suspect() const { return suspect_; }
     bool callActive() const { return process_ != nullptr; }
     bool removed() const { return removed_; }
+    // The last finished call's figures (no text); zero before the first.
+    const CallRecord& lastCall() const { return lastCall_; }
+    // Kept call records, newest first (empty without a store).
+    std::vector<CallRecord> callLogs(size_t last) const;
 
 private:
     void pppdLogLine(std::string_view line) override;
@@ -119,6 +131,11 @@ private:
     void finishWaiters(std::vector<Completion>& waiters, const Error* error);
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
     void stopAfterRemoval();
+    std::string callSummary(const CallRecord& record) const;
+    void reportHangup(CallRecord record);
+    void finishHangup(AtSnapshot* snapshot, CallRecord record);
+    bool hangupPending() const { return !pendingHangups_.empty(); }
+    void whenNoHangupPending(std::function<void()> then);
 
     ModemConfig config_;
     const DaemonSettings& daemon_;
@@ -126,6 +143,8 @@ private:
     Scheduler& scheduler_;
     DeviceExists deviceExists_;
     ModemObserver* observer_ = nullptr;
+    AtPortOpener* atPorts_ = nullptr;
+    CallLogStore* callLogs_ = nullptr;
 
     ModemState state_ = ModemState::Disconnected;
     ExitReason lastExitReason_ = noCallYetReason();
@@ -133,10 +152,17 @@ private:
     uint64_t connectedSinceUsec_ = 0;
     bool suspect_ = false;
     bool removed_ = false;
+    CallRecord lastCall_;
+    // Hangups waiting for their AT snapshot, and what waits for them (removal, shutdown).
+    std::vector<std::unique_ptr<AtSnapshot>> pendingHangups_;
+    std::vector<std::function<void()>> afterHangups_;
 
     // The current call.
     std::unique_ptr<PppdProcess> process_;
     std::chrono::microseconds startedAt_{0};
+    uint64_t startedAtRealtimeUsec_ = 0;
+    uint64_t bytesIn_ = 0;
+    uint64_t bytesOut_ = 0;
     bool stopRequested_ = false;
     std::optional<int> terminationCause_;  // pppd's status when the link began to go down
     std::string secret_;  // redacted from every log line

@@ -79,6 +79,8 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
     }
     modems_.push_back(std::make_unique<Modem>(std::move(modemConfig), config_.daemon, runner_, scheduler_, exists));
     Modem& modem = *modems_.back();
+    modem.setDiagnostics(atPorts_);
+    modem.setCallLogStore(callLogs_);
     listener_.modemAdded(modem);
     return &modem;
 }

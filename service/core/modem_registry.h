@@ -38,6 +38,10 @@ public:
     ModemRegistry(const ModemRegistry&) = delete;
     ModemRegistry& operator=(const ModemRegistry&) = delete;
 
+    // Services every modem gets (optional; set before the first modem is added).
+    void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
+    void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
+
     // The config's fixed-port modems; those with autoconnect dial now.
     void addConfiguredModems();
 
@@ -75,6 +79,8 @@ private:
     Modem::DeviceExists deviceExists_;
     ModemRegistryListener& listener_;
     ResolvePath resolvePath_;
+    AtPortOpener* atPorts_ = nullptr;
+    CallLogStore* callLogs_ = nullptr;
     UsbModelTable models_;
 
     std::vector<std::unique_ptr<Modem>> modems_;

@@ -65,7 +65,8 @@ class World:
         self.bus = Bus(self.scratch)
         self.sim = Simulator(self.scratch, log_dir, faults, sim_args)
         plugin = "" if "plugin" in daemon_settings else f"plugin = {PLUGIN}\n"
-        config = f"[daemon]\n{plugin}runtime-dir = {self.scratch}/run\npppd-debug = yes\n{daemon_settings}\n"
+        config = (f"[daemon]\n{plugin}runtime-dir = {self.scratch}/run\nstate-dir = {self.scratch}/state\n"
+                  f"pppd-debug = yes\n{daemon_settings}\n")
         self.usb = FakeUsbProcess(tmpdir=self.scratch) if hotplug else None
         self.modem_id = MODEM_ID
         if hotplug and usb_config:

@@ -31,7 +31,8 @@ class Scratch:
 
 def config_for(scratch, modems, daemon_extra=""):
     stop_timeout = "" if "stop-timeout" in daemon_extra else "stop-timeout = 5\n"
-    text = f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\n{stop_timeout}{daemon_extra}\n"
+    text = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstate-dir = {scratch}/state\n"
+            f"{stop_timeout}{daemon_extra}\n")
     for modem_id, device in modems.items():
         text += f"[modem {modem_id}]\ndevice = {device}\n"
     return text

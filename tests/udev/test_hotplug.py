@@ -52,7 +52,8 @@ class HotplugTestCase(unittest.TestCase):
             script.write(f"#!/bin/sh\necho \"$@\" > {self.pppd_marks}/.$$\nmv {self.pppd_marks}/.$$ {self.pppd_marks}/$$\n"
                          "exec sleep 60\n")
         os.chmod(pppd, 0o755)
-        config = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {self.scratch}/run\npppd = {pppd}\n"
+        config = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {self.scratch}/run\nstate-dir = {self.scratch}/state\n"
+                  f"pppd = {pppd}\n"
                   f"stop-timeout = 5\n{self.config}")
         self.added = []    # (monotonic time, path)
         self.removed = []  # (monotonic time, path)

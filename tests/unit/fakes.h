@@ -6,9 +6,12 @@
 #include <csignal>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "core/at_channel.h"
+#include "core/call_record.h"
 #include "core/device_source.h"
 #include "core/errors.h"
 #include "core/pppd_runner.h"
@@ -124,6 +127,96 @@ public:
 private:
     PppdObserver* observer_ = nullptr;
     Process* live_ = nullptr;
+};
+
+// Plays a module's AT port: answers each command after `delay` on the scheduler (so from
+// "the loop", as a tty would), from `answers` (default: ERROR), or not at all when silent.
+class FakeAtPort final : public AtPortOpener {
+public:
+    explicit FakeAtPort(Scheduler& scheduler) : scheduler_(scheduler) {}
+
+    class Channel final : public AtChannel {
+    public:
+        Channel(FakeAtPort& port, AtChannelObserver& observer) : port_(port), observer_(observer) {
+            ++port_.openChannels;
+            port_.current = this;
+        }
+        ~Channel() override {
+            --port_.openChannels;
+            if (port_.current == this) port_.current = nullptr;
+        }
+        void send(std::string_view commandLine) override {
+            std::string command(commandLine);
+            port_.sent.push_back(command);
+            if (port_.silent) return;
+            std::vector<std::string> lines;
+            if (port_.echo) lines.push_back(command);
+            auto found = port_.answers.find(command);
+            if (found == port_.answers.end())
+                lines.push_back("ERROR");
+            else
+                lines.insert(lines.end(), found->second.begin(), found->second.end());
+            pending_.push_back(port_.scheduler_.after(port_.delay, [this, lines] {
+                for (const std::string& line : lines) observer_.atLine(line);
+            }));
+        }
+        void hangUp() { observer_.atClosed("the tty hung up"); }
+
+    private:
+        FakeAtPort& port_;
+        AtChannelObserver& observer_;
+        std::vector<std::unique_ptr<TimerHandle>> pending_;
+    };
+
+    std::unique_ptr<AtChannel> open(const std::string& path, AtChannelObserver& observer) override {
+        opened.push_back(path);
+        if (openError) throw *openError;
+        return std::make_unique<Channel>(*this, observer);
+    }
+
+    // An EC25 with a SIM, registered, after a network-side drop.
+    void answerLikeAnEc25() {
+        answers = {
+            {"ATI", {"Quectel", "EC25", "Revision: EC25EFAR06A06M4G", "OK"}},
+            {"AT+CEER", {"+CEER: \"Regular deactivation: network failure\"", "OK"}},
+            {"AT+CSQ", {"+CSQ: 24,99", "OK"}},
+            {"AT+CPIN?", {"+CPIN: READY", "OK"}},
+            {"AT+CREG?", {"+CREG: 0,1", "OK"}},
+            {"AT+CGREG?", {"+CGREG: 0,1", "OK"}},
+            {"AT+CEREG?", {"+CEREG: 0,1", "OK"}},
+            {"AT+COPS?", {"+COPS: 0,0,\"Simulated Operator\",7", "OK"}},
+            {"AT+CGACT?", {"+CGACT: 1,0", "OK"}},
+            {"AT+QENG=\"servingcell\"", {"+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",262,01", "OK"}},
+        };
+    }
+
+    std::map<std::string, std::vector<std::string>> answers;
+    std::chrono::milliseconds delay{20};
+    bool silent = false;
+    bool echo = false;
+    std::optional<AtPortError> openError;
+    std::vector<std::string> opened;
+    std::vector<std::string> sent;
+    int openChannels = 0;
+    Channel* current = nullptr;  // the channel open now
+
+private:
+    Scheduler& scheduler_;
+};
+
+// Keeps call records in memory, newest last.
+class FakeCallLogStore final : public CallLogStore {
+public:
+    void save(const std::string& modemId, const CallRecord& record) override { saved[modemId].push_back(record); }
+    std::vector<CallRecord> load(const std::string& modemId, size_t last) const override {
+        std::vector<CallRecord> newestFirst;
+        auto found = saved.find(modemId);
+        if (found == saved.end()) return newestFirst;
+        for (auto it = found->second.rbegin(); it != found->second.rend() && newestFirst.size() < last; ++it)
+            newestFirst.push_back(*it);
+        return newestFirst;
+    }
+    std::map<std::string, std::vector<CallRecord>> saved;
 };
 
 // Plays udev: ttys present at start, then adds and removes.

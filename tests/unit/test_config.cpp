@@ -84,7 +84,7 @@ TEST(Config, PasswordIsNoted) {
 TEST(Config, ErrorsNameFileLineAndProblem) {
     EXPECT_EQ(errorOf("[daemon]\n\nstop-tmeout = 3\n"),
               "test.conf:3: unknown key 'stop-tmeout' in [daemon] (known: pppd, chat, plugin, runtime-dir, "
-              "stop-timeout, pppd-debug, udev)");
+              "stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, diagnostics-timeout)");
     EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nflow = rtscts\n"), HasSubstr("test.conf:3: unknown key 'flow'"));
     EXPECT_THAT(errorOf("[dameon]\n"), HasSubstr("test.conf:1: unknown section [dameon]"));
     EXPECT_THAT(errorOf("apn = x\n"), HasSubstr("test.conf:1: key outside of a section"));
@@ -199,6 +199,25 @@ TEST(Config, UsbModelErrors) {
                 HasSubstr("'at-interface' must differ"));
     EXPECT_THAT(errorOf("[usb-model 2c7c:0001]\nname = X\nppp-interface = 2\nport = 3\n"),
                 HasSubstr("test.conf:4: unknown key 'port' in [usb-model]"));
+}
+
+TEST(Config, CallLogsAndDiagnostics) {
+    DaemonSettings defaults = parseConfig("", "d.conf").daemon;
+    EXPECT_EQ(defaults.stateDir, "/var/lib/dialupd");
+    EXPECT_EQ(defaults.callLogBytes, 64u * 1024);
+    EXPECT_EQ(defaults.keptCallLogs, 10u);
+    EXPECT_EQ(defaults.diagnosticsTimeout, std::chrono::milliseconds(3000));
+    DaemonSettings set = parseConfig("[daemon]\nstate-dir = /srv/d\ncall-log-size = 8192\ncall-logs-kept = 0\n"
+                                     "diagnostics-timeout = 500\n",
+                                     "d.conf")
+                             .daemon;
+    EXPECT_EQ(set.stateDir, "/srv/d");
+    EXPECT_EQ(set.callLogBytes, 8192u);
+    EXPECT_EQ(set.keptCallLogs, 0u);
+    EXPECT_EQ(set.diagnosticsTimeout, std::chrono::milliseconds(500));
+    EXPECT_THAT(errorOf("[daemon]\ncall-log-size = 100\n"), HasSubstr("from 4096 to 16777216"));
+    EXPECT_THAT(errorOf("[daemon]\ndiagnostics-timeout = 99999\n"), HasSubstr("from 100 to 30000"));
+    EXPECT_THAT(errorOf("[daemon]\nstate-dir = var/lib\n"), HasSubstr("must be an absolute path"));
 }
 
 TEST(Config, UdevWatchingCanBeTurnedOff) {

@@ -16,6 +16,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace std::chrono_literals;
+using testing::FakeAtPort;
+using testing::FakeCallLogStore;
 using testing::FakePppdRunner;
 using testing::FakeScheduler;
 
@@ -80,10 +82,31 @@ protected:
     }
     static IpConfig sampleIp() { return {"ppp0", "10.64.0.2", "10.64.0.1", {"10.64.0.53", "10.64.0.54"}}; }
 
+    // A modem with an AT port whose snapshot answers, and a store for finished calls.
+    Modem& diagnosedModem() {
+        config.atPort = "/dev/ttyUSB2";
+        atPort.answerLikeAnEc25();
+        modem().setDiagnostics(&atPort);
+        modem().setCallLogStore(&store);
+        return modem();
+    }
+    static PluginReport stats(uint64_t in, uint64_t out) {
+        PluginReport report;
+        report.kind = PluginReport::Kind::Stats;
+        report.bytesIn = in;
+        report.bytesOut = out;
+        return report;
+    }
+    void runFor(std::chrono::milliseconds span) {
+        for (auto step = 0ms; step < span; step += 10ms) scheduler.advance(10ms);
+    }
+
     DaemonSettings daemon;
     ModemConfig config;
     FakePppdRunner runner;
     FakeScheduler scheduler;
+    FakeAtPort atPort{scheduler};
+    FakeCallLogStore store;
     bool deviceExists = true;
 
 private:
@@ -416,6 +439,109 @@ TEST_F(ModemTest, ANewCallStartsWithAFreshLog) {
     ASSERT_EQ(recorder().hangups.size(), 2u);
     EXPECT_THAT(recorder().hangups[1].log, Not(HasSubstr("first call line")));
     EXPECT_THAT(recorder().hangups[1].log, HasSubstr("second call line"));
+}
+
+TEST_F(ModemTest, PropertiesChangeAtOnceAndTheHangupFollowsTheSnapshotWithEverySection) {
+    diagnosedModem().connect({}, false, Outcome().completion());
+    runner.ipUp(sampleIp());
+    scheduler.advance(30s);
+    runner.report(stats(1234, 5678));
+    runner.log("Modem hangup");
+    runner.exitWith(16);
+    EXPECT_EQ(modem().state(), ModemState::Disconnected) << "State must not wait for the snapshot";
+    EXPECT_EQ(modem().lastExitReason().code, 16u);
+    EXPECT_EQ(modem().lastCall().bytesIn, 1234u);
+    EXPECT_EQ(modem().lastCall().bytesOut, 5678u);
+    EXPECT_EQ(modem().lastCall().durationUsec, 30'000'000u);
+    EXPECT_TRUE(recorder().hangups.empty()) << "Hangup waits for the AT snapshot";
+    runFor(1s);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    const std::string& log = recorder().hangups[0].log;
+    EXPECT_THAT(log, HasSubstr("== call ==\nmodem: m0 (fixed port), device /dev/ttyUSB3\n"));
+    EXPECT_THAT(log, HasSubstr("ended: 16 hangup: "));
+    EXPECT_THAT(log, HasSubstr("lasted 30.0 s"));
+    EXPECT_THAT(log, HasSubstr("traffic: 1234 bytes in, 5678 bytes out\n"));
+    EXPECT_THAT(log, HasSubstr("== pppd, chat and dialupd ==\n"));
+    EXPECT_THAT(log, HasSubstr("pppd: Modem hangup"));
+    EXPECT_THAT(log, HasSubstr("== AT snapshot (/dev/ttyUSB2) ==\n"));
+    EXPECT_THAT(log, HasSubstr("AT+CEER -> +CEER: \"Regular deactivation: network failure\""));
+    EXPECT_LT(log.find("== call =="), log.find("== pppd, chat and dialupd =="));
+    EXPECT_LT(log.find("== pppd, chat and dialupd =="), log.find("== AT snapshot"));
+    // The changed properties include the last call's figures.
+    bool figuresPublished = false;
+    for (const auto& changed : recorder().changes)
+        for (ModemProperty property : changed) figuresPublished |= property == ModemProperty::LastCallBytesIn;
+    EXPECT_TRUE(figuresPublished);
+}
+
+TEST_F(ModemTest, WithoutAnAtPortTheHangupSaysSoAtOnce) {
+    modem().setDiagnostics(&atPort);
+    modem().connect({}, false, Outcome().completion());
+    runner.exitWith(8);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("== AT snapshot ==\nno AT port known for this modem\n"));
+    EXPECT_TRUE(atPort.opened.empty());
+}
+
+TEST_F(ModemTest, TheAtPortIsNeverThePppPort) {
+    config.atPort = config.device;
+    modem().setDiagnostics(&atPort);
+    modem().connect({}, false, Outcome().completion());
+    runner.exitWith(16);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("the AT port is the PPP port: not asked"));
+    EXPECT_TRUE(atPort.opened.empty());
+}
+
+TEST_F(ModemTest, EveryFinishedCallIsKeptRequestedOrNot) {
+    diagnosedModem().connect({}, false, Outcome().completion());
+    runner.exitWith(8);
+    runFor(1s);
+    modem().connect({}, false, Outcome().completion());
+    modem().disconnect(Outcome().completion());
+    runner.exitWith(5);
+    ASSERT_EQ(store.saved["m0"].size(), 2u);
+    EXPECT_FALSE(store.saved["m0"][0].requested);
+    EXPECT_THAT(store.saved["m0"][0].text, HasSubstr("== AT snapshot (/dev/ttyUSB2) =="));
+    EXPECT_TRUE(store.saved["m0"][1].requested);
+    EXPECT_THAT(store.saved["m0"][1].text, HasSubstr("ended: 5 user-request: "));
+    EXPECT_THAT(store.saved["m0"][1].text, HasSubstr("(requested)"));
+    auto newestFirst = modem().callLogs(10);
+    ASSERT_EQ(newestFirst.size(), 2u);
+    EXPECT_EQ(newestFirst[0].reason.code, 5u);
+}
+
+TEST_F(ModemTest, StopWaitsForAHangupOnItsWay) {
+    diagnosedModem().connect({}, false, Outcome().completion());
+    runner.exitWith(16);
+    bool stopped = false;
+    modem().stop([&] { stopped = true; });
+    EXPECT_FALSE(stopped);
+    runFor(1s);
+    EXPECT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_TRUE(stopped);
+}
+
+TEST_F(ModemTest, ASilentAtPortDelaysTheHangupByOneCommandTimeoutOnly) {
+    diagnosedModem();
+    atPort.silent = true;
+    modem().connect({}, false, Outcome().completion());
+    runner.exitWith(15);
+    runFor(990ms);
+    EXPECT_TRUE(recorder().hangups.empty());
+    runFor(30ms);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("ATI -> no answer within 1000 ms"));
+}
+
+TEST_F(ModemTest, TheCallLogSizeComesFromTheSettings) {
+    daemon.callLogBytes = 4096;
+    modem().connect({}, false, Outcome().completion());
+    for (int i = 0; i < 200; ++i) runner.log(std::string(60, 'x'));
+    runner.exitWith(16);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("earlier lines dropped"));
+    EXPECT_LT(recorder().hangups[0].log.size(), 4096u + 1024);
 }
 
 }  // namespace

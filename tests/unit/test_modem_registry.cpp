@@ -194,6 +194,27 @@ TEST_F(ModemRegistryTest, UnpluggedMidCallTheCallEndsAsAHangupThenTheObjectGoes)
     EXPECT_THAT(ids(), IsEmpty());
 }
 
+TEST_F(ModemRegistryTest, TheObjectGoesOnlyAfterTheHangupWithItsSnapshot) {
+    testing::FakeAtPort atPort(scheduler);
+    atPort.openError = AtPortError(AtPortError::Kind::Absent, "/dev/ttyUSB1-1.02: No such file or directory");
+    registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
+                                                bus);
+    registry_->setDiagnostics(&atPort);
+    devices.start(*registry_);
+    devices.add(usbTty("1-1", "02"));
+    devices.add(usbTty("1-1", "03"));
+    only().connect({}, false, [](const Error*) {});
+    devices.remove(usbTty("1-1", "03").sysPath);  // the modem port goes first, the AT port is still listed
+    runner.exitWith(16);
+    EXPECT_EQ(bus.events.back(), "State unavailable");  // the Hangup waits for the snapshot
+    scheduler.runDeferred();
+    scheduler.runDeferred();
+    ASSERT_GE(bus.events.size(), 2u);
+    EXPECT_THAT(bus.events[bus.events.size() - 2], HasSubstr("Hangup 16"));
+    EXPECT_EQ(bus.events.back(), "removed ec25_usb1_1");
+    EXPECT_THAT(bus.lastLog, HasSubstr("AT port absent: /dev/ttyUSB1-1.02: No such file or directory"));
+}
+
 TEST_F(ModemRegistryTest, APppdThatIgnoresTheUnplugIsStoppedAndStillReportsTheUnplug) {
     registry();
     devices.add(usbTty("1-1", "03"));

@@ -1,0 +1,45 @@
+// The AT command port, for diagnostics: a tty in the daemon (sys/tty_at_port), a script in
+// unit tests. Opened only after pppd has exited and never on the PPP port itself.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace dialupd {
+
+class AtChannelObserver {
+public:
+    virtual void atLine(std::string_view line) = 0;  // one line from the modem, without CR/LF
+    virtual void atClosed(std::string_view why) = 0; // the tty hung up or failed: no more lines
+
+protected:
+    ~AtChannelObserver() = default;
+};
+
+class AtChannel {
+public:
+    virtual ~AtChannel() = default;  // closes the port and releases its lock
+    virtual void send(std::string_view commandLine) = 0;  // "AT+CSQ"; the CR is added here
+};
+
+// Why a port could not be opened: recorded in the snapshot as such.
+class AtPortError : public std::runtime_error {
+public:
+    enum class Kind { Absent, Busy, Failed };
+    AtPortError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+    Kind kind() const { return kind_; }
+
+private:
+    Kind kind_;
+};
+
+class AtPortOpener {
+public:
+    virtual ~AtPortOpener() = default;
+    // Throws AtPortError. The observer is called from the event loop until the channel dies.
+    virtual std::unique_ptr<AtChannel> open(const std::string& path, AtChannelObserver& observer) = 0;
+};
+
+}  // namespace dialupd

@@ -1,0 +1,141 @@
+#include "file_call_log_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "unique_fd.h"
+
+namespace dialupd {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool makePrivateDirectory(const std::string& path) {
+    std::error_code error;
+    fs::create_directories(path, error);
+    if (error) {
+        spdlog::error("call logs: cannot create {}: {}", path, error.message());
+        return false;
+    }
+    ::chmod(path.c_str(), 0700);
+    return true;
+}
+
+bool isRecordName(const std::string& name) {
+    return name.size() > 4 && name.ends_with(".log") &&
+           std::all_of(name.begin(), name.end() - 4, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+uint64_t number(const std::string& text) {
+    uint64_t value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+}
+
+}  // namespace
+
+std::string formatCallRecord(const CallRecord& record) {
+    // Header values are single lines: descriptions come from our own exit-reason table.
+    return fmt::format("started-usec: {}\nduration-usec: {}\nbytes-in: {}\nbytes-out: {}\nreason-code: {}\n"
+                       "reason-name: {}\nreason-description: {}\nrequested: {}\n\n{}",
+                       record.startedAtUsec, record.durationUsec, record.bytesIn, record.bytesOut, record.reason.code,
+                       record.reason.name, record.reason.description, record.requested ? "yes" : "no", record.text);
+}
+
+bool parseCallRecord(const std::string& content, CallRecord& record) {
+    size_t end = content.find("\n\n");
+    if (end == std::string::npos) return false;
+    std::map<std::string, std::string> header;
+    std::istringstream lines(content.substr(0, end));
+    for (std::string line; std::getline(lines, line);) {
+        size_t colon = line.find(": ");
+        if (colon == std::string::npos) return false;
+        header[line.substr(0, colon)] = line.substr(colon + 2);
+    }
+    for (const char* key : {"started-usec", "duration-usec", "reason-code", "reason-name"})
+        if (!header.count(key)) return false;
+    record.startedAtUsec = number(header["started-usec"]);
+    record.durationUsec = number(header["duration-usec"]);
+    record.bytesIn = number(header["bytes-in"]);
+    record.bytesOut = number(header["bytes-out"]);
+    record.reason = {static_cast<uint32_t>(number(header["reason-code"])), header["reason-name"],
+                     header["reason-description"]};
+    record.requested = header["requested"] == "yes";
+    record.text = content.substr(end + 2);
+    return true;
+}
+
+FileCallLogStore::FileCallLogStore(std::string stateDir, size_t keep, size_t maxFileBytes)
+    : stateDir_(std::move(stateDir)), root_(stateDir_ + "/calls"), keep_(keep), maxFileBytes_(maxFileBytes) {}
+
+std::string FileCallLogStore::directoryFor(const std::string& modemId) const {
+    return root_ + "/" + modemId;  // ids are [A-Za-z0-9_]: no path tricks possible
+}
+
+std::vector<std::string> FileCallLogStore::filesNewestFirst(const std::string& directory) const {
+    std::vector<std::string> names;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(directory, error)) {
+        std::string name = entry.path().filename().string();
+        if (isRecordName(name)) names.push_back(name);
+    }
+    // Same-length numbers sort like strings; shorter ones are older.
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        return a.size() != b.size() ? a.size() > b.size() : a > b;
+    });
+    return names;
+}
+
+void FileCallLogStore::save(const std::string& modemId, const CallRecord& record) {
+    if (keep_ == 0) return;
+    std::string directory = directoryFor(modemId);
+    if (!makePrivateDirectory(stateDir_) || !makePrivateDirectory(root_) || !makePrivateDirectory(directory)) return;
+    std::string path = fmt::format("{}/{}.log", directory, record.startedAtUsec);
+    std::string temporary = path + ".new";
+    std::string content = formatCallRecord(record);
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    bool written = fd && ::write(fd.get(), content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+                   ::fsync(fd.get()) == 0;
+    int error = errno;
+    fd.reset();
+    if (!written || ::rename(temporary.c_str(), path.c_str()) < 0) {
+        spdlog::error("[{}] call log not kept: {}: {}", modemId, path, std::strerror(written ? errno : error));
+        ::unlink(temporary.c_str());
+        return;
+    }
+    std::vector<std::string> names = filesNewestFirst(directory);
+    for (size_t i = keep_; i < names.size(); ++i) ::unlink((directory + "/" + names[i]).c_str());
+}
+
+std::vector<CallRecord> FileCallLogStore::load(const std::string& modemId, size_t last) const {
+    std::vector<CallRecord> records;
+    std::string directory = directoryFor(modemId);
+    for (const std::string& name : filesNewestFirst(directory)) {
+        if (records.size() >= last) break;
+        std::ifstream file(directory + "/" + name, std::ios::binary);
+        std::string content(maxFileBytes_, '\0');
+        file.read(content.data(), static_cast<std::streamsize>(content.size()));
+        content.resize(static_cast<size_t>(file.gcount()));
+        CallRecord record;
+        if (parseCallRecord(content, record))
+            records.push_back(std::move(record));
+        else
+            spdlog::warn("[{}] call log {} is not in dialupd's format: skipped", modemId, name);
+    }
+    return records;
+}
+
+}  // namespace dialupd

@@ -1,0 +1,34 @@
+// Finished calls kept on disk: <state dir>/calls/<modem id>/<start µs>.log, one file a call,
+// 0600 in 0700 directories, the newest `keep` per modem. A header of "key: value" lines, a
+// blank line, then the call's text. Survives daemon restarts; read back by GetCallLogs.
+#pragma once
+
+#include <string>
+
+#include "core/call_record.h"
+
+namespace dialupd {
+
+class FileCallLogStore final : public CallLogStore {
+public:
+    // `maxFileBytes` bounds what is read back from one file (a file edited by hand cannot
+    // make the daemon allocate without limit).
+    FileCallLogStore(std::string stateDir, size_t keep, size_t maxFileBytes);
+    void save(const std::string& modemId, const CallRecord& record) override;
+    std::vector<CallRecord> load(const std::string& modemId, size_t last) const override;
+
+private:
+    std::string directoryFor(const std::string& modemId) const;
+    std::vector<std::string> filesNewestFirst(const std::string& directory) const;
+
+    std::string stateDir_;
+    std::string root_;
+    size_t keep_;
+    size_t maxFileBytes_;
+};
+
+// The file format, exposed for tests.
+std::string formatCallRecord(const CallRecord& record);
+bool parseCallRecord(const std::string& content, CallRecord& record);
+
+}  // namespace dialupd

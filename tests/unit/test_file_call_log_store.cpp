@@ -1,0 +1,106 @@
+// Call logs on disk: the format, file modes, pruning to the newest N, and files that are not
+// ours.
+#include "sys/file_call_log_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace dialupd {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FileCallLogStoreTest : public ::testing::Test {
+protected:
+    FileCallLogStoreTest() : state(::testing::TempDir() + "/dialupd-state-" + std::to_string(::getpid())) {}
+    ~FileCallLogStoreTest() override { std::filesystem::remove_all(state); }
+
+    static CallRecord record(uint64_t started, uint32_t code) {
+        CallRecord call;
+        call.startedAtUsec = started;
+        call.durationUsec = 5'500'000;
+        call.bytesIn = 168;
+        call.bytesOut = 170;
+        call.reason = {code, "hangup", "the modem hung up"};
+        call.text = "== call ==\nline one\n\nline after a blank\n";
+        return call;
+    }
+    static mode_t modeOf(const std::string& path) {
+        struct stat info {};
+        ::stat(path.c_str(), &info);
+        return info.st_mode & 07777;
+    }
+
+    std::string state;
+};
+
+TEST_F(FileCallLogStoreTest, RoundTripsNewestFirstWithPrivateModes) {
+    FileCallLogStore store(state, 10, 1 << 20);
+    store.save("ec25", record(1000, 8));
+    store.save("ec25", record(2000, 16));
+    auto calls = store.load("ec25", 10);
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[0].startedAtUsec, 2000u);
+    EXPECT_EQ(calls[0].reason, (ExitReason{16, "hangup", "the modem hung up"}));
+    EXPECT_EQ(calls[0].bytesIn, 168u);
+    EXPECT_EQ(calls[0].durationUsec, 5'500'000u);
+    EXPECT_EQ(calls[0].text, record(0, 0).text);
+    EXPECT_EQ(calls[1].startedAtUsec, 1000u);
+    EXPECT_EQ(modeOf(state), 0700u);
+    EXPECT_EQ(modeOf(state + "/calls/ec25"), 0700u);
+    EXPECT_EQ(modeOf(state + "/calls/ec25/2000.log"), 0600u);
+    EXPECT_EQ(store.load("ec25", 1).size(), 1u);
+    EXPECT_TRUE(store.load("other", 10).empty());
+}
+
+TEST_F(FileCallLogStoreTest, KeepsOnlyTheNewest) {
+    FileCallLogStore store(state, 3, 1 << 20);
+    for (uint64_t started : {5, 10, 999, 1000, 20}) store.save("m0", record(started, 16));
+    auto calls = store.load("m0", 10);
+    ASSERT_EQ(calls.size(), 3u);
+    EXPECT_EQ(calls[0].startedAtUsec, 1000u);  // numeric order, not text order
+    EXPECT_EQ(calls[1].startedAtUsec, 999u);
+    EXPECT_EQ(calls[2].startedAtUsec, 20u);
+}
+
+TEST_F(FileCallLogStoreTest, SurvivesARestart) {
+    FileCallLogStore(state, 10, 1 << 20).save("m0", record(42, 15));
+    EXPECT_EQ(FileCallLogStore(state, 10, 1 << 20).load("m0", 10).at(0).reason.code, 15u);
+}
+
+TEST_F(FileCallLogStoreTest, ForeignFilesAreSkippedAndBigOnesCut) {
+    FileCallLogStore store(state, 10, 200);
+    store.save("m0", record(1, 16));
+    std::ofstream(state + "/calls/m0/2.log") << "not a call log";
+    std::ofstream(state + "/calls/m0/notes.txt") << "ignored";
+    CallRecord big = record(3, 16);
+    big.text = std::string(10000, 'x');
+    store.save("m0", big);
+    auto calls = store.load("m0", 10);
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_LT(calls[0].text.size(), 200u);
+    EXPECT_EQ(calls[1].startedAtUsec, 1u);
+}
+
+TEST_F(FileCallLogStoreTest, KeepingNoneWritesNothing) {
+    FileCallLogStore(state, 0, 1 << 20).save("m0", record(1, 16));
+    EXPECT_FALSE(std::filesystem::exists(state));
+}
+
+TEST(CallRecordFormat, RejectsTruncatedHeaders) {
+    CallRecord parsed;
+    EXPECT_FALSE(parseCallRecord("started-usec: 1\n", parsed));
+    EXPECT_FALSE(parseCallRecord("garbage\n\ntext", parsed));
+    CallRecord original;
+    original.reason = {0, "none", ""};
+    EXPECT_TRUE(parseCallRecord(formatCallRecord(original), parsed));
+}
+
+}  // namespace
+}  // namespace dialupd
