@@ -111,16 +111,23 @@ static void on_ip_up(void *arg, int unused) {
            address_text(ours->dnsaddr[0], dns1), address_text(secondary, dns2));
 }
 
+static void report_stats(void) {
+    if (link_stats_valid)
+        report("stats %u %u %u", link_stats.bytes_in, link_stats.bytes_out, link_connect_time);
+}
+
 static void on_ip_down(void *arg, int unused) {
     (void)arg;
     (void)unused;
+    /* ipcp_down has just updated the counters; pppd clears link_stats_valid once it has
+       printed them, so by exit time they are gone. */
+    report_stats();
     report("ip-down");
 }
 
 static void on_exit_notify(void *arg, int status) {
     (void)arg;
-    if (link_stats_valid)
-        report("stats %u %u %u", link_stats.bytes_in, link_stats.bytes_out, link_connect_time);
+    report_stats();
     report("exit %d", status);
 }
 

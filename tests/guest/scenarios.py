@@ -49,6 +49,20 @@ def wait_for_hangup(world, timeout=30):
     return world.modem.hangups[-1]
 
 
+def assert_evidence(hangup, *snippets):
+    """The Hangup's text has its three sections and names the cause in the module's words."""
+    log = hangup["log"]
+    for section in ("== call ==", "== pppd, chat and dialupd ==", "== AT snapshot (/dev/ttyUSB2) =="):
+        assert section in log, f"no '{section}' section in the Hangup log:\n{log}"
+    for snippet in snippets:
+        assert snippet in log, f"'{snippet}' missing from the Hangup log:\n{log}"
+
+
+def keep_log(name, hangup):
+    with open(os.path.join(RESULT, name + ".hangup.txt"), "w") as out:
+        out.write(hangup["log"])
+
+
 def assert_reason(world, code, name):
     assert world.modem.reason() == (code, name), f"LastExitReason {world.modem.reason()}, want ({code}, {name})"
 
@@ -102,6 +116,8 @@ def scenario_disconnect(world):
 
 def scenario_carrier_drop(world):
     connect(world)
+    # Some traffic first, so the call's byte counters have something to count.
+    subprocess.run(["ping", "-c", "1", "-W", "2", "10.64.0.1"], capture_output=True)
     world.sim.command("fault carrier-drop")
     hangup = wait_for_hangup(world)
     assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
@@ -109,6 +125,15 @@ def scenario_carrier_drop(world):
     assert hangup["duration"] > 0
     assert "Modem hangup" in hangup["log"] or "Connection terminated" in hangup["log"], hangup["log"]
     assert world.modem.states == ["connecting", "connected", "disconnected"], world.modem.states
+    assert_evidence(hangup, 'AT+CEER -> +CEER: "Regular deactivation: network failure"', "AT+CSQ -> +CSQ: 24,99",
+                    "ended: 16 hangup", "bytes in")
+    keep_log("carrier-drop", hangup)
+    # The figures of the call are properties too, and the call is kept for GetCallLogs.
+    assert world.modem.get("LastCallBytesOut") >= 84 and world.modem.get("LastCallBytesIn") >= 84, \
+        (world.modem.get("LastCallBytesIn"), world.modem.get("LastCallBytesOut"))
+    assert world.modem.get("LastCallDuration") == hangup["duration"]
+    kept = world.modem.iface.GetCallLogs(dbus.UInt32(5))
+    assert len(kept) == 1 and int(kept[0][2][0]) == 16 and str(kept[0][6]) == hangup["log"], kept
 
 
 def scenario_lcp_echo_silence(world):
@@ -116,10 +141,10 @@ def scenario_lcp_echo_silence(world):
     world.sim.command("fault lcp-silent")
     hangup = wait_for_hangup(world, 30)
     assert (hangup["code"], hangup["name"]) == (15, "peer-dead"), hangup
-    assert "No response to" in hangup["log"], hangup["log"]
+    assert_evidence(hangup, "No response to 3 echo-requests", "Serial link appears to be disconnected")
 
 
-def dial_answered(answer):
+def dial_answered(answer, *ceer):
     def scenario(world):
         message = expect_failure(world, "org.dialupd1.Error.CallFailed")
         assert message.startswith("8 connect-failed"), message
@@ -127,7 +152,29 @@ def dial_answered(answer):
         assert hangup["code"] == 8, hangup
         assert answer in hangup["log"], f"chat's transcript should show {answer}: " + hangup["log"]
         assert world.modem.states == ["connecting", "disconnected"], world.modem.states
+        assert_evidence(hangup, *ceer)
     return scenario
+
+
+def dial_refused_by_module(*evidence):
+    """The module refuses before or at ATD (no SIM, no network): chat fails, the snapshot says why."""
+    def scenario(world):
+        message = expect_failure(world, "org.dialupd1.Error.CallFailed")
+        assert message.startswith("8 connect-failed"), message
+        assert_evidence(wait_for_hangup(world), *evidence)
+    return scenario
+
+
+def scenario_at_port_silent(world):
+    # The call drops and the AT port answers nothing: the Hangup still comes, one command
+    # timeout (1 s) after the State change, and says the port was silent.
+    connect(world)
+    world.sim.command("fault at-silent")
+    world.sim.command("fault carrier-drop")
+    hangup = wait_for_hangup(world)
+    assert_evidence(hangup, "ATI -> no answer within 1000 ms", "AT port silent: 8 command(s) not sent")
+    state_at, hangup_at = world.times["State:disconnected"], world.times["Hangup"]
+    assert 0.9 <= hangup_at - state_at <= 2.5, f"Hangup {hangup_at - state_at:.2f} s after the State change"
 
 
 def scenario_wrong_password(world):
@@ -136,6 +183,7 @@ def scenario_wrong_password(world):
     hangup = wait_for_hangup(world)
     assert hangup["code"] == 19
     assert "wrong-password" not in hangup["log"] and "wrong-password" not in world.daemon.log_text()
+    assert_evidence(hangup, "PAP authentication failed")
 
 
 def scenario_right_password_secret_stays_secret(world):
@@ -151,10 +199,19 @@ def scenario_right_password_secret_stays_secret(world):
                 assert PASSWORD.encode() not in cmdline.read(), f"password on the command line of {path}"
         except OSError:
             pass
-    world.modem.disconnect()
+    world.sim.command("fault carrier-drop")
+    hangup = wait_for_hangup(world)
+    # Everything dialupd produced: the Hangup, the journal, kept call logs (on disk and over
+    # D-Bus), runtime files. (The simulator's logs are the network's: it knows the password.)
+    assert PASSWORD not in hangup["log"]
     assert PASSWORD not in world.daemon.log_text()
-    for path in glob.glob(os.path.join(world.scratch, "run", "*")):
-        assert PASSWORD not in open(path, errors="replace").read(), path
+    assert PASSWORD not in str(world.modem.iface.GetCallLogs(dbus.UInt32(10)))
+    produced = glob.glob(os.path.join(world.scratch, "run", "**"), recursive=True)
+    produced += glob.glob(os.path.join(world.scratch, "state", "**"), recursive=True)
+    assert any(path.endswith(".log") for path in produced), produced
+    for path in produced:
+        if os.path.isfile(path):
+            assert PASSWORD not in open(path, errors="replace").read(), path
 
 
 def scenario_negotiation_refused(world):
@@ -271,16 +328,22 @@ SCENARIOS = [
     ("carrier-drop-hangup-16", scenario_carrier_drop, {}, (16, "hangup", UP, True)),
     ("lcp-echo-silence-peer-dead-15", scenario_lcp_echo_silence,
      {"modem_settings": "lcp-echo-interval = 1\nlcp-echo-failure = 3"}, (15, "peer-dead", UP, True)),
-    ("dial-no-carrier-8", dial_answered("NO CARRIER"), {"faults": ["dial-no-carrier"]},
-     (8, "connect-failed", FAILED_DIAL, True)),
+    ("dial-no-carrier-8", dial_answered("NO CARRIER", 'AT+CEER -> +CEER: "Service option not subscribed"'),
+     {"faults": ["dial-no-carrier"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("dial-error-8", dial_answered("ERROR"), {"faults": ["dial-error"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("dial-busy-8", dial_answered("BUSY"), {"faults": ["dial-busy"]}, (8, "connect-failed", FAILED_DIAL, True)),
+    ("sim-not-inserted-8", dial_refused_by_module("AT+CPIN? -> +CME ERROR: 10 (SIM not inserted)"),
+     {"faults": ["sim-missing"]}, (8, "connect-failed", FAILED_DIAL, True)),
+    ("no-signal-8", dial_refused_by_module("AT+CSQ -> +CSQ: 99,99", "AT+CEREG? -> +CEREG: 0,2",
+                                           'AT+CEER -> +CEER: "No network service"'),
+     {"faults": ["no-signal"]}, (8, "connect-failed", FAILED_DIAL, True)),
+    ("at-port-silent", scenario_at_port_silent, {}, (16, "hangup", UP, True)),
     ("wrong-password-19", scenario_wrong_password,
      {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", "right-password"]},
      (19, "auth-to-peer-failed", FAILED_DIAL, True)),
     ("password-never-exposed", scenario_right_password_secret_stays_secret,
      {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD]},
-     (5, "user-request", ENDED_BY_REQUEST, False)),
+     (16, "hangup", UP, True)),
     ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused, {"faults": ["auth-required-unsupported"]},
      (10, "negotiation-failed", FAILED_DIAL, True)),
     ("loopback-17", scenario_loopback, {"faults": ["loopback"]}, (17, "loopback", FAILED_DIAL, True)),
@@ -311,6 +374,8 @@ def check_outcome(world, outcome):
     assert len(world.modem.hangups) == (1 if hangup else 0), f"Hangup signals: {world.modem.hangups}"
     if hangup:
         assert (world.modem.hangups[0]["code"], world.modem.hangups[0]["name"]) == (code, name), world.modem.hangups
+        # State and LastExitReason change when pppd exits; the Hangup follows the AT snapshot.
+        assert world.times.get(f"State:{states[-1]}", 1e99) <= world.times["Hangup"], world.times
 
 
 def make_driverless_tty(path):

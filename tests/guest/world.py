@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 from fake_usb import FakeUsbProcess  # noqa: E402
@@ -78,15 +79,24 @@ class World:
         self.daemon = Daemon(self.bus, config, log_dir, extra_env=self.usb.env() if hotplug else None)
         self.modem = self.daemon.modem(self.modem_id)
         self.events = []  # "Hangup" and "InterfacesRemoved"/"InterfacesAdded" of the modem, in order
+        self.times = {}   # "Hangup", "State:<value>": when the client last received it (monotonic s)
         connection = self.daemon.connection
-        connection.add_signal_receiver(lambda *args: self.events.append("Hangup"), "Hangup", "org.dialupd1.Modem",
+        connection.add_signal_receiver(lambda *args: self._event("Hangup"), "Hangup", "org.dialupd1.Modem",
                                        "org.dialupd1", self.modem.path)
+        connection.add_signal_receiver(
+            lambda interface, changed, invalidated: self._event(f"State:{changed['State']}") if "State" in changed
+            else None, "PropertiesChanged", "org.freedesktop.DBus.Properties", "org.dialupd1", self.modem.path)
         for name in ("InterfacesAdded", "InterfacesRemoved"):
             connection.add_signal_receiver(
                 lambda path, *rest, name=name: self.events.append(name) if path == self.modem.path else None, name,
                 "org.freedesktop.DBus.ObjectManager", "org.dialupd1", "/org/dialupd1")
         if hotplug and usb_config:
             self.plug()
+
+    def _event(self, name):
+        self.times[name] = time.monotonic()
+        if name == "Hangup":
+            self.events.append(name)
 
     def modem_present(self):
         manager = self.daemon.connection.get_object("org.dialupd1", "/org/dialupd1")
