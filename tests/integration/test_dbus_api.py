@@ -3,10 +3,12 @@
 kernel PPP: the D-Bus contract, named errors, hostile arguments, the no-kernel-support outcome,
 password secrecy, shutdown, config errors and the bus policy. Prints TAP for meson."""
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -29,12 +31,14 @@ class Scratch:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def config_for(scratch, modems, daemon_extra=""):
+def config_for(scratch, modems, daemon_extra="", at_ports=None):
     stop_timeout = "" if "stop-timeout" in daemon_extra else "stop-timeout = 5\n"
     text = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstate-dir = {scratch}/state\n"
             f"{stop_timeout}{daemon_extra}\n")
     for modem_id, device in modems.items():
         text += f"[modem {modem_id}]\ndevice = {device}\n"
+        if at_ports and modem_id in at_ports:
+            text += f"at-port = {at_ports[modem_id]}\n"
     return text
 
 
@@ -43,6 +47,7 @@ class DaemonTestCase(unittest.TestCase):
 
     daemon_extra = ""
     privileged_group = "netdev"
+    at_port = False  # give m0 an AT port: a pty whose other side is self.at_master
 
     def setUp(self):
         self.scratch = Scratch()
@@ -50,14 +55,24 @@ class DaemonTestCase(unittest.TestCase):
         self.master, slave = os.openpty()
         self.tty = os.ttyname(slave)
         os.close(slave)
-        self.daemon = Daemon(self.bus, config_for(self.scratch.path, {"m0": self.tty, "gone": "/dev/ttyUSB99"},
-                                                  self.daemon_extra), os.path.join(self.scratch.path, "logs"))
+        at_ports = {}
+        self.at_master = None
+        if self.at_port:
+            self.at_master, at_slave = os.openpty()
+            self.at_tty = os.ttyname(at_slave)
+            os.close(at_slave)
+            at_ports["m0"] = self.at_tty
+        self.config = config_for(self.scratch.path, {"m0": self.tty, "gone": "/dev/ttyUSB99"}, self.daemon_extra,
+                                 at_ports)
+        self.daemon = Daemon(self.bus, self.config, os.path.join(self.scratch.path, "logs"))
         self.modem = self.daemon.modem("m0")
 
     def tearDown(self):
         code = self.daemon.stop()
         self.bus.stop()
         os.close(self.master)
+        if self.at_master is not None:
+            os.close(self.at_master)
         self.scratch.remove()
         self.assertEqual(code, 0, "dialupd must exit 0 on SIGTERM")
 
@@ -216,6 +231,100 @@ class PasswordSecrecy(DaemonTestCase):
         for name in os.listdir(run_dir):
             with open(os.path.join(run_dir, name), errors="replace") as leftover:
                 self.assertNotIn(PASSWORD, leftover.read())
+
+
+class HangupEvidence(DaemonTestCase):
+    """The AT snapshot on a real tty (a pty we answer on, or leave silent) and the kept call
+    logs, with the real pppd failing for want of kernel PPP (exit 4, a Hangup)."""
+
+    at_port = True
+
+    def setUp(self):
+        super().setUp()
+        self.times = {}
+        self.daemon.connection.add_signal_receiver(
+            lambda interface, changed, invalidated: self.times.setdefault("State:" + str(changed["State"]),
+                                                                          time.monotonic())
+            if "State" in changed else None, "PropertiesChanged", "org.freedesktop.DBus.Properties", "org.dialupd1",
+            self.modem.path)
+        self.daemon.connection.add_signal_receiver(lambda *args: self.times.setdefault("Hangup", time.monotonic()),
+                                                   "Hangup", MODEM_IFACE, "org.dialupd1", self.modem.path)
+
+    def answer_like_a_module(self, answers):
+        """Answers each command written to the AT port from `answers` (else ERROR), until stopped."""
+        stop = threading.Event()
+
+        def serve():
+            pending = b""
+            while not stop.is_set():
+                ready, _, _ = select.select([self.at_master], [], [], 0.05)
+                if not ready:
+                    continue
+                try:
+                    pending += os.read(self.at_master, 1024)
+                except OSError:  # EIO while nobody has the other side open
+                    time.sleep(0.02)
+                    continue
+                while b"\r" in pending:
+                    command, pending = pending.split(b"\r", 1)
+                    reply = answers.get(command.decode(), ["ERROR"])
+                    os.write(self.at_master, b"".join(b"\r\n" + line.encode() + b"\r\n" for line in reply))
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        self.addCleanup(lambda: (stop.set(), thread.join(2)))
+
+    def hang_up(self):
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: self.modem.hangups, 10), "no Hangup: " + self.daemon.log_text()[-2000:])
+        return self.modem.hangups[0]
+
+    def test_the_snapshot_asks_the_at_port_and_the_answers_are_in_the_hangup(self):
+        self.answer_like_a_module({"ATI": ["Quectel", "EC25", "OK"], "AT+CSQ": ["+CSQ: 99,99", "OK"],
+                                   "AT+CPIN?": ["+CME ERROR: 10"]})
+        log = self.hang_up()["log"]
+        self.assertIn(f"== AT snapshot ({self.at_tty}) ==", log)
+        self.assertIn("AT+CSQ -> +CSQ: 99,99", log)
+        self.assertIn("AT+CPIN? -> +CME ERROR: 10 (SIM not inserted)", log)
+        self.assertIn('AT+QENG="servingcell" -> ERROR', log)  # asked: ATI said Quectel
+        self.assertIn("== call ==\nmodem: m0 (fixed port)", log)
+        self.assertIn("ended: 4 no-kernel-support", log)
+
+    def test_a_silent_at_port_holds_the_hangup_one_command_timeout_after_the_state(self):
+        hangup = self.hang_up()
+        self.assertIn("ATI -> no answer within 1000 ms", hangup["log"])
+        gap = self.times["Hangup"] - self.times["State:disconnected"]
+        self.assertGreaterEqual(gap, 0.9, "the Hangup did not wait for the snapshot")
+        self.assertLess(gap, 2.5, "a silent port held the Hangup too long")
+        self.assertEqual(os.read(self.at_master, 100), b"ATI\r", "the snapshot did not use the AT port")
+
+    def test_a_port_someone_holds_is_reported_busy(self):
+        lock = "/run/lock/LCK.." + os.path.basename(self.at_tty)
+        os.makedirs("/run/lock", exist_ok=True)
+        with open(lock, "w") as out:
+            out.write("%10d\n" % os.getpid())
+        self.addCleanup(lambda: os.path.exists(lock) and os.unlink(lock))
+        self.assertIn(f"AT port busy: in use: {lock} is held by pid {os.getpid()}", self.hang_up()["log"])
+        self.assertTrue(os.path.exists(lock), "someone else's lock must stay")
+
+    def test_calls_are_kept_private_and_survive_a_restart(self):
+        hangup = self.hang_up()
+        calls = self.modem.iface.GetCallLogs(dbus.UInt32(10))
+        self.assertEqual(len(calls), 1)
+        started, duration, reason, bytes_in, bytes_out, requested, text = calls[0]
+        self.assertEqual((int(reason[0]), str(reason[1])), (4, "no-kernel-support"))
+        self.assertEqual((int(duration), bool(requested), str(text)), (hangup["duration"], False, hangup["log"]))
+        self.assertGreater(int(started), 1_700_000_000_000_000)
+        kept = os.path.join(self.scratch.path, "state", "calls", "m0")
+        files = os.listdir(kept)
+        self.assertEqual(len(files), 1)
+        self.assertEqual(os.stat(os.path.join(kept, files[0])).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(kept).st_mode & 0o777, 0o700)
+        self.assertEqual(self.daemon.stop(), 0)
+        self.daemon = Daemon(self.bus, self.config, os.path.join(self.scratch.path, "logs-again"))
+        self.modem = self.daemon.modem("m0")
+        again = self.modem.iface.GetCallLogs(dbus.UInt32(10))
+        self.assertEqual([str(call[6]) for call in again], [hangup["log"]])
+        self.assertEqual(len(self.modem.iface.GetCallLogs(dbus.UInt32(0))), 0)
 
 
 def stand_in_pppd(scratch, prologue):
@@ -377,6 +486,6 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(Contract, NoKernelPpp, HostileArguments, PasswordSecrecy, StopEscalation, ShutdownWithACall,
+    sys.exit(run_tap(Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy, StopEscalation, ShutdownWithACall,
                      Shutdown, ConfigErrors,
                      BusPolicy))
