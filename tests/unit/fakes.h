@@ -56,6 +56,11 @@ public:
         now_ = until;
         runDeferred();
     }
+    // advance() in small steps, so deferred work runs about when it would in a real loop
+    // (advance() runs it only at its end).
+    void advanceInSteps(std::chrono::microseconds span, std::chrono::microseconds step = std::chrono::milliseconds(10)) {
+        for (auto done = std::chrono::microseconds(0); done < span; done += step) advance(step);
+    }
     void runDeferred() {
         auto pending = std::move(deferred_);
         deferred_.clear();

@@ -28,10 +28,6 @@ protected:
         });
     }
 
-    // Small steps: the fake runs deferred work at the end of each advance().
-    void runFor(std::chrono::milliseconds span) {
-        for (auto step = 0ms; step < span; step += 10ms) scheduler.advance(10ms);
-    }
 
     FakeScheduler scheduler;
     FakeAtPort port{scheduler};
@@ -44,7 +40,7 @@ protected:
 TEST_F(AtSnapshotTest, AsksEveryQuestionAndRecordsEachAnswer) {
     auto began = scheduler.monotonicNow();
     start();
-    runFor(1s);
+    scheduler.advanceInSteps(1s);
     ASSERT_EQ(calls, 1);
     EXPECT_THAT(port.sent, ElementsAre("ATI", "AT+CEER", "AT+CSQ", "AT+CPIN?", "AT+CREG?", "AT+CGREG?", "AT+CEREG?",
                                        "AT+COPS?", "AT+CGACT?", "AT+QENG=\"servingcell\""));
@@ -80,7 +76,7 @@ TEST_F(AtSnapshotTest, ASilentPortCostsOneCommandTimeout) {
     port.silent = true;
     auto began = scheduler.monotonicNow();
     start();
-    runFor(5s);
+    scheduler.advanceInSteps(5s);
     ASSERT_EQ(calls, 1);
     EXPECT_EQ(finishedAt - began, 1000ms);
     EXPECT_THAT(port.sent, ElementsAre("ATI"));
@@ -91,7 +87,7 @@ TEST_F(AtSnapshotTest, TheWholeIsBoundedEvenWhenEveryAnswerIsSlow) {
     port.delay = 900ms;
     auto began = scheduler.monotonicNow();
     start();
-    runFor(10s);
+    scheduler.advanceInSteps(10s);
     ASSERT_EQ(calls, 1);
     EXPECT_EQ(finishedAt - began, 3000ms);
     EXPECT_THAT(result, HasSubstr("snapshot cut off after 3000 ms (waiting for AT+CPIN?)"));

@@ -97,9 +97,6 @@ protected:
         report.bytesOut = out;
         return report;
     }
-    void runFor(std::chrono::milliseconds span) {
-        for (auto step = 0ms; step < span; step += 10ms) scheduler.advance(10ms);
-    }
 
     DaemonSettings daemon;
     ModemConfig config;
@@ -454,7 +451,7 @@ TEST_F(ModemTest, PropertiesChangeAtOnceAndTheHangupFollowsTheSnapshotWithEveryS
     EXPECT_EQ(modem().lastCall().bytesOut, 5678u);
     EXPECT_EQ(modem().lastCall().durationUsec, 30'000'000u);
     EXPECT_TRUE(recorder().hangups.empty()) << "Hangup waits for the AT snapshot";
-    runFor(1s);
+    scheduler.advanceInSteps(1s);
     ASSERT_EQ(recorder().hangups.size(), 1u);
     const std::string& log = recorder().hangups[0].log;
     EXPECT_THAT(log, HasSubstr("== call ==\nmodem: m0 (fixed port), device /dev/ttyUSB3\n"));
@@ -496,10 +493,12 @@ TEST_F(ModemTest, TheAtPortIsNeverThePppPort) {
 TEST_F(ModemTest, EveryFinishedCallIsKeptRequestedOrNot) {
     diagnosedModem().connect({}, false, Outcome().completion());
     runner.exitWith(8);
-    runFor(1s);
+    scheduler.advanceInSteps(1s);
     modem().connect({}, false, Outcome().completion());
-    modem().disconnect(Outcome().completion());
+    Outcome disconnected;
+    modem().disconnect(disconnected.completion());
     runner.exitWith(5);
+    EXPECT_TRUE(disconnected.called);
     ASSERT_EQ(store.saved["m0"].size(), 2u);
     EXPECT_FALSE(store.saved["m0"][0].requested);
     EXPECT_THAT(store.saved["m0"][0].text, HasSubstr("== AT snapshot (/dev/ttyUSB2) =="));
@@ -517,7 +516,7 @@ TEST_F(ModemTest, StopWaitsForAHangupOnItsWay) {
     bool stopped = false;
     modem().stop([&] { stopped = true; });
     EXPECT_FALSE(stopped);
-    runFor(1s);
+    scheduler.advanceInSteps(1s);
     EXPECT_EQ(recorder().hangups.size(), 1u);
     EXPECT_TRUE(stopped);
 }
@@ -527,9 +526,9 @@ TEST_F(ModemTest, ASilentAtPortDelaysTheHangupByOneCommandTimeoutOnly) {
     atPort.silent = true;
     modem().connect({}, false, Outcome().completion());
     runner.exitWith(15);
-    runFor(990ms);
+    scheduler.advanceInSteps(990ms);
     EXPECT_TRUE(recorder().hangups.empty());
-    runFor(30ms);
+    scheduler.advanceInSteps(30ms);
     ASSERT_EQ(recorder().hangups.size(), 1u);
     EXPECT_THAT(recorder().hangups[0].log, HasSubstr("ATI -> no answer within 1000 ms"));
 }
