@@ -58,9 +58,13 @@ def assert_evidence(hangup, *snippets):
         assert snippet in log, f"'{snippet}' missing from the Hangup log:\n{log}"
 
 
-def keep_log(name, hangup):
+def keep_log(name, hangup, world):
+    """The Hangup's text, and how long after the State change it came (the AT snapshot's cost)."""
     with open(os.path.join(RESULT, name + ".hangup.txt"), "w") as out:
         out.write(hangup["log"])
+    gap = world.times["Hangup"] - world.times["State:disconnected"]
+    with open(os.path.join(RESULT, name + ".hangup-after-state.txt"), "w") as out:
+        out.write(f"{gap * 1000:.0f} ms\n")
 
 
 def assert_reason(world, code, name):
@@ -127,7 +131,7 @@ def scenario_carrier_drop(world):
     assert world.modem.states == ["connecting", "connected", "disconnected"], world.modem.states
     assert_evidence(hangup, 'AT+CEER -> +CEER: "Regular deactivation: network failure"', "AT+CSQ -> +CSQ: 24,99",
                     "ended: 16 hangup", "bytes in")
-    keep_log("carrier-drop", hangup)
+    keep_log("carrier-drop", hangup, world)
     # The figures of the call are properties too, and the call is kept for GetCallLogs.
     assert world.modem.get("LastCallBytesOut") >= 84 and world.modem.get("LastCallBytesIn") >= 84, \
         (world.modem.get("LastCallBytesIn"), world.modem.get("LastCallBytesOut"))
