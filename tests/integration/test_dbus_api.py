@@ -15,31 +15,10 @@ import unittest
 import dbus
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from testbed import DIALUPD, ERROR, MODEM_IFACE, PLUGIN, Bus, Daemon, run_tap, wait_until  # noqa: E402
+from testbed import (DIALUPD, ERROR, MODEM_IFACE, Bus, Daemon, Scratch, config_for, run_tap,  # noqa: E402
+                     stand_in_pppd, wait_until)
 
 PASSWORD = "S3cret-Pa55-host"
-
-
-class Scratch:
-    """A temp dir readable by an unprivileged client (the policy test runs one as nobody)."""
-
-    def __init__(self):
-        self.path = tempfile.mkdtemp(prefix="dialupd-it-")
-        os.chmod(self.path, 0o755)
-
-    def remove(self):
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
-def config_for(scratch, modems, daemon_extra="", at_ports=None):
-    stop_timeout = "" if "stop-timeout" in daemon_extra else "stop-timeout = 5\n"
-    text = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstate-dir = {scratch}/state\n"
-            f"{stop_timeout}{daemon_extra}\n")
-    for modem_id, device in modems.items():
-        text += f"[modem {modem_id}]\ndevice = {device}\n"
-        if at_ports and modem_id in at_ports:
-            text += f"at-port = {at_ports[modem_id]}\n"
-    return text
 
 
 class DaemonTestCase(unittest.TestCase):
@@ -325,15 +304,6 @@ class HangupEvidence(DaemonTestCase):
         again = self.modem.iface.GetCallLogs(dbus.UInt32(10))
         self.assertEqual([str(call[6]) for call in again], [hangup["log"]])
         self.assertEqual(len(self.modem.iface.GetCallLogs(dbus.UInt32(0))), 0)
-
-
-def stand_in_pppd(scratch, prologue):
-    """A shell script in place of pppd: runs `prologue`, then sleeps as a call would."""
-    wrapper = os.path.join(scratch, "pppd")
-    with open(wrapper, "w") as script:
-        script.write(f"#!/bin/sh\n{prologue}\nexec sleep 60\n")
-    os.chmod(wrapper, 0o755)
-    return wrapper
 
 
 class StopEscalation(DaemonTestCase):

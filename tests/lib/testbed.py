@@ -3,8 +3,10 @@ and the real-PPP scenarios in the guest: a private dbus-daemon with the project'
 dialupd started on it, and a D-Bus client that records what a subscriber sees (State changes,
 Hangup signals). Use Debian's /usr/bin/python3 (python3-dbus, python3-gi)."""
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import dbus
@@ -165,6 +167,38 @@ class ModemClient:
     def reason(self):
         code, name, _ = self.get("LastExitReason")
         return int(code), str(name)
+
+
+class Scratch:
+    """A temp dir readable by an unprivileged client (the policy test runs one as nobody)."""
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="dialupd-it-")
+        os.chmod(self.path, 0o755)
+
+    def remove(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def config_for(scratch, modems, daemon_extra="", at_ports=None):
+    """A daemon config: our plugin, scratch dirs, and a [modem ID] section per fixed device."""
+    stop_timeout = "" if "stop-timeout" in daemon_extra else "stop-timeout = 5\n"
+    text = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstate-dir = {scratch}/state\n"
+            f"{stop_timeout}{daemon_extra}\n")
+    for modem_id, device in modems.items():
+        text += f"[modem {modem_id}]\ndevice = {device}\n"
+        if at_ports and modem_id in at_ports:
+            text += f"at-port = {at_ports[modem_id]}\n"
+    return text
+
+
+def stand_in_pppd(scratch, prologue):
+    """A shell script in place of pppd: runs `prologue`, then sleeps as a call would."""
+    wrapper = os.path.join(scratch, "pppd")
+    with open(wrapper, "w") as script:
+        script.write(f"#!/bin/sh\n{prologue}\nexec sleep 60\n")
+    os.chmod(wrapper, 0o755)
+    return wrapper
 
 
 def control_request(socket_path, line):
