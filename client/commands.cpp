@@ -1,0 +1,95 @@
+#include "commands.h"
+
+#include <iostream>
+
+namespace dialupctl {
+
+namespace {
+
+uint64_t nowUsec() {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+}
+
+uint64_t usecSince(std::chrono::steady_clock::time_point start) {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
+// connect and disconnect answer alike: the modem's state afterwards and how long it took.
+void printOutcome(const OutputOptions& output, const ModemInfo& modem, uint64_t elapsedUsec) {
+    if (output.json) {
+        printJsonLine(std::cout, {{"modem", modem.id}, {"elapsed_usec", elapsedUsec}, {"status", toJson(modem)}});
+        return;
+    }
+    Style style(output.color);
+    std::cout << modem.id << ": " << style.state(modem.state);
+    if (modem.state == "connected") {
+        std::cout << " in " << formatDuration(elapsedUsec) << ", " << modem.interface << " " << modem.ipv4Address
+                  << " (peer " << modem.peerAddress << ")";
+        if (!modem.dns.empty()) {
+            std::cout << ", DNS";
+            for (const std::string& server : modem.dns) std::cout << ' ' << server;
+        }
+    } else if (modem.state == "disconnected" && modem.lastExitReason.code != 0) {
+        std::cout << " (" << formatReason(modem.lastExitReason) << ")";
+    }
+    std::cout << '\n';
+}
+
+}  // namespace
+
+void runList(DaemonClient& client, const OutputOptions& output, bool idsOnly) {
+    const std::vector<ModemInfo> modems = client.modems();
+    if (output.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const ModemInfo& modem : modems) list.push_back(toJson(modem));
+        printJsonLine(std::cout, {{"modems", list}});
+    } else if (idsOnly) {
+        for (const ModemInfo& modem : modems) std::cout << modem.id << '\n';
+    } else {
+        printModemTable(std::cout, modems, Style(output.color));
+    }
+}
+
+void runStatus(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem) {
+    const ModemInfo info = client.resolve(modem);
+    if (output.json)
+        printJsonLine(std::cout, toJson(info));
+    else
+        printModemStatus(std::cout, info, Style(output.color), nowUsec());
+}
+
+void runConnect(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+                const ConnectRequest& request, std::chrono::seconds timeout) {
+    const ModemInfo info = client.resolve(modem);
+    const auto started = std::chrono::steady_clock::now();
+    client.connect(info, request, timeout);
+    const uint64_t elapsed = usecSince(started);
+    printOutcome(output, client.refresh(info), elapsed);
+}
+
+void runDisconnect(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+                   std::chrono::seconds timeout) {
+    const ModemInfo info = client.resolve(modem);
+    const auto started = std::chrono::steady_clock::now();
+    client.disconnect(info, timeout);
+    const uint64_t elapsed = usecSince(started);
+    printOutcome(output, client.refresh(info), elapsed);
+}
+
+void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+            uint32_t last) {
+    const ModemInfo info = client.resolve(modem);
+    const std::vector<CallLog> calls = client.callLogs(info, last);
+    if (output.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const CallLog& call : calls) list.push_back(toJson(call));
+        printJsonLine(std::cout, {{"modem", info.id}, {"calls", list}});
+    } else {
+        printCallLogs(std::cout, info.id, calls, Style(output.color));
+    }
+}
+
+}  // namespace dialupctl

@@ -1,0 +1,32 @@
+// dialupctl's subcommands, each one function over a DaemonClient. They print their answer (human
+// text or one JSON document) to stdout and throw ClientError when they cannot do their job.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "daemon_client.h"
+#include "output.h"
+
+namespace dialupctl {
+
+struct OutputOptions {
+    bool json = false;
+    bool color = false;  // decided by main: a tty, no --no-color, no NO_COLOR
+};
+
+void runList(DaemonClient& client, const OutputOptions& output, bool idsOnly);
+void runStatus(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem);
+void runConnect(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+                const ConnectRequest& request, std::chrono::seconds timeout);
+void runDisconnect(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+                   std::chrono::seconds timeout);
+void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+            uint32_t last);
+// Streams events until SIGINT or SIGTERM (then returns normally) or until the bus goes away.
+void runMonitor(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+                bool withLog);
+
+}  // namespace dialupctl

@@ -1,0 +1,191 @@
+#include "daemon_client.h"
+
+#include <algorithm>
+
+#include "modem-proxy.h"
+
+namespace dialupctl {
+
+namespace {
+
+constexpr std::chrono::seconds kQueryTimeout{25};
+
+// The generated proxy, used for single calls: no registerProxy(), so no signal match is added.
+class ModemProxy final : public sdbus::ProxyInterfaces<org::dialupd1::Modem_proxy> {
+public:
+    ModemProxy(sdbus::IConnection& connection, const std::string& path)
+        : ProxyInterfaces(connection, kBusName, path) {}
+
+private:
+    void onHangup(const sdbus::Struct<uint32_t, std::string, std::string>&, const uint64_t&,
+                  const std::string&) override {}
+};
+
+template <typename T>
+T valueOr(const std::map<std::string, sdbus::Variant>& properties, const char* name, T fallback = {}) {
+    auto found = properties.find(name);
+    if (found == properties.end()) return fallback;
+    return found->second.get<T>();
+}
+
+// A longer method call timeout for one call (Connect with wait, Disconnect's stop window).
+class CallTimeout {
+public:
+    CallTimeout(sdbus::IConnection& connection, std::chrono::seconds timeout) : connection_(connection) {
+        connection_.setMethodCallTimeout(timeout);
+    }
+    ~CallTimeout() { connection_.setMethodCallTimeout(kQueryTimeout); }
+    CallTimeout(const CallTimeout&) = delete;
+    CallTimeout& operator=(const CallTimeout&) = delete;
+
+private:
+    sdbus::IConnection& connection_;
+};
+
+ExitReason toReason(const sdbus::Struct<uint32_t, std::string, std::string>& reason) {
+    return {std::get<0>(reason), std::get<1>(reason), std::get<2>(reason)};
+}
+
+}  // namespace
+
+ClientError toClientError(const sdbus::Error& error, const std::string& what) {
+    const ExitStatus status = exitStatusForError(error.getName());
+    std::string message = error.getMessage();
+    if (status == ExitStatus::DaemonNotRunning) message = "dialupd is not running (" + message + ")";
+    if (error.getName() == "org.freedesktop.DBus.Error.NoReply" ||
+        error.getName() == "org.freedesktop.DBus.Error.Timeout")
+        message = "no answer in time: " + message;
+    return ClientError(status, error.getName(), what + ": " + message);
+}
+
+ModemInfo modemFromProperties(const std::string& path, const std::map<std::string, sdbus::Variant>& properties) {
+    ModemInfo modem;
+    modem.path = path;
+    modem.id = modemIdFromPath(path);
+    modem.state = valueOr<std::string>(properties, "State");
+    modem.device = valueOr<std::string>(properties, "Device");
+    modem.atPort = valueOr<std::string>(properties, "AtPort");
+    modem.vendor = valueOr<std::string>(properties, "Vendor");
+    modem.product = valueOr<std::string>(properties, "Product");
+    modem.model = valueOr<std::string>(properties, "Model");
+    modem.usbPath = valueOr<std::string>(properties, "UsbPath");
+    modem.usbSerial = valueOr<std::string>(properties, "UsbSerial");
+    modem.interface = valueOr<std::string>(properties, "Interface");
+    modem.ipv4Address = valueOr<std::string>(properties, "IPv4Address");
+    modem.peerAddress = valueOr<std::string>(properties, "PeerAddress");
+    modem.dns = valueOr<std::vector<std::string>>(properties, "Dns");
+    modem.connectedSinceUsec = valueOr<uint64_t>(properties, "ConnectedSince");
+    modem.lastExitReason =
+        toReason(valueOr<sdbus::Struct<uint32_t, std::string, std::string>>(properties, "LastExitReason"));
+    modem.lastCallDurationUsec = valueOr<uint64_t>(properties, "LastCallDuration");
+    modem.lastCallBytesIn = valueOr<uint64_t>(properties, "LastCallBytesIn");
+    modem.lastCallBytesOut = valueOr<uint64_t>(properties, "LastCallBytesOut");
+    return modem;
+}
+
+DaemonClient::DaemonClient() {
+    try {
+        connection_ = sdbus::createSystemBusConnection();
+    } catch (const sdbus::Error& error) {
+        throw ClientError(ExitStatus::DaemonNotRunning, error.getName(),
+                          "cannot reach the system bus, so dialupd is not running: " + error.getMessage());
+    }
+    connection_->setMethodCallTimeout(kQueryTimeout);
+}
+
+std::vector<ModemInfo> DaemonClient::modems() {
+    using Objects = std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>>;
+    Objects objects;
+    try {
+        auto manager = sdbus::createProxy(*connection_, kBusName, kRootPath);
+        manager->callMethod("GetManagedObjects")
+            .onInterface("org.freedesktop.DBus.ObjectManager")
+            .storeResultsTo(objects);
+    } catch (const sdbus::Error& error) {
+        throw toClientError(error, "listing modems");
+    }
+    std::vector<ModemInfo> modems;
+    for (const auto& [path, interfaces] : objects) {
+        auto modem = interfaces.find(kModemInterface);
+        if (modem != interfaces.end()) modems.push_back(modemFromProperties(path, modem->second));
+    }
+    std::sort(modems.begin(), modems.end(), [](const ModemInfo& a, const ModemInfo& b) { return a.id < b.id; });
+    return modems;
+}
+
+ModemInfo DaemonClient::resolve(const std::optional<std::string>& argument) {
+    std::vector<ModemInfo> all = modems();
+    if (argument) {
+        const std::string path = modemPathFromArgument(*argument);
+        for (const ModemInfo& modem : all)
+            if (modem.path == path) return modem;
+        std::string known;
+        for (const ModemInfo& modem : all) known += (known.empty() ? "" : ", ") + modem.id;
+        throw ClientError(ExitStatus::NoSuchModem,
+                          "no modem '" + *argument + "'" + (known.empty() ? " (there are none)" : "; there are: " + known));
+    }
+    if (all.size() == 1) return all.front();
+    if (all.empty()) throw ClientError(ExitStatus::NoSuchModem, "no modems: dialupd has found none");
+    std::string known;
+    for (const ModemInfo& modem : all) known += "\n  " + modem.id;
+    throw ClientError(ExitStatus::Usage, "there are " + std::to_string(all.size()) + " modems; name one:" + known);
+}
+
+ModemInfo DaemonClient::refresh(const ModemInfo& modem) {
+    std::map<std::string, sdbus::Variant> properties;
+    try {
+        auto proxy = sdbus::createProxy(*connection_, kBusName, modem.path);
+        proxy->callMethod("GetAll")
+            .onInterface("org.freedesktop.DBus.Properties")
+            .withArguments(std::string(kModemInterface))
+            .storeResultsTo(properties);
+    } catch (const sdbus::Error& error) {
+        throw toClientError(error, "reading " + modem.id);
+    }
+    return modemFromProperties(modem.path, properties);
+}
+
+void DaemonClient::connect(const ModemInfo& modem, const ConnectRequest& request, std::chrono::seconds timeout) {
+    std::map<std::string, sdbus::Variant> options;
+    if (request.apn) options["apn"] = sdbus::Variant(*request.apn);
+    if (request.user) options["user"] = sdbus::Variant(*request.user);
+    if (request.password) options["password"] = sdbus::Variant(*request.password);
+    if (request.wait) options["wait"] = sdbus::Variant(true);
+    CallTimeout longer(*connection_, timeout);
+    try {
+        ModemProxy(*connection_, modem.path).Connect(options);
+    } catch (const sdbus::Error& error) {
+        throw toClientError(error, "connecting " + modem.id);
+    }
+}
+
+void DaemonClient::disconnect(const ModemInfo& modem, std::chrono::seconds timeout) {
+    CallTimeout longer(*connection_, timeout);
+    try {
+        ModemProxy(*connection_, modem.path).Disconnect();
+    } catch (const sdbus::Error& error) {
+        throw toClientError(error, "disconnecting " + modem.id);
+    }
+}
+
+std::vector<CallLog> DaemonClient::callLogs(const ModemInfo& modem, uint32_t last) {
+    std::vector<CallLog> calls;
+    try {
+        for (const auto& kept : ModemProxy(*connection_, modem.path).GetCallLogs(last)) {
+            CallLog call;
+            call.startedUsec = std::get<0>(kept);
+            call.durationUsec = std::get<1>(kept);
+            call.reason = toReason(std::get<2>(kept));
+            call.bytesIn = std::get<3>(kept);
+            call.bytesOut = std::get<4>(kept);
+            call.requested = std::get<5>(kept);
+            call.text = std::get<6>(kept);
+            calls.push_back(std::move(call));
+        }
+    } catch (const sdbus::Error& error) {
+        throw toClientError(error, "reading the call logs of " + modem.id);
+    }
+    return calls;
+}
+
+}  // namespace dialupctl

@@ -1,0 +1,56 @@
+// dialupctl's side of the bus: one connection to the system bus (or DBUS_SYSTEM_BUS_ADDRESS),
+// modems read through the ObjectManager, methods called through the proxy generated from
+// dbus/org.dialupd1.Modem.xml. Every bus failure leaves as a ClientError with its exit status.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "exit_status.h"
+#include "modem_info.h"
+
+namespace dialupctl {
+
+struct ConnectRequest {
+    std::optional<std::string> apn;
+    std::optional<std::string> user;
+    std::optional<std::string> password;
+    bool wait = false;
+};
+
+// A ClientError for a failed bus call; `what` says what was being done ("connecting ec25").
+ClientError toClientError(const sdbus::Error& error, const std::string& what);
+
+// A modem's properties as GetAll or GetManagedObjects give them.
+ModemInfo modemFromProperties(const std::string& path, const std::map<std::string, sdbus::Variant>& properties);
+
+class DaemonClient {
+public:
+    // Connects to the system bus; throws ClientError(DaemonNotRunning) when there is none.
+    DaemonClient();
+
+    // Every modem, sorted by id. Throws ClientError(DaemonNotRunning) when dialupd is not on the bus.
+    std::vector<ModemInfo> modems();
+    // The modem named by `argument` (id or object path), or the only one there is.
+    ModemInfo resolve(const std::optional<std::string>& argument);
+    // One modem's properties now.
+    ModemInfo refresh(const ModemInfo& modem);
+
+    void connect(const ModemInfo& modem, const ConnectRequest& request, std::chrono::seconds timeout);
+    void disconnect(const ModemInfo& modem, std::chrono::seconds timeout);
+    std::vector<CallLog> callLogs(const ModemInfo& modem, uint32_t last);
+
+    sdbus::IConnection& connection() { return *connection_; }
+
+private:
+    std::unique_ptr<sdbus::IConnection> connection_;
+};
+
+}  // namespace dialupctl

@@ -1,0 +1,42 @@
+# bash completion for dialupctl: commands, each command's options, and modem ids (asked of the
+# running daemon with `dialupctl list --quiet`; nothing when it is not running).
+_dialupctl_modems() {
+    dialupctl list --quiet 2>/dev/null
+}
+
+_dialupctl() {
+    local cur prev command word i
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD-1]}
+    local commands="list status connect disconnect monitor log"
+    local global="--json --no-color --help --version"
+
+    command=
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]}
+        case " $commands " in *" $word "*) command=$word; break ;; esac
+    done
+
+    case $prev in
+        --password-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --apn|--user|--timeout|--last) COMPREPLY=(); return ;;
+    esac
+
+    local options
+    case $command in
+        "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
+        list) options="--quiet" ;;
+        status) options="" ;;
+        connect) options="--apn --user --password-file --ask-password --wait --timeout" ;;
+        disconnect) options="--timeout" ;;
+        monitor) options="--log" ;;
+        log) options="--last" ;;
+    esac
+    if [[ $cur == -* || $command == list ]]; then
+        COMPREPLY=($(compgen -W "$options $global" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -W "$(_dialupctl_modems)" -- "$cur"))
+    fi
+}
+
+complete -F _dialupctl dialupctl

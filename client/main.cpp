@@ -1,0 +1,141 @@
+// dialupctl: the command-line client of dialupd, like mmcli or nmcli. See dialupctl(1).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "password.h"
+
+namespace {
+
+using dialupctl::ClientError;
+using dialupctl::ExitStatus;
+
+std::optional<std::string> optionalArgument(const CLI::App* command, const std::string& value) {
+    if (command->count("MODEM") == 0) return std::nullopt;
+    return value;
+}
+
+// One line on stderr for people; with --json also one object on stdout for scripts.
+int report(const ClientError& error, bool json, bool color) {
+    dialupctl::Style style(color && ::isatty(STDERR_FILENO));
+    std::cerr << "dialupctl: " << style.red(error.what());
+    if (!error.name().empty()) std::cerr << " [" << error.name() << "]";
+    std::cerr << '\n';
+    if (json)
+        dialupctl::printJsonLine(std::cout, {{"error",
+                                              {{"name", error.name()},
+                                               {"message", error.what()},
+                                               {"exit_status", static_cast<int>(error.status())}}}});
+    return static_cast<int>(error.status());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"dialupctl: control and watch the cellular PPP calls of dialupd"};
+    app.name("dialupctl");
+    app.footer("dialupctl COMMAND --help shows a command's options; dialupctl(1) lists the JSON keys and exit "
+               "statuses.");
+    app.require_subcommand(1);
+    app.fallthrough();  // --json and --no-color may stand after the command too
+    bool json = false;
+    bool noColor = false;
+    app.add_flag("--json", json, "print JSON (one object; one per line for monitor)");
+    app.add_flag("--no-color", noColor, "no colour, even on a terminal (NO_COLOR in the environment does the same)");
+    app.set_version_flag("--version", "dialupctl " DIALUPD_VERSION);
+
+    std::string modem;
+    const char* modemHelp = "modem id (or object path); may be left out when there is exactly one";
+
+    CLI::App* list = app.add_subcommand("list", "list the modems, their state, model, device and address");
+    bool idsOnly = false;
+    list->add_flag("-q,--quiet", idsOnly, "print only the modem ids, one a line");
+
+    CLI::App* status = app.add_subcommand("status", "show everything dialupd knows of one modem");
+    status->add_option("MODEM", modem, modemHelp);
+
+    CLI::App* connect = app.add_subcommand("connect", "start a data call");
+    connect->add_option("MODEM", modem, modemHelp);
+    std::string apn, user, passwordFile, password;
+    connect->add_option("--apn", apn, "access point name for this call (default: the configured one)");
+    connect->add_option("--user", user, "PAP/CHAP user name");
+    auto* fileOption = connect->add_option("--password-file", passwordFile,
+                                           "read the password from the first line of FILE ('-': standard input)");
+    bool askPassword = false;
+    connect->add_flag("--ask-password", askPassword, "ask for the password on the terminal")->excludes(fileOption);
+    // Refused with a reason rather than unknown: a password on the command line is in /proc.
+    connect->add_option("--password", password)->group("");
+    bool wait = false;
+    connect->add_flag("--wait", wait, "return once the link is up, or fail with the reason the call ended");
+    int connectTimeout = 0;
+    connect->add_option("--timeout", connectTimeout, "seconds to wait for the daemon (default 120 with --wait, else 25)")
+        ->check(CLI::Range(1, 86400));
+
+    CLI::App* disconnect = app.add_subcommand("disconnect", "end the call; returns once pppd has exited");
+    disconnect->add_option("MODEM", modem, modemHelp);
+    int disconnectTimeout = 60;
+    disconnect->add_option("--timeout", disconnectTimeout, "seconds to wait for the daemon (default 60)")
+        ->check(CLI::Range(1, 86400));
+
+    CLI::App* monitor = app.add_subcommand("monitor", "print state changes, hangups and modems coming and going "
+                                                      "until interrupted");
+    monitor->add_option("MODEM", modem, "only this modem (default: all, including ones that appear later)");
+    bool withLog = false;
+    monitor->add_flag("--log", withLog, "print each hangup's whole log under it");
+
+    CLI::App* log = app.add_subcommand("log", "print the kept logs of a modem's last calls, newest first");
+    log->add_option("MODEM", modem, modemHelp);
+    uint32_t last = 1;
+    log->add_option("--last", last, "how many calls (default 1)")->check(CLI::Range(1u, 1000u));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error) == 0 ? 0 : static_cast<int>(ExitStatus::Usage);
+    }
+
+    const bool color = !noColor && !std::getenv("NO_COLOR") && ::isatty(STDOUT_FILENO);
+    const dialupctl::OutputOptions output{json, color};
+    try {
+        if (connect->parsed() && connect->count("--password"))
+            throw ClientError(ExitStatus::Usage, "--password is refused: a password on the command line can be read "
+                                                 "by every user; use --password-file FILE or --ask-password");
+        dialupctl::ConnectRequest request;
+        if (connect->parsed()) {
+            if (connect->count("--apn")) request.apn = apn;
+            if (connect->count("--user")) request.user = user;
+            if (!passwordFile.empty()) request.password = dialupctl::readPasswordFile(passwordFile);
+            if (askPassword) request.password = dialupctl::promptPassword("Password: ");
+            request.wait = wait;
+            if (connectTimeout == 0) connectTimeout = wait ? 120 : 25;
+        }
+
+        dialupctl::DaemonClient client;
+        if (list->parsed())
+            dialupctl::runList(client, output, idsOnly);
+        else if (status->parsed())
+            dialupctl::runStatus(client, output, optionalArgument(status, modem));
+        else if (connect->parsed())
+            dialupctl::runConnect(client, output, optionalArgument(connect, modem), request,
+                                  std::chrono::seconds(connectTimeout));
+        else if (disconnect->parsed())
+            dialupctl::runDisconnect(client, output, optionalArgument(disconnect, modem),
+                                     std::chrono::seconds(disconnectTimeout));
+        else if (monitor->parsed())
+            dialupctl::runMonitor(client, output, optionalArgument(monitor, modem), withLog);
+        else if (log->parsed())
+            dialupctl::runLog(client, output, optionalArgument(log, modem), last);
+    } catch (const ClientError& error) {
+        return report(error, json, !noColor && !std::getenv("NO_COLOR"));
+    } catch (const sdbus::Error& error) {
+        return report(dialupctl::toClientError(error, "dialupctl"), json, !noColor && !std::getenv("NO_COLOR"));
+    } catch (const std::exception& error) {
+        return report(ClientError(ExitStatus::Failure, error.what()), json, !noColor && !std::getenv("NO_COLOR"));
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+// What dialupctl knows of a modem and its kept calls: plain values read from the daemon, with
+// no D-Bus types, so formatting can be tested on its own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dialupctl {
+
+inline constexpr const char* kBusName = "org.dialupd1";
+inline constexpr const char* kRootPath = "/org/dialupd1";
+inline constexpr const char* kModemPathPrefix = "/org/dialupd1/modem/";
+inline constexpr const char* kModemInterface = "org.dialupd1.Modem";
+
+struct ExitReason {
+    uint32_t code = 0;
+    std::string name;
+    std::string description;
+};
+
+struct ModemInfo {
+    std::string id;  // the last element of the object path
+    std::string path;
+    std::string state;
+    std::string device;
+    std::string atPort;
+    std::string vendor;
+    std::string product;
+    std::string model;
+    std::string usbPath;
+    std::string usbSerial;
+    std::string interface;
+    std::string ipv4Address;
+    std::string peerAddress;
+    std::vector<std::string> dns;
+    uint64_t connectedSinceUsec = 0;
+    ExitReason lastExitReason;
+    uint64_t lastCallDurationUsec = 0;
+    uint64_t lastCallBytesIn = 0;
+    uint64_t lastCallBytesOut = 0;
+};
+
+// One call as GetCallLogs returns it.
+struct CallLog {
+    uint64_t startedUsec = 0;
+    uint64_t durationUsec = 0;
+    ExitReason reason;
+    uint64_t bytesIn = 0;
+    uint64_t bytesOut = 0;
+    bool requested = false;
+    std::string text;
+};
+
+// "ec25_X" from "/org/dialupd1/modem/ec25_X"; "" for a path outside the modem namespace.
+std::string modemIdFromPath(const std::string& path);
+
+// A MODEM argument, an id or a whole object path, as an object path.
+std::string modemPathFromArgument(const std::string& argument);
+
+}  // namespace dialupctl

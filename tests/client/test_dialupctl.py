@@ -1,0 +1,491 @@
+#!/usr/bin/python3
+"""dialupctl against the real daemon on a private dbus-daemon with our policy: every subcommand,
+its --json output parsed and checked against what D-Bus itself says, each exit status, password
+sources, colour, the man page and the bash completion. Prints TAP for meson."""
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+import dbus
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from testbed import ROOT, Bus, Daemon, Scratch, config_for, run_tap, stand_in_pppd, wait_until  # noqa: E402
+
+DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(ROOT, "build", "client", "dialupctl"))
+MAN_PAGE = os.path.join(ROOT, "client", "dialupctl.1")
+COMPLETION = os.path.join(ROOT, "client", "dialupctl.bash")
+COMMANDS = ["list", "status", "connect", "disconnect", "monitor", "log"]
+MODEM_KEYS = {"id", "path", "state", "device", "at_port", "vendor", "product", "model", "usb_path", "usb_serial",
+              "interface", "ipv4_address", "peer_address", "dns", "connected_since_usec", "last_exit_reason",
+              "last_call"}
+SECRET = "Cl1ent-S3cret-pw"
+
+# Exit statuses, as dialupctl(1) documents them.
+OK, FAILURE, USAGE, NOT_RUNNING, DENIED, NO_MODEM, CALL_FAILED, WRONG_STATE = range(8)
+
+
+class Ctl:
+    """Runs dialupctl against one bus address."""
+
+    def __init__(self, address):
+        self.env = {"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": address, "TZ": "UTC"}
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                self.env[name] = os.environ[name]
+
+    def run(self, *args, stdin=None, timeout=60, prefix=()):
+        return subprocess.run([*prefix, DIALUPCTL, *args], capture_output=True, text=True, env=self.env,
+                              input=stdin, timeout=timeout)
+
+    def json(self, *args):
+        result = self.run("--json", *args)
+        return result, json.loads(result.stdout) if result.stdout.strip() else None
+
+
+class ClientTestCase(unittest.TestCase):
+    """A private bus and daemon with modem m0 on a real pty and `gone` on a missing tty;
+    pppd is the real one (it exits 4 here: no kernel PPP) unless a test sets `pppd`."""
+
+    pppd_prologue = None  # shell lines for a stand-in pppd that then sleeps like a call
+
+    def setUp(self):
+        self.scratch = Scratch()
+        self.bus = Bus(self.scratch.path, "users")
+        self.master, slave = os.openpty()
+        self.tty = os.ttyname(slave)
+        os.close(slave)
+        extra = "diagnostics-timeout = 300\n"
+        if self.pppd_prologue is not None:
+            extra += f"pppd = {stand_in_pppd(self.scratch.path, self.pppd_prologue.format(scratch=self.scratch.path))}\n"
+        self.daemon = Daemon(self.bus, config_for(self.scratch.path, {"m0": self.tty, "gone": "/dev/ttyUSB99"}, extra),
+                             os.path.join(self.scratch.path, "logs"))
+        self.modem = self.daemon.modem("m0")
+        self.ctl = Ctl(self.bus.address)
+
+    def tearDown(self):
+        code = self.daemon.stop()
+        self.bus.stop()
+        os.close(self.master)
+        self.scratch.remove()
+        self.assertEqual(code, 0, "dialupd must exit 0 on SIGTERM")
+
+    def assertExit(self, result, status):
+        self.assertEqual(result.returncode, status, f"stdout: {result.stdout}\nstderr: {result.stderr}")
+
+    def assertOneLineError(self, result, *fragments):
+        """A failure is one line on stderr, never an exception dump."""
+        lines = result.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith("dialupctl: "), lines[0])
+        self.assertNotIn("terminate called", result.stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+
+
+class ListAndStatus(ClientTestCase):
+    def test_list_prints_an_aligned_table(self):
+        result = self.ctl.run("list")
+        self.assertExit(result, OK)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["MODEM", "STATE", "MODEL", "DEVICE", "ADDRESS"])
+        self.assertEqual([line.split()[:2] for line in lines[1:]], [["gone", "unavailable"], ["m0", "disconnected"]])
+        column = lines[0].index("DEVICE")
+        self.assertEqual(lines[1][column:].split()[0], "/dev/ttyUSB99")
+        self.assertEqual(lines[2][column:].split()[0], self.tty)
+        self.assertNotIn("\033[", result.stdout, "no colour when stdout is not a terminal")
+
+    def test_list_json_matches_the_bus(self):
+        result, answer = self.ctl.json("list")
+        self.assertExit(result, OK)
+        modems = {modem["id"]: modem for modem in answer["modems"]}
+        self.assertEqual(set(modems), {"gone", "m0"})
+        for modem in modems.values():
+            self.assertEqual(set(modem), MODEM_KEYS)
+        m0 = modems["m0"]
+        self.assertEqual(m0["path"], "/org/dialupd1/modem/m0")
+        self.assertEqual(m0["state"], str(self.modem.get("State")))
+        self.assertEqual(m0["device"], self.tty)
+        self.assertEqual(m0["last_exit_reason"], {"code": 0, "name": "none",
+                                                  "description": str(self.modem.get("LastExitReason")[2])})
+        self.assertEqual(modems["gone"]["state"], "unavailable")
+
+    def test_list_quiet_prints_ids(self):
+        result = self.ctl.run("list", "--quiet")
+        self.assertExit(result, OK)
+        self.assertEqual(result.stdout.split(), ["gone", "m0"])
+
+    def test_status_by_id_and_by_path(self):
+        by_id = self.ctl.run("status", "m0")
+        self.assertExit(by_id, OK)
+        self.assertEqual(by_id.stdout.splitlines()[0], "m0")
+        self.assertRegex(by_id.stdout, r"State\s+disconnected")
+        self.assertRegex(by_id.stdout, r"Device\s+" + re.escape(self.tty))
+        self.assertRegex(by_id.stdout, r"Last exit\s+none")
+        result, answer = self.ctl.json("status", "/org/dialupd1/modem/m0")
+        self.assertExit(result, OK)
+        self.assertEqual(set(answer), MODEM_KEYS)
+        self.assertEqual((answer["id"], answer["state"]), ("m0", "disconnected"))
+
+    def test_status_without_modem_when_there_are_two_lists_them(self):
+        result = self.ctl.run("status")
+        self.assertExit(result, USAGE)
+        self.assertIn("there are 2 modems", result.stderr)
+        self.assertIn("gone", result.stderr)
+        self.assertIn("m0", result.stderr)
+
+    def test_unknown_modem(self):
+        result = self.ctl.run("status", "nope")
+        self.assertExit(result, NO_MODEM)
+        self.assertOneLineError(result, "no modem 'nope'", "gone, m0")
+        result, answer = self.ctl.json("log", "nope")
+        self.assertExit(result, NO_MODEM)
+        self.assertEqual(answer["error"]["exit_status"], NO_MODEM)
+
+    def test_colour_only_on_a_terminal_and_never_when_refused(self):
+        def on_a_terminal(*args, env=None):
+            pid, master = pty.fork()
+            if pid == 0:
+                os.execve(DIALUPCTL, [DIALUPCTL, *args], env or self.ctl.env)
+            output = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            os.waitpid(pid, 0)
+            os.close(master)
+            return output.decode()
+
+        self.assertIn("\033[", on_a_terminal("list"))
+        self.assertNotIn("\033[", on_a_terminal("list", "--no-color"))
+        self.assertNotIn("\033[", on_a_terminal("list", env=dict(self.ctl.env, NO_COLOR="1")))
+
+
+class CallsWithRealPppd(ClientTestCase):
+    """The host has no kernel PPP: the real pppd exits 4, a call failure with its reason."""
+
+    def test_connect_wait_fails_with_the_reason(self):
+        result = self.ctl.run("connect", "m0", "--wait")
+        self.assertExit(result, CALL_FAILED)
+        self.assertOneLineError(result, "4 no-kernel-support", "[org.dialupd1.Error.CallFailed]")
+        result, answer = self.ctl.json("connect", "m0", "--wait")
+        self.assertExit(result, CALL_FAILED)
+        self.assertEqual(answer["error"]["name"], "org.dialupd1.Error.CallFailed")
+        self.assertTrue(answer["error"]["message"].startswith("connecting m0: 4 no-kernel-support"), answer)
+
+    def test_log_shows_the_kept_calls_newest_first(self):
+        self.ctl.run("connect", "m0", "--wait", "--apn", "first.apn")
+        self.ctl.run("connect", "m0", "--wait", "--apn", "second.apn")
+        result, answer = self.ctl.json("log", "m0", "--last", "5")
+        self.assertExit(result, OK)
+        self.assertEqual(answer["modem"], "m0")
+        calls = answer["calls"]
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(set(calls[0]), {"started_usec", "duration_usec", "reason", "bytes_in", "bytes_out",
+                                         "requested", "log"})
+        self.assertEqual(calls[0]["reason"]["code"], 4)
+        self.assertFalse(calls[0]["requested"])
+        self.assertIn("second.apn", calls[0]["log"])
+        self.assertIn("first.apn", calls[1]["log"])
+        self.assertGreaterEqual(calls[0]["started_usec"], calls[1]["started_usec"])
+        kept = self.modem.iface.GetCallLogs(dbus.UInt32(5))
+        self.assertEqual([call["log"] for call in calls], [str(call[6]) for call in kept])
+        text = self.ctl.run("log", "m0")
+        self.assertExit(text, OK)
+        self.assertRegex(text.stdout.splitlines()[0], r"^# m0: call of \d{4}-\d\d-\d\d .*4 no-kernel-support$")
+        self.assertIn("== call ==", text.stdout)
+        self.assertNotIn("first.apn", text.stdout, "--last defaults to the newest call only")
+
+    def test_log_of_a_modem_without_calls(self):
+        result = self.ctl.run("log", "gone")
+        self.assertExit(result, OK)
+        self.assertIn("no calls kept", result.stdout)
+
+    def test_an_apn_the_daemon_refuses_is_a_usage_error(self):
+        result = self.ctl.run("connect", "m0", "--apn", 'x"\nATH')
+        self.assertExit(result, USAGE)
+        self.assertOneLineError(result, "[org.dialupd1.Error.InvalidArgument]")
+
+    def test_an_unavailable_modem_is_the_wrong_state(self):
+        result = self.ctl.run("connect", "gone")
+        self.assertExit(result, WRONG_STATE)
+        self.assertOneLineError(result, "[org.dialupd1.Error.Unavailable]")
+
+    def test_disconnect_without_a_call(self):
+        result = self.ctl.run("disconnect", "m0")
+        self.assertExit(result, WRONG_STATE)
+        self.assertOneLineError(result, "[org.dialupd1.Error.NotConnected]")
+
+
+class CallsWithAStandIn(ClientTestCase):
+    """pppd replaced by a script that records its secret pipe's contents and sleeps like a call."""
+
+    pppd_prologue = ('while [ $# -gt 0 ]; do [ "$1" = dialupd-secret-fd ] && fd=$2; shift; done\n'
+                     'cat /proc/$$/fd/$fd > {scratch}/secret.tmp; mv {scratch}/secret.tmp {scratch}/secret')
+
+    def secret_seen(self):
+        path = os.path.join(self.scratch.path, "secret")
+        wait_until(lambda: os.path.exists(path), 5)
+        with open(path) as secret:
+            return secret.read()
+
+    def test_connect_then_disconnect(self):
+        result, answer = self.ctl.json("connect", "m0")
+        self.assertExit(result, OK)
+        self.assertEqual((answer["modem"], answer["status"]["state"]), ("m0", "connecting"))
+        self.assertIsInstance(answer["elapsed_usec"], int)
+        again = self.ctl.run("connect", "m0")
+        self.assertExit(again, WRONG_STATE)
+        self.assertOneLineError(again, "[org.dialupd1.Error.AlreadyConnected]")
+        result, answer = self.ctl.json("disconnect", "m0")
+        self.assertExit(result, OK)
+        self.assertEqual(answer["status"]["state"], "disconnected")
+        self.assertEqual(answer["status"]["last_exit_reason"]["name"], "killed-by-signal")  # sleep dies of SIGTERM
+        self.assertEqual(str(self.modem.get("State")), "disconnected")
+
+    def test_password_from_a_file_reaches_pppd_and_nothing_else(self):
+        password_file = os.path.join(self.scratch.path, "password")
+        with open(password_file, "w") as out:
+            out.write(SECRET + "\n")
+        os.chmod(password_file, 0o600)
+        result = self.ctl.run("connect", "m0", "--user", "alice", "--password-file", password_file)
+        self.assertExit(result, OK)
+        self.assertIn(SECRET, self.secret_seen())
+        self.assertNotIn("warning", result.stderr)
+        self.assertNotIn(SECRET, result.stdout + result.stderr)
+        self.assertNotIn(SECRET, self.daemon.log_text())
+
+    def test_password_from_standard_input(self):
+        result = self.ctl.run("connect", "m0", "--user", "alice", "--password-file", "-", stdin=SECRET + "\n")
+        self.assertExit(result, OK)
+        self.assertIn(SECRET, self.secret_seen())
+
+    def test_a_password_file_others_can_read_is_warned_about(self):
+        password_file = os.path.join(self.scratch.path, "password")
+        with open(password_file, "w") as out:
+            out.write(SECRET)
+        os.chmod(password_file, 0o644)
+        result = self.ctl.run("connect", "m0", "--password-file", password_file)
+        self.assertExit(result, OK)
+        self.assertIn("other users can read", result.stderr)
+
+    def test_password_asked_on_the_terminal_without_echo(self):
+        pid, master = pty.fork()
+        if pid == 0:
+            os.execve(DIALUPCTL, [DIALUPCTL, "connect", "m0", "--user", "alice", "--ask-password"], self.ctl.env)
+        seen = b""
+        deadline = time.monotonic() + 10
+        while b"Password: " not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 1024)
+        self.assertIn(b"Password: ", seen)
+        os.write(master, (SECRET + "\n").encode())
+        while True:
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        _, status = os.waitpid(pid, 0)
+        os.close(master)
+        self.assertEqual(os.waitstatus_to_exitcode(status), OK, seen)
+        self.assertNotIn(SECRET.encode(), seen, "the password was echoed")
+        self.assertIn(SECRET, self.secret_seen())
+
+    def test_ask_password_without_a_terminal(self):
+        result = subprocess.run(["setsid", DIALUPCTL, "connect", "m0", "--ask-password"], capture_output=True,
+                                text=True, env=self.ctl.env, stdin=subprocess.DEVNULL, timeout=20)
+        self.assertExit(result, USAGE)
+        self.assertOneLineError(result, "no terminal")
+
+    def test_password_on_the_command_line_is_refused(self):
+        result = self.ctl.run("connect", "m0", "--password", SECRET)
+        self.assertExit(result, USAGE)
+        self.assertOneLineError(result, "--password-file")
+        self.assertEqual(self.modem.states, [], "a refused password must not start a call")
+
+
+class Monitor(ClientTestCase):
+    def start(self, *args):
+        process = subprocess.Popen([DIALUPCTL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=self.ctl.env)
+        time.sleep(0.5)  # its subscriptions are in place once it has printed the modems present
+        return process
+
+    def finish(self, process):
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=10)
+        self.assertEqual(process.returncode, OK, stderr)
+        return stdout
+
+    def test_json_events_of_a_failed_call(self):
+        monitor = self.start("--json", "monitor")
+        self.ctl.run("connect", "m0")
+        self.assertTrue(wait_until(lambda: self.modem.hangups, 10))
+        time.sleep(0.3)
+        events = [json.loads(line) for line in self.finish(monitor).splitlines()]
+        for event in events:
+            self.assertRegex(event["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$")
+        present = [event for event in events if event["event"] == "present"]
+        self.assertEqual(sorted(event["modem"] for event in present), ["gone", "m0"])
+        self.assertEqual(set(present[0]["status"]), MODEM_KEYS)
+        m0 = [event for event in events if event.get("modem") == "m0" and event["event"] != "present"]
+        self.assertEqual([(event["event"], event.get("state")) for event in m0],
+                         [("state", "connecting"), ("state", "disconnected"), ("hangup", None)])
+        self.assertEqual(m0[1]["last_exit_reason"]["code"], 4)
+        self.assertEqual(m0[2]["reason"]["name"], "no-kernel-support")
+        self.assertEqual(m0[2]["log"], self.modem.hangups[0]["log"])
+        self.assertEqual(m0[2]["duration_usec"], self.modem.hangups[0]["duration"])
+
+    def test_text_for_one_modem_with_the_log(self):
+        monitor = self.start("monitor", "m0", "--log")
+        self.ctl.run("connect", "m0")
+        self.assertTrue(wait_until(lambda: self.modem.hangups, 10))
+        time.sleep(0.3)
+        text = self.finish(monitor)
+        self.assertNotIn("gone", text, "only the modem asked for")
+        self.assertRegex(text, r"\d\d:\d\d:\d\d\.\d{3}  m0  state  connecting")
+        self.assertRegex(text, r"m0  hangup  4 no-kernel-support: .* after \d+\.\d s")
+        self.assertIn("    == call ==", text, "--log prints the hangup's text, indented")
+
+    def test_the_daemon_leaving_is_an_event_and_the_monitor_goes_on(self):
+        monitor = self.start("--json", "monitor")
+        self.assertEqual(self.daemon.stop(), 0)
+        time.sleep(0.5)
+        self.assertIsNone(monitor.poll(), "the monitor must outlive the daemon")
+        events = [json.loads(line)["event"] for line in self.finish(monitor).splitlines()]
+        self.assertEqual(events[-3:], ["removed", "removed", "daemon-stopped"])
+
+
+class DaemonAbsent(unittest.TestCase):
+    def test_bus_without_the_daemon(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        try:
+            for command in (["list"], ["status", "m0"], ["connect"], ["monitor"]):
+                result = Ctl(bus.address).run(*command)
+                self.assertEqual(result.returncode, NOT_RUNNING, (command, result.stderr))
+                self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+                self.assertIn("dialupd is not running", result.stderr)
+        finally:
+            bus.stop()
+            scratch.remove()
+
+    def test_no_bus_at_all(self):
+        result = Ctl("unix:path=/nonexistent/dialupd-test-bus").run("list")
+        self.assertEqual(result.returncode, NOT_RUNNING, result.stderr)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        self.assertIn("cannot reach the system bus", result.stderr)
+
+
+class AccessDenied(ClientTestCase):
+    """The shipped policy with privileged group "users": nobody may read, not call."""
+
+    def as_nobody(self, *args, group=None):
+        setpriv = ["setpriv", "--reuid=nobody", f"--regid={group or 'nogroup'}"]
+        setpriv += [f"--groups={group}"] if group else ["--clear-groups"]
+        return self.ctl.run(*args, prefix=setpriv)
+
+    def test_unprivileged_user_reads_but_cannot_connect(self):
+        self.assertExit(self.as_nobody("list"), OK)
+        self.assertExit(self.as_nobody("log", "m0"), OK)
+        result = self.as_nobody("connect", "m0")
+        self.assertExit(result, DENIED)
+        self.assertOneLineError(result, "[org.freedesktop.DBus.Error.AccessDenied]")
+        self.assertExit(self.as_nobody("disconnect", "m0"), DENIED)
+        self.assertEqual(self.modem.states, [])
+
+    def test_a_member_of_the_group_may(self):
+        self.assertExit(self.as_nobody("disconnect", "m0", group="users"), WRONG_STATE)
+
+
+class Usage(unittest.TestCase):
+    def setUp(self):
+        self.ctl = Ctl("unix:path=/nonexistent/dialupd-test-bus")
+
+    def test_bad_command_lines(self):
+        for args in ([], ["bogus"], ["log", "--last", "0"], ["connect", "--timeout", "0"], ["list", "--bogus"],
+                     ["connect", "--password-file", "/dev/null", "--ask-password"]):
+            result = self.ctl.run(*args)
+            self.assertEqual(result.returncode, USAGE, (args, result.stderr))
+
+    def test_unreadable_password_file(self):
+        result = self.ctl.run("connect", "--password-file", "/nonexistent/password")
+        self.assertEqual(result.returncode, USAGE, result.stderr)
+        self.assertIn("cannot read password file", result.stderr)
+
+    def test_help_for_every_command(self):
+        for command in [[]] + [[name] for name in COMMANDS]:
+            result = self.ctl.run(*command, "--help")
+            self.assertEqual(result.returncode, OK, command)
+            self.assertIn("Usage: dialupctl", result.stdout)
+        self.assertRegex(self.ctl.run("--version").stdout, r"^dialupctl \d+\.\d+\.\d+")
+
+
+def options_of(ctl, command):
+    """The long options a command's --help lists (the hidden --password is not among them)."""
+    return set(re.findall(r"^\s+(?:-\w,)?(--[a-z-]+)", ctl.run(command, "--help").stdout, re.M)) - {"--help"}
+
+
+class Documentation(unittest.TestCase):
+    def setUp(self):
+        self.ctl = Ctl("unix:path=/nonexistent/dialupd-test-bus")
+
+    def test_man_page_renders_without_warnings_and_names_every_option(self):
+        check = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", MAN_PAGE], capture_output=True, text=True)
+        self.assertEqual((check.returncode, check.stderr), (0, ""))
+        text = subprocess.run(["groff", "-man", "-Tutf8", "-P-cbou", MAN_PAGE], capture_output=True,
+                              text=True).stdout
+        text = text.replace("\u2010", "-").replace("\u2212", "-")
+        for command in COMMANDS:
+            self.assertRegex(text, rf"\n\s+{command}\b", f"no section for {command}")
+            for option in options_of(self.ctl, command):
+                self.assertIn(option, text, f"{command} {option} is not in the man page")
+        for status in range(8):
+            self.assertRegex(text, rf"\n\s+{status}\s{{2,}}\S", f"exit status {status} is not documented")
+
+    def complete(self, line, env=None):
+        script = (f"source {COMPLETION}\nCOMP_LINE='{line}'\nread -ra COMP_WORDS <<< \"$COMP_LINE\"\n"
+                  f"[[ $COMP_LINE == *' ' ]] && COMP_WORDS+=('')\nCOMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))\n"
+                  "_dialupctl\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
+        result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env or self.ctl.env)
+        self.assertEqual(result.stderr, "")
+        return set(result.stdout.split())
+
+    def test_bash_completion_offers_commands_and_each_commands_options(self):
+        self.assertEqual(self.complete("dialupctl con"), {"connect"})
+        self.assertTrue(set(COMMANDS) <= self.complete("dialupctl "))
+        for command in COMMANDS:
+            offered = self.complete(f"dialupctl {command} --")
+            self.assertTrue(options_of(self.ctl, command) <= offered, (command, offered))
+
+    def test_bash_completion_offers_the_daemons_modems(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        daemon = Daemon(bus, config_for(scratch.path, {"alpha": "/dev/ttyUSB98", "beta": "/dev/ttyUSB99"}),
+                        os.path.join(scratch.path, "logs"))
+        try:
+            env = dict(Ctl(bus.address).env, PATH=os.path.dirname(DIALUPCTL) + ":" + os.environ["PATH"])
+            self.assertEqual(self.complete("dialupctl status ", env), {"alpha", "beta"})
+            self.assertEqual(self.complete("dialupctl connect --json b", env), {"beta"})
+        finally:
+            daemon.stop()
+            bus.stop()
+            scratch.remove()
+
+
+if __name__ == "__main__":
+    sys.exit(run_tap(ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Monitor, DaemonAbsent, AccessDenied, Usage,
+                     Documentation))

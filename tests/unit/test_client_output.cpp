@@ -1,0 +1,105 @@
+// dialupctl's pure parts: exit statuses for D-Bus error names, formatting, the table's alignment.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <sstream>
+
+#include "exit_status.h"
+#include "modem_info.h"
+#include "output.h"
+
+using namespace dialupctl;
+
+TEST(ExitStatus, DocumentedNamesMapToTheirStatus) {
+    EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.ServiceUnknown"), ExitStatus::DaemonNotRunning);
+    EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.Spawn.ChildExited"), ExitStatus::DaemonNotRunning);
+    EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.AccessDenied"), ExitStatus::AccessDenied);
+    EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.UnknownObject"), ExitStatus::NoSuchModem);
+    EXPECT_EQ(exitStatusForError("org.dialupd1.Error.InvalidArgument"), ExitStatus::Usage);
+    EXPECT_EQ(exitStatusForError("org.dialupd1.Error.CallFailed"), ExitStatus::CallFailed);
+    EXPECT_EQ(exitStatusForError("org.dialupd1.Error.Cancelled"), ExitStatus::CallFailed);
+    for (const char* name : {"org.dialupd1.Error.AlreadyConnected", "org.dialupd1.Error.NotConnected",
+                             "org.dialupd1.Error.Busy", "org.dialupd1.Error.Unavailable"})
+        EXPECT_EQ(exitStatusForError(name), ExitStatus::WrongState) << name;
+}
+
+TEST(ExitStatus, AnythingElseIsAPlainFailure) {
+    EXPECT_EQ(exitStatusForError("org.dialupd1.Error.Internal"), ExitStatus::Failure);
+    EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.NoReply"), ExitStatus::Failure);
+    EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.Spawn"), ExitStatus::Failure);  // a prefix, not a name
+    EXPECT_EQ(exitStatusForError(""), ExitStatus::Failure);
+}
+
+TEST(ModemPaths, IdsAndPaths) {
+    EXPECT_EQ(modemIdFromPath("/org/dialupd1/modem/ec25_X"), "ec25_X");
+    EXPECT_EQ(modemIdFromPath("/org/dialupd1/modem/"), "");
+    EXPECT_EQ(modemIdFromPath("/org/dialupd1"), "");
+    EXPECT_EQ(modemPathFromArgument("ec25_X"), "/org/dialupd1/modem/ec25_X");
+    EXPECT_EQ(modemPathFromArgument("/org/dialupd1/modem/m0"), "/org/dialupd1/modem/m0");
+}
+
+TEST(Format, Durations) {
+    EXPECT_EQ(formatDuration(0), "0.0 s");
+    EXPECT_EQ(formatDuration(5'540'000), "5.5 s");
+    EXPECT_EQ(formatDuration(182'000'000), "3 min 2 s");
+    EXPECT_EQ(formatDuration(7'500'000'000ull), "2 h 5 min");
+}
+
+TEST(Format, Bytes) {
+    EXPECT_EQ(formatBytes(84), "84 bytes");
+    EXPECT_EQ(formatBytes(15 * 1024 + 512), "15.5 KiB");
+    EXPECT_EQ(formatBytes(12ull * 1024 * 1024), "12.0 MiB");
+}
+
+TEST(Format, TimesFollowTheTimeZone) {
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+    const uint64_t usec = 1'795'526'004'449'637ull;  // 2026-11-24 13:13:24.449637 UTC (date -u -d @1795526004)
+    EXPECT_EQ(formatRfc3339(usec), "2026-11-24T13:13:24.449637+00:00");
+    EXPECT_EQ(formatLocalTime(usec, true), "2026-11-24 13:13:24.449");
+    ::setenv("TZ", "<-0330>3:30", 1);
+    ::tzset();
+    EXPECT_EQ(formatRfc3339(usec), "2026-11-24T09:43:24.449637-03:30");
+    ::unsetenv("TZ");
+    ::tzset();
+}
+
+TEST(Format, Reasons) {
+    EXPECT_EQ(formatReason({0, "none", "no call has ended yet"}), "none");
+    EXPECT_EQ(formatReason({16, "hangup", "the modem hung up"}), "16 hangup: the modem hung up");
+}
+
+TEST(Output, TableColumnsAlignWithColourOn) {
+    ModemInfo a;
+    a.id = "a";
+    a.state = "connected";
+    a.device = "/dev/ttyUSB3";
+    a.ipv4Address = "10.0.0.2";
+    ModemInfo b;
+    b.id = "a_longer_id";
+    b.state = "disconnected";
+    b.device = "/dev/ttyS1";
+    std::ostringstream plain, coloured;
+    printModemTable(plain, {a, b}, Style(false));
+    printModemTable(coloured, {a, b}, Style(true));
+    EXPECT_EQ(plain.str(),
+              "MODEM        STATE         MODEL  DEVICE        ADDRESS\n"
+              "a            connected     -      /dev/ttyUSB3  10.0.0.2\n"
+              "a_longer_id  disconnected  -      /dev/ttyS1    -\n");
+    // The same text once the escape codes are taken out: colour never shifts a column.
+    std::string stripped = coloured.str();
+    for (size_t at; (at = stripped.find('\033')) != std::string::npos;) stripped.erase(at, stripped.find('m', at) - at + 1);
+    EXPECT_EQ(stripped, plain.str());
+    EXPECT_NE(coloured.str(), plain.str());
+}
+
+TEST(Output, JsonKeepsInvalidUtf8AsReplacement) {
+    ModemInfo modem;
+    modem.id = "m0";
+    modem.device = std::string("/dev/tty\xff");
+    std::ostringstream out;
+    printJsonLine(out, toJson(modem));
+    EXPECT_NE(out.str().find("/dev/tty\xef\xbf\xbd"), std::string::npos) << out.str();
+    EXPECT_EQ(out.str().back(), '\n');
+}
