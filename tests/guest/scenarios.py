@@ -14,6 +14,7 @@ pppd exit codes no scenario here produces, and why:
   (tests/integration/test_dbus_api.py).
 """
 import glob
+import json
 import os
 import signal
 import stat
@@ -28,6 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from world import World, wait_until  # noqa: E402
 
 RESULT = os.environ.get("GUEST_RESULT", "/tmp/dialupd-scenarios")
+DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "build", "client", "dialupctl"))
 PASSWORD = "S3cret-Pa55-xyz"
 
 
@@ -320,6 +323,60 @@ def scenario_unplug_mid_call(world):
     world.modem.disconnect()
 
 
+def scenario_dialupctl_session(world):
+    """A person's session with dialupctl on a plugged-in EC25 that no config names: list,
+    connect --wait, status, the network hanging up while `monitor` watches, the call's log, and
+    a requested disconnect. The text output is kept as dialupctl-session.txt (the README's)."""
+    env = {"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": world.bus.address, "TZ": "UTC"}
+    transcript = []
+
+    def ctl(*args, status=0):
+        result = subprocess.run([DIALUPCTL, *args], capture_output=True, text=True, env=env, timeout=120)
+        transcript.append("$ dialupctl " + " ".join(args) + "\n" + result.stdout + result.stderr)
+        assert result.returncode == status, f"dialupctl {args}: exit {result.returncode}\n{result.stderr}"
+        return json.loads(result.stdout) if "--json" in args else result.stdout
+
+    world.plug()
+    listed = ctl("--json", "list")["modems"]
+    assert [(m["id"], m["model"], m["usb_serial"], m["state"]) for m in listed] == \
+        [("ec25_SIMEC25", "EC25", "SIMEC25", "disconnected")], listed
+    monitor = subprocess.Popen([DIALUPCTL, "--json", "monitor"], stdout=subprocess.PIPE, text=True, env=env)
+    watching = subprocess.Popen([DIALUPCTL, "monitor"], stdout=subprocess.PIPE, text=True, env=env)
+    time.sleep(0.5)
+    ctl("list")
+    connected = ctl("connect", "--apn", "internet", "--wait")
+    assert "ec25_SIMEC25: connected in" in connected and "ppp0 10.64.0.2 (peer 10.64.0.1)" in connected, connected
+    status = ctl("--json", "status")
+    assert (status["state"], status["interface"], status["ipv4_address"], status["dns"]) == \
+        ("connected", "ppp0", "10.64.0.2", ["10.64.0.53", "10.64.0.54"]), status
+    ctl("status")
+    world.sim.command("fault carrier-drop")
+    hangup = wait_for_hangup(world)
+    wait_until(lambda: False, 0.5)  # the monitor's events have arrived too
+    monitor.send_signal(signal.SIGINT)
+    events = [json.loads(line) for line in monitor.communicate(timeout=10)[0].splitlines()]
+    assert monitor.returncode == 0, monitor.returncode
+    watching.send_signal(signal.SIGINT)
+    transcript.append("$ dialupctl monitor    (in another terminal, from before the connect; ^C after the hangup)\n"
+                      + watching.communicate(timeout=10)[0])
+    seen = [(e["event"], e.get("state")) for e in events]
+    assert seen == [("present", None), ("state", "connecting"), ("state", "connected"), ("state", "disconnected"),
+                    ("hangup", None)], seen
+    assert events[2]["ipv4_address"] == "10.64.0.2" and events[3]["last_exit_reason"]["code"] == 16, events
+    assert (events[4]["reason"]["name"], events[4]["log"]) == ("hangup", hangup["log"]), events[4]
+    kept = ctl("--json", "log")["calls"]
+    assert len(kept) == 1 and kept[0]["reason"]["code"] == 16 and "AT+CEER -> +CEER:" in kept[0]["log"], kept
+    assert ctl("log").count("== AT snapshot (/dev/ttyUSB2) ==") == 1
+    ctl("disconnect", status=7)
+    ctl("connect", "--wait")
+    ended = ctl("--json", "disconnect")
+    assert (ended["status"]["state"], ended["status"]["last_exit_reason"]["name"]) == \
+        ("disconnected", "user-request"), ended
+    with open(os.path.join(RESULT, "dialupctl-session.txt"), "w") as out:
+        out.write("\n".join(transcript))
+    assert pppd_processes() == []
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -365,6 +422,7 @@ SCENARIOS = [
     ("caller-vanishes-mid-wait", scenario_caller_vanishes_mid_wait, {}, (5, "user-request", ENDED_BY_REQUEST, False)),
     ("daemon-sigterm-stops-calls", scenario_daemon_sigterm_stops_calls, {}, None),
     ("usb-unplug-mid-call-16", scenario_unplug_mid_call, {"hotplug": True}, None),
+    ("dialupctl-session", scenario_dialupctl_session, {"hotplug": True, "usb_config": False}, None),
 ]
 
 

@@ -10,8 +10,8 @@ import tempfile
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.environ.get("DIALUPD_SOURCE_ROOT", os.path.dirname(os.path.dirname(here)))
 result = tempfile.mkdtemp(prefix="dialupd-guest-")
-env_pairs = [f"{name}={os.environ[name]}" for name in ("DIALUPD_BIN", "DIALUPD_PLUGIN", "DIALUPD_SOURCE_ROOT")
-             if name in os.environ]
+passed_on = ("DIALUPD_BIN", "DIALUPD_PLUGIN", "DIALUPCTL_BIN", "DIALUPD_SOURCE_ROOT")
+env_pairs = [f"{name}={os.environ[name]}" for name in passed_on if name in os.environ]
 if len(sys.argv) > 1:
     env_pairs.append("SCENARIOS=" + ",".join(sys.argv[1:]))
 boot = subprocess.run([os.path.join(here, "run-guest"), os.path.join(here, "scenarios.py"), result, *env_pairs],
