@@ -31,8 +31,9 @@ PppdLaunch buildPppdLaunch(const DaemonSettings& daemon, const PppdCommandInput&
         "logfd", "2",  // pppd's log, and chat's -s output, into our pipe on stderr
         "linkname", "dialupd-" + input.modemId,  // pid file /run/ppp-dialupd-<id>.pid names our calls
         "ipparam", input.modemId,
-        // Same IP options as Quectel's quectel-ppp peers file.
-        "noauth", "noipdefault", "ipcp-accept-local", "ipcp-accept-remote", "usepeerdns",
+        // Quectel's quectel-ppp peers file's IP options, but for usepeerdns: the plugin asks for
+        // DNS itself, so pppd writes no /etc/ppp/resolv.conf.
+        "noauth", "noipdefault", "ipcp-accept-local", "ipcp-accept-remote",
         "novj", "novjccomp",
         "lcp-echo-interval", std::to_string(input.call.lcpEchoInterval),
         "lcp-echo-failure", std::to_string(input.call.lcpEchoFailure),

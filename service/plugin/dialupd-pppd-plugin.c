@@ -111,6 +111,18 @@ static void on_ip_up(void *arg, int unused) {
            address_text(ours->dnsaddr[0], dns1), address_text(secondary, dns2));
 }
 
+/* DNS without usepeerdns: that option would also make pppd write /etc/ppp/resolv.conf (and
+ * Debian's ip-up.d copy it over /etc/resolv.conf), and dialupd writes nothing under /etc: the
+ * servers are published on D-Bus. ipcp_resetci copies its wanted options into the ones it asks
+ * for and then calls this hook, so asking here puts both DNS requests in every Configure-Request;
+ * ipcp_up keeps the answers because req_dns1/2 are set, and skips resolv.conf because
+ * usepeerdns is not. */
+static void request_dns(u_int32_t *peer_address) {
+    (void)peer_address; /* left as it is: the network picks the addresses */
+    ipcp_gotoptions[0].req_dns1 = 1;
+    ipcp_gotoptions[0].req_dns2 = 1;
+}
+
 static void report_stats(void) {
     if (link_stats_valid)
         report("stats %u %u %u", link_stats.bytes_in, link_stats.bytes_out, link_connect_time);
@@ -178,4 +190,5 @@ void plugin_init(void) {
     add_notifier(&ip_up_notifier, on_ip_up, NULL);
     add_notifier(&ip_down_notifier, on_ip_down, NULL);
     add_notifier(&exitnotify, on_exit_notify, NULL);
+    ip_choose_hook = request_dns;
 }
