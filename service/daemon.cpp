@@ -90,6 +90,12 @@ int Daemon::run() {
     spdlog::info("dialupd {} ready on the system bus as {} with {} modem(s){}", DIALUPD_VERSION, kBusName,
                  registry_->modems().size(), config_.daemon.watchUdev ? ", watching udev" : "");
     sd_notify(0, "READY=1");
+    // Under WatchdogSec= (WATCHDOG_USEC set), sd-event sends WATCHDOG=1 from the loop itself at
+    // half the interval: a loop stuck anywhere stops the pings and systemd restarts us.
+    if (int error = sd_event_set_watchdog(loop_.get(), true); error < 0)
+        spdlog::warn("cannot feed the service watchdog: {}", std::strerror(-error));
+    else if (error > 0)
+        spdlog::info("feeding the service watchdog from the event loop");
 
     int exitCode = loop_.run();
     sd_notify(0, "STOPPING=1");

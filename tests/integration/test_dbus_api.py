@@ -5,6 +5,7 @@ password secrecy, shutdown, config errors and the bus policy. Prints TAP for mes
 import os
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -379,6 +380,45 @@ class Shutdown(unittest.TestCase):
             scratch.remove()
 
 
+class ServiceManagerProtocol(unittest.TestCase):
+    """What the unit relies on (Type=notify, WatchdogSec=), against a socket of our own in place
+    of systemd's: READY=1 only once the bus name is owned, WATCHDOG=1 from the event loop at
+    half the interval, STOPPING=1 on SIGTERM."""
+
+    def test_ready_watchdog_and_stopping(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        notify_path = os.path.join(scratch.path, "notify")
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        notify.bind(notify_path)
+        notify.settimeout(10)
+        try:
+            daemon = Daemon(bus, config_for(scratch.path, {}), os.path.join(scratch.path, "logs"), wait=False,
+                            extra_env={"NOTIFY_SOCKET": notify_path, "WATCHDOG_USEC": "400000"})
+            first = notify.recv(4096).decode()
+            self.assertIn("READY=1", first)
+            self.assertTrue(daemon.connection.name_has_owner("org.dialupd1"), "READY=1 before the bus name")
+            pings = 0
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                notify.settimeout(max(deadline - time.monotonic(), 0.01))
+                try:
+                    pings += notify.recv(4096).decode().count("WATCHDOG=1")
+                except socket.timeout:
+                    break
+            # 200 ms apart: about 5 in a second; 3 leaves room for a slow machine, 0 is the bug.
+            self.assertGreaterEqual(pings, 3)
+            self.assertEqual(daemon.stop(), 0)
+            notify.settimeout(5)
+            rest = ""
+            while "STOPPING=1" not in rest:
+                rest += notify.recv(4096).decode()
+        finally:
+            notify.close()
+            bus.stop()
+            scratch.remove()
+
+
 class ConfigErrors(unittest.TestCase):
     """A bad config exits 1 before touching the bus, naming file, line and problem."""
 
@@ -460,5 +500,5 @@ class BusPolicy(DaemonTestCase):
 
 if __name__ == "__main__":
     sys.exit(run_tap(Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy, StopEscalation, ShutdownWithACall,
-                     Shutdown, ConfigErrors,
+                     Shutdown, ServiceManagerProtocol, ConfigErrors,
                      BusPolicy))
