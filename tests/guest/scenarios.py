@@ -74,8 +74,9 @@ def assert_reason(world, code, name):
     assert world.modem.reason() == (code, name), f"LastExitReason {world.modem.reason()}, want ({code}, {name})"
 
 
-def pppd_processes():
-    """Client-side pppd processes (the simulator's network side runs on a /dev/pts device)."""
+def pppd_processes(pids=False):
+    """Client-side pppd processes, their argv or (pids=True) their pids (the simulator's network
+    side runs on a /dev/pts device)."""
     found = []
     for path in glob.glob("/proc/[0-9]*/cmdline"):
         try:
@@ -84,14 +85,27 @@ def pppd_processes():
         except OSError:
             continue
         if argv and argv[0].endswith(b"pppd") and b"/dev/ttyUSB3" in argv:
-            found.append(argv)
+            found.append(int(path.split("/")[2]) if pids else argv)
     return found
 
 
 # --- scenarios -------------------------------------------------------------------------
 
+def file_stamp(path):
+    """(mtime, size) of a file, None when it does not exist."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
 def scenario_connect_wait(world):
+    # DNS comes from the plugin's request, not usepeerdns: pppd writes nothing under /etc (the
+    # guest's /etc is the host's, so the file may be there from elsewhere: it must stay as it is).
+    resolv_before = file_stamp("/etc/ppp/resolv.conf")
     connect(world)
+    assert file_stamp("/etc/ppp/resolv.conf") == resolv_before, "pppd wrote /etc/ppp/resolv.conf"
     assert world.modem.get("State") == "connected"
     assert world.modem.get("Interface") == "ppp0", world.modem.get("Interface")
     assert world.modem.get("IPv4Address") == "10.64.0.2"
@@ -377,6 +391,61 @@ def scenario_dialupctl_session(world):
     assert pppd_processes() == []
 
 
+UNIT_SANDBOX = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "unit-sandbox"),
+                os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             "systemd", "dialupd.service.in")]
+CAP_NET_ADMIN_ONLY = "0000000000001000"  # bit 12
+
+
+def proc_status(pid):
+    with open(f"/proc/{pid}/status") as status:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in status if ":\t" in line)
+
+
+def assert_private_files(world):
+    """Everything dialupd writes (chat scripts, kept call logs) is its own: files 0600 in 0700
+    directories, under its runtime and state dirs only (the unit's UMask=0077 is not relied on)."""
+    written = 0
+    for top in (os.path.join(world.scratch, "run"), os.path.join(world.scratch, "state")):
+        for directory, _, files in os.walk(top):
+            assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700, directory
+            for name in files:
+                path = os.path.join(directory, name)
+                assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, f"{path} is {oct(os.stat(path).st_mode)}"
+                written += 1
+    assert written, "dialupd wrote no file to check"
+
+
+def scenario_call_in_the_units_sandbox(world):
+    """The daemon under the unit's file-system, capability and no-new-privileges settings
+    (tests/guest/unit-sandbox says which it reproduces): a call still comes up, carries traffic
+    and ends cleanly, and the sandbox really was in force for dialupd and pppd."""
+    daemon = proc_status(world.daemon.process.pid)
+    assert daemon["Name"] == "dialupd", daemon["Name"]
+    assert (daemon["CapBnd"], daemon["CapEff"], daemon["NoNewPrivs"]) == \
+        (CAP_NET_ADMIN_ONLY, CAP_NET_ADMIN_ONLY, "1"), daemon
+    with open(f"/proc/{world.daemon.process.pid}/mountinfo") as mounts:
+        root_options = next(line.split()[5] for line in mounts if line.split()[4] == "/")
+    assert root_options.split(",")[0] == "ro", f"/ is not read-only for the daemon: {root_options}"
+    connect(world)
+    assert world.modem.get("IPv4Address") == "10.64.0.2"
+    assert [str(d) for d in world.modem.get("Dns")] == ["10.64.0.53", "10.64.0.54"]
+    ping = subprocess.run(["ping", "-c", "2", "-W", "2", "10.64.0.1"], capture_output=True, text=True)
+    assert ping.returncode == 0, "ping across the link failed: " + ping.stdout + ping.stderr
+    pppd = pppd_processes(pids=True)
+    assert len(pppd) == 1, pppd
+    status = proc_status(pppd[0])
+    assert (status["CapBnd"], status["NoNewPrivs"]) == (CAP_NET_ADMIN_ONLY, "1"), status
+    assert_private_files(world)
+    world.modem.disconnect()
+    assert_reason(world, 5, "user-request")
+    assert_private_files(world)
+    kept = world.modem.iface.GetCallLogs(dbus.UInt32(1))
+    for complaint in ("Read-only file system", "Permission denied", "Operation not permitted"):
+        assert complaint not in str(kept[0][6]), f"'{complaint}' in the call log:\n{kept[0][6]}"
+        assert complaint not in world.daemon.log_text(), f"'{complaint}' in the daemon's log"
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -423,6 +492,7 @@ SCENARIOS = [
     ("daemon-sigterm-stops-calls", scenario_daemon_sigterm_stops_calls, {}, None),
     ("usb-unplug-mid-call-16", scenario_unplug_mid_call, {"hotplug": True}, None),
     ("dialupctl-session", scenario_dialupctl_session, {"hotplug": True, "usb_config": False}, None),
+    ("call-in-the-units-sandbox", scenario_call_in_the_units_sandbox, {"daemon_wrapper": UNIT_SANDBOX}, None),
 ]
 
 

@@ -57,9 +57,10 @@ class World:
     client's view of the ec25 object."""
 
     def __init__(self, log_dir, faults=(), sim_args=(), modem_settings="", daemon_settings="", device="/dev/ttyUSB3",
-                 hotplug=False, usb_config=True):
+                 hotplug=False, usb_config=True, daemon_wrapper=()):
         """hotplug: the modem comes from udev (umockdev); usb_config: a config section names it
-        "ec25" by serial (else it gets its own id, ec25_SIMEC25, and the [defaults])."""
+        "ec25" by serial (else it gets its own id, ec25_SIMEC25, and the [defaults]);
+        daemon_wrapper: a command the daemon runs under (tests/guest/unit-sandbox)."""
         self.scratch = tempfile.mkdtemp(prefix="world-", dir="/run")
         self.log_dir = log_dir
         os.makedirs(log_dir, exist_ok=True)
@@ -76,7 +77,8 @@ class World:
             self.modem_id = f"ec25_{USB_SERIAL}"
         else:
             config += f"[modem {MODEM_ID}]\ndevice = {device}\nat-port = /dev/ttyUSB2\n{modem_settings}\n"
-        self.daemon = Daemon(self.bus, config, log_dir, extra_env=self.usb.env() if hotplug else None)
+        self.daemon = Daemon(self.bus, config, log_dir, extra_env=self.usb.env() if hotplug else None,
+                             wrapper=daemon_wrapper)
         self.modem = self.daemon.modem(self.modem_id)
         self.events = []  # "Hangup" and "InterfacesRemoved"/"InterfacesAdded" of the modem, in order
         self.times = {}   # "Hangup", "State:<value>": when the client last received it (monotonic s)

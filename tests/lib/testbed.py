@@ -86,9 +86,10 @@ class Bus:
 
 
 class Daemon:
-    """dialupd on `bus` with `config` (the file's text); stderr goes to log_dir/dialupd.log."""
+    """dialupd on `bus` with `config` (the file's text); stderr goes to log_dir/dialupd.log.
+    `wrapper`: a command that execs the daemon's command line given after it (a sandbox)."""
 
-    def __init__(self, bus, config, log_dir, wait=True, extra_env=None, log_level="debug"):
+    def __init__(self, bus, config, log_dir, wait=True, extra_env=None, log_level="debug", wrapper=()):
         os.makedirs(log_dir, exist_ok=True)
         self.config = os.path.join(log_dir, "dialupd.conf")
         with open(self.config, "w") as out:
@@ -100,7 +101,7 @@ class Daemon:
             if name in os.environ:
                 env[name] = os.environ[name]
         env.update(extra_env or {})
-        self.process = subprocess.Popen([DIALUPD, "--config", self.config, "--log-level", log_level],
+        self.process = subprocess.Popen([*wrapper, DIALUPD, "--config", self.config, "--log-level", log_level],
                                         stdout=self.log, stderr=self.log, env=env)
         self.connection = dbus.bus.BusConnection(bus.address)
         if wait and not (wait_until(lambda: self.connection.name_has_owner("org.dialupd1")
