@@ -87,7 +87,7 @@ class DestdirInstall(unittest.TestCase):
         unit_dir = pkg_variable("systemd", "systemdsystemunitdir")
         with open(self.assertInstalled(f"{unit_dir}/dialupd.service")) as unit:
             text = unit.read()
-        self.assertIn(f"ExecStart={dirs['sbindir']}/dialupd --config {dirs['sysconfdir']}/dialupd/dialupd.conf", text)
+        self.assertIn(f"ExecStart={dirs['sbindir']}/dialupd\n", text)
         self.assertIn("Alias=dbus-org.dialupd1.service", text)
         self.assertInstalled(pkg_variable("udev", "udevdir") + "/rules.d/78-dialupd.rules")
         self.assertInstalled(f"{dirs['sysconfdir']}/dialupd/dialupd.conf.example")
@@ -120,6 +120,16 @@ class DestdirInstall(unittest.TestCase):
         exposure = float(found.group(1))
         print(f"# systemd-analyze security --offline=yes dialupd.service: exposure {exposure}", flush=True)
         self.assertLessEqual(exposure, MAX_EXPOSURE, result.stdout)
+
+    def test_the_daemon_reads_the_installed_config_path_and_runs_without_one(self):
+        daemon = self.installed(f"{self.dirs['sbindir']}/dialupd")
+        usage = subprocess.run([daemon, "--help"], capture_output=True, text=True)
+        self.assertIn(f"(default {self.dirs['sysconfdir']}/dialupd/dialupd.conf)", usage.stdout)
+        # The unit names no --config: a machine without the file gets the built-in defaults.
+        if not os.path.exists(f"{self.dirs['sysconfdir']}/dialupd/dialupd.conf"):
+            models = subprocess.run([daemon, "--list-usb-models"], capture_output=True, text=True)
+            self.assertEqual(models.returncode, 0, models.stderr)
+            self.assertIn("using built-in defaults", models.stderr)
 
     def test_the_example_config_is_accepted(self):
         example = self.installed(f"{self.dirs['sysconfdir']}/dialupd/dialupd.conf.example")
