@@ -29,9 +29,12 @@ ConnectRequest parseConnectOptions(const std::map<std::string, sdbus::Variant>& 
             request.overrides.password = valueOf<std::string>(key, value, "s");
         else if (key == "wait")
             request.wait = valueOf<bool>(key, value, "b");
+        else if (key == "reconnect")
+            request.overrides.reconnect = valueOf<bool>(key, value, "b");
         else
             throw Error(error_name::kInvalidArgument,
-                        fmt::format("unknown option '{}' (known: apn, user, password, wait)", shortened(key, 64)));
+                        fmt::format("unknown option '{}' (known: apn, user, password, wait, reconnect)",
+                                    shortened(key, 64)));
     }
     return request;
 }

@@ -24,6 +24,8 @@ const char* propertyName(ModemProperty property) {
     case ModemProperty::LastCallDuration: return "LastCallDuration";
     case ModemProperty::LastCallBytesIn: return "LastCallBytesIn";
     case ModemProperty::LastCallBytesOut: return "LastCallBytesOut";
+    case ModemProperty::ReconnectAttempts: return "ReconnectAttempts";
+    case ModemProperty::NextReconnect: return "NextReconnect";
     }
     return "";
 }
@@ -155,6 +157,14 @@ uint64_t ModemAdaptor::LastCallBytesIn() {
 
 uint64_t ModemAdaptor::LastCallBytesOut() {
     return translateErrors([&] { return modem_.lastCall().bytesOut; });
+}
+
+uint32_t ModemAdaptor::ReconnectAttempts() {
+    return translateErrors([&] { return modem_.reconnectAttempts(); });
+}
+
+uint64_t ModemAdaptor::NextReconnect() {
+    return translateErrors([&] { return modem_.nextReconnectUsec(); });
 }
 
 void ModemAdaptor::modemPropertiesChanged(const std::vector<ModemProperty>& changed) {

@@ -44,6 +44,8 @@ private:
     uint64_t LastCallDuration() override;
     uint64_t LastCallBytesIn() override;
     uint64_t LastCallBytesOut() override;
+    uint32_t ReconnectAttempts() override;
+    uint64_t NextReconnect() override;
 
     // ModemObserver
     void modemPropertiesChanged(const std::vector<ModemProperty>& changed) override;

@@ -66,6 +66,7 @@ CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides) {
     if (overrides.apn) base.apn = *overrides.apn;
     if (overrides.user) base.user = *overrides.user;
     if (overrides.password) base.password = *overrides.password;
+    if (overrides.reconnect) base.reconnect.enabled = *overrides.reconnect;
     validateApn(base.apn);
     validateUser(base.user);
     validatePassword(base.password);

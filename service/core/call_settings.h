@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "reconnect.h"
+
 namespace dialupd {
 
 struct CallSettings {
@@ -18,6 +20,7 @@ struct CallSettings {
     uint32_t lcpEchoFailure = 3;    // unanswered echoes before pppd declares the peer dead
     uint32_t idleSeconds = 0;       // hang up after this long without traffic, 0 = never
     uint32_t maxConnectSeconds = 0; // hang up after this long connected, 0 = no limit
+    ReconnectSettings reconnect;
 };
 
 // The subset a caller may change for one call (Connect's options).
@@ -25,6 +28,7 @@ struct CallOverrides {
     std::optional<std::string> apn;
     std::optional<std::string> user;
     std::optional<std::string> password;
+    std::optional<bool> reconnect;  // redial after an end nobody asked for (ReconnectSettings::enabled)
 };
 
 // Each throws dialupd::Error(InvalidArgument) naming the field and the offending character;

@@ -16,6 +16,11 @@
 namespace dialupd {
 namespace {
 
+// The keys callKey() takes, for the error that names an unknown one.
+constexpr const char* kCallKeys =
+    "apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect, reconnect, "
+    "reconnect-delay, reconnect-max-delay, reconnect-attempts";
+
 struct Entry {
     std::string key;
     std::string value;
@@ -137,6 +142,14 @@ public:
             call.idleSeconds = number(entry, 0, 604800);
         } else if (entry.key == "max-connect") {
             call.maxConnectSeconds = number(entry, 0, 31536000);
+        } else if (entry.key == "reconnect") {
+            call.reconnect.enabled = boolean(entry);
+        } else if (entry.key == "reconnect-delay") {
+            call.reconnect.delaySeconds = number(entry, 1, 3600);
+        } else if (entry.key == "reconnect-max-delay") {
+            call.reconnect.maxDelaySeconds = number(entry, 1, 86400);
+        } else if (entry.key == "reconnect-attempts") {
+            call.reconnect.maxAttempts = number(entry, 0, 1000000);
         } else {
             return false;
         }
@@ -206,7 +219,7 @@ public:
         return model;
     }
 
-    [[noreturn]] void unknownKey(const Entry& entry, const char* section, const char* known) const {
+    [[noreturn]] void unknownKey(const Entry& entry, const char* section, std::string_view known) const {
         fail(entry.line, fmt::format("unknown key '{}' in [{}] (known: {})", entry.key, section, known));
     }
 
@@ -257,7 +270,7 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
         } else if (section.name == "defaults") {
             for (const Entry& entry : section.entries)
                 if (!parser.callKey(entry, config.defaults, config.hasPassword))
-                    parser.unknownKey(entry, "defaults", "apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect");
+                    parser.unknownKey(entry, "defaults", kCallKeys);
         }
     }
     for (const Section& section : sections) {
@@ -273,7 +286,7 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
             else if (entry.key == "usb-path") modem.matchUsbPath = parser.usbPortPath(entry);
             else if (entry.key == "autoconnect") modem.autoconnect = parser.boolean(entry);
             else if (!parser.callKey(entry, modem.call, config.hasPassword))
-                parser.unknownKey(entry, "modem", "device, at-port, usb-serial, usb-path, autoconnect, apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect");
+                parser.unknownKey(entry, "modem", std::string("device, at-port, usb-serial, usb-path, autoconnect, ") + kCallKeys);
         }
         int ways = !modem.device.empty() + !modem.matchUsbSerial.empty() + !modem.matchUsbPath.empty();
         if (ways != 1)

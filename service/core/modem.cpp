@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <csignal>
 #include <ctime>
+#include <memory>
+#include <random>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "pppd_command.h"
+#include "reconnect.h"
 
 namespace dialupd {
 namespace {
@@ -37,7 +40,10 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
       runner_(runner),
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)),
-      log_(daemon.callLogBytes) {
+      log_(daemon.callLogBytes),
+      random_([engine = std::make_shared<std::mt19937>(std::random_device{}())] {
+          return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+      }) {
     state_ = devicePresent() ? ModemState::Disconnected : ModemState::Unavailable;
 }
 
@@ -55,13 +61,26 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     case ModemState::Disconnected:
         break;
     }
+    applyOverrides(config_.call, overrides);  // a bad argument changes nothing, a pending redial included
+    std::vector<ModemProperty> changed;
+    cancelRedial(changed);
+    try {
+        startCall(overrides, wait, std::move(done), changed);
+    } catch (const Error&) {
+        publish(changed);
+        throw;
+    }
+}
+
+void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done,
+                      std::vector<ModemProperty>& changed) {
     CallSettings call = applyOverrides(config_.call, overrides);
 
-    std::vector<ModemProperty> changed;
     // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
     if (!devicePresent()) {
         setState(ModemState::Unavailable, changed);
         publish(changed);
+        changed.clear();
         throw Error(error_name::kUnavailable,
                     removed_ ? fmt::format("modem {} has been removed", config_.id)
                              : fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
@@ -76,7 +95,13 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     startedAtRealtimeUsec_ = scheduler_.realtimeNowUsec();
     bytesIn_ = bytesOut_ = 0;
     stopRequested_ = false;
-    note(fmt::format("started pppd (pid {}) on {}, apn '{}'", process_->pid(), config_.device, call.apn));
+    note(fmt::format("started pppd (pid {}) on {}, apn '{}'{}", process_->pid(), config_.device, call.apn,
+                     redialAttempts_ ? fmt::format(", redial {}", redialAttempts_) : ""));
+    if (call.reconnect.enabled.value_or(false)) {
+        redialWith_ = overrides;
+        redialWith_->reconnect = true;
+        redialSettings_ = call.reconnect;
+    }
 
     setState(ModemState::Connecting, changed);
     publish(changed);
@@ -86,7 +111,67 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
         done(nullptr);
 }
 
+void Modem::scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed) {
+    if (!redialWith_) return;
+    if (!canHelp) {
+        note("no redial: trying again cannot mend this");
+        redialWith_.reset();
+        return;
+    }
+    if (redialSettings_.maxAttempts != 0 && redialAttempts_ >= redialSettings_.maxAttempts) {
+        note(fmt::format("no redial: {} in a row did not bring the link up (reconnect-attempts)", redialAttempts_));
+        redialWith_.reset();
+        return;
+    }
+    ++redialAttempts_;
+    auto delay = reconnectDelay(redialSettings_, redialAttempts_, random_());
+    nextRedialUsec_ = scheduler_.realtimeNowUsec() + static_cast<uint64_t>(delay.count());
+    redialTimer_ = scheduler_.after(delay, [this] { redial(); });
+    note(fmt::format("redial {} in {:.1f} s", redialAttempts_, std::chrono::duration<double>(delay).count()));
+    changed.push_back(ModemProperty::ReconnectAttempts);
+    changed.push_back(ModemProperty::NextReconnect);
+}
+
+void Modem::redial() {
+    redialTimer_.reset();
+    nextRedialUsec_ = 0;
+    std::vector<ModemProperty> changed = {ModemProperty::NextReconnect};
+    if (!redialWith_ || process_) {
+        publish(changed);
+        return;
+    }
+    try {
+        startCall(*redialWith_, false, [](const Error*) {}, changed);
+    } catch (const Error& error) {
+        // No pppd ran (the tty is missing, say): that counts as an attempt, and the next follows.
+        spdlog::warn("[{}] redial {} failed: {}", config_.id, redialAttempts_, error.what());
+        scheduleRedial(true, changed);
+        publish(changed);
+    }
+}
+
+void Modem::cancelRedial(std::vector<ModemProperty>& changed) {
+    redialWith_.reset();
+    redialTimer_.reset();
+    if (nextRedialUsec_ != 0) {
+        nextRedialUsec_ = 0;
+        changed.push_back(ModemProperty::NextReconnect);
+    }
+    if (redialAttempts_ != 0) {
+        redialAttempts_ = 0;
+        changed.push_back(ModemProperty::ReconnectAttempts);
+    }
+}
+
 void Modem::disconnect(Completion done) {
+    if (!process_ && redialTimer_) {
+        std::vector<ModemProperty> changed;
+        cancelRedial(changed);
+        spdlog::info("[{}] Disconnect: the pending redial is cancelled", config_.id);
+        publish(changed);
+        done(nullptr);
+        return;
+    }
     if (!process_)
         throw Error(error_name::kNotConnected,
                     fmt::format("modem {} has no call to end (state {})", config_.id, toString(state_)));
@@ -95,6 +180,9 @@ void Modem::disconnect(Completion done) {
 }
 
 void Modem::stop(std::function<void()> stopped) {
+    std::vector<ModemProperty> changed;
+    cancelRedial(changed);  // shutting down: no more calls
+    publish(changed);
     if (!process_) {
         whenNoHangupPending(std::move(stopped));  // a Hangup on its way still goes out
         return;
@@ -107,6 +195,7 @@ void Modem::deviceRemoved(std::function<void()> gone) {
     removed_ = true;
     if (!process_) {
         std::vector<ModemProperty> changed;
+        cancelRedial(changed);
         setState(ModemState::Unavailable, changed);
         publish(changed);
         whenNoHangupPending(std::move(gone));
@@ -177,6 +266,10 @@ void Modem::pppdReport(const PluginReport& report) {
                    ModemProperty::Dns, ModemProperty::ConnectedSince};
         // A link that comes up while we are tearing it down stays "disconnecting".
         if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
+        if (redialAttempts_ != 0) {  // the link is back: the next trouble starts the backoff afresh
+            redialAttempts_ = 0;
+            changed.push_back(ModemProperty::ReconnectAttempts);
+        }
         spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);
         publish(changed);
         if (state_ == ModemState::Connected) finishWaiters(connectWaiters_, nullptr);
@@ -244,6 +337,10 @@ void Modem::pppdExited(ProcessExit exit) {
                                           ModemProperty::LastCallDuration, ModemProperty::LastCallBytesIn,
                                           ModemProperty::LastCallBytesOut};
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
+    if (requested || removed_)
+        cancelRedial(changed);
+    else
+        scheduleRedial(redialCanHelp(reason), changed);
     // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
     record.text = callSummary(record) + "== pppd, chat and dialupd ==\n" + log_.text();

@@ -29,7 +29,7 @@ std::string_view toString(ModemState state);
 // The published properties, so the observer knows which changed.
 enum class ModemProperty {
     State, LastExitReason, Device, AtPort, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince,
-    LastCallDuration, LastCallBytesIn, LastCallBytesOut
+    LastCallDuration, LastCallBytesIn, LastCallBytesOut, ReconnectAttempts, NextReconnect
 };
 
 class ModemObserver {
@@ -85,8 +85,12 @@ public:
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
     // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
+    // With reconnect enabled (the call's settings, or overrides.reconnect), an end nobody asked
+    // for is followed by a redial, with backoff, until the link is up again (ReconnectSettings).
+    // A Connect replaces a pending redial.
     void connect(const CallOverrides& overrides, bool wait, Completion done);
-    // Ends the call; `done` runs once pppd has exited. Throws Error(NotConnected) when idle.
+    // Ends the call, or cancels a pending redial; `done` runs once pppd has exited. Throws
+    // Error(NotConnected) when there is neither.
     void disconnect(Completion done);
     // Daemon shutdown: ends any call like disconnect; `stopped` runs once no pppd runs.
     void stop(std::function<void()> stopped);
@@ -110,6 +114,12 @@ public:
     bool suspect() const { return suspect_; }
     bool callActive() const { return process_ != nullptr; }
     bool removed() const { return removed_; }
+    // Redials made since the link was last up (0 when none), and when the next one is due
+    // (µs since the epoch; 0 when none is pending).
+    uint32_t reconnectAttempts() const { return redialAttempts_; }
+    uint64_t nextReconnectUsec() const { return nextRedialUsec_; }
+    // Uniform in [0, 1), for the redial jitter; tests make it predictable.
+    void setRandomSource(std::function<double()> random) { random_ = std::move(random); }
     // The last finished call's figures (no text); zero before the first.
     const CallRecord& lastCall() const { return lastCall_; }
     // Kept call records, newest first (empty without a store).
@@ -120,6 +130,12 @@ private:
     void pppdReport(const PluginReport& report) override;
     void pppdExited(ProcessExit exit) override;
 
+    // connect() without its redial bookkeeping: publishes `changed` with whatever it changes,
+    // except when the spawn itself fails (then the caller publishes).
+    void startCall(const CallOverrides& overrides, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    void scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed);
+    void redial();
+    void cancelRedial(std::vector<ModemProperty>& changed);
     void setState(ModemState state, std::vector<ModemProperty>& changed);
     void publish(const std::vector<ModemProperty>& changed);
     void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
@@ -175,6 +191,15 @@ private:
     std::unique_ptr<TimerHandle> removalTimer_;
     bool stoppedForRemoval_ = false;
     std::vector<std::function<void()>> removalWaiters_;
+
+    // Redialling: what the next call is made with (set while reconnect is on for this call),
+    // how many redials in a row, when the next is due.
+    std::optional<CallOverrides> redialWith_;
+    ReconnectSettings redialSettings_;
+    uint32_t redialAttempts_ = 0;
+    uint64_t nextRedialUsec_ = 0;
+    std::unique_ptr<TimerHandle> redialTimer_;
+    std::function<double()> random_;
 };
 
 }  // namespace dialupd

@@ -88,7 +88,10 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
 void ModemRegistry::autoconnect(Modem& modem) {
     try {
         spdlog::info("[{}] autoconnect: dialling", modem.id());
-        modem.connect({}, false, [](const Error*) {});
+        // A modem that dials on its own keeps its link up on its own, unless told otherwise.
+        CallOverrides overrides;
+        overrides.reconnect = modem.config().call.reconnect.enabled.value_or(true);
+        modem.connect(overrides, false, [](const Error*) {});
     } catch (const Error& error) {
         spdlog::warn("[{}] autoconnect failed: {}", modem.id(), error.what());
     }

@@ -26,6 +26,7 @@ class DaemonTestCase(unittest.TestCase):
     """A fresh bus and daemon per test, with modem m0 on a real pty and `gone` on a missing tty."""
 
     daemon_extra = ""
+    defaults = ""  # lines for the config's [defaults]
     privileged_group = "netdev"
     at_port = False  # give m0 an AT port: a pty whose other side is self.at_master
 
@@ -43,7 +44,7 @@ class DaemonTestCase(unittest.TestCase):
             os.close(at_slave)
             at_ports["m0"] = self.at_tty
         self.config = config_for(self.scratch.path, {"m0": self.tty, "gone": "/dev/ttyUSB99"}, self.daemon_extra,
-                                 at_ports)
+                                 at_ports, self.defaults)
         self.daemon = Daemon(self.bus, self.config, os.path.join(self.scratch.path, "logs"))
         self.modem = self.daemon.modem("m0")
 
@@ -333,6 +334,47 @@ class StopEscalation(DaemonTestCase):
         self.assertEqual(self.modem.hangups, [], "a requested stop emits no Hangup, even when it needed SIGKILL")
 
 
+class Redial(DaemonTestCase):
+    """A pppd (stand-in) that hangs up at once, on a modem whose calls redial after 1 s, 2 s, ...:
+    each end has its Hangup, ReconnectAttempts and NextReconnect follow the backoff, and
+    Disconnect cancels the pending redial."""
+
+    defaults = "reconnect = yes\nreconnect-delay = 1\nreconnect-max-delay = 2\n"
+
+    def setUp(self):
+        scratch = tempfile.mkdtemp(prefix="dialupd-redial-")
+        self.starts = os.path.join(scratch, "starts")
+        self.daemon_extra = f"pppd = {stand_in_pppd(scratch, f'echo . >> {self.starts}; exit 16')}\n"
+        super().setUp()
+
+    def attempts(self):
+        return int(self.modem.get("ReconnectAttempts"))
+
+    def test_redials_with_backoff_until_disconnect(self):
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: len(self.modem.hangups) >= 3, 10), self.modem.hangups)
+        self.assertTrue(all(hangup["code"] == 16 for hangup in self.modem.hangups))
+        self.assertIn("dialupd: redial 1 in", self.modem.hangups[0]["log"])
+        self.assertGreaterEqual(self.attempts(), 3)
+        self.assertGreater(int(self.modem.get("NextReconnect")), 0)
+        self.modem.disconnect()  # cancels the pending redial: no error, nothing left pending
+        self.assertEqual((self.attempts(), int(self.modem.get("NextReconnect"))), (0, 0))
+        count = len(self.modem.hangups)
+        self.assertFalse(wait_until(lambda: len(self.modem.hangups) > count, 3), "a redial after Disconnect")
+        self.assertDBusError(ERROR + "NotConnected", self.modem.disconnect)
+
+    def test_a_connect_may_turn_it_off(self):
+        self.modem.connect(wait=False, reconnect=dbus.Boolean(False))
+        self.assertTrue(wait_until(lambda: self.modem.hangups, 5))
+        self.assertFalse(wait_until(lambda: len(self.modem.hangups) > 1, 2.5), "redialled though told not to")
+        self.assertEqual(self.attempts(), 0)
+        with open(self.starts) as starts:
+            self.assertEqual(len(starts.read().split()), 1)
+
+    def test_reconnect_must_be_boolean(self):
+        self.assertDBusError(ERROR + "InvalidArgument", self.modem.connect, wait=False, reconnect="yes")
+
+
 class ShutdownWithACall(DaemonTestCase):
     """SIGTERM to the daemon while a call runs: pppd (a stand-in that dies on SIGTERM) is stopped,
     and the daemon exits 0 (under ASan this also proves nothing leaked on the way out)."""
@@ -398,15 +440,16 @@ class ServiceManagerProtocol(unittest.TestCase):
             first = notify.recv(4096).decode()
             self.assertIn("READY=1", first)
             self.assertTrue(daemon.connection.name_has_owner("org.dialupd1"), "READY=1 before the bus name")
+            # 200 ms apart, so 3 take about 0.6 s; 5 s leaves room for a loaded machine (an
+            # ASan build under a parallel build), and without the watchdog none ever comes.
             pings = 0
-            deadline = time.monotonic() + 1.0
-            while time.monotonic() < deadline:
+            deadline = time.monotonic() + 5.0
+            while pings < 3 and time.monotonic() < deadline:
                 notify.settimeout(max(deadline - time.monotonic(), 0.01))
                 try:
                     pings += notify.recv(4096).decode().count("WATCHDOG=1")
                 except socket.timeout:
                     break
-            # 200 ms apart: about 5 in a second; 3 leaves room for a slow machine, 0 is the bug.
             self.assertGreaterEqual(pings, 3)
             self.assertEqual(daemon.stop(), 0)
             notify.settimeout(5)
@@ -499,6 +542,6 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy, StopEscalation, ShutdownWithACall,
+    sys.exit(run_tap(Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy, StopEscalation, Redial, ShutdownWithACall,
                      Shutdown, ServiceManagerProtocol, ConfigErrors,
                      BusPolicy))

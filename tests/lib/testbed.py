@@ -181,11 +181,12 @@ class Scratch:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def config_for(scratch, modems, daemon_extra="", at_ports=None):
-    """A daemon config: our plugin, scratch dirs, and a [modem ID] section per fixed device."""
+def config_for(scratch, modems, daemon_extra="", at_ports=None, defaults=""):
+    """A daemon config: our plugin, scratch dirs, [defaults] lines, and a [modem ID] section per
+    fixed device."""
     stop_timeout = "" if "stop-timeout" in daemon_extra else "stop-timeout = 5\n"
     text = (f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstate-dir = {scratch}/state\n"
-            f"{stop_timeout}{daemon_extra}\n")
+            f"{stop_timeout}{daemon_extra}\n[defaults]\n{defaults}\n")
     for modem_id, device in modems.items():
         text += f"[modem {modem_id}]\ndevice = {device}\n"
         if at_ports and modem_id in at_ports:

@@ -220,6 +220,27 @@ TEST(Config, CallLogsAndDiagnostics) {
     EXPECT_THAT(errorOf("[daemon]\nstate-dir = var/lib\n"), HasSubstr("must be an absolute path"));
 }
 
+TEST(Config, ReconnectSettings) {
+    Config defaults = parseConfig("[modem m]\ndevice = /dev/ttyS1\n", "r.conf");
+    EXPECT_FALSE(defaults.modems[0].call.reconnect.enabled.has_value());  // autoconnect decides
+    EXPECT_EQ(defaults.modems[0].call.reconnect.delaySeconds, 5u);
+    EXPECT_EQ(defaults.modems[0].call.reconnect.maxDelaySeconds, 300u);
+    EXPECT_EQ(defaults.modems[0].call.reconnect.maxAttempts, 0u);
+    Config set = parseConfig("[defaults]\nreconnect = yes\nreconnect-delay = 2\n"
+                             "[modem m]\ndevice = /dev/ttyS1\nreconnect-max-delay = 60\nreconnect-attempts = 7\n"
+                             "[modem n]\ndevice = /dev/ttyS2\nreconnect = no\n",
+                             "r.conf");
+    const ReconnectSettings& m = set.modems[0].call.reconnect;
+    EXPECT_EQ(m.enabled, std::optional<bool>(true));
+    EXPECT_EQ(m.delaySeconds, 2u);
+    EXPECT_EQ(m.maxDelaySeconds, 60u);
+    EXPECT_EQ(m.maxAttempts, 7u);
+    EXPECT_EQ(set.modems[1].call.reconnect.enabled, std::optional<bool>(false));
+    EXPECT_THAT(errorOf("[defaults]\nreconnect-delay = 0\n"), HasSubstr("from 1 to 3600"));
+    EXPECT_THAT(errorOf("[defaults]\nreconnect = sometimes\n"), HasSubstr("must be yes or no"));
+    EXPECT_THAT(errorOf("[defaults]\nredial = yes\n"), HasSubstr("reconnect-attempts"));  // the known keys
+}
+
 TEST(Config, UdevWatchingCanBeTurnedOff) {
     EXPECT_TRUE(parseConfig("", "d.conf").daemon.watchUdev);
     EXPECT_FALSE(parseConfig("[daemon]\nudev = no\n", "d.conf").daemon.watchUdev);

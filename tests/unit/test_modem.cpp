@@ -543,5 +543,149 @@ TEST_F(ModemTest, TheCallLogSizeComesFromTheSettings) {
     EXPECT_LT(recorder().hangups[0].log.size(), 4096u + 1024);
 }
 
+// --- redial -----------------------------------------------------------------------------------
+
+class RedialTest : public ModemTest {
+protected:
+    RedialTest() {
+        config.call.reconnect.delaySeconds = 5;
+        config.call.reconnect.maxDelaySeconds = 60;
+    }
+    // A modem whose calls redial, with no jitter (the random source sits in the middle).
+    Modem& redialling() {
+        config.call.reconnect.enabled = true;
+        modem().setRandomSource([] { return 0.5; });
+        return modem();
+    }
+    void endBy(int status) {
+        runner.exitWith(status);
+        scheduler.runDeferred();
+    }
+};
+
+TEST_F(RedialTest, AnEndNobodyAskedForIsRedialledWithBackoffUntilTheLinkIsUp) {
+    redialling().connect({}, false, [](const Error*) {});
+    runner.ipUp(sampleIp());
+    endBy(16);
+    EXPECT_EQ(modem().reconnectAttempts(), 1u);
+    EXPECT_EQ(modem().nextReconnectUsec(), scheduler.realtimeNowUsec() + 5'000'000u);
+    ASSERT_EQ(recorder().hangups.size(), 1u);  // every end still has its Hangup
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("dialupd: redial 1 in 5.0 s"));
+    scheduler.advance(4900ms);
+    EXPECT_EQ(runner.launches.size(), 1u);
+    scheduler.advance(100ms);
+    ASSERT_EQ(runner.launches.size(), 2u);
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+    EXPECT_EQ(modem().nextReconnectUsec(), 0u);
+    endBy(8);  // the redial fails too: the wait doubles
+    EXPECT_EQ(modem().reconnectAttempts(), 2u);
+    scheduler.advance(9900ms);
+    EXPECT_EQ(runner.launches.size(), 2u);
+    scheduler.advance(100ms);
+    ASSERT_EQ(runner.launches.size(), 3u);
+    runner.ipUp(sampleIp());
+    EXPECT_EQ(modem().state(), ModemState::Connected);
+    EXPECT_EQ(modem().reconnectAttempts(), 0u);  // up again: the next trouble starts afresh
+    EXPECT_EQ(recorder().hangups.size(), 2u);
+}
+
+TEST_F(RedialTest, TheRedialDialsWithTheSameCallOptions) {
+    CallOverrides overrides;
+    overrides.apn = "m2m.example";
+    overrides.reconnect = true;  // asked for by this Connect; the modem's setting is unset
+    modem().setRandomSource([] { return 0.5; });
+    modem().connect(overrides, false, [](const Error*) {});
+    endBy(16);
+    scheduler.advance(5s);
+    ASSERT_EQ(runner.launches.size(), 2u);
+    EXPECT_THAT(runner.launches[1].chatScript, HasSubstr("m2m.example"));
+}
+
+TEST_F(RedialTest, OffForAManualConnectUnlessAskedFor) {
+    modem().connect({}, false, [](const Error*) {});
+    endBy(16);
+    EXPECT_EQ(modem().reconnectAttempts(), 0u);
+    EXPECT_EQ(modem().nextReconnectUsec(), 0u);
+    scheduler.advance(600s);
+    EXPECT_EQ(runner.launches.size(), 1u);
+}
+
+TEST_F(RedialTest, WhatARedialCannotMendStopsItAtOnce) {
+    redialling().connect({}, false, [](const Error*) {});
+    endBy(19);  // wrong password
+    EXPECT_EQ(modem().nextReconnectUsec(), 0u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("no redial: trying again cannot mend this"));
+    scheduler.advance(600s);
+    EXPECT_EQ(runner.launches.size(), 1u);
+}
+
+TEST_F(RedialTest, StopsAfterTheAttemptsLimit) {
+    config.call.reconnect.maxAttempts = 2;
+    redialling().connect({}, false, [](const Error*) {});
+    endBy(8);
+    scheduler.advance(5s);
+    endBy(8);
+    scheduler.advance(10s);
+    ASSERT_EQ(runner.launches.size(), 3u);
+    endBy(8);
+    EXPECT_EQ(modem().nextReconnectUsec(), 0u);
+    EXPECT_EQ(modem().reconnectAttempts(), 2u);
+    EXPECT_THAT(recorder().hangups.back().log, HasSubstr("no redial: 2 in a row"));
+    scheduler.advance(600s);
+    EXPECT_EQ(runner.launches.size(), 3u);
+}
+
+TEST_F(RedialTest, DisconnectCancelsAPendingRedial) {
+    redialling().connect({}, false, [](const Error*) {});
+    endBy(16);
+    Outcome outcome;
+    modem().disconnect(outcome.completion());
+    EXPECT_TRUE(outcome.called);
+    EXPECT_FALSE(outcome.errorName);
+    EXPECT_EQ(modem().reconnectAttempts(), 0u);
+    EXPECT_EQ(modem().nextReconnectUsec(), 0u);
+    EXPECT_EQ(recorder().changes.back(),
+              (std::vector<ModemProperty>{ModemProperty::NextReconnect, ModemProperty::ReconnectAttempts}));
+    scheduler.advance(600s);
+    EXPECT_EQ(runner.launches.size(), 1u);
+    EXPECT_THROW(modem().disconnect(outcome.completion()), Error);  // nothing left to end
+}
+
+TEST_F(RedialTest, ARequestedEndOrAShutdownIsNotRedialled) {
+    redialling().connect({}, false, [](const Error*) {});
+    modem().disconnect([](const Error*) {});
+    endBy(5);
+    EXPECT_EQ(modem().nextReconnectUsec(), 0u);
+    modem().connect({}, false, [](const Error*) {});
+    modem().stop([] {});
+    endBy(5);
+    scheduler.advance(600s);
+    EXPECT_EQ(runner.launches.size(), 2u);
+}
+
+TEST_F(RedialTest, AConnectReplacesAPendingRedial) {
+    redialling().connect({}, false, [](const Error*) {});
+    endBy(16);
+    modem().connect({}, false, [](const Error*) {});
+    EXPECT_EQ(runner.launches.size(), 2u);
+    EXPECT_EQ(modem().reconnectAttempts(), 0u);
+    scheduler.advance(600s);
+    EXPECT_EQ(runner.launches.size(), 2u);
+}
+
+TEST_F(RedialTest, AMissingTtyCountsAsAnAttemptAndTheNextFollows) {
+    redialling().connect({}, false, [](const Error*) {});
+    endBy(16);
+    deviceExists = false;
+    scheduler.advance(5s);
+    EXPECT_EQ(runner.launches.size(), 1u);
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+    EXPECT_EQ(modem().reconnectAttempts(), 2u);
+    deviceExists = true;
+    scheduler.advance(10s);
+    ASSERT_EQ(runner.launches.size(), 2u);
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+}
+
 }  // namespace
 }  // namespace dialupd

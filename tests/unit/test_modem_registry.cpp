@@ -278,7 +278,7 @@ TEST_F(ModemRegistryTest, AConfigSectionNamesAUsbModemBySerialAndDialsItOnArriva
     EXPECT_THAT(runner.launches[0].chatScript, HasSubstr("m2m.example"));
 }
 
-TEST_F(ModemRegistryTest, AutoconnectDialsOnlyOnArrival) {
+TEST_F(ModemRegistryTest, AutoconnectDialsOnArrivalAndRedialsUnlessToldNotTo) {
     ModemConfig cellar;
     cellar.id = "cellar";
     cellar.matchUsbPath = "1-4";
@@ -287,7 +287,23 @@ TEST_F(ModemRegistryTest, AutoconnectDialsOnlyOnArrival) {
     registry();
     devices.add(usbTty("1-4", "03"));
     ASSERT_EQ(runner.launches.size(), 1u);
-    runner.exitWith(8);  // the dial failed: no redial here (that is the reconnect policy's job)
+    runner.exitWith(8);  // the dial failed: an autoconnect modem keeps trying (reconnect unset)
+    scheduler.advance(60s);
+    EXPECT_EQ(runner.launches.size(), 2u);
+    EXPECT_EQ(only().state(), ModemState::Connecting);
+}
+
+TEST_F(ModemRegistryTest, AutoconnectWithReconnectOffDialsOnlyOnArrival) {
+    ModemConfig cellar;
+    cellar.id = "cellar";
+    cellar.matchUsbPath = "1-4";
+    cellar.autoconnect = true;
+    cellar.call.reconnect.enabled = false;
+    config.modems.push_back(cellar);
+    registry();
+    devices.add(usbTty("1-4", "03"));
+    ASSERT_EQ(runner.launches.size(), 1u);
+    runner.exitWith(8);
     scheduler.advance(60s);
     EXPECT_EQ(runner.launches.size(), 1u);
     EXPECT_EQ(only().state(), ModemState::Disconnected);
