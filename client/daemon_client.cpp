@@ -80,6 +80,8 @@ ModemInfo modemFromProperties(const std::string& path, const std::map<std::strin
     modem.lastCallDurationUsec = valueOr<uint64_t>(properties, "LastCallDuration");
     modem.lastCallBytesIn = valueOr<uint64_t>(properties, "LastCallBytesIn");
     modem.lastCallBytesOut = valueOr<uint64_t>(properties, "LastCallBytesOut");
+    modem.reconnectAttempts = valueOr<uint32_t>(properties, "ReconnectAttempts");
+    modem.nextReconnectUsec = valueOr<uint64_t>(properties, "NextReconnect");
     return modem;
 }
 
@@ -150,6 +152,7 @@ void DaemonClient::connect(const ModemInfo& modem, const ConnectRequest& request
     if (request.apn) options["apn"] = sdbus::Variant(*request.apn);
     if (request.user) options["user"] = sdbus::Variant(*request.user);
     if (request.password) options["password"] = sdbus::Variant(*request.password);
+    if (request.reconnect) options["reconnect"] = sdbus::Variant(*request.reconnect);
     if (request.wait) options["wait"] = sdbus::Variant(true);
     CallTimeout longer(*connection_, timeout);
     try {

@@ -22,6 +22,7 @@ struct ConnectRequest {
     std::optional<std::string> apn;
     std::optional<std::string> user;
     std::optional<std::string> password;
+    std::optional<bool> reconnect;
     bool wait = false;
 };
 

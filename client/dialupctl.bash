@@ -27,7 +27,7 @@ _dialupctl() {
         "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
         list) options="--quiet" ;;
         status) options="" ;;
-        connect) options="--apn --user --password-file --ask-password --wait --timeout" ;;
+        connect) options="--apn --user --password-file --ask-password --reconnect --no-reconnect --wait --timeout" ;;
         disconnect) options="--timeout" ;;
         monitor) options="--log" ;;
         log) options="--last" ;;

@@ -70,6 +70,12 @@ int main(int argc, char** argv) {
     connect->add_flag("--ask-password", askPassword, "ask for the password on the terminal")->excludes(fileOption);
     // Refused with a reason rather than unknown: a password on the command line is in /proc.
     connect->add_option("--password", password)->group("");
+    bool reconnect = false;
+    bool noReconnect = false;
+    auto* reconnectFlag = connect->add_flag(
+        "--reconnect", reconnect, "redial, with backoff, whenever the call ends without a disconnect");
+    connect->add_flag("--no-reconnect", noReconnect, "no redial, whatever the modem's configuration says")
+        ->excludes(reconnectFlag);
     bool wait = false;
     connect->add_flag("--wait", wait, "return once the link is up, or fail with the reason the call ended");
     int connectTimeout = 0;
@@ -111,6 +117,7 @@ int main(int argc, char** argv) {
             if (connect->count("--user")) request.user = user;
             if (!passwordFile.empty()) request.password = dialupctl::readPasswordFile(passwordFile);
             if (askPassword) request.password = dialupctl::promptPassword("Password: ");
+            if (reconnect || noReconnect) request.reconnect = reconnect;
             request.wait = wait;
             if (connectTimeout == 0) connectTimeout = wait ? 120 : 25;
         }

@@ -39,6 +39,8 @@ struct ModemInfo {
     uint64_t lastCallDurationUsec = 0;
     uint64_t lastCallBytesIn = 0;
     uint64_t lastCallBytesOut = 0;
+    uint32_t reconnectAttempts = 0;
+    uint64_t nextReconnectUsec = 0;
 };
 
 // One call as GetCallLogs returns it.

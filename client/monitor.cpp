@@ -123,6 +123,11 @@ void Monitor::onPropertiesChanged(sdbus::Message& message) {
         fields["last_exit_reason"] = toJson(modem.lastExitReason);
         details += "  (" + formatReason(modem.lastExitReason) + ")";
     }
+    if (changed.count("NextReconnect") && modem.nextReconnectUsec) {
+        fields["reconnect_attempts"] = modem.reconnectAttempts;
+        fields["next_reconnect_usec"] = modem.nextReconnectUsec;
+        details += "  redial " + formatRedial(modem.reconnectAttempts, modem.nextReconnectUsec);
+    }
     emit("state", modem.id, fields, details);
 }
 

@@ -83,6 +83,10 @@ std::string formatRfc3339(uint64_t usecSinceEpoch) {
     return text;
 }
 
+std::string formatRedial(uint32_t attempt, uint64_t atUsec) {
+    return std::to_string(attempt) + " at " + formatLocalTime(atUsec);
+}
+
 std::string formatReason(const ExitReason& reason) {
     if (reason.code == 0 && reason.name == "none") return "none";
     return std::to_string(reason.code) + " " + reason.name + ": " + reason.description;
@@ -114,6 +118,8 @@ nlohmann::json toJson(const ModemInfo& modem) {
          {{"duration_usec", modem.lastCallDurationUsec},
           {"bytes_in", modem.lastCallBytesIn},
           {"bytes_out", modem.lastCallBytesOut}}},
+        {"reconnect_attempts", modem.reconnectAttempts},
+        {"next_reconnect_usec", modem.nextReconnectUsec},
     };
 }
 
@@ -195,6 +201,8 @@ void printModemStatus(std::ostream& out, const ModemInfo& modem, const Style& st
         field("DNS", servers);
     }
     field("Last exit", formatReason(modem.lastExitReason));
+    if (modem.nextReconnectUsec)
+        field("Redial", formatRedial(modem.reconnectAttempts, modem.nextReconnectUsec));
     if (modem.lastCallDurationUsec)
         field("Last call", formatDuration(modem.lastCallDurationUsec) + ", " + formatBytes(modem.lastCallBytesIn) +
                                " in, " + formatBytes(modem.lastCallBytesOut) + " out");

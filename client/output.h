@@ -36,6 +36,8 @@ std::string formatBytes(uint64_t bytes);
 std::string formatLocalTime(uint64_t usecSinceEpoch, bool millis = false);
 // RFC 3339 local time with microseconds and offset, for JSON: "2026-11-25T13:40:01.123456+00:00".
 std::string formatRfc3339(uint64_t usecSinceEpoch);
+// "2 at 2026-11-25 13:40:01": redial number `attempt`, due then.
+std::string formatRedial(uint32_t attempt, uint64_t atUsec);
 // "16 hangup: the modem hung up ..."; "none" before any call.
 std::string formatReason(const ExitReason& reason);
 

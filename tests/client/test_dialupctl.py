@@ -24,7 +24,7 @@ COMPLETION = os.path.join(ROOT, "client", "dialupctl.bash")
 COMMANDS = ["list", "status", "connect", "disconnect", "monitor", "log"]
 MODEM_KEYS = {"id", "path", "state", "device", "at_port", "vendor", "product", "model", "usb_path", "usb_serial",
               "interface", "ipv4_address", "peer_address", "dns", "connected_since_usec", "last_exit_reason",
-              "last_call"}
+              "last_call", "reconnect_attempts", "next_reconnect_usec"}
 SECRET = "Cl1ent-S3cret-pw"
 
 # Exit statuses, as dialupctl(1) documents them.
@@ -317,6 +317,38 @@ class CallsWithAStandIn(ClientTestCase):
         self.assertEqual(self.modem.states, [], "a refused password must not start a call")
 
 
+class Redial(ClientTestCase):
+    """A stand-in pppd that hangs up at once: connect --reconnect redials, status and monitor
+    show the pending redial, disconnect cancels it."""
+
+    pppd_prologue = "exit 16"
+
+    def test_reconnect_status_monitor_and_cancel(self):
+        monitor = subprocess.Popen([DIALUPCTL, "--json", "monitor", "m0"], stdout=subprocess.PIPE, text=True,
+                                   env=self.ctl.env)
+        time.sleep(0.5)
+        self.assertExit(self.ctl.run("connect", "m0", "--reconnect"), OK)
+        self.assertTrue(wait_until(lambda: int(self.modem.get("NextReconnect")) > 0, 5))
+        result, status = self.ctl.json("status", "m0")
+        self.assertGreaterEqual(status["reconnect_attempts"], 1)
+        self.assertGreater(status["next_reconnect_usec"], 0)
+        text = self.ctl.run("status", "m0").stdout
+        self.assertRegex(text, r"Redial\s+\d+ at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+        self.assertExit(self.ctl.run("disconnect", "m0"), OK)  # cancels the redial
+        self.assertEqual(int(self.modem.get("NextReconnect")), 0)
+        monitor.send_signal(signal.SIGINT)
+        events = [json.loads(line) for line in monitor.communicate(timeout=10)[0].splitlines()]
+        pending = [event for event in events if event.get("next_reconnect_usec")]
+        self.assertTrue(pending, events)
+        self.assertEqual(pending[0]["reconnect_attempts"], 1)
+
+    def test_no_reconnect_by_default(self):
+        self.assertExit(self.ctl.run("connect", "m0"), OK)
+        self.assertTrue(wait_until(lambda: self.modem.hangups, 5))
+        self.assertEqual(int(self.modem.get("NextReconnect")), 0)
+        self.assertExit(self.ctl.run("connect", "m0", "--reconnect", "--no-reconnect"), USAGE)
+
+
 class Monitor(ClientTestCase):
     def start(self, *args):
         process = subprocess.Popen([DIALUPCTL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -487,5 +519,5 @@ class Documentation(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Monitor, DaemonAbsent, AccessDenied, Usage,
+    sys.exit(run_tap(ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Redial, Monitor, DaemonAbsent, AccessDenied, Usage,
                      Documentation))
