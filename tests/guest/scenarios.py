@@ -446,6 +446,31 @@ def scenario_call_in_the_units_sandbox(world):
         assert complaint not in world.daemon.log_text(), f"'{complaint}' in the daemon's log"
 
 
+def scenario_redial_after_carrier_drop(world):
+    """reconnect = yes: the network drops the call, the Hangup goes out, and dialupd dials
+    again on its own until the link is back; Disconnect then ends it for good."""
+    connect(world)
+    world.sim.command("fault carrier-drop")
+    dropped = time.monotonic()
+    hangup = wait_for_hangup(world)
+    assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
+    assert "dialupd: redial 1 in" in hangup["log"], hangup["log"]
+    assert wait_until(lambda: world.modem.states[-2:] == ["connecting", "connected"] and len(world.modem.states) > 3,
+                      30), world.modem.states
+    back = time.monotonic() - dropped
+    with open(os.path.join(RESULT, "redial-after-carrier-drop.txt"), "w") as out:
+        out.write(f"carrier drop -> connected again: {back:.1f} s (reconnect-delay = 1)\n")
+    assert world.modem.states == ["connecting", "connected", "disconnected", "connecting", "connected"], \
+        world.modem.states
+    assert world.modem.get("IPv4Address") == "10.64.0.2"
+    assert int(world.modem.get("ReconnectAttempts")) == 0, "the link is up: the count starts afresh"
+    ping = subprocess.run(["ping", "-c", "1", "-W", "2", "10.64.0.1"], capture_output=True, text=True)
+    assert ping.returncode == 0, ping.stdout + ping.stderr
+    world.modem.disconnect()
+    wait_until(lambda: False, 2)  # no redial after a requested end
+    assert world.modem.get("State") == "disconnected" and len(world.modem.hangups) == 1, world.modem.states
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -493,6 +518,8 @@ SCENARIOS = [
     ("usb-unplug-mid-call-16", scenario_unplug_mid_call, {"hotplug": True}, None),
     ("dialupctl-session", scenario_dialupctl_session, {"hotplug": True, "usb_config": False}, None),
     ("call-in-the-units-sandbox", scenario_call_in_the_units_sandbox, {"daemon_wrapper": UNIT_SANDBOX}, None),
+    ("redial-after-carrier-drop", scenario_redial_after_carrier_drop,
+     {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
 ]
 
 
