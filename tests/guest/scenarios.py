@@ -471,6 +471,29 @@ def scenario_redial_after_carrier_drop(world):
     assert world.modem.get("State") == "disconnected" and len(world.modem.hangups) == 1, world.modem.states
 
 
+def scenario_daemon_killed_mid_call(world):
+    """dialupd is SIGKILLed during a call: pppd gets SIGTERM from the kernel (parent-death
+    signal), closes the link and exits on its own, so no pppd is orphaned; a new dialupd then
+    dials on the same port."""
+    connect(world)
+    assert len(pppd_processes()) == 1
+    killed = time.monotonic()
+    world.daemon.process.kill()
+    world.daemon.process.wait(10)
+    assert wait_until(lambda: pppd_processes() == [], 30), f"pppd outlived a SIGKILLed dialupd: {pppd_processes()}"
+    pppd_gone = time.monotonic() - killed
+    network_log = open(os.path.join(world.log_dir, "network-pppd.log")).read()
+    assert "rcvd [LCP TermReq" in network_log, "the orphaned call was not closed with LCP Terminate"
+    world.start_another_daemon()
+    started = time.monotonic()
+    connect(world)
+    assert world.modem.get("IPv4Address") == "10.64.0.2"
+    with open(os.path.join(RESULT, "daemon-killed-mid-call.txt"), "w") as out:
+        out.write(f"dialupd SIGKILLed -> its pppd gone: {pppd_gone:.1f} s; "
+                  f"new dialupd Connect(wait) -> connected: {time.monotonic() - started:.1f} s\n")
+    world.modem.disconnect()
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -518,6 +541,7 @@ SCENARIOS = [
     ("usb-unplug-mid-call-16", scenario_unplug_mid_call, {"hotplug": True}, None),
     ("dialupctl-session", scenario_dialupctl_session, {"hotplug": True, "usb_config": False}, None),
     ("call-in-the-units-sandbox", scenario_call_in_the_units_sandbox, {"daemon_wrapper": UNIT_SANDBOX}, None),
+    ("daemon-killed-mid-call", scenario_daemon_killed_mid_call, {}, None),
     ("redial-after-carrier-drop", scenario_redial_after_carrier_drop,
      {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
 ]

@@ -77,8 +77,8 @@ class World:
             self.modem_id = f"ec25_{USB_SERIAL}"
         else:
             config += f"[modem {MODEM_ID}]\ndevice = {device}\nat-port = /dev/ttyUSB2\n{modem_settings}\n"
-        self.daemon = Daemon(self.bus, config, log_dir, extra_env=self.usb.env() if hotplug else None,
-                             wrapper=daemon_wrapper)
+        self._daemon_args = (config, self.usb.env() if hotplug else None, daemon_wrapper)
+        self.daemon = Daemon(self.bus, config, log_dir, extra_env=self._daemon_args[1], wrapper=daemon_wrapper)
         self.modem = self.daemon.modem(self.modem_id)
         self.events = []  # "Hangup" and "InterfacesRemoved"/"InterfacesAdded" of the modem, in order
         self.times = {}   # "Hangup", "State:<value>": when the client last received it (monotonic s)
@@ -117,6 +117,14 @@ class World:
         """The EC25 is pulled out: its ttys hang up and go, then udev reports the removal."""
         self.sim.command("unplug")
         self.usb.unplug(USB_PORT)
+
+    def start_another_daemon(self):
+        """A new dialupd with the same config (the previous one has died); its log goes to
+        second-daemon/dialupd.log. `modem` becomes the client's view through it."""
+        config, extra_env, wrapper = self._daemon_args
+        self.daemon = Daemon(self.bus, config, os.path.join(self.log_dir, "second-daemon"), extra_env=extra_env,
+                             wrapper=wrapper)
+        self.modem = self.daemon.modem(self.modem_id)
 
     def close(self):
         exit_code = self.daemon.stop()
