@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "fakes.h"
 
 namespace dialupd {
@@ -278,33 +280,32 @@ TEST_F(ModemRegistryTest, AConfigSectionNamesAUsbModemBySerialAndDialsItOnArriva
     EXPECT_THAT(runner.launches[0].chatScript, HasSubstr("m2m.example"));
 }
 
-TEST_F(ModemRegistryTest, AutoconnectDialsOnArrivalAndRedialsUnlessToldNotTo) {
-    ModemConfig cellar;
-    cellar.id = "cellar";
-    cellar.matchUsbPath = "1-4";
-    cellar.autoconnect = true;
-    config.modems.push_back(cellar);
-    registry();
-    devices.add(usbTty("1-4", "03"));
-    ASSERT_EQ(runner.launches.size(), 1u);
-    runner.exitWith(8);  // the dial failed: an autoconnect modem keeps trying (reconnect unset)
-    scheduler.advance(60s);
+// An autoconnect modem on USB port 1-4 is plugged in, dials at once, and that dial fails.
+class AutoconnectTest : public ModemRegistryTest {
+protected:
+    void plugInAndFailTheDial(std::optional<bool> reconnect) {
+        ModemConfig cellar;
+        cellar.id = "cellar";
+        cellar.matchUsbPath = "1-4";
+        cellar.autoconnect = true;
+        cellar.call.reconnect.enabled = reconnect;
+        config.modems.push_back(cellar);
+        registry();
+        devices.add(usbTty("1-4", "03"));
+        ASSERT_EQ(runner.launches.size(), 1u);
+        runner.exitWith(8);
+        scheduler.advance(60s);
+    }
+};
+
+TEST_F(AutoconnectTest, RedialsUnlessToldNotTo) {
+    plugInAndFailTheDial(std::nullopt);  // reconnect unset: an autoconnect modem keeps trying
     EXPECT_EQ(runner.launches.size(), 2u);
     EXPECT_EQ(only().state(), ModemState::Connecting);
 }
 
-TEST_F(ModemRegistryTest, AutoconnectWithReconnectOffDialsOnlyOnArrival) {
-    ModemConfig cellar;
-    cellar.id = "cellar";
-    cellar.matchUsbPath = "1-4";
-    cellar.autoconnect = true;
-    cellar.call.reconnect.enabled = false;
-    config.modems.push_back(cellar);
-    registry();
-    devices.add(usbTty("1-4", "03"));
-    ASSERT_EQ(runner.launches.size(), 1u);
-    runner.exitWith(8);
-    scheduler.advance(60s);
+TEST_F(AutoconnectTest, WithReconnectOffDialsOnlyOnArrival) {
+    plugInAndFailTheDial(false);
     EXPECT_EQ(runner.launches.size(), 1u);
     EXPECT_EQ(only().state(), ModemState::Disconnected);
 }
