@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <utility>
 
 #include "commands.h"
 
@@ -41,6 +42,10 @@ private:
     void onInterfacesAdded(sdbus::Message& message);
     void onInterfacesRemoved(sdbus::Message& message);
     bool wanted(const std::string& path) const { return !onlyPath_ || *onlyPath_ == path; }
+    // A "present" event for each modem there is now (at start, and when dialupd comes back:
+    // a starting daemon makes its objects before it owns the name, so no InterfacesAdded of
+    // them reaches a match on the name).
+    void listPresentModems();
     // One event: a JSON line, or "TIME  MODEM  EVENT  details" (and indented lines after it).
     void emit(const std::string& event, const std::string& modemId, nlohmann::json fields, const std::string& details,
               const std::string& more = "");
@@ -50,6 +55,7 @@ private:
     Style style_;
     std::optional<std::string> onlyPath_;
     bool withLog_;
+    bool relistPending_ = false;  // set in a signal handler, done from the loop: no call inside a callback
 };
 
 void Monitor::emit(const std::string& event, const std::string& modemId, nlohmann::json fields,
@@ -95,8 +101,16 @@ void Monitor::onNameOwnerChanged(sdbus::Message& message) {
     if (name != kBusName) return;
     if (newOwner.empty())
         emit("daemon-stopped", "", nlohmann::json::object(), "dialupd left the bus");
-    else
+    else {
         emit("daemon-started", "", nlohmann::json::object(), "dialupd is on the bus");
+        relistPending_ = true;
+    }
+}
+
+void Monitor::listPresentModems() {
+    for (const ModemInfo& modem : client_.modems())
+        if (wanted(modem.path))
+            emit("present", modem.id, {{"status", toJson(modem)}}, style_.state(modem.state) + "  " + modem.device);
 }
 
 void Monitor::onPropertiesChanged(sdbus::Message& message) {
@@ -189,13 +203,19 @@ void Monitor::run() {
                     "member='NameOwnerChanged',arg0='") +
             kBusName + "'",
         [this](sdbus::Message& message) { onNameOwnerChanged(message); });
-    for (const ModemInfo& modem : client_.modems())
-        if (wanted(modem.path))
-            emit("present", modem.id, {{"status", toJson(modem)}}, style_.state(modem.state) + "  " + modem.device);
+    listPresentModems();
 
     for (;;) {
         try {
             while (connection.processPendingRequest()) {
+            }
+            if (std::exchange(relistPending_, false)) {
+                try {
+                    listPresentModems();
+                } catch (const ClientError& error) {  // gone again already: its leaving is the next event
+                    std::cerr << "dialupctl: " << error.what() << '\n';
+                }
+                continue;
             }
         } catch (const sdbus::Error& error) {
             ::close(interrupt);

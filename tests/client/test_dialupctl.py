@@ -64,8 +64,8 @@ class ClientTestCase(unittest.TestCase):
         extra = "diagnostics-timeout = 300\n"
         if self.pppd_prologue is not None:
             extra += f"pppd = {stand_in_pppd(self.scratch.path, self.pppd_prologue.format(scratch=self.scratch.path))}\n"
-        self.daemon = Daemon(self.bus, config_for(self.scratch.path, {"m0": self.tty, "gone": "/dev/ttyUSB99"}, extra),
-                             os.path.join(self.scratch.path, "logs"))
+        self.daemon_config = config_for(self.scratch.path, {"m0": self.tty, "gone": "/dev/ttyUSB99"}, extra)
+        self.daemon = Daemon(self.bus, self.daemon_config, os.path.join(self.scratch.path, "logs"))
         self.modem = self.daemon.modem("m0")
         self.ctl = Ctl(self.bus.address)
 
@@ -392,13 +392,16 @@ class Monitor(ClientTestCase):
         self.assertRegex(text, r"m0  hangup  4 no-kernel-support: .* after \d+\.\d s")
         self.assertIn("    == call ==", text, "--log prints the hangup's text, indented")
 
-    def test_the_daemon_leaving_is_an_event_and_the_monitor_goes_on(self):
+    def test_the_daemon_leaving_and_coming_back(self):
         monitor = self.start("--json", "monitor")
         self.assertEqual(self.daemon.stop(), 0)
         time.sleep(0.5)
         self.assertIsNone(monitor.poll(), "the monitor must outlive the daemon")
-        events = [json.loads(line)["event"] for line in self.finish(monitor).splitlines()]
-        self.assertEqual(events[-3:], ["removed", "removed", "daemon-stopped"])
+        self.daemon = Daemon(self.bus, self.daemon_config, os.path.join(self.scratch.path, "logs-2"))
+        time.sleep(0.5)
+        events = [(event["event"], event.get("modem")) for event in map(json.loads, self.finish(monitor).splitlines())]
+        self.assertEqual(events[2:], [("removed", "gone"), ("removed", "m0"), ("daemon-stopped", None),
+                                      ("daemon-started", None), ("present", "gone"), ("present", "m0")])
 
 
 class DaemonAbsent(unittest.TestCase):
