@@ -417,13 +417,14 @@ def assert_private_files(world):
 
 
 def scenario_call_in_the_units_sandbox(world):
-    """The daemon under the unit's file-system, capability and no-new-privileges settings
-    (tests/guest/unit-sandbox says which it reproduces): a call still comes up, carries traffic
-    and ends cleanly, and the sandbox really was in force for dialupd and pppd."""
+    """The daemon under the unit's file-system, capability, no-new-privileges, system-call and
+    address-family settings (tests/guest/unit-sandbox says which it reproduces): a call still
+    comes up, carries traffic and ends cleanly, and the sandbox was in force for dialupd and
+    pppd."""
     daemon = proc_status(world.daemon.process.pid)
     assert daemon["Name"] == "dialupd", daemon["Name"]
-    assert (daemon["CapBnd"], daemon["CapEff"], daemon["NoNewPrivs"]) == \
-        (CAP_NET_ADMIN_ONLY, CAP_NET_ADMIN_ONLY, "1"), daemon
+    assert (daemon["CapBnd"], daemon["CapEff"], daemon["NoNewPrivs"], daemon["Seccomp"]) == \
+        (CAP_NET_ADMIN_ONLY, CAP_NET_ADMIN_ONLY, "1", "2"), daemon
     with open(f"/proc/{world.daemon.process.pid}/mountinfo") as mounts:
         root_options = next(line.split()[5] for line in mounts if line.split()[4] == "/")
     assert root_options.split(",")[0] == "ro", f"/ is not read-only for the daemon: {root_options}"
@@ -435,7 +436,7 @@ def scenario_call_in_the_units_sandbox(world):
     pppd = pppd_processes(pids=True)
     assert len(pppd) == 1, pppd
     status = proc_status(pppd[0])
-    assert (status["CapBnd"], status["NoNewPrivs"]) == (CAP_NET_ADMIN_ONLY, "1"), status
+    assert (status["CapBnd"], status["NoNewPrivs"], status["Seccomp"]) == (CAP_NET_ADMIN_ONLY, "1", "2"), status
     assert_private_files(world)
     world.modem.disconnect()
     assert_reason(world, 5, "user-request")
