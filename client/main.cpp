@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     connect->add_option("--timeout", connectTimeout, "seconds to wait for the daemon (default 120 with --wait, else 25)")
         ->check(CLI::Range(1, 86400));
 
-    CLI::App* disconnect = app.add_subcommand("disconnect", "end the call; returns once pppd has exited");
+    CLI::App* disconnect = app.add_subcommand("disconnect", "end the call (or a pending redial); returns once pppd has exited");
     disconnect->add_option("MODEM", modem, modemHelp);
     int disconnectTimeout = 60;
     disconnect->add_option("--timeout", disconnectTimeout, "seconds to wait for the daemon (default 60)")
@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
         return app.exit(error) == 0 ? 0 : static_cast<int>(ExitStatus::Usage);
     }
 
-    const bool color = !noColor && !std::getenv("NO_COLOR") && ::isatty(STDOUT_FILENO);
-    const dialupctl::OutputOptions output{json, color};
+    const bool colorWanted = !noColor && !std::getenv("NO_COLOR");
+    const dialupctl::OutputOptions output{json, colorWanted && ::isatty(STDOUT_FILENO)};
     try {
         if (connect->parsed() && connect->count("--password"))
             throw ClientError(ExitStatus::Usage, "--password is refused: a password on the command line can be read "
@@ -138,11 +138,11 @@ int main(int argc, char** argv) {
         else if (log->parsed())
             dialupctl::runLog(client, output, optionalArgument(log, modem), last);
     } catch (const ClientError& error) {
-        return report(error, json, !noColor && !std::getenv("NO_COLOR"));
+        return report(error, json, colorWanted);
     } catch (const sdbus::Error& error) {
-        return report(dialupctl::toClientError(error, "dialupctl"), json, !noColor && !std::getenv("NO_COLOR"));
+        return report(dialupctl::toClientError(error, "dialupctl"), json, colorWanted);
     } catch (const std::exception& error) {
-        return report(ClientError(ExitStatus::Failure, error.what()), json, !noColor && !std::getenv("NO_COLOR"));
+        return report(ClientError(ExitStatus::Failure, error.what()), json, colorWanted);
     }
     return 0;
 }
