@@ -238,7 +238,10 @@ class HangupEvidence(DaemonTestCase):
         def serve():
             pending = b""
             while not stop.is_set():
-                ready, _, _ = select.select([self.at_master], [], [], 0.05)
+                try:
+                    ready, _, _ = select.select([self.at_master], [], [], 0.05)
+                except (OSError, ValueError):  # tearDown closed the port before this cleanup ran
+                    return
                 if not ready:
                     continue
                 try:

@@ -76,8 +76,19 @@ class Bus:
         self.address = f"unix:path={self.socket}"
         self.process = subprocess.Popen(["dbus-daemon", f"--config-file={config}", "--nofork"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_until(lambda: os.path.exists(self.socket), 10):
+        # The socket file appears at bind(), a moment before listen(): wait until it accepts.
+        if not wait_until(self._accepting, 10):
             raise RuntimeError("dbus-daemon did not start")
+
+    def _accepting(self):
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(self.socket)
+            except OSError:
+                return False
+        return True
 
     def stop(self):
         self.process.terminate()
