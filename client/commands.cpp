@@ -6,12 +6,6 @@ namespace dialupctl {
 
 namespace {
 
-uint64_t nowUsec() {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
-}
-
 uint64_t usecSince(std::chrono::steady_clock::time_point start) {
     return static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
@@ -58,7 +52,7 @@ void runStatus(DaemonClient& client, const OutputOptions& output, const std::opt
     if (output.json)
         printJsonLine(std::cout, toJson(info));
     else
-        printModemStatus(std::cout, info, Style(output.color), nowUsec());
+        printModemStatus(std::cout, info, Style(output.color), realtimeNowUsec());
 }
 
 void runConnect(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,

@@ -21,12 +21,6 @@ namespace {
 using Properties = std::map<std::string, sdbus::Variant>;
 using ReasonStruct = sdbus::Struct<uint32_t, std::string, std::string>;
 
-uint64_t nowUsec() {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
-}
-
 class Monitor {
 public:
     Monitor(DaemonClient& client, const OutputOptions& output, std::optional<std::string> onlyPath, bool withLog)
@@ -60,7 +54,7 @@ private:
 
 void Monitor::emit(const std::string& event, const std::string& modemId, nlohmann::json fields,
                    const std::string& details, const std::string& more) {
-    const uint64_t now = nowUsec();
+    const uint64_t now = realtimeNowUsec();
     if (output_.json) {
         nlohmann::json line = {{"time", formatRfc3339(now)}, {"event", event}};
         if (!modemId.empty()) line["modem"] = modemId;

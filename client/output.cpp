@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -22,6 +23,12 @@ std::string Style::state(const std::string& state) const {
 std::string Style::bold(const std::string& text) const { return paint("1", text); }
 std::string Style::dim(const std::string& text) const { return paint("2", text); }
 std::string Style::red(const std::string& text) const { return paint("31", text); }
+
+uint64_t realtimeNowUsec() {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+}
 
 std::string formatDuration(uint64_t usec) {
     char text[64];

@@ -28,6 +28,8 @@ private:
     bool color_;
 };
 
+// Now, as µs since the Unix epoch (the unit the daemon's times come in).
+uint64_t realtimeNowUsec();
 // "0.4 s", "5.5 s", "3 min 2 s", "2 h 5 min".
 std::string formatDuration(uint64_t usec);
 // "84 bytes", "1.5 KiB", "12.0 MiB".
