@@ -7,8 +7,31 @@ testbed's directory, then takes "plug PORT SERIAL FIRST_TTY" and "unplug PORT" l
 A daemon sees the testbed with FakeUsbProcess.env() (or the testbed's own dir) in its
 environment: umockdev's preload library and UMOCKDEV_DIR."""
 import os
+import shutil
 import subprocess
 import sys
+
+# umockdev plays the kernel's uevent netlink socket with a Unix datagram socket, whose queue
+# holds net.unix.max_dgram_qlen (10) datagrams; a sender that finds it full aborts
+# ("uevent_sender sendmsg_one: ... Resource temporarily unavailable"). A real netlink socket
+# buffers megabytes (dialupd asks for 4 MiB), so a burst of plugs while the daemon is busy
+# starting (slow under ASan) would abort the harness, not the daemon.
+ROOMY_DGRAM_QUEUE = 4096
+
+
+def reexec_under_umockdev(python_argv):
+    """Re-executes this process under umockdev-wrapper unless it already is, and, when root
+    can make a network namespace, inside one whose Unix datagram queue is ROOMY_DGRAM_QUEUE:
+    the sysctl is per namespace, so the machine's own setting is left alone."""
+    if "umockdev" in os.environ.get("LD_PRELOAD", ""):
+        return
+    wrapper = ["umockdev-wrapper"] + python_argv
+    if os.geteuid() == 0 and shutil.which("unshare") and not os.environ.get("DIALUPD_UMOCKDEV_NETNS") \
+            and subprocess.run(["unshare", "--net", "true"], stderr=subprocess.DEVNULL).returncode == 0:
+        os.environ["DIALUPD_UMOCKDEV_NETNS"] = "1"
+        script = f'echo {ROOMY_DGRAM_QUEUE} > /proc/sys/net/unix/max_dgram_qlen && exec "$@"'
+        os.execvp("unshare", ["unshare", "--net", "--", "/bin/sh", "-c", script, "sh"] + wrapper)
+    os.execvp(wrapper[0], wrapper)
 
 
 def daemon_env(testbed_root):

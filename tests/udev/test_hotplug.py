@@ -3,7 +3,8 @@
 daemon's libudev monitor and enumeration read a fake sysfs and get synthesized uevents (the
 testbed is shared through UMOCKDEV_DIR; the daemon runs with umockdev's preload library).
 
-Runs under umockdev-wrapper (re-executes itself there if needed): the testbed lives in this
+Runs under umockdev-wrapper (re-executes itself there if needed, in a network namespace with
+room for bursts of uevents: see fake_usb.reexec_under_umockdev): the testbed lives in this
 process and needs the preload library here too."""
 import os
 import shutil
@@ -12,8 +13,10 @@ import tempfile
 import time
 import unittest
 
-if "umockdev" not in os.environ.get("LD_PRELOAD", ""):
-    os.execvp("umockdev-wrapper", ["umockdev-wrapper", sys.executable] + sys.argv)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from fake_usb import FakeUsb, daemon_env, reexec_under_umockdev  # noqa: E402
+
+reexec_under_umockdev([sys.executable] + sys.argv)
 
 import dbus  # noqa: E402
 import gi  # noqa: E402
@@ -21,8 +24,6 @@ import gi  # noqa: E402
 gi.require_version("UMockdev", "1.0")
 from gi.repository import UMockdev  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from fake_usb import FakeUsb, daemon_env  # noqa: E402
 from testbed import MODEM_IFACE, PLUGIN, Bus, Daemon, run_tap, wait_until  # noqa: E402
 
 OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager"
