@@ -71,6 +71,7 @@ int Daemon::run() {
     registry_ = std::make_unique<ModemRegistry>(config_, runner_, loop_, deviceExists,
                                                 static_cast<ModemRegistryListener&>(*this), resolvePath);
     registry_->setDiagnostics(&atPorts_);
+    registry_->setUsbResetter(&usbResetter_);
     registry_->setCallLogStore(&callLogs_);
     registry_->addConfiguredModems();
     if (config_.daemon.watchUdev) {

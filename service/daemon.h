@@ -18,6 +18,7 @@
 #include "sys/event_loop.h"
 #include "sys/file_call_log_store.h"
 #include "sys/pppd_process.h"
+#include "sys/sysfs_usb_resetter.h"
 #include "sys/tty_at_port.h"
 
 namespace dialupd {
@@ -39,6 +40,7 @@ private:
     EventLoop loop_;
     SystemPppdRunner runner_;
     TtyAtPortOpener atPorts_;
+    SysfsUsbResetter usbResetter_;
     FileCallLogStore callLogs_;
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<BusBinding> busBinding_;

@@ -77,6 +77,17 @@ void ModemAdaptor::Disconnect(sdbus::Result<>&& result) {
     completeOnThrow("Disconnect", done, [&] { modem_.disconnect(done); });
 }
 
+void ModemAdaptor::Reset(sdbus::Result<std::string, std::string>&& result) {
+    auto shared = std::make_shared<sdbus::Result<std::string, std::string>>(std::move(result));
+    ResetCompletion done = [shared](const Error* error, const ResetResult& outcome) {
+        if (error)
+            shared->returnError(toBusError(*error));
+        else
+            shared->returnResults(outcome.recoveredBy, outcome.log);
+    };
+    completeOnThrow("Reset", [done](const Error* error) { done(error, {}); }, [&] { modem_.reset(done); });
+}
+
 std::vector<sdbus::Struct<uint64_t, uint64_t, sdbus::Struct<uint32_t, std::string, std::string>, uint64_t, uint64_t,
                           bool, std::string>>
 ModemAdaptor::GetCallLogs(const uint32_t& last) {

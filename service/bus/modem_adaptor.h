@@ -24,6 +24,7 @@ private:
     // org.dialupd1.Modem
     void Connect(sdbus::Result<>&& result, std::map<std::string, sdbus::Variant> options) override;
     void Disconnect(sdbus::Result<>&& result) override;
+    void Reset(sdbus::Result<std::string, std::string>&& result) override;
     std::vector<sdbus::Struct<uint64_t, uint64_t, sdbus::Struct<uint32_t, std::string, std::string>, uint64_t, uint64_t,
                               bool, std::string>>
     GetCallLogs(const uint32_t& last) override;

@@ -1,5 +1,6 @@
-// The AT command port, for diagnostics: a tty in the daemon (sys/tty_at_port), a script in
-// unit tests. Opened only after pppd has exited and never on the PPP port itself.
+// An AT command channel: a tty in the daemon (sys/tty_at_port), a script in unit tests. The
+// diagnostic snapshot opens the AT port after pppd has exited; module recovery also opens the
+// modem port, only while no pppd runs on it.
 #pragma once
 
 #include <memory>
@@ -22,6 +23,7 @@ class AtChannel {
 public:
     virtual ~AtChannel() = default;  // closes the port and releases its lock
     virtual void send(std::string_view commandLine) = 0;  // "AT+CSQ"; the CR is added here
+    virtual void sendRaw(std::string_view bytes) = 0;      // as they are ("+++" must have no CR)
 };
 
 // Why a port could not be opened: recorded in the snapshot as such.

@@ -169,8 +169,10 @@ public:
         else if (entry.key == "call-logs-kept") daemon.keptCallLogs = number(entry, 0, 1000);
         else if (entry.key == "diagnostics-timeout")
             daemon.diagnosticsTimeout = std::chrono::milliseconds(number(entry, 100, 30000));
+        else if (entry.key == "recovery-wait")
+            daemon.recoveryWait = std::chrono::seconds(number(entry, 1, 600));
         else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, stop-timeout, pppd-debug, udev, state-dir, "
-                                         "call-log-size, call-logs-kept, diagnostics-timeout");
+                                         "call-log-size, call-logs-kept, diagnostics-timeout, recovery-wait");
     }
 
     std::string nonEmpty(const Entry& entry) const {

@@ -1,4 +1,5 @@
-// Daemon-wide settings: where the tools are, where runtime files go, how long pppd may take to stop.
+// Daemon-wide settings: where the tools are, where runtime files go, how long pppd may take to
+// stop, how long diagnostics and recovery may take.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,9 @@ struct DaemonSettings {
     // The AT snapshot after a call ends by itself: the whole, and each command.
     std::chrono::milliseconds diagnosticsTimeout{3000};
     std::chrono::milliseconds diagnosticsCommandTimeout{1000};
+    // How long module recovery waits for the modem port to answer after AT+CFUN=1,1 or a USB
+    // reset (an EC25 takes 10-20 s to restart and re-enumerate).
+    std::chrono::seconds recoveryWait{45};
 };
 
 }  // namespace dialupd

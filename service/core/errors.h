@@ -17,6 +17,7 @@ inline constexpr const char* kUnavailable = "org.dialupd1.Error.Unavailable";
 inline constexpr const char* kSpawnFailed = "org.dialupd1.Error.SpawnFailed";
 inline constexpr const char* kCallFailed = "org.dialupd1.Error.CallFailed";
 inline constexpr const char* kCancelled = "org.dialupd1.Error.Cancelled";
+inline constexpr const char* kRecoveryFailed = "org.dialupd1.Error.RecoveryFailed";
 inline constexpr const char* kInternal = "org.dialupd1.Error.Internal";
 }  // namespace error_name
 

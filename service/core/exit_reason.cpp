@@ -67,4 +67,10 @@ ExitReason reasonForRemovedDevice() {
     return reason;
 }
 
+ExitReason reasonForUnresponsiveModule() {
+    return {kModuleUnresponsiveCode, "module-unresponsive",
+            "the module did not answer AT after any recovery step (+++ and ATH, AT+CFUN=1,1, USB reset); "
+            "no pppd was started"};
+}
+
 }  // namespace dialupd

@@ -1,5 +1,6 @@
 // Why a call ended, as published in LastExitReason and the Hangup signal.
-// Codes: 0 none; 1..21 pppd's exit status; 128+N pppd killed by signal N.
+// Codes: 0 none; 1..21 pppd's exit status; 64 dialupd's own (no pppd ran: the module did not
+// answer); 128+N pppd killed by signal N.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,10 @@ ExitReason reasonForSignal(int signal);
 
 // The modem's device was removed during the call: a hangup, whatever pppd's own status.
 ExitReason reasonForRemovedDevice();
+
+// The module answered no recovery step before a dial, so no pppd was started.
+inline constexpr uint32_t kModuleUnresponsiveCode = 64;
+ExitReason reasonForUnresponsiveModule();
 
 // pppd's EXIT_HANGUP: the modem (tty) hung up.
 inline constexpr int kPppdExitHangup = 16;

@@ -29,6 +29,7 @@ std::string_view toString(ModemState state) {
     case ModemState::Connecting: return "connecting";
     case ModemState::Connected: return "connected";
     case ModemState::Disconnecting: return "disconnecting";
+    case ModemState::Resetting: return "resetting";
     }
     return "unknown";
 }
@@ -57,6 +58,8 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
                     fmt::format("modem {} is already {}", config_.id, toString(state_)));
     case ModemState::Disconnecting:
         throw Error(error_name::kBusy, fmt::format("modem {} is still ending its previous call", config_.id));
+    case ModemState::Resetting:
+        throw Error(error_name::kBusy, fmt::format("modem {} is resetting its module", config_.id));
     case ModemState::Unavailable:
     case ModemState::Disconnected:
         break;
@@ -65,11 +68,131 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     std::vector<ModemProperty> changed;
     cancelRedial(changed);
     try {
-        startCall(overrides, wait, std::move(done), changed);
+        beginCall(overrides, wait, std::move(done), changed);
     } catch (const Error&) {
+        redialWith_.reset();
         publish(changed);
         throw;
     }
+}
+
+void Modem::beginCall(const CallOverrides& overrides, bool wait, Completion done,
+                      std::vector<ModemProperty>& changed) {
+    startNewCallLog();
+    if (!suspect_ || !atPorts_ || !devicePresent()) {
+        startCall(overrides, wait, std::move(done), changed);
+        return;
+    }
+    rememberForRedial(overrides);
+    callAfterRecovery_ = overrides;
+    publish(changed);
+    changed.clear();
+    startRecovery(fmt::format("the last call ended abnormally ({} {}): checking the module before dialing",
+                              lastExitReason_.code, lastExitReason_.name));
+    if (wait)
+        connectWaiters_.push_back(std::move(done));
+    else
+        done(nullptr);
+}
+
+void Modem::rememberForRedial(const CallOverrides& overrides) {
+    CallSettings call = applyOverrides(config_.call, overrides);
+    if (!call.reconnect.enabled.value_or(false)) return;
+    redialWith_ = overrides;
+    redialWith_->reconnect = true;
+    redialSettings_ = call.reconnect;
+}
+
+void Modem::startNewCallLog() {
+    log_.clear();
+    startedAt_ = scheduler_.monotonicNow();
+    startedAtRealtimeUsec_ = scheduler_.realtimeNowUsec();
+}
+
+void Modem::reset(ResetCompletion done) {
+    if (recovery_) throw Error(error_name::kBusy, fmt::format("modem {} is already resetting", config_.id));
+    if (process_)
+        throw Error(error_name::kBusy,
+                    fmt::format("modem {} has a call ({}): Disconnect it first", config_.id, toString(state_)));
+    if (!atPorts_) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
+    if (!devicePresent())
+        throw Error(error_name::kUnavailable, fmt::format("modem {}: device {} is not there", config_.id,
+                                                          config_.device));
+    std::vector<ModemProperty> changed;
+    cancelRedial(changed);
+    publish(changed);
+    resetDone_ = std::move(done);
+    startNewCallLog();
+    startRecovery("Reset requested");
+}
+
+void Modem::startRecovery(std::string why) {
+    note(why);
+    RecoveryLimits limits;
+    limits.rebootWait = daemon_.recoveryWait;
+    recovery_ = std::make_unique<ModuleRecovery>(*atPorts_, scheduler_, usbResetter_, limits,
+                                                 [this](std::string_view line) { note(line); });
+    std::vector<ModemProperty> changed;
+    setState(ModemState::Resetting, changed);
+    publish(changed);
+    recovery_->start([this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
+                     [this](std::optional<std::string> recoveredBy) { recoveryFinished(std::move(recoveredBy)); });
+}
+
+void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
+    recovery_.reset();  // called from the loop, not from inside the recovery
+    if (recoveredBy) suspect_ = false;
+    std::vector<ModemProperty> changed;
+    if (resetDone_) {
+        setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
+        publish(changed);
+        ResetCompletion done = std::move(resetDone_);
+        resetDone_ = nullptr;
+        ResetResult result{recoveredBy.value_or(""), log_.text()};
+        if (recoveredBy) {
+            done(nullptr, result);
+        } else {
+            Error failed(error_name::kRecoveryFailed,
+                         fmt::format("modem {}: the module answered no recovery step (the steps are in the journal)",
+                                     config_.id));
+            done(&failed, result);
+        }
+        removeIfStillDetached();
+        return;
+    }
+    CallOverrides overrides = callAfterRecovery_.value_or(CallOverrides{});
+    callAfterRecovery_.reset();
+    if (!recoveredBy) {
+        endAttemptWithoutPppd(reasonForUnresponsiveModule());
+        removeIfStillDetached();
+        return;
+    }
+    try {
+        startCall(overrides, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
+    } catch (const Error& error) {
+        note(fmt::format("the dial after recovery failed: {}", error.what()));
+        setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
+        finishWaiters(connectWaiters_, &error);
+        scheduleRedial(true, changed);
+        publish(changed);
+    }
+}
+
+void Modem::cancelRecovery(const Error& why) {
+    if (!recovery_) return;
+    note(fmt::format("recovery cancelled: {}", why.what()));
+    recovery_.reset();
+    callAfterRecovery_.reset();
+    std::vector<ModemProperty> changed;
+    setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
+    publish(changed);
+    finishWaiters(connectWaiters_, &why);
+    if (resetDone_) {
+        ResetCompletion done = std::move(resetDone_);
+        resetDone_ = nullptr;
+        done(&why, ResetResult{"", log_.text()});
+    }
+    removeIfStillDetached();
 }
 
 void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done,
@@ -88,20 +211,13 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
 
     PppdLaunch launch = buildPppdLaunch(daemon_, {config_.id, config_.device, call});
     process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
-    log_.clear();
     terminationCause_.reset();
     secret_ = call.password;
-    startedAt_ = scheduler_.monotonicNow();
-    startedAtRealtimeUsec_ = scheduler_.realtimeNowUsec();
     bytesIn_ = bytesOut_ = 0;
     stopRequested_ = false;
     note(fmt::format("started pppd (pid {}) on {}, apn '{}'{}", process_->pid(), config_.device, call.apn,
                      redialAttempts_ ? fmt::format(", redial {}", redialAttempts_) : ""));
-    if (call.reconnect.enabled.value_or(false)) {
-        redialWith_ = overrides;
-        redialWith_->reconnect = true;
-        redialSettings_ = call.reconnect;
-    }
+    rememberForRedial(overrides);
 
     setState(ModemState::Connecting, changed);
     publish(changed);
@@ -136,12 +252,12 @@ void Modem::redial() {
     redialTimer_.reset();
     nextRedialUsec_ = 0;
     std::vector<ModemProperty> changed = {ModemProperty::NextReconnect};
-    if (!redialWith_ || process_) {
+    if (!redialWith_ || process_ || recovery_) {
         publish(changed);
         return;
     }
     try {
-        startCall(*redialWith_, false, [](const Error*) {}, changed);
+        beginCall(*redialWith_, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         // No pppd ran (the tty is missing, say): that counts as an attempt, and the next follows.
         spdlog::warn("[{}] redial {} failed: {}", config_.id, redialAttempts_, error.what());
@@ -164,6 +280,14 @@ void Modem::cancelRedial(std::vector<ModemProperty>& changed) {
 }
 
 void Modem::disconnect(Completion done) {
+    if (recovery_) {
+        std::vector<ModemProperty> changed;
+        cancelRedial(changed);
+        publish(changed);
+        cancelRecovery(Error(error_name::kCancelled, fmt::format("modem {}: Disconnect was called", config_.id)));
+        done(nullptr);
+        return;
+    }
     if (!process_ && redialTimer_) {
         std::vector<ModemProperty> changed;
         cancelRedial(changed);
@@ -183,6 +307,7 @@ void Modem::stop(std::function<void()> stopped) {
     std::vector<ModemProperty> changed;
     cancelRedial(changed);  // shutting down: no more calls
     publish(changed);
+    cancelRecovery(Error(error_name::kCancelled, "dialupd is stopping"));
     if (!process_) {
         whenNoHangupPending(std::move(stopped));  // a Hangup on its way still goes out
         return;
@@ -193,6 +318,7 @@ void Modem::stop(std::function<void()> stopped) {
 
 void Modem::deviceRemoved(std::function<void()> gone) {
     removed_ = true;
+    cancelRecovery(Error(error_name::kUnavailable, fmt::format("modem {} has been removed", config_.id)));
     if (!process_) {
         std::vector<ModemProperty> changed;
         cancelRedial(changed);
@@ -212,6 +338,30 @@ void Modem::stopAfterRemoval() {
     note(fmt::format("pppd still runs {} s after its device went away: stopping it", kRemovedDeviceGrace.count()));
     stoppedForRemoval_ = true;
     requestStop();
+}
+
+void Modem::deviceDetachedDuringReset(std::function<void()> gone) {
+    note(fmt::format("the modem port {} went away during the recovery (the module re-enumerates); waiting for it",
+                     config_.device));
+    detachedGone_ = std::move(gone);
+}
+
+void Modem::deviceReattached(std::string device, std::string atPort) {
+    detachedGone_ = nullptr;
+    note(fmt::format("the module is back: modem port {}, AT port {}", device, atPort.empty() ? "none" : atPort));
+    if (device != config_.device) {
+        config_.device = std::move(device);
+        publish({ModemProperty::Device});
+    }
+    setAtPort(std::move(atPort));
+}
+
+void Modem::removeIfStillDetached() {
+    if (!detachedGone_) return;
+    note("the module did not come back on USB: the modem is removed");
+    auto gone = std::move(detachedGone_);
+    detachedGone_ = nullptr;
+    deviceRemoved(std::move(gone));
 }
 
 void Modem::setAtPort(std::string atPort) {
@@ -303,23 +453,44 @@ void Modem::pppdExited(ProcessExit exit) {
     removalTimer_.reset();
     bool requested = stopRequested_ && !stoppedForRemoval_;
     ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code));
+    if (exit.signaled && !suspect_) {
+        // pppd handles SIGTERM, SIGINT and SIGHUP by closing the link; any other signal killed it
+        // without an LCP Terminate or a hangup, so the module may still be in data mode.
+        suspect_ = true;
+        note("pppd died without closing the link: the module will be checked before the next dial");
+    }
     if (removed_ && !requested) {
         // Whatever pppd made of it (hangup, a failed chat, our SIGTERM), the cause is the unplug.
         note(fmt::format("pppd's own status was {} {}; the call ended because the device was removed", reason.code,
                          reason.name));
         reason = reasonForRemovedDevice();
     }
-    auto duration = scheduler_.monotonicNow() - startedAt_;
     note(fmt::format("pppd exited: {} {} ({})", reason.code, reason.name, reason.description));
-    spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
-                 std::chrono::duration<double>(duration).count(), reason.code, reason.name);
 
     // The runner is inside its own callback: free the process object on a later turn.
     scheduler_.defer([process = std::shared_ptr<PppdProcess>(std::move(process_))] {});
     stopRequested_ = false;
     stoppedForRemoval_ = false;
     secret_.clear();
+    concludeCall(reason, requested);
+    finishWaiters(disconnectWaiters_, nullptr);
+    auto stopWaiters = std::move(stopWaiters_);
+    stopWaiters_.clear();
+    for (auto& stopped : stopWaiters) whenNoHangupPending(std::move(stopped));
+    auto removalWaiters = std::move(removalWaiters_);
+    removalWaiters_.clear();
+    for (auto& gone : removalWaiters) whenNoHangupPending(std::move(gone));
+}
 
+void Modem::endAttemptWithoutPppd(ExitReason reason) {
+    note(fmt::format("the call failed before pppd ran: {} {} ({})", reason.code, reason.name, reason.description));
+    concludeCall(reason, false);
+}
+
+void Modem::concludeCall(const ExitReason& reason, bool requested) {
+    auto duration = scheduler_.monotonicNow() - startedAt_;
+    spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
+                 std::chrono::duration<double>(duration).count(), reason.code, reason.name);
     lastExitReason_ = reason;
     ip_ = {};
     connectedSinceUsec_ = 0;
@@ -355,13 +526,6 @@ void Modem::pppdExited(ProcessExit exit) {
         finishWaiters(connectWaiters_, &failed);
         reportHangup(std::move(record));
     }
-    finishWaiters(disconnectWaiters_, nullptr);
-    auto stopWaiters = std::move(stopWaiters_);
-    stopWaiters_.clear();
-    for (auto& stopped : stopWaiters) whenNoHangupPending(std::move(stopped));
-    auto removalWaiters = std::move(removalWaiters_);
-    removalWaiters_.clear();
-    for (auto& gone : removalWaiters) whenNoHangupPending(std::move(gone));
 }
 
 std::string Modem::callSummary(const CallRecord& record) const {

@@ -18,12 +18,13 @@
 #include "daemon_settings.h"
 #include "errors.h"
 #include "exit_reason.h"
+#include "module_recovery.h"
 #include "pppd_runner.h"
 #include "scheduler.h"
 
 namespace dialupd {
 
-enum class ModemState { Unavailable, Disconnected, Connecting, Connected, Disconnecting };
+enum class ModemState { Unavailable, Disconnected, Connecting, Connected, Disconnecting, Resetting };
 std::string_view toString(ModemState state);
 
 // The published properties, so the observer knows which changed.
@@ -67,6 +68,14 @@ struct ModemConfig {
 // nullptr: success; otherwise the named error the request failed with.
 using Completion = std::function<void(const Error* error)>;
 
+// What Reset() did: the rung that brought the module back ("probe": it was fine) and the
+// steps as noted.
+struct ResetResult {
+    std::string recoveredBy;
+    std::string log;
+};
+using ResetCompletion = std::function<void(const Error* error, const ResetResult& result)>;
+
 class Modem final : private PppdObserver {
 public:
     using DeviceExists = std::function<bool(const std::string& path)>;
@@ -80,17 +89,25 @@ public:
     void setObserver(ModemObserver* observer) { observer_ = observer; }
     // Optional services: the AT port for the snapshot after a hangup, and where finished calls
     // are kept. Without them there is no snapshot, and no call logs to read back.
+    // The same opener serves module recovery, which may also reset the USB device.
     void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
+    void setUsbResetter(UsbResetter* resetter) { usbResetter_ = resetter; }
     void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
     // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
     // With reconnect enabled (the call's settings, or overrides.reconnect), an end nobody asked
     // for is followed by a redial, with backoff, until the link is up again (ReconnectSettings).
-    // A Connect replaces a pending redial.
+    // A Connect replaces a pending redial. After a call that ended abnormally (pppd killed,
+    // SIGKILL after the stop window) the module may be stuck in data mode: the dial is then
+    // preceded by module recovery (state "resetting"), which fails the call when no rung helps.
     void connect(const CallOverrides& overrides, bool wait, Completion done);
-    // Ends the call, or cancels a pending redial; `done` runs once pppd has exited. Throws
-    // Error(NotConnected) when there is neither.
+    // Runs module recovery on demand (state "resetting"); `done` gets what brought the module
+    // back, or Error(RecoveryFailed). Refused with Error(Busy) during a call or a recovery, and
+    // Error(Unavailable) without a device or AT access. Cancels a pending redial.
+    void reset(ResetCompletion done);
+    // Ends the call, or cancels a pending redial or a recovery; `done` runs once pppd has
+    // exited. Throws Error(NotConnected) when there is none of these.
     void disconnect(Completion done);
     // Daemon shutdown: ends any call like disconnect; `stopped` runs once no pppd runs.
     void stop(std::function<void()> stopped);
@@ -98,6 +115,13 @@ public:
     // normally notices at once; if it has not exited after a grace period it is stopped.
     // `gone` runs once no pppd runs; the modem then only waits to be destroyed.
     void deviceRemoved(std::function<void()> gone);
+    // USB re-enumeration while resetting (AT+CFUN=1,1 or a USB reset restarts the module): the
+    // modem port went away. The object stays; if the recovery ends before the module is back,
+    // the modem is removed as by deviceRemoved(gone).
+    void deviceDetachedDuringReset(std::function<void()> gone);
+    bool detachedDuringReset() const { return static_cast<bool>(detachedGone_); }
+    // The module is back (possibly on other tty names).
+    void deviceReattached(std::string device, std::string atPort);
     // The AT port appeared or went away ("" = none).
     void setAtPort(std::string atPort);
 
@@ -113,6 +137,7 @@ public:
     // pppd had to be SIGKILLed: the module may be stuck in data mode (the recovery ladder's cue).
     bool suspect() const { return suspect_; }
     bool callActive() const { return process_ != nullptr; }
+    bool resetting() const { return recovery_ != nullptr; }
     bool removed() const { return removed_; }
     // Redials made since the link was last up (0 when none), and when the next one is due
     // (µs since the epoch; 0 when none is pending).
@@ -133,6 +158,18 @@ private:
     // connect() without its redial bookkeeping: publishes `changed` with whatever it changes,
     // except when the spawn itself fails (then the caller publishes).
     void startCall(const CallOverrides& overrides, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    // startCall, preceded by module recovery when the last call left the module suspect.
+    void beginCall(const CallOverrides& overrides, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    void startRecovery(std::string why);
+    void recoveryFinished(std::optional<std::string> recoveredBy);
+    void cancelRecovery(const Error& why);
+    void removeIfStillDetached();
+    // A call attempt that ended before any pppd ran (recovery failed): reported like a hangup.
+    void endAttemptWithoutPppd(ExitReason reason);
+    // The common end of every call: properties, redial, waiters, the call log and the Hangup.
+    void concludeCall(const ExitReason& reason, bool requested);
+    void rememberForRedial(const CallOverrides& overrides);
+    void startNewCallLog();
     void scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed);
     void redial();
     void cancelRedial(std::vector<ModemProperty>& changed);
@@ -191,6 +228,13 @@ private:
     std::unique_ptr<TimerHandle> removalTimer_;
     bool stoppedForRemoval_ = false;
     std::vector<std::function<void()>> removalWaiters_;
+
+    // Module recovery: before a call (callAfterRecovery_ says with what) or on demand (resetDone_).
+    UsbResetter* usbResetter_ = nullptr;
+    std::unique_ptr<ModuleRecovery> recovery_;
+    std::optional<CallOverrides> callAfterRecovery_;
+    ResetCompletion resetDone_;
+    std::function<void()> detachedGone_;  // set while re-enumerating during a recovery
 
     // Redialling: what the next call is made with (set while reconnect is on for this call),
     // how many redials in a row, when the next is due.

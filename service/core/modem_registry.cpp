@@ -81,6 +81,7 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
     Modem& modem = *modems_.back();
     modem.setDiagnostics(atPorts_);
     modem.setCallLogStore(callLogs_);
+    modem.setUsbResetter(usbResetter_);
     listener_.modemAdded(modem);
     return &modem;
 }
@@ -186,6 +187,14 @@ void ModemRegistry::announceUsbModem(UsbDevice& device) {
             id = candidate;
             break;
         }
+        if (holder->detachedDuringReset()) {
+            // The module re-enumerated during a recovery (AT+CFUN=1,1, USB reset): same object.
+            spdlog::info("[{}] back on usb {} after re-enumerating: modem port {}", candidate,
+                         device.identity.portPath, device.ppp.devNode);
+            device.modem = holder;
+            holder->deviceReattached(device.ppp.devNode, device.at.devNode);
+            return;
+        }
         if (holder->removed()) {
             // The same modem plugged back in while its old object still ends its call: it comes
             // back under its own id once the old one is gone (see removeModem).
@@ -224,9 +233,14 @@ void ModemRegistry::ttyRemoved(const std::string& sysPath) {
         } else if (device.ppp.sysPath == sysPath) {
             device.ppp = {};
             if (Modem* modem = std::exchange(device.modem, nullptr)) {
-                spdlog::info("[{}] removed", modem->id());
                 // Destroyed on a later turn: `gone` may run inside the modem's own callback.
-                modem->deviceRemoved([this, modem] { scheduler_.defer([this, modem] { removeModem(modem); }); });
+                auto gone = [this, modem] { scheduler_.defer([this, modem] { removeModem(modem); }); };
+                if (modem->resetting()) {
+                    modem->deviceDetachedDuringReset(gone);  // a restart re-enumerates: expected
+                } else {
+                    spdlog::info("[{}] removed", modem->id());
+                    modem->deviceRemoved(gone);
+                }
             }
         } else {
             continue;

@@ -41,6 +41,7 @@ public:
     // Services every modem gets (optional; set before the first modem is added).
     void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
     void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
+    void setUsbResetter(UsbResetter* resetter) { usbResetter_ = resetter; }
 
     // The config's fixed-port modems; those with autoconnect dial now.
     void addConfiguredModems();
@@ -81,6 +82,7 @@ private:
     ResolvePath resolvePath_;
     AtPortOpener* atPorts_ = nullptr;
     CallLogStore* callLogs_ = nullptr;
+    UsbResetter* usbResetter_ = nullptr;
     UsbModelTable models_;
 
     std::vector<std::unique_ptr<Modem>> modems_;

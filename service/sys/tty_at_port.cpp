@@ -99,11 +99,12 @@ public:
 
     ~TtyAtChannel() override { watch_.reset(); }
 
-    void send(std::string_view commandLine) override {
-        std::string line = std::string(commandLine) + "\r";
-        ssize_t written = ::write(fd_.get(), line.data(), line.size());
-        if (written != static_cast<ssize_t>(line.size()))
-            spdlog::debug("AT port: {} of {} bytes of '{}' written", written, line.size(), commandLine);
+    void send(std::string_view commandLine) override { sendRaw(std::string(commandLine) + "\r"); }
+
+    void sendRaw(std::string_view bytes) override {
+        ssize_t written = ::write(fd_.get(), bytes.data(), bytes.size());
+        if (written != static_cast<ssize_t>(bytes.size()))
+            spdlog::debug("AT port: {} of {} bytes of '{}' written", written, bytes.size(), bytes);
     }
 
 private:

@@ -14,6 +14,7 @@
 #include "core/call_record.h"
 #include "core/device_source.h"
 #include "core/errors.h"
+#include "core/module_recovery.h"
 #include "core/pppd_runner.h"
 #include "core/scheduler.h"
 
@@ -165,6 +166,7 @@ public:
                 for (const std::string& line : lines) observer_.atLine(line);
             }));
         }
+        void sendRaw(std::string_view bytes) override { send(bytes); }
         void hangUp() { observer_.atClosed("the tty hung up"); }
 
     private:
@@ -207,6 +209,86 @@ public:
 
 private:
     Scheduler& scheduler_;
+};
+
+// A whole module behind its two ports, for recovery: in command mode both answer OK; stuck in
+// data mode, the modem port swallows everything but a "+++" (when `escapeWorks`); after
+// AT+CFUN=1,1 (when `rebootWorks`) or a USB reset, both ports are absent for `restartTime`,
+// then the module is in command mode. Answers come `delay` after the command, as from a tty.
+class FakeModule final : public AtPortOpener, public UsbResetter {
+public:
+    FakeModule(Scheduler& scheduler, std::string modemPort, std::string atPort)
+        : scheduler_(scheduler), modemPort_(std::move(modemPort)), atPort_(std::move(atPort)) {}
+
+    class Channel final : public AtChannel {
+    public:
+        Channel(FakeModule& module, std::string path, AtChannelObserver& observer)
+            : module_(module), path_(std::move(path)), observer_(observer) {}
+        void send(std::string_view commandLine) override { answer(module_.execute(path_, std::string(commandLine))); }
+        void sendRaw(std::string_view bytes) override { answer(module_.execute(path_, std::string(bytes))); }
+
+    private:
+        void answer(std::vector<std::string> lines) {
+            if (lines.empty()) return;
+            pending_.push_back(module_.scheduler_.after(module_.delay, [this, lines] {
+                for (const std::string& line : lines) observer_.atLine(line);
+            }));
+        }
+        FakeModule& module_;
+        std::string path_;
+        AtChannelObserver& observer_;
+        std::vector<std::unique_ptr<TimerHandle>> pending_;
+    };
+
+    std::unique_ptr<AtChannel> open(const std::string& path, AtChannelObserver& observer) override {
+        opened.push_back(path);
+        if (scheduler_.monotonicNow() < backAt_)
+            throw AtPortError(AtPortError::Kind::Absent, path + ": No such file or directory");
+        return std::make_unique<Channel>(*this, path, observer);
+    }
+    void reset(const std::string& usbPortPath) override {
+        usbResets.push_back(usbPortPath);
+        if (usbResetWorks) restart();
+    }
+
+    std::vector<std::string> execute(const std::string& path, const std::string& text) {
+        log.push_back(path + " " + text);
+        if (path == modemPort_ && stuck) {
+            if (text == "+++" && escapeWorks) {
+                stuck = false;
+                return {"OK"};
+            }
+            return {};
+        }
+        if (path == atPort_ && atSilent) return {};
+        if (text == "AT+CFUN=1,1") {
+            if (!rebootWorks) return {"ERROR"};
+            restart();
+        }
+        return {"OK"};
+    }
+
+    bool stuck = false;
+    bool escapeWorks = true;
+    bool rebootWorks = true;
+    bool usbResetWorks = true;
+    bool atSilent = false;
+    std::chrono::milliseconds delay{20};
+    std::chrono::milliseconds restartTime{5000};
+    std::vector<std::string> opened;
+    std::vector<std::string> log;  // "<port> <what was sent>"
+    std::vector<std::string> usbResets;
+
+private:
+    void restart() {
+        stuck = false;
+        backAt_ = scheduler_.monotonicNow() + restartTime;
+    }
+
+    Scheduler& scheduler_;
+    std::string modemPort_;
+    std::string atPort_;
+    std::chrono::microseconds backAt_{0};
 };
 
 // Keeps call records in memory, newest last.

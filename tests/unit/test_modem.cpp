@@ -18,6 +18,7 @@ using ::testing::Not;
 using namespace std::chrono_literals;
 using testing::FakeAtPort;
 using testing::FakeCallLogStore;
+using testing::FakeModule;
 using testing::FakePppdRunner;
 using testing::FakeScheduler;
 
@@ -685,6 +686,169 @@ TEST_F(RedialTest, AMissingTtyCountsAsAnAttemptAndTheNextFollows) {
     scheduler.advance(10s);
     ASSERT_EQ(runner.launches.size(), 2u);
     EXPECT_EQ(modem().state(), ModemState::Connecting);
+}
+
+// Module recovery: after pppd died without closing the link, the next dial checks the module
+// first; Reset() runs the ladder on demand.
+class RecoveryTest : public RedialTest {
+protected:
+    Modem& recoverable() {
+        config.atPort = "/dev/ttyUSB2";
+        config.usb.portPath = "1-1";
+        modem().setDiagnostics(&module);
+        modem().setUsbResetter(&module);
+        return modem();
+    }
+    // A call that came up and then lost pppd to SIGKILL: the module is left in data mode.
+    void callKilled() {
+        recoverable().connect({}, false, [](const Error*) {});
+        runner.ipUp(sampleIp());
+        module.stuck = true;
+        runner.killedBy(SIGKILL);
+        scheduler.advanceInSteps(4s);  // the Hangup's AT snapshot
+    }
+    FakeModule module{scheduler, "/dev/ttyUSB3", "/dev/ttyUSB2"};
+};
+
+TEST_F(RecoveryTest, AfterPppdWasKilledTheNextDialEscapesDataModeFirst) {
+    callKilled();
+    EXPECT_TRUE(modem().suspect());
+    module.log.clear();
+    Outcome outcome;
+    modem().connect({}, true, outcome.completion());
+    EXPECT_EQ(modem().state(), ModemState::Resetting);
+    EXPECT_EQ(runner.launches.size(), 1u);  // no pppd while the module is being recovered
+    scheduler.advanceInSteps(5s);
+    ASSERT_EQ(runner.launches.size(), 2u);
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+    EXPECT_FALSE(modem().suspect());
+    EXPECT_THAT(module.log, ElementsAre("/dev/ttyUSB3 AT", "/dev/ttyUSB3 +++", "/dev/ttyUSB3 ATH", "/dev/ttyUSB3 AT"));
+    runner.ipUp(sampleIp());
+    EXPECT_TRUE(outcome.called);
+    EXPECT_FALSE(outcome.errorName);
+    EXPECT_THAT(recorder().states, ElementsAre("connecting", "connected", "disconnected", "resetting", "connecting",
+                                               "connected"));
+    // The steps are in the new call's log.
+    runner.exitWith(16);
+    scheduler.advanceInSteps(4s);
+    ASSERT_EQ(recorder().hangups.size(), 2u);
+    EXPECT_THAT(recorder().hangups[1].log, HasSubstr("checking the module before dialing"));
+    EXPECT_THAT(recorder().hangups[1].log, HasSubstr("module recovered by escape in"));
+}
+
+TEST_F(RecoveryTest, AModuleThatAnswersIsDialledAtOnce) {
+    callKilled();
+    module.stuck = false;  // it came out of data mode by itself
+    modem().connect({}, false, [](const Error*) {});
+    scheduler.advanceInSteps(200ms);
+    EXPECT_EQ(runner.launches.size(), 2u);
+    EXPECT_FALSE(modem().suspect());
+}
+
+TEST_F(RecoveryTest, AnOrderlyEndLeavesNothingToRecover) {
+    recoverable().connect({}, false, [](const Error*) {});
+    runner.ipUp(sampleIp());
+    runner.exitWith(16);
+    scheduler.advanceInSteps(4s);
+    EXPECT_FALSE(modem().suspect());
+    modem().connect({}, false, [](const Error*) {});
+    EXPECT_EQ(runner.launches.size(), 2u);
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+}
+
+TEST_F(RecoveryTest, WhenNoRungHelpsTheCallFailsAsModuleUnresponsiveAndIsRedialled) {
+    config.call.reconnect.enabled = true;
+    recoverable().setRandomSource([] { return 0.5; });
+    callKilled();
+    module.escapeWorks = module.rebootWorks = module.usbResetWorks = false;
+    scheduler.advanceInSteps(6s);  // the redial, 5 s after the kill
+    EXPECT_EQ(modem().state(), ModemState::Resetting);
+    // Probe, escape and reboot fail within 5 s; the USB reset is then awaited for 45 s.
+    scheduler.advanceInSteps(50s, 100ms);
+    EXPECT_EQ(runner.launches.size(), 1u);
+    EXPECT_EQ(modem().lastExitReason().code, kModuleUnresponsiveCode);
+    EXPECT_EQ(modem().lastExitReason().name, "module-unresponsive");
+    ASSERT_EQ(recorder().hangups.size(), 2u);
+    EXPECT_THAT(recorder().hangups[1].log, HasSubstr("recovery: gave up after"));
+    EXPECT_THAT(recorder().hangups[1].log, HasSubstr("== AT snapshot"));
+    EXPECT_EQ(modem().reconnectAttempts(), 2u);  // and it goes on trying
+    EXPECT_NE(modem().nextReconnectUsec(), 0u);
+}
+
+TEST_F(RecoveryTest, ResetRunsTheLadderOnDemand) {
+    recoverable();
+    module.stuck = true;
+    module.escapeWorks = false;
+    std::optional<ResetResult> result;
+    const Error* failed = nullptr;
+    modem().reset([&](const Error* error, const ResetResult& r) {
+        failed = error;
+        result = r;
+    });
+    EXPECT_EQ(modem().state(), ModemState::Resetting);
+    EXPECT_THROW(modem().connect({}, false, [](const Error*) {}), Error);
+    scheduler.advanceInSteps(20s);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(failed, nullptr);
+    EXPECT_EQ(result->recoveredBy, "reboot");
+    EXPECT_THAT(result->log, HasSubstr("AT+CFUN=1,1 on /dev/ttyUSB2"));
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    EXPECT_THAT(recorder().states, ElementsAre("resetting", "disconnected"));
+    EXPECT_TRUE(recorder().hangups.empty());  // nothing ended: no Hangup
+}
+
+TEST_F(RecoveryTest, ResetIsRefusedDuringACallAndTwice) {
+    recoverable().connect({}, false, [](const Error*) {});
+    try {
+        modem().reset([](const Error*, const ResetResult&) {});
+        FAIL() << "Reset during a call";
+    } catch (const Error& error) {
+        EXPECT_STREQ(error.name(), error_name::kBusy);
+        EXPECT_THAT(error.what(), HasSubstr("Disconnect it first"));
+    }
+    runner.exitWith(8);
+    scheduler.advanceInSteps(4s);
+    modem().reset([](const Error*, const ResetResult&) {});
+    try {
+        modem().reset([](const Error*, const ResetResult&) {});
+        FAIL() << "a second Reset";
+    } catch (const Error& error) {
+        EXPECT_STREQ(error.name(), error_name::kBusy);
+    }
+}
+
+TEST_F(RecoveryTest, AFailedResetIsANamedError) {
+    recoverable();
+    module.stuck = true;
+    module.escapeWorks = module.rebootWorks = module.usbResetWorks = false;
+    std::string errorName;
+    modem().reset([&](const Error* error, const ResetResult&) { errorName = error ? error->name() : "none"; });
+    scheduler.advanceInSteps(120s, 100ms);
+    EXPECT_EQ(errorName, error_name::kRecoveryFailed);
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+}
+
+TEST_F(RecoveryTest, DisconnectAndShutdownCancelARecovery) {
+    callKilled();
+    Outcome waiting;
+    modem().connect({}, true, waiting.completion());
+    scheduler.advanceInSteps(500ms);
+    Outcome disconnected;
+    modem().disconnect(disconnected.completion());
+    EXPECT_TRUE(disconnected.called);
+    EXPECT_FALSE(disconnected.errorName);
+    EXPECT_EQ(waiting.errorName, error_name::kCancelled);
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    scheduler.advanceInSteps(60s, 100ms);
+    EXPECT_EQ(runner.launches.size(), 1u);  // the cancelled dial never happens
+
+    std::string resetError;
+    modem().reset([&](const Error* error, const ResetResult&) { resetError = error ? error->name() : "none"; });
+    bool stopped = false;
+    modem().stop([&] { stopped = true; });
+    EXPECT_TRUE(stopped);
+    EXPECT_EQ(resetError, error_name::kCancelled);
+    EXPECT_EQ(scheduler.pendingTimers(), 0u);
 }
 
 }  // namespace

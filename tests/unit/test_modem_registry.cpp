@@ -16,6 +16,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using namespace std::chrono_literals;
 using testing::FakeDeviceSource;
+using testing::FakeModule;
 using testing::FakePppdRunner;
 using testing::FakeScheduler;
 using testing::usbTty;
@@ -176,6 +177,70 @@ TEST_F(ModemRegistryTest, AnIdleModemUnpluggedGoesAwayAndComesBackUnderItsId) {
     EXPECT_THAT(ids(), ElementsAre("ec25_S1"));
     EXPECT_EQ(only().state(), ModemState::Disconnected);
     EXPECT_THAT(bus.events, ElementsAre("added ec25_S1", "State unavailable", "removed ec25_S1", "added ec25_S1"));
+}
+
+// AT+CFUN=1,1 restarts the module: its ttys go and come back, and the object must stay
+// through it.
+class ReenumerationTest : public ModemRegistryTest {
+protected:
+    void plug(const std::string& port) {
+        devices.add(usbTty(port, "02", "2c7c", "0125", "S1"));
+        devices.add(usbTty(port, "03", "2c7c", "0125", "S1"));
+    }
+    void unplug(const std::string& port) {
+        devices.remove(usbTty(port, "03", "2c7c", "0125", "S1").sysPath);
+        devices.remove(usbTty(port, "02", "2c7c", "0125", "S1").sysPath);
+        scheduler.runDeferred();
+    }
+    // `module` plays the EC25 behind whichever names it has at the time.
+    void resetStuckModule() {
+        registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
+                                                    bus);
+        registry_->setDiagnostics(&module);
+        registry_->setUsbResetter(&module);
+        devices.start(*registry_);
+        plug("1-1");
+        module.stuck = true;
+        module.escapeWorks = false;
+        only().reset([this](const Error* error, const ResetResult& result) {
+            resetError = error ? error->name() : "none";
+            recoveredBy = result.recoveredBy;
+        });
+        scheduler.advanceInSteps(5s);  // probe and escape fail, AT+CFUN=1,1 is sent
+        ASSERT_THAT(module.log, ::testing::Contains("/dev/ttyUSB1-1.02 AT+CFUN=1,1"));
+    }
+    FakeModule module{scheduler, "/dev/ttyUSB1-1.03", "/dev/ttyUSB1-1.02"};
+    std::string resetError;
+    std::string recoveredBy;
+};
+
+TEST_F(ReenumerationTest, TheModemKeepsItsObjectWhileItsModuleRestarts) {
+    resetStuckModule();
+    unplug("1-1");
+    EXPECT_THAT(ids(), ElementsAre("ec25_S1"));
+    EXPECT_EQ(only().state(), ModemState::Resetting);
+    scheduler.advanceInSteps(3s);
+    plug("1-1");
+    scheduler.advanceInSteps(5s);
+    EXPECT_EQ(resetError, "none");
+    EXPECT_EQ(recoveredBy, "reboot");
+    EXPECT_THAT(ids(), ElementsAre("ec25_S1"));
+    EXPECT_EQ(only().state(), ModemState::Disconnected);
+    // No InterfacesRemoved/Added in between; the ports came back under the same names.
+    EXPECT_THAT(bus.events, ElementsAre("added ec25_S1", "State resetting", "State disconnected"));
+    unplug("1-1");  // an ordinary unplug afterwards still removes it
+    EXPECT_THAT(ids(), IsEmpty());
+}
+
+TEST_F(ReenumerationTest, AModuleThatNeverComesBackIsRemovedWhenTheRecoveryGivesUp) {
+    module.restartTime = 1000s;
+    module.usbResetWorks = false;
+    resetStuckModule();
+    unplug("1-1");
+    scheduler.advanceInSteps(120s, 100ms);
+    EXPECT_EQ(resetError, error_name::kRecoveryFailed);
+    EXPECT_THAT(ids(), IsEmpty());
+    EXPECT_EQ(bus.events.back(), "removed ec25_S1");
 }
 
 TEST_F(ModemRegistryTest, UnpluggedMidCallTheCallEndsAsAHangupThenTheObjectGoes) {
