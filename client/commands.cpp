@@ -73,6 +73,24 @@ void runDisconnect(DaemonClient& client, const OutputOptions& output, const std:
     printOutcome(output, client.refresh(info), elapsed);
 }
 
+void runReset(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+              std::chrono::seconds timeout) {
+    const ModemInfo info = client.resolve(modem);
+    const auto started = std::chrono::steady_clock::now();
+    const auto [recoveredBy, log] = client.reset(info, timeout);
+    const uint64_t elapsed = usecSince(started);
+    if (output.json) {
+        printJsonLine(std::cout,
+                      {{"modem", info.id}, {"recovered_by", recoveredBy}, {"elapsed_usec", elapsed}, {"log", log}});
+        return;
+    }
+    if (recoveredBy == "probe")
+        std::cout << info.id << ": the module answers: nothing to recover\n";
+    else
+        std::cout << info.id << ": recovered by " << recoveredBy << " in " << formatDuration(elapsed) << '\n';
+    std::cout << log;
+}
+
 void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
             uint32_t last) {
     const ModemInfo info = client.resolve(modem);

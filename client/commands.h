@@ -23,6 +23,8 @@ void runConnect(DaemonClient& client, const OutputOptions& output, const std::op
                 const ConnectRequest& request, std::chrono::seconds timeout);
 void runDisconnect(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
                    std::chrono::seconds timeout);
+void runReset(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+              std::chrono::seconds timeout);
 void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
             uint32_t last);
 // Streams events until SIGINT or SIGTERM (then returns normally) or until the bus goes away.

@@ -171,6 +171,16 @@ void DaemonClient::disconnect(const ModemInfo& modem, std::chrono::seconds timeo
     }
 }
 
+std::pair<std::string, std::string> DaemonClient::reset(const ModemInfo& modem, std::chrono::seconds timeout) {
+    CallTimeout longer(*connection_, timeout);
+    try {
+        auto [recoveredBy, log] = ModemProxy(*connection_, modem.path).Reset();
+        return {recoveredBy, log};
+    } catch (const sdbus::Error& error) {
+        throw toClientError(error, "resetting " + modem.id);
+    }
+}
+
 std::vector<CallLog> DaemonClient::callLogs(const ModemInfo& modem, uint32_t last) {
     std::vector<CallLog> calls;
     try {

@@ -46,6 +46,8 @@ public:
 
     void connect(const ModemInfo& modem, const ConnectRequest& request, std::chrono::seconds timeout);
     void disconnect(const ModemInfo& modem, std::chrono::seconds timeout);
+    // Module recovery on demand: the rung that worked and the steps' log.
+    std::pair<std::string, std::string> reset(const ModemInfo& modem, std::chrono::seconds timeout);
     std::vector<CallLog> callLogs(const ModemInfo& modem, uint32_t last);
 
     sdbus::IConnection& connection() { return *connection_; }

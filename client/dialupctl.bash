@@ -8,7 +8,7 @@ _dialupctl() {
     local cur prev command word i
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="list status connect disconnect monitor log"
+    local commands="list status connect disconnect reset monitor log"
     local global="--json --no-color --help --version"
 
     command=
@@ -29,6 +29,7 @@ _dialupctl() {
         status) options="" ;;
         connect) options="--apn --user --password-file --ask-password --reconnect --no-reconnect --wait --timeout" ;;
         disconnect) options="--timeout" ;;
+        reset) options="--timeout" ;;
         monitor) options="--log" ;;
         log) options="--last" ;;
     esac

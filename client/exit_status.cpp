@@ -16,7 +16,7 @@ bool startsWith(std::string_view text, std::string_view prefix) {
 }  // namespace
 
 ExitStatus exitStatusForError(std::string_view name) {
-    static constexpr std::array<std::pair<std::string_view, ExitStatus>, 13> kByName{{
+    static constexpr std::array<std::pair<std::string_view, ExitStatus>, 14> kByName{{
         {"org.freedesktop.DBus.Error.ServiceUnknown", ExitStatus::DaemonNotRunning},
         {"org.freedesktop.DBus.Error.NameHasNoOwner", ExitStatus::DaemonNotRunning},
         {"org.freedesktop.DBus.Error.AccessDenied", ExitStatus::AccessDenied},
@@ -26,6 +26,7 @@ ExitStatus exitStatusForError(std::string_view name) {
         {"org.dialupd1.Error.InvalidArgument", ExitStatus::Usage},
         {"org.dialupd1.Error.CallFailed", ExitStatus::CallFailed},
         {"org.dialupd1.Error.Cancelled", ExitStatus::CallFailed},
+        {"org.dialupd1.Error.RecoveryFailed", ExitStatus::CallFailed},
         {"org.dialupd1.Error.AlreadyConnected", ExitStatus::WrongState},
         {"org.dialupd1.Error.NotConnected", ExitStatus::WrongState},
         {"org.dialupd1.Error.Busy", ExitStatus::WrongState},

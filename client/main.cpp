@@ -88,6 +88,13 @@ int main(int argc, char** argv) {
     disconnect->add_option("--timeout", disconnectTimeout, "seconds to wait for the daemon (default 60)")
         ->check(CLI::Range(1, 86400));
 
+    CLI::App* reset = app.add_subcommand("reset", "bring a module that stopped answering back: +++ and ATH, "
+                                                  "AT+CFUN=1,1, USB reset, stopping at the first that works");
+    reset->add_option("MODEM", modem, modemHelp);
+    int resetTimeout = 180;
+    reset->add_option("--timeout", resetTimeout, "seconds to wait for the daemon (default 180)")
+        ->check(CLI::Range(1, 86400));
+
     CLI::App* monitor = app.add_subcommand("monitor", "print state changes, hangups and modems coming and going "
                                                       "until interrupted");
     monitor->add_option("MODEM", modem, "only this modem (default: all, including ones that appear later)");
@@ -133,6 +140,8 @@ int main(int argc, char** argv) {
         else if (disconnect->parsed())
             dialupctl::runDisconnect(client, output, optionalArgument(disconnect, modem),
                                      std::chrono::seconds(disconnectTimeout));
+        else if (reset->parsed())
+            dialupctl::runReset(client, output, optionalArgument(reset, modem), std::chrono::seconds(resetTimeout));
         else if (monitor->parsed())
             dialupctl::runMonitor(client, output, optionalArgument(monitor, modem), withLog);
         else if (log->parsed())

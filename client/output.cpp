@@ -15,7 +15,7 @@ std::string Style::paint(const char* code, const std::string& text) const {
 
 std::string Style::state(const std::string& state) const {
     if (state == "connected") return paint("32", state);
-    if (state == "connecting" || state == "disconnecting") return paint("33", state);
+    if (state == "connecting" || state == "disconnecting" || state == "resetting") return paint("33", state);
     if (state == "unavailable") return paint("31", state);
     return state;
 }

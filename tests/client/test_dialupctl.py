@@ -2,6 +2,7 @@
 """dialupctl against the real daemon on a private dbus-daemon with our policy: every subcommand,
 its --json output parsed and checked against what D-Bus itself says, each exit status, password
 sources, colour, the man page and the bash completion. Prints TAP for meson."""
+import errno
 import json
 import os
 import pty
@@ -10,6 +11,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -21,7 +23,7 @@ from testbed import ROOT, Bus, Daemon, Scratch, config_for, run_tap, stand_in_pp
 DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(ROOT, "build", "client", "dialupctl"))
 MAN_PAGE = os.path.join(ROOT, "client", "dialupctl.1")
 COMPLETION = os.path.join(ROOT, "client", "dialupctl.bash")
-COMMANDS = ["list", "status", "connect", "disconnect", "monitor", "log"]
+COMMANDS = ["list", "status", "connect", "disconnect", "reset", "monitor", "log"]
 MODEM_KEYS = {"id", "path", "state", "device", "at_port", "vendor", "product", "model", "usb_path", "usb_serial",
               "interface", "ipv4_address", "peer_address", "dns", "connected_since_usec", "last_exit_reason",
               "last_call", "reconnect_attempts", "next_reconnect_usec"}
@@ -404,6 +406,69 @@ class Monitor(ClientTestCase):
                                       ("daemon-started", None), ("present", "gone"), ("present", "m0")])
 
 
+class Reset(ClientTestCase):
+    """reset against the real daemon, the test playing the module on m0's pty: a module in
+    command mode answers every line with OK; a stuck one swallows everything until "+++"."""
+
+    def play_module(self, stuck):
+        self.module_log = []
+        self.stop_module = threading.Event()
+
+        def serve():
+            escaped = not stuck
+            while not self.stop_module.is_set():
+                try:
+                    ready, _, _ = select.select([self.master], [], [], 0.1)
+                    if not ready:
+                        continue
+                    data = os.read(self.master, 256).decode("latin-1")
+                except OSError as error:
+                    if error.errno != errno.EIO:
+                        return  # tearDown closed the port
+                    time.sleep(0.05)  # nobody has the tty open yet: the master reads EIO
+                    continue
+                self.module_log.append(data)
+                if "+++" in data:
+                    escaped = True
+                if escaped and ("\r" in data or "+++" in data):
+                    os.write(self.master, b"\r\nOK\r\n")
+
+        self.module = threading.Thread(target=serve, daemon=True)
+        self.module.start()
+        self.addCleanup(self.stop_module.set)
+
+    def test_a_module_that_answers_needs_nothing(self):
+        self.play_module(stuck=False)
+        result = self.ctl.run("reset", "m0")
+        self.assertExit(result, OK)
+        self.assertIn("m0: the module answers: nothing to recover", result.stdout)
+        wait_until(lambda: len(self.modem.states) >= 2, 5)
+        self.assertEqual(self.modem.states, ["resetting", "disconnected"])
+
+    def test_a_stuck_module_is_escaped_and_json_says_so(self):
+        self.play_module(stuck=True)
+        result, answer = self.ctl.json("reset", "m0")
+        self.assertExit(result, OK)
+        self.assertEqual(set(answer), {"modem", "recovered_by", "elapsed_usec", "log"})
+        self.assertEqual((answer["modem"], answer["recovered_by"]), ("m0", "escape"))
+        self.assertIn("'+++' with 1.2 s guard times", answer["log"])
+        self.assertGreater(answer["elapsed_usec"], 2_000_000)  # the probe's second and the guard time
+        self.assertIn("+++", "".join(self.module_log))
+        self.assertIn("ATH\r", "".join(self.module_log))
+
+    def test_a_module_that_answers_nothing_fails_by_name(self):
+        # m0 has no AT port and is no USB device: after the escape there is nothing left to try.
+        result = self.ctl.run("reset", "m0")
+        self.assertExit(result, CALL_FAILED)
+        self.assertOneLineError(result, "[org.dialupd1.Error.RecoveryFailed]")
+        self.assertEqual(self.modem.get("State"), "disconnected")
+
+    def test_a_missing_tty_is_the_wrong_state(self):
+        result = self.ctl.run("reset", "gone")
+        self.assertExit(result, WRONG_STATE)
+        self.assertOneLineError(result, "[org.dialupd1.Error.Unavailable]")
+
+
 class DaemonAbsent(unittest.TestCase):
     def test_bus_without_the_daemon(self):
         scratch = Scratch()
@@ -440,6 +505,7 @@ class AccessDenied(ClientTestCase):
         self.assertExit(result, DENIED)
         self.assertOneLineError(result, "[org.freedesktop.DBus.Error.AccessDenied]")
         self.assertExit(self.as_nobody("disconnect", "m0"), DENIED)
+        self.assertExit(self.as_nobody("reset", "m0"), DENIED)
         self.assertEqual(self.modem.states, [])
 
     def test_a_member_of_the_group_may(self):
@@ -522,5 +588,5 @@ class Documentation(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Redial, Monitor, DaemonAbsent, AccessDenied, Usage,
+    sys.exit(run_tap(ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Redial, Reset, Monitor, DaemonAbsent, AccessDenied, Usage,
                      Documentation))

@@ -198,11 +198,36 @@ class StuckDataMode(SimulatorTestCase):
         modem.send("AT+++AT\r")
         self.assertNotIn("OK", modem.read_for(1.5))
 
-    def test_module_reboot_on_the_at_port_frees_it(self):
-        modem = self.dial_and_vanish()
-        self.assertIn("OK", self.open(self.at_link).command("AT+CFUN=1,1"))
+    def test_module_reboot_re_enumerates_its_ports_and_frees_the_module(self):
+        self.dial_and_vanish()
+        self.assertIn("OK", self.open(self.at_link).command("AT+CFUN=1,1", wait=0.1))
+        time.sleep(0.5)
+        self.assertFalse(os.path.lexists(self.modem_link), "the ports go away while the module restarts")
+        self.assertFalse(os.path.lexists(self.at_link))
+        for _ in range(60):  # --reboot-seconds 2
+            if os.path.lexists(self.modem_link):
+                break
+            time.sleep(0.05)
+        self.assertTrue(os.path.lexists(self.modem_link), "the ports come back after the restart")
+        time.sleep(0.2)
+        self.assertIn("OK", self.open(self.modem_link).command("AT"))
+        self.assertEqual(self.ask("status"), "OK mode=command faults=-")
+
+
+class EscapeIgnored(SimulatorTestCase):
+    faults = ("escape-ignored",)
+    extra = ("--network-cmd", "cat")
+
+    def test_a_hung_module_ignores_the_escape(self):
+        modem = self.open(self.modem_link)
+        self.assertIn("CONNECT", modem.command("ATD*99#"))
+        modem.close()
+        time.sleep(0.5)
+        modem = self.open(self.modem_link)
         time.sleep(1.1)
-        self.assertIn("OK", modem.command("AT"))
+        modem.send("+++")
+        self.assertNotIn("OK", modem.read_for(1.6))
+        self.assertIn("mode=stuck", self.ask("status"))
 
 
 class Unplug(SimulatorTestCase):

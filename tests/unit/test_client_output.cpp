@@ -19,6 +19,7 @@ TEST(ExitStatus, DocumentedNamesMapToTheirStatus) {
     EXPECT_EQ(exitStatusForError("org.dialupd1.Error.InvalidArgument"), ExitStatus::Usage);
     EXPECT_EQ(exitStatusForError("org.dialupd1.Error.CallFailed"), ExitStatus::CallFailed);
     EXPECT_EQ(exitStatusForError("org.dialupd1.Error.Cancelled"), ExitStatus::CallFailed);
+    EXPECT_EQ(exitStatusForError("org.dialupd1.Error.RecoveryFailed"), ExitStatus::CallFailed);
     for (const char* name : {"org.dialupd1.Error.AlreadyConnected", "org.dialupd1.Error.NotConnected",
                              "org.dialupd1.Error.Busy", "org.dialupd1.Error.Unavailable"})
         EXPECT_EQ(exitStatusForError(name), ExitStatus::WrongState) << name;
