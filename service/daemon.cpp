@@ -13,6 +13,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "sys/leftover_pppd.h"
 #include "sys/udev_device_source.h"
 
 namespace dialupd {
@@ -22,6 +23,9 @@ bool deviceExists(const std::string& path) {
     struct stat info {};
     return ::stat(path.c_str(), &info) == 0 && S_ISCHR(info.st_mode);
 }
+
+// Where pppd writes its link pid files (ppp-<linkname>.pid): built into pppd as /var/run.
+constexpr const char* kPppdPidDir = "/run";
 
 std::string resolvePath(const std::string& path) {
     std::error_code error;
@@ -64,6 +68,11 @@ int Daemon::run() {
     std::signal(SIGPIPE, SIG_IGN);
     signalSources_.push_back(loop_.onSignal(SIGTERM, [this] { shutdown(0); }));
     signalSources_.push_back(loop_.onSignal(SIGINT, [this] { shutdown(0); }));
+
+    // Before any modem is taken: never two pppd on one tty.
+    const std::vector<LeftoverPppd> leftovers = findLeftoverPppd(kPppdPidDir);
+    stopLeftoverPppd(leftovers, config_.daemon.stopTimeout);
+    for (const LeftoverPppd& leftover : leftovers) leftoverPppdStopped_.insert(leftover.modemId);
 
     bus_ = sdbus::createSystemBusConnection();
     busBinding_ = std::make_unique<BusBinding>(loop_, *bus_, [this] { shutdown(1); });
@@ -129,6 +138,9 @@ void Daemon::shutdown(int exitCode) {
 }
 
 void Daemon::modemAdded(Modem& modem) {
+    // Stopped without knowing how its link ended: the module may be left in data mode.
+    if (leftoverPppdStopped_.erase(modem.id()))
+        modem.markSuspect("a pppd an earlier dialupd left running on it was stopped");
     adaptors_[&modem] = std::make_unique<ModemAdaptor>(*bus_, modem);
 }
 

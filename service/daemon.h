@@ -7,6 +7,8 @@
 
 #include <map>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "bus/modem_adaptor.h"
@@ -49,6 +51,7 @@ private:
     std::unique_ptr<ModemRegistry> registry_;
     std::unique_ptr<DeviceSource> devices_;
     std::vector<std::unique_ptr<EventSource>> signalSources_;
+    std::set<std::string> leftoverPppdStopped_;  // modem ids whose earlier pppd we had to stop
     bool shuttingDown_ = false;
 };
 

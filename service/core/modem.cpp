@@ -364,6 +364,11 @@ void Modem::removeIfStillDetached() {
     deviceRemoved(std::move(gone));
 }
 
+void Modem::markSuspect(std::string_view why) {
+    suspect_ = true;
+    spdlog::warn("[{}] {}: the module will be checked before the next dial", config_.id, why);
+}
+
 void Modem::setAtPort(std::string atPort) {
     if (atPort == config_.atPort) return;
     config_.atPort = std::move(atPort);

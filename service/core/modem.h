@@ -136,6 +136,9 @@ public:
     uint64_t connectedSinceUsec() const { return connectedSinceUsec_; }
     // pppd had to be SIGKILLed: the module may be stuck in data mode (the recovery ladder's cue).
     bool suspect() const { return suspect_; }
+    // Something outside the modem's own calls left the module suspect (a pppd an earlier daemon
+    // left running had to be stopped): the next dial checks the module first.
+    void markSuspect(std::string_view why);
     bool callActive() const { return process_ != nullptr; }
     bool resetting() const { return recovery_ != nullptr; }
     bool removed() const { return removed_; }

@@ -5,6 +5,7 @@ password secrecy, shutdown, config errors and the bus policy. Prints TAP for mes
 import os
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -425,6 +426,94 @@ class Shutdown(unittest.TestCase):
             scratch.remove()
 
 
+class LeftoverPppd(unittest.TestCase):
+    """A pppd an earlier dialupd left running (its link pid file /run/ppp-dialupd-<id>.pid) is
+    stopped before the new daemon takes the modem; stale pid files go. Stand-ins named pppd play
+    the leftovers (the check is comm "pppd" plus "linkname dialupd-<id>" in the command line)."""
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("writes pppd's pid files in /run, as pppd (root) does")
+        self.scratch = Scratch()
+        self.bus = Bus(self.scratch.path)
+        self.tag = f"leftover{os.getpid()}"
+        self.pid_files = []
+        self.processes = []
+
+    def tearDown(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        for path in self.pid_files:
+            if os.path.exists(path):
+                os.unlink(path)
+        self.bus.stop()
+        self.scratch.remove()
+
+    def leftover(self, modem_id, on_term):
+        """A process named pppd with our linkname; `on_term`: shell for its TERM trap."""
+        script = os.path.join(self.scratch.path, "pppd")
+        with open(script, "w") as out:
+            out.write(f"#!/bin/sh\ntrap '{on_term}' TERM\necho started > $0.$$\n"
+                      "while :; do sleep 0.1; done\n")
+        os.chmod(script, 0o755)
+        process = subprocess.Popen([script, "/dev/ttyUSB3", "linkname", f"dialupd-{modem_id}", "nodetach"])
+        self.processes.append(process)
+        self.assertTrue(wait_until(lambda: os.path.exists(f"{script}.{process.pid}"), 5))
+        self.write_pid_file(modem_id, process.pid)
+        return process
+
+    def write_pid_file(self, modem_id, pid):
+        path = f"/run/ppp-dialupd-{modem_id}.pid"
+        with open(path, "w") as out:
+            out.write(f"{pid}\nppp0\n")
+        self.pid_files.append(path)
+        return path
+
+    def start_daemon(self, modem_ids, extra=""):
+        self.master, slave = os.openpty()
+        self.addCleanup(os.close, self.master)
+        tty = os.ttyname(slave)
+        os.close(slave)
+        config = config_for(self.scratch.path, {modem_id: tty for modem_id in modem_ids}, "stop-timeout = 2\n" + extra)
+        return Daemon(self.bus, config, os.path.join(self.scratch.path, "logs"))
+
+    def test_a_leftover_that_takes_sigterm_is_stopped_before_the_modem_is_taken(self):
+        modem_id = self.tag + "a"
+        leftover = self.leftover(modem_id, "exit 0")
+        daemon = self.start_daemon([modem_id])
+        self.assertIsNotNone(leftover.poll(), "the leftover pppd still runs after the daemon came up")
+        log = daemon.log_text()
+        self.assertIn(f"[{modem_id}] a pppd (pid {leftover.pid}) from an earlier dialupd still runs: stopping it", log)
+        self.assertIn("the earlier pppd", log)
+        self.assertIn("the module will be checked before the next dial", log)
+        self.assertEqual(daemon.stop(), 0)
+
+    def test_one_that_ignores_sigterm_is_killed_after_the_stop_window(self):
+        modem_id = self.tag + "b"
+        leftover = self.leftover(modem_id, "")
+        started = time.monotonic()
+        daemon = self.start_daemon([modem_id])
+        self.assertGreaterEqual(time.monotonic() - started, 2, "stop-timeout = 2 was not given")
+        self.assertEqual(leftover.wait(5), -signal.SIGKILL)
+        self.assertIn("ignored SIGTERM for 2 s: SIGKILL", daemon.log_text())
+        self.assertEqual(daemon.stop(), 0)
+
+    def test_stale_pid_files_are_removed_and_other_processes_left_alone(self):
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        stale = self.write_pid_file(self.tag + "c", dead.pid)
+        bystander = subprocess.Popen(["sleep", "60"])  # alive, but not a pppd of ours
+        self.processes.append(bystander)
+        impostor = self.write_pid_file(self.tag + "d", bystander.pid)
+        daemon = self.start_daemon([self.tag + "c"])
+        self.assertFalse(os.path.exists(stale))
+        self.assertFalse(os.path.exists(impostor))
+        self.assertIsNone(bystander.poll(), "a process that is not our pppd was signalled")
+        self.assertEqual(daemon.stop(), 0)
+
+
 class ServiceManagerProtocol(unittest.TestCase):
     """What the unit relies on (Type=notify, WatchdogSec=), against a socket of our own in place
     of systemd's: READY=1 only once the bus name is owned, WATCHDOG=1 from the event loop at
@@ -545,6 +634,6 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy, StopEscalation, Redial, ShutdownWithACall,
+    sys.exit(run_tap(LeftoverPppd, Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy, StopEscalation, Redial, ShutdownWithACall,
                      Shutdown, ServiceManagerProtocol, ConfigErrors,
                      BusPolicy))
