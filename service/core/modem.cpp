@@ -41,6 +41,7 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
       runner_(runner),
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)),
+      ttyExists_(deviceExists_),
       log_(daemon.callLogBytes),
       random_([engine = std::make_shared<std::mt19937>(std::random_device{}())] {
           return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
@@ -464,10 +465,13 @@ void Modem::pppdExited(ProcessExit exit) {
         suspect_ = true;
         note("pppd died without closing the link: the module will be checked before the next dial");
     }
-    if (removed_ && !requested) {
+    // The kernel hangs the tty up as it removes the device, so pppd may exit before udev's remove
+    // event arrives: a tty node that is gone by now says the same.
+    bool ttyGone = !removed_ && !requested && !ttyExists_(config_.device);
+    if ((removed_ || ttyGone) && !requested) {
         // Whatever pppd made of it (hangup, a failed chat, our SIGTERM), the cause is the unplug.
-        note(fmt::format("pppd's own status was {} {}; the call ended because the device was removed", reason.code,
-                         reason.name));
+        note(fmt::format("pppd's own status was {} {}; the call ended because the device was removed{}", reason.code,
+                         reason.name, ttyGone ? fmt::format(" ({} is gone)", config_.device) : ""));
         reason = reasonForRemovedDevice();
     }
     note(fmt::format("pppd exited: {} {} ({})", reason.code, reason.name, reason.description));

@@ -92,6 +92,9 @@ public:
     // The same opener serves module recovery, which may also reset the USB device.
     void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
     void setUsbResetter(UsbResetter* resetter) { usbResetter_ = resetter; }
+    // Whether the tty node exists, asked when pppd exits (default: `deviceExists`). A USB modem's
+    // presence is udev's word, but its node going away is the first sign of an unplug.
+    void setTtyCheck(DeviceExists ttyExists) { ttyExists_ = std::move(ttyExists); }
     void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
@@ -198,6 +201,7 @@ private:
     PppdRunner& runner_;
     Scheduler& scheduler_;
     DeviceExists deviceExists_;
+    DeviceExists ttyExists_;
     ModemObserver* observer_ = nullptr;
     AtPortOpener* atPorts_ = nullptr;
     CallLogStore* callLogs_ = nullptr;

@@ -82,6 +82,7 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
     modem.setDiagnostics(atPorts_);
     modem.setCallLogStore(callLogs_);
     modem.setUsbResetter(usbResetter_);
+    modem.setTtyCheck(deviceExists_);
     listener_.modemAdded(modem);
     return &modem;
 }

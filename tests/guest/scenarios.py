@@ -495,6 +495,162 @@ def scenario_daemon_killed_mid_call(world):
     world.modem.disconnect()
 
 
+def pppd_pid():
+    pids = pppd_processes(pids=True)
+    assert len(pids) == 1, f"pppd processes: {pids}"
+    return pids[0]
+
+
+def sim_log(world):
+    with open(os.path.join(world.log_dir, "modem-sim.log")) as log:
+        return log.read()
+
+
+def killed_then_recovered(signal_number, figure_file):
+    """reconnect = yes, and pppd dies by `signal_number` mid-call: no LCP Terminate, no hangup,
+    so the simulated EC25 is left in data mode, swallowing everything. The Hangup names the
+    signal; the redial finds the module silent, escapes with +++ and ATH (State "resetting"),
+    and the link comes back. Writes the time from the kill to connected again."""
+    def body(world):
+        connect(world)
+        os.kill(pppd_pid(), signal_number)
+        killed = time.monotonic()
+        hangup = wait_for_hangup(world)
+        assert (hangup["code"], hangup["name"]) == (128 + signal_number, "killed-by-signal"), hangup
+        assert signal.Signals(signal_number).name in hangup["description"], hangup
+        assert "the module will be checked before the next dial" in hangup["log"], hangup["log"]
+        assert wait_until(lambda: world.modem.states[-1:] == ["connected"] and len(world.modem.states) > 3, 60), \
+            world.modem.states
+        back = time.monotonic() - killed
+        assert world.modem.states == ["connecting", "connected", "disconnected", "resetting", "connecting",
+                                      "connected"], world.modem.states
+        log = sim_log(world)
+        assert "module stuck in data mode" in log and "escape sequence: command mode" in log, log[-3000:]
+        assert world.modem.get("IPv4Address") == "10.64.0.2"
+        with open(os.path.join(RESULT, figure_file), "w") as out:
+            out.write(f"pppd {signal.Signals(signal_number).name} mid-call -> connected again: {back:.1f} s "
+                      f"(reconnect-delay = 1; recovery by +++ and ATH)\n")
+        world.modem.disconnect()
+        # The recovery's steps are in the call that followed it.
+        kept = world.modem.iface.GetCallLogs(dbus.UInt32(1))
+        assert "module recovered by escape in" in str(kept[0][6]), str(kept[0][6])
+    return body
+
+
+def leave_module_stuck(world):
+    """A call whose pppd is SIGKILLed: the module stays in data mode (no redial configured)."""
+    connect(world)
+    os.kill(pppd_pid(), signal.SIGKILL)
+    wait_for_hangup(world)
+    assert wait_until(lambda: "mode=stuck" in world.sim.command("status"), 5), world.sim.command("status")
+
+
+def scenario_cfun_reset_when_escape_ignored(world):
+    """The module ignores +++ (fault escape-ignored): Reset climbs to AT+CFUN=1,1 on the AT port,
+    the ports go away while the module restarts and come back, and the modem answers again.
+    dialupctl reset runs it, as a user would; the next Connect dials at once."""
+    leave_module_stuck(world)
+    started = time.monotonic()
+    result = subprocess.run([DIALUPCTL, "--json", "reset"], capture_output=True, text=True, timeout=120,
+                            env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": world.bus.address})
+    took = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["recovered_by"] == "reboot", answer
+    for step in ("step 1 of 3: escape", "no OK after '+++'", "step 2 of 3: restart the module (AT+CFUN=1,1 on "
+                 "/dev/ttyUSB2)", "answers OK again", "module recovered by reboot in"):
+        assert step in answer["log"], answer["log"]
+    assert "module reboot (AT+CFUN=1,1)" in sim_log(world)
+    assert world.modem.states[-2:] == ["resetting", "disconnected"], world.modem.states
+    with open(os.path.join(RESULT, "cfun-reset.txt"), "w") as out:
+        out.write(f"Reset of a module stuck in data mode that ignores +++ -> recovered by AT+CFUN=1,1: {took:.1f} s "
+                  f"(simulated restart 2.0 s; escape attempt and guard times included)\n")
+    dialled = time.monotonic()
+    connect(world)
+    assert time.monotonic() - dialled < 10
+    world.modem.disconnect()
+
+
+def scenario_usb_reenumeration_keeps_the_object(world):
+    """A USB EC25 (udev played by umockdev) restarted by AT+CFUN=1,1 during recovery: its ttys go
+    away and udev says remove, then add; the object stays (no InterfacesRemoved/Added), State
+    goes resetting -> disconnected, and it dials again."""
+    leave_module_stuck(world)
+    replies = []
+    world.modem.iface.Reset(reply_handler=lambda by, log: replies.append(("ok", str(by), str(log))),
+                            error_handler=lambda error: replies.append(("error", error.get_dbus_name(), str(error))),
+                            timeout=120)
+    assert wait_until(lambda: not os.path.lexists("/dev/ttyUSB3"), 20), "the module did not restart"
+    world.usb.unplug("1-1")           # udev: remove
+    assert wait_until(lambda: os.path.lexists("/dev/ttyUSB3"), 10), "the module did not come back"
+    world.usb.plug("1-1", "SIMEC25", first_tty=0)  # udev: add
+    assert wait_until(lambda: replies, 60), "no answer to Reset"
+    assert replies[0][:2] == ("ok", "reboot"), replies
+    assert "went away during the recovery" in replies[0][2] and "the module is back" in replies[0][2], replies[0][2]
+    assert "InterfacesRemoved" not in world.events and "InterfacesAdded" not in world.events, world.events
+    assert world.modem.states[-2:] == ["resetting", "disconnected"], world.modem.states
+    connect(world)
+    assert world.modem.get("IPv4Address") == "10.64.0.2"
+    world.modem.disconnect()
+
+
+def scenario_unplug_mid_dial(world):
+    """The EC25 is pulled out while chat is still talking to it: the dial ends as a hangup (16,
+    the device removed), the object goes, no pppd is left; plugged back, it dials."""
+    world.modem.connect(wait=False)
+    assert wait_until(lambda: "modem -> 'AT" in sim_log(world), 10), "chat never spoke to the module"
+    world.unplug()
+    hangup = wait_for_hangup(world)
+    assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
+    assert "removed" in hangup["description"], hangup
+    assert "connected" not in world.modem.states, world.modem.states
+    assert wait_until(lambda: not world.modem_present(), 10), "the unplugged modem's object stayed"
+    assert pppd_processes() == [], "pppd outlived the unplug"
+    world.plug()
+    connect(world)
+    assert world.modem.get("IPv4Address") == "10.64.0.2"
+    world.modem.disconnect()
+
+
+def scenario_at_port_silent_with_reconnect(world):
+    """The network drops the call while the AT port answers nothing: the Hangup still comes and
+    says the port was silent, and the redial brings the link back all the same (dialing needs
+    only the modem port)."""
+    connect(world)
+    world.sim.command("fault at-silent")
+    world.sim.command("fault carrier-drop")
+    hangup = wait_for_hangup(world)
+    assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
+    assert "AT port silent" in hangup["log"], hangup["log"]
+    assert wait_until(lambda: world.modem.states[-1:] == ["connected"] and len(world.modem.states) > 3, 30), \
+        world.modem.states
+    world.sim.command("clear")
+    world.modem.disconnect()
+
+
+def scenario_leftover_pppd_stopped_at_start(world):
+    """dialupd is SIGKILLed while its pppd is stopped (SIGSTOP), so the kernel's parent-death
+    SIGTERM cannot end it: a pppd of ours outlives the daemon. A new dialupd finds it by its link
+    pid file, stops it gracefully before taking the modem, and dials; never two pppd on the tty."""
+    connect(world)
+    pid = pppd_pid()
+    assert os.path.exists("/run/ppp-dialupd-ec25.pid"), os.listdir("/run")
+    os.kill(pid, signal.SIGSTOP)
+    world.daemon.process.kill()
+    world.daemon.process.wait(10)
+    time.sleep(0.5)
+    assert pppd_processes(pids=True) == [pid], "the stopped pppd should have outlived the daemon"
+    world.start_another_daemon()
+    assert pppd_processes() == [], "the leftover pppd still runs after the new daemon came up"
+    log = world.daemon.log_text()
+    assert f"a pppd (pid {pid}) from an earlier dialupd still runs: stopping it" in log, log[-3000:]
+    assert "the earlier pppd" in log and "has exited" in log, log[-3000:]
+    connect(world)
+    assert len(pppd_processes()) == 1
+    assert world.modem.get("IPv4Address") == "10.64.0.2"
+    world.modem.disconnect()
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -545,6 +701,17 @@ SCENARIOS = [
     ("daemon-killed-mid-call", scenario_daemon_killed_mid_call, {}, None),
     ("redial-after-carrier-drop", scenario_redial_after_carrier_drop,
      {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
+    ("pppd-sigkill-stuck-module-recovered-by-escape", killed_then_recovered(signal.SIGKILL, "sigkill-recovery.txt"),
+     {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
+    ("pppd-sigsegv-redial", killed_then_recovered(signal.SIGSEGV, "sigsegv-recovery.txt"),
+     {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
+    ("cfun-reset-when-escape-ignored", scenario_cfun_reset_when_escape_ignored, {"faults": ["escape-ignored"]}, None),
+    ("usb-reenumeration-during-reset-keeps-the-object", scenario_usb_reenumeration_keeps_the_object,
+     {"faults": ["escape-ignored"], "hotplug": True}, None),
+    ("usb-unplug-mid-dial-16", scenario_unplug_mid_dial, {"hotplug": True}, None),
+    ("at-port-silent-with-reconnect", scenario_at_port_silent_with_reconnect,
+     {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
+    ("leftover-pppd-stopped-at-start", scenario_leftover_pppd_stopped_at_start, {}, None),
 ]
 
 

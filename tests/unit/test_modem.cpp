@@ -688,6 +688,22 @@ TEST_F(RedialTest, AMissingTtyCountsAsAnAttemptAndTheNextFollows) {
     EXPECT_EQ(modem().state(), ModemState::Connecting);
 }
 
+TEST_F(ModemTest, ATtyGoneWhenPppdExitsMeansTheModemWasRemoved) {
+    // The kernel hangs the tty up as it removes it; pppd (chat, here) can exit before udev says so.
+    modem().connect({}, false, [](const Error*) {});
+    deviceExists = false;
+    runner.exitWith(8);
+    EXPECT_EQ(modem().lastExitReason().code, 16u);
+    EXPECT_THAT(modem().lastExitReason().description, HasSubstr("removed"));
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+}
+
+TEST_F(ModemTest, ATtyStillThereKeepsPppdsOwnReason) {
+    modem().connect({}, false, [](const Error*) {});
+    runner.exitWith(8);
+    EXPECT_EQ(modem().lastExitReason().code, 8u);
+}
+
 // Module recovery: after pppd died without closing the link, the next dial checks the module
 // first; Reset() runs the ladder on demand.
 class RecoveryTest : public RedialTest {
