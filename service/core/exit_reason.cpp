@@ -52,8 +52,18 @@ ExitReason reasonForExitStatus(int status) {
         const PppdExit& exit = kPppdExits[static_cast<size_t>(status)];
         return {static_cast<uint32_t>(status), std::string(exit.name), std::string(exit.description)};
     }
+    if (status == kPppdExitFatalSignal)
+        return {kPppdExitFatalSignal, "fatal-signal",
+                "pppd crashed: it caught a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, ...) and exited"};
     return {static_cast<uint32_t>(status), "unknown-exit-status",
             "pppd exited with status " + std::to_string(status)};
+}
+
+ExitReason reasonForFatalSignal(int signal) {
+    ExitReason reason = reasonForExitStatus(kPppdExitFatalSignal);
+    reason.description = "pppd crashed: it caught " + signalName(signal) + " (signal " + std::to_string(signal) +
+                         ") and exited";
+    return reason;
 }
 
 ExitReason reasonForSignal(int signal) {

@@ -1,6 +1,6 @@
 // Why a call ended, as published in LastExitReason and the Hangup signal.
 // Codes: 0 none; 1..21 pppd's exit status; 64 dialupd's own (no pppd ran: the module did not
-// answer); 128+N pppd killed by signal N.
+// answer); 127 pppd crashed (caught a fatal signal); 128+N pppd killed by signal N.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,11 @@ ExitReason reasonForRemovedDevice();
 // The module answered no recovery step before a dial, so no pppd was started.
 inline constexpr uint32_t kModuleUnresponsiveCode = 64;
 ExitReason reasonForUnresponsiveModule();
+
+// pppd's handler for SIGSEGV, SIGBUS, SIGFPE, SIGILL, ... logs "Fatal signal N" and exits 127
+// (pppd 2.4.9 main.c, bad_signal): a crash, not killed by the signal as far as wait() sees.
+inline constexpr uint32_t kPppdExitFatalSignal = 127;
+ExitReason reasonForFatalSignal(int signal);
 
 // pppd's EXIT_HANGUP: the modem (tty) hung up.
 inline constexpr int kPppdExitHangup = 16;

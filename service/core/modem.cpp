@@ -19,6 +19,8 @@ namespace {
 // An unplugged modem's tty hangs up at once and pppd exits within milliseconds; this long
 // without an exit means pppd is stuck on a device that no longer exists.
 constexpr std::chrono::seconds kRemovedDeviceGrace{2};
+// After a recovery that re-enumerated the module: how long its udev add event may lag.
+constexpr std::chrono::seconds kReattachGrace{10};
 
 }  // namespace
 
@@ -158,7 +160,10 @@ void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
                                      config_.id));
             done(&failed, result);
         }
-        removeIfStillDetached();
+        if (recoveredBy)
+            awaitReattach();
+        else
+            removeIfStillDetached();
         return;
     }
     CallOverrides overrides = callAfterRecovery_.value_or(CallOverrides{});
@@ -168,6 +173,7 @@ void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
         removeIfStillDetached();
         return;
     }
+    awaitReattach();
     try {
         startCall(overrides, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
     } catch (const Error& error) {
@@ -213,6 +219,7 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
     PppdLaunch launch = buildPppdLaunch(daemon_, {config_.id, config_.device, call});
     process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
     terminationCause_.reset();
+    fatalSignal_.reset();
     secret_ = call.password;
     bytesIn_ = bytesOut_ = 0;
     stopRequested_ = false;
@@ -349,12 +356,23 @@ void Modem::deviceDetachedDuringReset(std::function<void()> gone) {
 
 void Modem::deviceReattached(std::string device, std::string atPort) {
     detachedGone_ = nullptr;
+    reattachTimer_.reset();
     note(fmt::format("the module is back: modem port {}, AT port {}", device, atPort.empty() ? "none" : atPort));
     if (device != config_.device) {
         config_.device = std::move(device);
         publish({ModemProperty::Device});
     }
     setAtPort(std::move(atPort));
+}
+
+void Modem::awaitReattach() {
+    // The tty node can answer before udev's add event for it is in: give the event time.
+    if (!detachedGone_) return;
+    note(fmt::format("the module answers; waiting up to {} s for udev to announce it again", kReattachGrace.count()));
+    reattachTimer_ = scheduler_.after(kReattachGrace, [this] {
+        reattachTimer_.reset();
+        removeIfStillDetached();
+    });
 }
 
 void Modem::removeIfStillDetached() {
@@ -401,6 +419,16 @@ void Modem::escalateToKill() {
 }
 
 void Modem::pppdLogLine(std::string_view line) {
+    // pppd's last word when it crashes: which signal, for the exit reason (it then exits 127).
+    constexpr std::string_view kFatal = "Fatal signal ";
+    if (line.starts_with(kFatal)) {
+        int signal = 0;
+        for (char c : line.substr(kFatal.size())) {
+            if (c < '0' || c > '9' || signal > 1000) break;
+            signal = signal * 10 + (c - '0');
+        }
+        if (signal > 0) fatalSignal_ = signal;
+    }
     std::string clean = redact(line);
     spdlog::debug("[{}] pppd: {}", config_.id, clean);
     log_.append(secondsSinceStart(), "pppd", clean);
@@ -459,9 +487,12 @@ void Modem::pppdExited(ProcessExit exit) {
     removalTimer_.reset();
     bool requested = stopRequested_ && !stoppedForRemoval_;
     ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code));
-    if (exit.signaled && !suspect_) {
+    bool crashed = !exit.signaled && reason.code == kPppdExitFatalSignal;
+    if (crashed && fatalSignal_) reason = reasonForFatalSignal(*fatalSignal_);
+    if ((exit.signaled || crashed) && !suspect_) {
         // pppd handles SIGTERM, SIGINT and SIGHUP by closing the link; any other signal killed it
-        // without an LCP Terminate or a hangup, so the module may still be in data mode.
+        // (or made it die at once) without an LCP Terminate or a hangup, so the module may still
+        // be in data mode.
         suspect_ = true;
         note("pppd died without closing the link: the module will be checked before the next dial");
     }

@@ -170,6 +170,7 @@ private:
     void recoveryFinished(std::optional<std::string> recoveredBy);
     void cancelRecovery(const Error& why);
     void removeIfStillDetached();
+    void awaitReattach();
     // A call attempt that ended before any pppd ran (recovery failed): reported like a hangup.
     void endAttemptWithoutPppd(ExitReason reason);
     // The common end of every call: properties, redial, waiters, the call log and the Hangup.
@@ -225,6 +226,7 @@ private:
     uint64_t bytesOut_ = 0;
     bool stopRequested_ = false;
     std::optional<int> terminationCause_;  // pppd's status when the link began to go down
+    std::optional<int> fatalSignal_;       // from pppd's "Fatal signal N" line
     std::string secret_;  // redacted from every log line
     CallLog log_;
     std::unique_ptr<TimerHandle> killTimer_;
@@ -242,6 +244,7 @@ private:
     std::optional<CallOverrides> callAfterRecovery_;
     ResetCompletion resetDone_;
     std::function<void()> detachedGone_;  // set while re-enumerating during a recovery
+    std::unique_ptr<TimerHandle> reattachTimer_;
 
     // Redialling: what the next call is made with (set while reconnect is on for this call),
     // how many redials in a row, when the next is due.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -86,6 +87,11 @@ public:
             throw AtPortError(errno == ENOENT || errno == ENODEV || errno == ENXIO ? AtPortError::Kind::Absent
                                                                                    : AtPortError::Kind::Failed,
                               fmt::format("cannot open {}: {}", path, errnoText(errno)));
+        // A pppd that was killed leaves its PPP line discipline on a tty someone else still holds
+        // (a pty's master, a modem's other users): writes would then go nowhere. AT wants N_TTY.
+        int ldisc = N_TTY;
+        if (::ioctl(fd_.get(), TIOCSETD, &ldisc) < 0)
+            spdlog::debug("{}: cannot set the N_TTY line discipline: {}", path, errnoText(errno));
         termios tty {};
         if (::tcgetattr(fd_.get(), &tty) == 0) {
             ::cfmakeraw(&tty);

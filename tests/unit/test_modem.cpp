@@ -698,6 +698,17 @@ TEST_F(ModemTest, ATtyGoneWhenPppdExitsMeansTheModemWasRemoved) {
     EXPECT_EQ(modem().state(), ModemState::Unavailable);
 }
 
+TEST_F(ModemTest, APppdCrashIsNamedWithItsSignalAndLeavesTheModuleSuspect) {
+    modem().connect({}, false, [](const Error*) {});
+    runner.ipUp(sampleIp());
+    runner.log("Fatal signal 11");
+    runner.exitWith(127);  // pppd's bad_signal(): die(127)
+    EXPECT_EQ(modem().lastExitReason().code, 127u);
+    EXPECT_EQ(modem().lastExitReason().name, "fatal-signal");
+    EXPECT_THAT(modem().lastExitReason().description, HasSubstr("SIGSEGV (signal 11)"));
+    EXPECT_TRUE(modem().suspect());
+}
+
 TEST_F(ModemTest, ATtyStillThereKeepsPppdsOwnReason) {
     modem().connect({}, false, [](const Error*) {});
     runner.exitWith(8);

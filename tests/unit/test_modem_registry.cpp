@@ -232,6 +232,27 @@ TEST_F(ReenumerationTest, TheModemKeepsItsObjectWhileItsModuleRestarts) {
     EXPECT_THAT(ids(), IsEmpty());
 }
 
+TEST_F(ReenumerationTest, TheTtyMayAnswerBeforeUdevAnnouncesItAgain) {
+    resetStuckModule();
+    unplug("1-1");
+    scheduler.advanceInSteps(8s);  // the module answers on its old node: recovered, still detached
+    EXPECT_EQ(recoveredBy, "reboot");
+    EXPECT_THAT(ids(), ElementsAre("ec25_S1"));
+    plug("1-1");  // udev's add, late
+    scheduler.advanceInSteps(20s);
+    EXPECT_THAT(ids(), ElementsAre("ec25_S1"));
+    EXPECT_EQ(std::count(bus.events.begin(), bus.events.end(), "removed ec25_S1"), 0);
+}
+
+TEST_F(ReenumerationTest, RecoveredButNeverAnnouncedAgainIsRemovedAfterAGrace) {
+    resetStuckModule();
+    unplug("1-1");
+    scheduler.advanceInSteps(8s);
+    EXPECT_EQ(recoveredBy, "reboot");
+    scheduler.advanceInSteps(11s);
+    EXPECT_THAT(ids(), IsEmpty());
+}
+
 TEST_F(ReenumerationTest, AModuleThatNeverComesBackIsRemovedWhenTheRecoveryGivesUp) {
     module.restartTime = 1000s;
     module.usbResetWorks = false;
