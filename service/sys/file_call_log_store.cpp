@@ -122,6 +122,7 @@ void FileCallLogStore::save(const std::string& modemId, const CallRecord& record
 
 std::vector<CallRecord> FileCallLogStore::load(const std::string& modemId, size_t last) const {
     std::vector<CallRecord> records;
+    size_t loaded = 0;
     std::string directory = directoryFor(modemId);
     for (const std::string& name : filesNewestFirst(directory)) {
         if (records.size() >= last) break;
@@ -129,11 +130,18 @@ std::vector<CallRecord> FileCallLogStore::load(const std::string& modemId, size_
         std::string content(maxFileBytes_, '\0');
         file.read(content.data(), static_cast<std::streamsize>(content.size()));
         content.resize(static_cast<size_t>(file.gcount()));
+        if (!records.empty() && loaded + content.size() > kMaxLoadBytes) {
+            spdlog::debug("[{}] call logs from {} on left out: more than {} MiB in all", modemId, name,
+                          kMaxLoadBytes >> 20);
+            break;
+        }
         CallRecord record;
-        if (parseCallRecord(content, record))
+        if (parseCallRecord(content, record)) {
+            loaded += content.size();
             records.push_back(std::move(record));
-        else
+        } else {
             spdlog::warn("[{}] call log {} is not in dialupd's format: skipped", modemId, name);
+        }
     }
     return records;
 }

@@ -11,6 +11,11 @@ namespace dialupd {
 
 class FileCallLogStore final : public CallLogStore {
 public:
+    // What load() reads back in all: GetCallLogs, which anyone may call, answers in one D-Bus
+    // message, and dbus-daemon cuts off a sender whose message is over its limit (32 MiB on the
+    // system bus): the daemon would lose the bus. One file fits, whatever call-log-size says.
+    static constexpr size_t kMaxLoadBytes = 24 << 20;
+
     // `maxFileBytes` bounds what is read back from one file (a file edited by hand cannot
     // make the daemon allocate without limit).
     FileCallLogStore(std::string stateDir, size_t keep, size_t maxFileBytes);

@@ -399,6 +399,34 @@ class ShutdownWithACall(DaemonTestCase):
         self.assertIn("stop requested: SIGTERM to pppd", self.daemon.log_text())
 
 
+class OversizedCallLogs(unittest.TestCase):
+    """Kept calls that together are more than one D-Bus message may carry (dbus-daemon cuts off a
+    sender whose message is over 32 MiB, the system bus's limit): GetCallLogs, which anyone may
+    call, answers with the newest calls that fit, and the daemon stays on the bus."""
+
+    def test_get_call_logs_answers_within_the_bus_limit(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        try:
+            kept = os.path.join(scratch.path, "state", "calls", "m0")
+            os.makedirs(kept)
+            for started in (1, 2, 3):  # 33 MiB in all; call-log-size allows 16 MiB a call
+                with open(os.path.join(kept, f"{started}.log"), "w") as record:
+                    record.write(f"started-usec: {started}\nduration-usec: 1\nreason-code: 16\nreason-name: hangup\n\n")
+                    record.write("x" * (11 << 20))
+            config = config_for(scratch.path, {"m0": os.path.join(scratch.path, "ttyNONE")},
+                                "call-log-size = 16777216\n")
+            daemon = Daemon(bus, config, os.path.join(scratch.path, "logs"))
+            calls = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE, "GetCallLogs",
+                                                    "u", (10,), timeout=60)
+            self.assertEqual([int(call[0]) for call in calls], [3, 2])
+            self.assertTrue(daemon.connection.name_has_owner("org.dialupd1"), "dialupd lost the bus")
+            self.assertEqual(daemon.stop(), 0, daemon.log_text()[-2000:])
+        finally:
+            bus.stop()
+            scratch.remove()
+
+
 class Shutdown(unittest.TestCase):
     def test_sigterm_exits_zero_promptly(self):
         scratch = Scratch()
@@ -634,6 +662,7 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(LeftoverPppd, Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy, StopEscalation, Redial, ShutdownWithACall,
-                     Shutdown, ServiceManagerProtocol, ConfigErrors,
+    sys.exit(run_tap(LeftoverPppd, Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy,
+                     StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, Shutdown, ServiceManagerProtocol,
+                     ConfigErrors,
                      BusPolicy))

@@ -88,6 +88,24 @@ TEST_F(FileCallLogStoreTest, ForeignFilesAreSkippedAndBigOnesCut) {
     EXPECT_EQ(calls[1].startedAtUsec, 1u);
 }
 
+TEST_F(FileCallLogStoreTest, ReadsBackNoMoreThanOneBusMessageCarries) {
+    // GetCallLogs answers in one D-Bus message, and dbus-daemon cuts off a sender whose message
+    // is over its limit (32 MiB on the system bus). Three kept calls of 11 MiB (call-log-size
+    // may be up to 16 MiB): the newest two come back.
+    FileCallLogStore store(state, 10, (16 << 20) + 64 * 1024);
+    for (uint64_t started : {1, 2, 3}) {
+        CallRecord big = record(started, 16);
+        big.text = std::string(11 << 20, 'x');
+        store.save("m0", big);
+    }
+    auto calls = store.load("m0", 10);
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[0].startedAtUsec, 3u);
+    EXPECT_EQ(calls[1].startedAtUsec, 2u);
+    EXPECT_EQ(calls[0].text.size(), 11u << 20);
+    EXPECT_EQ(store.load("m0", 1).size(), 1u);
+}
+
 TEST_F(FileCallLogStoreTest, KeepingNoneWritesNothing) {
     FileCallLogStore(state, 0, 1 << 20).save("m0", record(1, 16));
     EXPECT_FALSE(std::filesystem::exists(state));
