@@ -489,7 +489,9 @@ void Modem::pppdExited(ProcessExit exit) {
     ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code));
     bool crashed = !exit.signaled && reason.code == kPppdExitFatalSignal;
     if (crashed && fatalSignal_) reason = reasonForFatalSignal(*fatalSignal_);
-    if ((exit.signaled || crashed) && !suspect_) {
+    // pppd catches SIGTERM, SIGINT and SIGHUP; dying of one of them says nothing about the link.
+    bool abrupt = exit.signaled && exit.code != SIGTERM && exit.code != SIGINT && exit.code != SIGHUP;
+    if ((abrupt || crashed) && !suspect_) {
         // pppd handles SIGTERM, SIGINT and SIGHUP by closing the link; any other signal killed it
         // (or made it die at once) without an LCP Terminate or a hangup, so the module may still
         // be in data mode.

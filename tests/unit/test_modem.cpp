@@ -709,6 +709,15 @@ TEST_F(ModemTest, APppdCrashIsNamedWithItsSignalAndLeavesTheModuleSuspect) {
     EXPECT_TRUE(modem().suspect());
 }
 
+TEST_F(ModemTest, OnlyAnAbruptDeathLeavesTheModuleSuspect) {
+    modem().connect({}, false, [](const Error*) {});
+    runner.killedBy(SIGTERM);  // not pppd's way (it catches SIGTERM), but no sign of a stuck module
+    EXPECT_FALSE(modem().suspect());
+    modem().connect({}, false, [](const Error*) {});
+    runner.killedBy(SIGKILL);
+    EXPECT_TRUE(modem().suspect());
+}
+
 TEST_F(ModemTest, ATtyStillThereKeepsPppdsOwnReason) {
     modem().connect({}, false, [](const Error*) {});
     runner.exitWith(8);
