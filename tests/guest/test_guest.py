@@ -2,6 +2,7 @@
 """Host side of the real-PPP tests: boots one User-mode Linux guest that runs every scenario
 (tests/guest/scenarios.py) and relays its TAP stream, so meson counts each scenario. Logs of
 every scenario stay in the result directory, printed here when something failed."""
+import fcntl
 import os
 import subprocess
 import sys
@@ -14,6 +15,10 @@ passed_on = ("DIALUPD_BIN", "DIALUPD_PLUGIN", "DIALUPCTL_BIN", "DIALUPD_SOURCE_R
 env_pairs = [f"{name}={os.environ[name]}" for name in passed_on if name in os.environ]
 if len(sys.argv) > 1:
     env_pairs.append("SCENARIOS=" + ",".join(sys.argv[1:]))
+# One guest at a time on a machine: every guest links the host's /dev/ttyUSB2 and ttyUSB3 to its
+# simulator's ptys. A second run (another tree's tests, a benchmark) waits here for the first.
+lock = open("/tmp/dialupd-guest.lock", "a")
+fcntl.flock(lock, fcntl.LOCK_EX)
 boot = subprocess.run([os.path.join(here, "run-guest"), os.path.join(here, "scenarios.py"), result, *env_pairs],
                       capture_output=True, text=True)
 tap = os.path.join(result, "scenarios.tap")
