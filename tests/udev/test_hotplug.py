@@ -248,6 +248,30 @@ class IgnoredDevices(HotplugTestCase):
                                    5), f"announced but never removed: {self.added} {self.removed}")
 
 
+class UsbReset(HotplugTestCase):
+    """The last rung of module recovery writes the USB device's sysfs `authorized` (0, then 1),
+    here into umockdev's sysfs. The ttys are fake (no module answers on them), so every rung
+    before fails and the recovery ends with RecoveryFailed after the (short) wait."""
+
+    config = "recovery-wait = 1\n"
+
+    def test_reset_reaches_the_usb_device_in_sysfs(self):
+        self.usb.plug("1-1", serial="RST1", usb_attributes={"authorized": "9"})
+        self.wait_for_object("ec25_RST1")
+        modem = dbus.Interface(self.daemon.connection.get_object("org.dialupd1", MODEM_PATH + "ec25_RST1"),
+                               MODEM_IFACE)
+        with self.assertRaises(dbus.DBusException) as raised:
+            modem.Reset(timeout=60)
+        self.assertEqual(raised.exception.get_dbus_name(), "org.dialupd1.Error.RecoveryFailed")
+        log = self.daemon.log_text()
+        self.assertIn("step 3 of 3: reset USB device 1-1 (de-authorize, re-authorize)", log)
+        self.assertIn("USB reset of 1-1: 0 then 1 to /sys/bus/usb/devices/1-1/authorized", log)
+        self.assertNotIn("USB reset failed", log)
+        with open(os.path.join(self.testbed.get_root_dir(), "sys", "devices", "1-1", "authorized")) as attribute:
+            self.assertEqual(attribute.read().strip(), "1")
+        self.assertEqual(str(self.daemon.modem("ec25_RST1").get("State")), "disconnected")
+
+
 class StartupRace(HotplugTestCase):
     """Modems plugged while the daemon starts: each must appear exactly once."""
 
@@ -291,4 +315,5 @@ class ConfiguredUsbModems(HotplugTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(OneModem, RemovedMidCall, SeveralModems, IgnoredDevices, StartupRace, ConfiguredUsbModems))
+    sys.exit(run_tap(OneModem, RemovedMidCall, SeveralModems, IgnoredDevices, UsbReset, StartupRace,
+                     ConfiguredUsbModems))
