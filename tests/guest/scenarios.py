@@ -495,6 +495,19 @@ def scenario_daemon_killed_mid_call(world):
     world.modem.disconnect()
 
 
+def scenario_dial_after_a_dial_cut_short(world):
+    """chat types a character at a time: a dial cut short mid-command (Disconnect while chat
+    talks to the module) leaves half a command in the module's line buffer. The next dial still
+    comes up."""
+    port = os.open("/dev/ttyUSB3", os.O_RDWR | os.O_NOCTTY)
+    os.write(port, b'AT+CGDCONT=1,"IP","inter')
+    wait_until(lambda: False, 0.5)
+    os.close(port)
+    connect(world)
+    assert world.modem.get("State") == "connected"
+    world.modem.disconnect()
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -543,6 +556,8 @@ SCENARIOS = [
     ("dialupctl-session", scenario_dialupctl_session, {"hotplug": True, "usb_config": False}, None),
     ("call-in-the-units-sandbox", scenario_call_in_the_units_sandbox, {"daemon_wrapper": UNIT_SANDBOX}, None),
     ("daemon-killed-mid-call", scenario_daemon_killed_mid_call, {}, None),
+    ("dial-after-a-dial-cut-short", scenario_dial_after_a_dial_cut_short, {},
+     (5, "user-request", ENDED_BY_REQUEST, False)),
     ("redial-after-carrier-drop", scenario_redial_after_carrier_drop,
      {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
 ]
