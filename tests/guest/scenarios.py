@@ -27,6 +27,7 @@ import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from world import World, wait_until  # noqa: E402
+import load_storm  # noqa: E402
 
 RESULT = os.environ.get("GUEST_RESULT", "/tmp/dialupd-scenarios")
 DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -590,6 +591,7 @@ SCENARIOS = [
      (5, "user-request", ENDED_BY_REQUEST, False)),
     ("disconnect-mid-dial-stops-chat", scenario_disconnect_mid_dial_stops_chat, {"faults": ["dial-silent"]},
      None),
+    ("load-storm", load_storm.scenario_load_storm, load_storm.WORLD_OPTIONS, None),
     ("redial-after-carrier-drop", scenario_redial_after_carrier_drop,
      {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
 ]
