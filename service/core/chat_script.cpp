@@ -22,14 +22,17 @@ std::string singleQuotedForChat(const std::string& text) {
 std::string buildChatScript(const CallSettings& settings) {
     validateApn(settings.apn);
     std::string script =
+        "TIMEOUT 30\n"
+        // chat types a character at a time: a dial cut short (Disconnect, pppd stopped) can leave
+        // half a command in the module's line buffer, and the next AT would extend it into an
+        // ERROR. A carriage return first ends that line; its ERROR comes before the ABORTs.
+        "'' '\\rAT'\n"
+        "OK ATE0\n"
         "ABORT 'BUSY'\n"
         "ABORT 'NO CARRIER'\n"
         "ABORT 'NO DIALTONE'\n"
         "ABORT 'ERROR'\n"
         "ABORT 'NO ANSWER'\n"
-        "TIMEOUT 30\n"
-        "'' AT\n"
-        "OK ATE0\n"
         // Identification and network state land in the call log, for the hangup analysis.
         "OK 'ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2'\n";
     // An empty APN leaves the module's stored context 1 alone.

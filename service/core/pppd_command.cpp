@@ -42,7 +42,10 @@ PppdLaunch buildPppdLaunch(const DaemonSettings& daemon, const PppdCommandInput&
         // exist (ENOENT), and nobody but root can create one in our 0700 runtime dir.
         "ip-up-script", daemon.runtimeDir + "/no-ip-up-script",
         "ip-down-script", daemon.runtimeDir + "/no-ip-down-script",
-        "connect", shellQuote(daemon.chatPath) + " -s -v -f " + shellQuote(launch.chatScriptPath),
+        // pppd runs this through sh -c; exec makes chat pppd's own child, so the SIGTERM pppd passes
+        // to its connect script on a stop reaches chat, not just a shell that would leave chat
+        // orphaned, talking to the module until pppd has wound up.
+        "connect", "exec " + shellQuote(daemon.chatPath) + " -s -v -f " + shellQuote(launch.chatScriptPath),
         "plugin", daemon.pluginPath,
         "dialupd-report-fd", std::to_string(kChildReportFd),
     };

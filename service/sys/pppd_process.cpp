@@ -100,7 +100,8 @@ class SystemPppdProcess final : public PppdProcess {
 public:
     SystemPppdProcess(EventLoop& loop, PppdObserver& observer, pid_t pid, UniqueFd pidfd, UniqueFd log,
                       UniqueFd report, std::string chatScriptPath)
-        : observer_(observer),
+        : loop_(loop),
+          observer_(observer),
           pid_(pid),
           pidfd_(std::move(pidfd)),
           log_(std::move(log)),
@@ -135,12 +136,33 @@ public:
 
     void sendSignal(int signal) override {
         if (reaped_) return;
+        deliver(signal);
+        // pppd passes a SIGTERM on to its connect script (chat) only if chat is running when it
+        // arrives. One that lands while pppd is still setting up is noted, and pppd acts on it
+        // only once chat has finished: on a module that does not answer, after chat's TIMEOUT
+        // (30 s), long after the core's stop window. So SIGTERM is repeated until pppd exits;
+        // another one changes nothing for a pppd already closing its link.
+        if (signal == SIGTERM && !termRepeat_) repeatTerm();
+    }
+
+private:
+    static constexpr std::chrono::seconds kTermRepeat{2};
+
+    void deliver(int signal) {
         // Through the pidfd: a recycled pid can never receive it.
         if (pidfd_send_signal(pidfd_.get(), signal, nullptr, 0) < 0)
             spdlog::warn("cannot send signal {} to pppd (pid {}): {}", signal, pid_, std::strerror(errno));
     }
 
-private:
+    void repeatTerm() {
+        termRepeat_ = loop_.after(kTermRepeat, [this] {
+            if (reaped_) return;
+            spdlog::debug("pppd (pid {}) still runs {} s after SIGTERM: SIGTERM again", pid_, kTermRepeat.count());
+            deliver(SIGTERM);
+            repeatTerm();
+        });
+    }
+
     void deliverReport(std::string_view line) {
         if (auto report = parsePluginReport(line))
             observer_.pppdReport(*report);
@@ -154,6 +176,7 @@ private:
             return;
         reaped_ = true;
         pidWatch_.reset();
+        termRepeat_.reset();
         // Whatever pppd wrote before dying is still in the pipes: deliver it before the exit.
         if (reportWatch_) reportLines_.readFrom(report_.get());
         reportLines_.flush();
@@ -173,6 +196,7 @@ private:
             spdlog::warn("cannot remove {}: {}", chatScriptPath_, std::strerror(errno));
     }
 
+    EventLoop& loop_;
     PppdObserver& observer_;
     pid_t pid_;
     UniqueFd pidfd_;
@@ -184,6 +208,7 @@ private:
     std::unique_ptr<EventSource> pidWatch_;
     std::unique_ptr<EventSource> logWatch_;
     std::unique_ptr<EventSource> reportWatch_;
+    std::unique_ptr<TimerHandle> termRepeat_;
     bool reaped_ = false;
 };
 

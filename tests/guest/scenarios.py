@@ -27,6 +27,7 @@ import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from world import World, wait_until  # noqa: E402
+import load_storm  # noqa: E402
 
 RESULT = os.environ.get("GUEST_RESULT", "/tmp/dialupd-scenarios")
 DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -657,6 +658,49 @@ def scenario_leftover_pppd_stopped_at_start(world):
     world.modem.disconnect()
 
 
+def scenario_dial_after_a_dial_cut_short(world):
+    """chat types a character at a time: a dial cut short mid-command (Disconnect while chat
+    talks to the module) leaves half a command in the module's line buffer. The next dial still
+    comes up."""
+    port = os.open("/dev/ttyUSB3", os.O_RDWR | os.O_NOCTTY)
+    os.write(port, b'AT+CGDCONT=1,"IP","inter')
+    wait_until(lambda: False, 0.5)
+    os.close(port)
+    connect(world)
+    assert world.modem.get("State") == "connected"
+    world.modem.disconnect()
+
+
+def orphaned_chats():
+    """chat processes running one of dialupd's scripts (NAME.chat) that init has adopted."""
+    found = []
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            with open(path, "rb") as cmdline:
+                argv = cmdline.read().split(b"\0")
+            if not (argv[0].endswith(b"chat") and any(arg.endswith(b".chat") for arg in argv)):
+                continue
+            with open(path.replace("cmdline", "stat")) as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[1]) == 1:
+                    found.append(int(path.split("/")[2]))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def scenario_disconnect_mid_dial_stops_chat(world):
+    """Disconnect while chat waits for the module's CONNECT (which never comes): pppd's SIGTERM
+    reaches chat itself, never leaving it orphaned, talking to the module while pppd winds up."""
+    connect(world, wait=False)
+    assert wait_until(lambda: "ATD" in open(os.path.join(world.log_dir, "modem-sim.log")).read(), 20)
+    answers, orphans = [], set()
+    world.modem.iface.Disconnect(reply_handler=lambda: answers.append("ok"), error_handler=answers.append,
+                                 timeout=40)
+    assert wait_until(lambda: orphans.update(orphaned_chats()) or answers, 30, step=0.02), "no answer"
+    assert answers == ["ok"] and not orphans, (answers, orphans)
+    assert world.modem.get("State") == "disconnected"
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -705,6 +749,11 @@ SCENARIOS = [
     ("dialupctl-session", scenario_dialupctl_session, {"hotplug": True, "usb_config": False}, None),
     ("call-in-the-units-sandbox", scenario_call_in_the_units_sandbox, {"daemon_wrapper": UNIT_SANDBOX}, None),
     ("daemon-killed-mid-call", scenario_daemon_killed_mid_call, {}, None),
+    ("dial-after-a-dial-cut-short", scenario_dial_after_a_dial_cut_short, {},
+     (5, "user-request", ENDED_BY_REQUEST, False)),
+    ("disconnect-mid-dial-stops-chat", scenario_disconnect_mid_dial_stops_chat, {"faults": ["dial-silent"]},
+     None),
+    ("load-storm", load_storm.scenario_load_storm, load_storm.WORLD_OPTIONS, None),
     ("redial-after-carrier-drop", scenario_redial_after_carrier_drop,
      {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
     ("pppd-sigkill-stuck-module-recovered-by-escape", killed_then_recovered(signal.SIGKILL, "sigkill-recovery.txt"),

@@ -22,12 +22,14 @@ USB_SERIAL = "SIMEC25"
 
 
 class Simulator:
-    """tools/modem-sim: the EC25's modem port at /dev/ttyUSB3, its AT port at /dev/ttyUSB2."""
+    """tools/modem-sim: the EC25's modem port at /dev/ttyUSB3, its AT port at /dev/ttyUSB2 (unless
+    told other links)."""
 
-    def __init__(self, scratch, log_dir, faults=(), extra=()):
+    def __init__(self, scratch, log_dir, faults=(), extra=(), modem_link="/dev/ttyUSB3", at_link="/dev/ttyUSB2"):
+        os.makedirs(log_dir, exist_ok=True)
         self.control = os.path.join(scratch, "sim.sock")
         ready = os.path.join(scratch, "sim.ready")
-        command = [SIM, "--modem-link", "/dev/ttyUSB3", "--at-link", "/dev/ttyUSB2", "--log",
+        command = [SIM, "--modem-link", modem_link, "--at-link", at_link, "--log",
                    os.path.join(log_dir, "modem-sim.log"), "--control", self.control, "--ready-file", ready,
                    "--network-netns", "network"]
         for fault in faults:
@@ -57,10 +59,13 @@ class World:
     client's view of the ec25 object."""
 
     def __init__(self, log_dir, faults=(), sim_args=(), modem_settings="", daemon_settings="", device="/dev/ttyUSB3",
-                 hotplug=False, usb_config=True, daemon_wrapper=()):
+                 hotplug=False, usb_config=True, daemon_wrapper=(), more_modems=()):
         """hotplug: the modem comes from udev (umockdev); usb_config: a config section names it
         "ec25" by serial (else it gets its own id, ec25_SIMEC25, and the [defaults]);
-        daemon_wrapper: a command the daemon runs under (tests/guest/unit-sandbox)."""
+        daemon_wrapper: a command the daemon runs under (tests/guest/unit-sandbox);
+        more_modems: further fixed-port modems, each (id, modem link, AT link, simulator args):
+        a simulator of their own serves the links (scratch and logs in <id>/: give it its own
+        --local-ip/--remote-ip), or with args None the device does not exist."""
         self.scratch = tempfile.mkdtemp(prefix="world-", dir="/run")
         self.log_dir = log_dir
         os.makedirs(log_dir, exist_ok=True)
@@ -77,6 +82,14 @@ class World:
             self.modem_id = f"ec25_{USB_SERIAL}"
         else:
             config += f"[modem {MODEM_ID}]\ndevice = {device}\nat-port = /dev/ttyUSB2\n{modem_settings}\n"
+        self.more_sims = {}  # id -> Simulator of more_modems
+        for modem_id, modem_link, at_link, args in more_modems:
+            if args is not None:
+                scratch = os.path.join(self.scratch, modem_id)
+                os.makedirs(scratch)
+                self.more_sims[modem_id] = Simulator(scratch, os.path.join(log_dir, modem_id), extra=args,
+                                                     modem_link=modem_link, at_link=at_link)
+            config += f"[modem {modem_id}]\ndevice = {modem_link}\nat-port = {at_link}\n"
         self._daemon_args = (config, self.usb.env() if hotplug else None, daemon_wrapper)
         self.daemon = Daemon(self.bus, config, log_dir, extra_env=self._daemon_args[1], wrapper=daemon_wrapper)
         self.modem = self.daemon.modem(self.modem_id)
@@ -131,5 +144,7 @@ class World:
         if self.usb:
             self.usb.stop()
         self.sim.stop()
+        for sim in self.more_sims.values():
+            sim.stop()
         self.bus.stop()
         return exit_code

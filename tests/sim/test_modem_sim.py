@@ -230,6 +230,21 @@ class EscapeIgnored(SimulatorTestCase):
         self.assertIn("mode=stuck", self.ask("status"))
 
 
+class HangupOnClose(SimulatorTestCase):
+    """With --hangup-on-close a client that closes the port mid-call ends the call (DTR drop with
+    AT&D2) instead of leaving the module in data mode."""
+
+    extra = ("--network-cmd", "cat", "--hangup-on-close")
+
+    def test_closing_the_port_ends_the_call(self):
+        modem = Terminal(self.modem_link)
+        self.assertIn("CONNECT", modem.command("ATD*99#"))
+        modem.close()
+        time.sleep(0.5)
+        self.assertEqual(self.ask("status"), "OK mode=command faults=-")
+        self.assertIn("OK", self.open(self.modem_link).command("AT"))
+
+
 class Unplug(SimulatorTestCase):
     """"unplug" is the tty side of pulling the module out: the client's tty hangs up and the
     device links go; "plug" brings fresh ports back in command mode."""
@@ -260,4 +275,4 @@ class Unplug(SimulatorTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(CommandMode, Dial, Faults, StuckDataMode, Unplug))
+    sys.exit(run_tap(CommandMode, Dial, Faults, StuckDataMode, HangupOnClose, Unplug))

@@ -28,6 +28,15 @@ TEST(ChatScript, DialsLikeQuectelsScript) {
     EXPECT_LT(script.find("CGDCONT"), script.find("ATD*99#"));
 }
 
+TEST(ChatScript, FirstEndsWhatADialCutShortLeftHalfTyped) {
+    // A carriage return before the first AT ends a half-typed command line; the module's ERROR
+    // for it must not abort the dial, so the ABORTs come after the first OK.
+    std::string script = buildChatScript(withApn("internet"));
+    EXPECT_THAT(script, HasSubstr("'' '\\rAT'\nOK ATE0\n"));
+    EXPECT_LT(script.find("'\\rAT'"), script.find("ABORT"));
+    EXPECT_LT(script.find("ABORT 'ERROR'"), script.find("ATI;"));
+}
+
 TEST(ChatScript, EmptyApnKeepsTheModemsStoredContext) {
     EXPECT_THAT(buildChatScript(withApn("")), Not(HasSubstr("CGDCONT")));
 }

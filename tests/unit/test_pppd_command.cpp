@@ -62,7 +62,7 @@ TEST_F(PppdCommandTest, PluginAndItsReportFdComeAfterPlugin) {
 TEST_F(PppdCommandTest, ConnectRunsChatOnTheGeneratedScript) {
     PppdLaunch launch = buildPppdLaunch(daemon, input);
     EXPECT_EQ(launch.chatScriptPath, "/run/dialupd/m0.chat");
-    EXPECT_EQ(valueOf(launch, "connect"), "'/usr/sbin/chat' -s -v -f '/run/dialupd/m0.chat'");
+    EXPECT_EQ(valueOf(launch, "connect"), "exec '/usr/sbin/chat' -s -v -f '/run/dialupd/m0.chat'");
 }
 
 TEST_F(PppdCommandTest, PathsAreQuotedForTheShellPppdRunsConnectWith) {

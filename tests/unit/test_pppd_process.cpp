@@ -180,6 +180,26 @@ TEST_F(PppdProcessTest, SigtermReachesTheProcess) {
     EXPECT_THAT(collector.events, ::testing::Contains("log:got-term"));
 }
 
+TEST_F(PppdProcessTest, SigtermReachesAConnectScriptStartedAfterIt) {
+    // pppd 2.4.9 passes a SIGTERM on to its connect script (chat) only if chat runs when it
+    // arrives; one that lands while pppd is still setting up is only noted, and pppd acts on it
+    // once chat has finished: on a module that does not answer, after chat's TIMEOUT (30 s).
+    // The stand-in behaves the same way, with sleep 30 as chat.
+    Collector collector;
+    auto process = runner.start(launchOf("chat=; trap 'term=1; [ -n \"$chat\" ] && kill $chat' TERM\n"
+                                         "sleep 0.5\n"
+                                         "sleep 30 & chat=$!\n"
+                                         "while kill -0 $chat 2>/dev/null; do wait $chat; done\n"
+                                         "[ -n \"$term\" ] && exit 9; exit 0"),
+                                collector);
+    auto kick = loop.after(100ms, [&] { process->sendSignal(SIGTERM); });
+    auto started = loop.monotonicNow();
+    runUntilExit(collector);
+    ASSERT_TRUE(collector.exit);
+    EXPECT_EQ(collector.exit->code, 9);
+    EXPECT_LT(loop.monotonicNow() - started, 5s) << "the SIGTERM never reached the connect script";
+}
+
 TEST_F(PppdProcessTest, SigkillIsReportedAsASignal) {
     Collector collector;
     auto process = runner.start(launchOf("exec sleep 30"), collector);
