@@ -718,6 +718,18 @@ TEST_F(ModemTest, OnlyAnAbruptDeathLeavesTheModuleSuspect) {
     EXPECT_TRUE(modem().suspect());
 }
 
+TEST_F(ModemTest, ADisconnectMidDialIsAUserRequestWhateverPppdMadeOfIt) {
+    modem().connect({}, false, [](const Error*) {});
+    modem().disconnect([](const Error*) {});
+    runner.exitWith(8);  // chat was killed mid-dial
+    EXPECT_EQ(modem().lastExitReason().name, "user-request");
+    modem().connect({}, false, [](const Error*) {});
+    modem().disconnect([](const Error*) {});
+    runner.killedBy(SIGTERM);  // before pppd's handlers were in
+    EXPECT_EQ(modem().lastExitReason().name, "user-request");
+    EXPECT_TRUE(recorder().hangups.empty());
+}
+
 TEST_F(ModemTest, ATtyStillThereKeepsPppdsOwnReason) {
     modem().connect({}, false, [](const Error*) {});
     runner.exitWith(8);
