@@ -144,7 +144,7 @@ def make_caller(connection, rng):
             else:
                 proxy(path).GetCallLogs("ten", dbus_interface=MODEM_IFACE, signature="s")
         elif kind == "bad: unknown method":
-            proxy(path).Reset(dbus_interface=MODEM_IFACE)
+            proxy(path).NoSuchMethod(dbus_interface=MODEM_IFACE)  # (Reset exists since the recovery ladder)
         elif kind == "bad: unknown property":
             proxy(path).Get(MODEM_IFACE, "NoSuchProperty", dbus_interface=PROPERTIES_IFACE)
         elif kind == "bad: set read-only property":
