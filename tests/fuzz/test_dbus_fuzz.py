@@ -952,6 +952,10 @@ class Wrong_signatures(FuzzCase):
                 allowed = None if right else STANDARD_ERRORS
                 if interface == "org.freedesktop.DBus.Peer":
                     allowed = None  # sd-bus answers Ping and GetMachineId whatever the arguments
+                if interface == "org.freedesktop.DBus.Properties" and sent.startswith(signature):
+                    # sd-bus's own Get/GetAll/Set read the arguments they need and ignore any that
+                    # follow (GetAll with "svs" and interface "" lists everything): a seed made it so.
+                    allowed = None
                 self.fuzzer.send(self.connection(), path, interface, member, sent, args, allowed=allowed)
             self.fuzzer.settle()
         self.conclude()
