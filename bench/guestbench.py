@@ -231,19 +231,22 @@ class Sim:
         self.stderr.close()
 
 
-def daemon_config(scratch, sims, extra=""):
+def daemon_config(scratch, sims, at_ports=True):
+    """at_ports=False: the modems' AT ports are not configured, so no AT snapshot follows a hangup."""
     from testbed import PLUGIN
 
-    config = f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstate-dir = {scratch}/state\n{extra}\n"
+    config = f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstate-dir = {scratch}/state\n"
     for sim in sims:
-        config += f"[modem {sim.modem_id}]\ndevice = {sim.device}\nat-port = {sim.at_port}\n"
+        config += f"[modem {sim.modem_id}]\ndevice = {sim.device}\n"
+        if at_ports:
+            config += f"at-port = {sim.at_port}\n"
     return config
 
 
 _WORLDS = []
 
 
-def start_world(name, sims_wanted=1, faults=(), log_level="info"):
+def start_world(name, sims_wanted=1, faults=(), log_level="info", at_ports=True):
     """A private bus, `sims_wanted` simulators and dialupd for them (log level info, pppd's own
     debug off, as a deployment would run): (scratch, log_dir, bus, sims, daemon). Logs go to the
     guest's tmpfs while it runs (as a journal's pipe would take them, not through hostfs writes
@@ -261,7 +264,7 @@ def start_world(name, sims_wanted=1, faults=(), log_level="info"):
     for sim in sims:
         sim.wait_ready()
     _WORLDS.append((log_dir, name))
-    daemon = Daemon(bus, daemon_config(scratch, sims), log_dir, log_level=log_level)
+    daemon = Daemon(bus, daemon_config(scratch, sims, at_ports), log_dir, log_level=log_level)
     return scratch, log_dir, bus, sims, daemon
 
 
