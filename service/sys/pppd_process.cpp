@@ -127,6 +127,8 @@ public:
             spdlog::error("pppd (pid {}) released while still running: killing it", pid_);
             pidfd_send_signal(pidfd_.get(), SIGKILL, nullptr, 0);
             siginfo_t info{};
+            waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOWAIT);
+            killLeftovers();
             waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
             removeChatScript();
         }
@@ -172,6 +174,10 @@ private:
 
     void reap() {
         siginfo_t info{};
+        if (waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+            info.si_pid == 0)
+            return;
+        killLeftovers();
         if (waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
             return;
         reaped_ = true;
@@ -189,6 +195,14 @@ private:
         exit.signaled = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
         exit.code = info.si_status;
         observer_.pppdExited(exit);  // last: the observer may schedule our destruction
+    }
+
+    // pppd leads a session and process group of its own (setsid before exec), where its
+    // connect script runs. A pppd that died abruptly (SIGKILL after the stop window, killed from
+    // outside, a crash) leaves chat running, talking to the module, adopted by init. Called while
+    // pppd is an unreaped zombie, so its pid, the group's id, cannot have been reused.
+    void killLeftovers() {
+        if (::kill(-pid_, SIGKILL) == 0) spdlog::warn("pppd (pid {}) left processes behind (chat?): killed them", pid_);
     }
 
     void removeChatScript() {

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <thread>
 #include <optional>
 #include <sstream>
 
@@ -208,6 +209,25 @@ TEST_F(PppdProcessTest, SigkillIsReportedAsASignal) {
     ASSERT_TRUE(collector.exit);
     EXPECT_TRUE(collector.exit->signaled);
     EXPECT_EQ(collector.exit->code, SIGKILL);
+}
+
+TEST_F(PppdProcessTest, AConnectScriptLeftByAKilledPppdIsKilledToo) {
+    // The stand-in starts a "chat" that outlives it (as chat does when pppd is SIGKILLed) and
+    // writes its pid; after the exit, nothing of pppd's process group may be left.
+    Collector collector;
+    std::string pidFile = dir + "/chat.pid";
+    auto process = runner.start(launchOf("sleep 60 & echo $! > '" + pidFile + "'\nexec sleep 30"), collector);
+    auto kick = loop.after(300ms, [&] { process->sendSignal(SIGKILL); });
+    runUntilExit(collector);
+    ASSERT_TRUE(collector.exit);
+    pid_t chat = std::stoi(read(pidFile));
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        std::string state = read("/proc/" + std::to_string(chat) + "/stat");
+        gone = state.empty() || state.find(") Z") != std::string::npos;
+        if (!gone) std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_TRUE(gone) << "the connect script outlived pppd";
 }
 
 TEST_F(PppdProcessTest, AMissingBinaryIsASpawnFailure) {
