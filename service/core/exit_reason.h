@@ -38,6 +38,7 @@ inline constexpr uint32_t kPppdExitFatalSignal = 127;
 ExitReason reasonForFatalSignal(int signal);
 
 // pppd's EXIT_HANGUP: the modem (tty) hung up.
+inline constexpr int kPppdExitUserRequest = 5;
 inline constexpr int kPppdExitHangup = 16;
 
 }  // namespace dialupd

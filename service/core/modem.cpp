@@ -651,6 +651,10 @@ int Modem::explainedStatus(int exitStatus) {
     // after the link has already gone down for another reason (peer-dead, auth failure, ...).
     // That first reason is the one that explains the call's end.
     std::optional<int> cause = std::exchange(terminationCause_, std::nullopt);
+    // The modem port is pppd's controlling tty (it leads a session of its own), so a line hangup
+    // also delivers SIGHUP, and pppd first records that as 5 user-request. Nobody asked: the
+    // hangup is the cause, and it is one a redial can mend.
+    if (cause == kPppdExitUserRequest && !stopRequested_) cause.reset();
     if (exitStatus == kPppdExitHangup && cause && *cause != exitStatus) {
         note(fmt::format("pppd exit status {} follows the link's end for status {}: reporting {}", exitStatus, *cause,
                          *cause));

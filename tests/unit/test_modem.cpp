@@ -590,6 +590,33 @@ TEST_F(RedialTest, AnEndNobodyAskedForIsRedialledWithBackoffUntilTheLinkIsUp) {
     EXPECT_EQ(recorder().hangups.size(), 2u);
 }
 
+TEST_F(RedialTest, AHangupThatPppdFirstTookForSighupIsAHangupAndIsRedialled) {
+    // The line hangup reaches pppd as SIGHUP from its controlling tty before it reads EOF: the
+    // plugin reports status 5 on the way down, and pppd exits 16. Nobody asked for this end.
+    redialling().connect({}, false, [](const Error*) {});
+    runner.ipUp(sampleIp());
+    runner.cause(5);
+    endBy(16);
+    EXPECT_EQ(modem().lastExitReason().name, "hangup");
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_EQ(recorder().hangups[0].reason.code, 16u);
+    EXPECT_EQ(modem().reconnectAttempts(), 1u);
+    scheduler.advance(5s);
+    EXPECT_EQ(runner.launches.size(), 2u);
+}
+
+TEST_F(RedialTest, ARequestedStopStaysAUserRequestWhateverTheTtyDid) {
+    redialling().connect({}, false, [](const Error*) {});
+    runner.ipUp(sampleIp());
+    modem().disconnect([](const Error*) {});
+    runner.cause(5);
+    endBy(16);
+    EXPECT_EQ(modem().lastExitReason().name, "user-request");
+    EXPECT_EQ(modem().reconnectAttempts(), 0u);
+    scheduler.advance(60s);
+    EXPECT_EQ(runner.launches.size(), 1u);
+}
+
 TEST_F(RedialTest, TheRedialDialsWithTheSameCallOptions) {
     CallOverrides overrides;
     overrides.apn = "m2m.example";
