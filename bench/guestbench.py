@@ -10,11 +10,9 @@ Guest side (`in_guest()` is true there): `Sim` is one tools/modem-sim (a simulat
 links and addresses of its own, `start_world` a private bus and dialupd configured for a list
 of them, `progress` a line the host relays. Figures are `figure(...)` dicts, one per number.
 """
-import datetime
 import fcntl
 import json
 import os
-import shlex
 import statistics
 import subprocess
 import sys
@@ -26,6 +24,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LOCK = "/tmp/dialupd-guest.lock"
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+sys.path.insert(0, HERE)
+import benchlib  # noqa: E402 - needs the path above
+
+_STARTED_MACHINE = None  # benchlib.machine() when run_in_guest began
 
 
 def in_guest():
@@ -70,6 +72,8 @@ def run_in_guest(name, script, params, timeout, build):
              f"DIALUPD_BIN={build}/service/dialupd", f"DIALUPD_PLUGIN={build}/service/dialupd-pppd-plugin.so"]
     pairs += [f"BENCH_{key.upper()}={value}" for key, value in params.items()]
     result = tempfile.mkdtemp(prefix=f"dialupd-{name}-")
+    global _STARTED_MACHINE
+    _STARTED_MACHINE = benchlib.machine()
     lock = open(LOCK, "a")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -129,12 +133,10 @@ def report(name, title, results, notes, json_path, wall):
         print("  note: " + note)
     print(f"  wall time {wall:.0f} s (guest boot included)", flush=True)
     if json_path:
-        document = {"benchmark": name, "command": " ".join(shlex.quote(word) for word in sys.argv),
-                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                    "results": results, "notes": notes, "wall_seconds": round(wall, 1)}
-        with open(json_path, "w") as out:
-            json.dump(document, out, indent=2)
-            out.write("\n")
+        # The host's description and load: the guest shares its CPUs (one of them) with the host.
+        benchlib.write(json_path, name, _STARTED_MACHINE or benchlib.machine(), results,
+                       list(notes) + [f"wall time {wall:.0f} s, guest boot included"],
+                       {"wall_seconds": round(wall, 1)})
 
 
 # --- guest side ---------------------------------------------------------------------------
