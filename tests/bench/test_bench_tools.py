@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""The benchmark tooling stays runnable: every program under bench/ answers --help, bench/report
+renders the common schema (goals, spreads, failures) and refuses anything else, bench/run-all's
+list names only programs that exist, and bench/plugin-load measures for real on this machine
+(few rounds, no guest). The figures themselves come from bench/run-all, never from here.
+Prints TAP for meson."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from testbed import ROOT, run_tap  # noqa: E402
+
+BENCH = os.path.join(ROOT, "bench")
+PROGRAMS = ["get-throughput", "idle-cost", "udev-add-latency", "plugin-load", "guest-hangup-latency",
+            "guest-connect-overhead", "guest-scale", "report", "run-all"]
+
+
+def run(*argv, **kwargs):
+    return subprocess.run(list(argv), capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def schema_file(directory, name, results, notes=()):
+    path = os.path.join(directory, name + ".json")
+    machine = {"cpus": 2, "cpu_model": "test", "memory_gib": 1.0, "kernel": "k", "os": "Debian 12",
+               "loadavg_at_start": [0.5, 0.5, 0.5]}
+    with open(path, "w") as out:
+        json.dump({"schema": "dialupd-bench/1", "benchmark": name, "command": f"bench/{name} --json {path}",
+                   "machine": machine, "date": "2026-11-25T00:00:00+00:00", "loadavg_at_end": [0.4, 0.4, 0.4],
+                   "results": results, "notes": list(notes), "details": {}}, out)
+    return path
+
+
+class Programs(unittest.TestCase):
+    def test_every_program_answers_help(self):
+        for name in PROGRAMS:
+            with self.subTest(name):
+                done = run(os.path.join(BENCH, name), "--help")
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertIn("bench/" + name, done.stdout)
+
+    def test_run_all_lists_only_programs_that_exist(self):
+        with open(os.path.join(BENCH, "run-all")) as script:
+            text = script.read()
+        listed = text.split("benchmarks='", 1)[1].split("'", 1)[0]
+        names = []
+        for line in listed.splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            name, command = line.split("|", 1)
+            names.append(name)
+            program = command.split()[0]
+            self.assertTrue(os.access(os.path.join(ROOT, program), os.X_OK), program)
+        self.assertEqual(sorted(names), sorted(set(names)))
+        self.assertEqual(len(names), 7)
+
+
+class Report(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.md = os.path.join(self.dir.name, "B.md")
+        self.json = os.path.join(self.dir.name, "b.json")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def report(self, *paths, extra=()):
+        return run(sys.executable, os.path.join(BENCH, "report"), "--md", self.md, "--json", self.json, *extra, *paths)
+
+    def test_rows_goals_spreads_and_failures_are_rendered(self):
+        met = {"metric": "overhead", "dialupd": 1.01, "baseline": 1.0, "baseline_name": "plain pppd",
+               "ratio": 1.01, "unit": "s", "how": "alternating", "goal": "ratio ≤ 1.02", "goal_met": True,
+               "dialupd_spread": {"median": 1.01, "min": 0.9, "max": 1.2, "n": 5}}
+        missed = dict(met, metric="wakeups", dialupd=3, baseline=0, ratio=None, goal="0", goal_met=False)
+        path = schema_file(self.dir.name, "plugin-load", [met, missed], ["a note | with a bar"])
+        done = self.report(path, extra=("--failed", "guest-scale", "--command", "bench/run-all"))
+        self.assertEqual(done.returncode, 0, done.stderr)
+        text = open(self.md).read()
+        self.assertIn("## plugin-load:", text)
+        self.assertIn("`bench/plugin-load` —", text)  # the command as rerun, without --json FILE
+        self.assertIn("overhead (goal ratio ≤ 1.02: **met**)", text)
+        self.assertIn("wakeups (goal 0: **missed**)", text)
+        self.assertIn("1.01 s [0.9–1.2, n=5]", text)
+        self.assertIn("— (baseline 0)", text)
+        self.assertIn("- a note | with a bar", text)
+        self.assertIn("## guest-scale: FAILED", text)
+        combined = json.load(open(self.json))
+        self.assertEqual(combined["failed"], ["guest-scale"])
+        self.assertEqual(combined["benchmarks"][0]["results"][0]["ratio"], 1.01)
+
+    def test_a_directory_is_rendered_in_the_known_order(self):
+        for name in ("guest-scale", "udev-add-latency", "get-throughput"):
+            schema_file(self.dir.name, name, [{"metric": "m", "dialupd": 1, "baseline": 1, "baseline_name": "b",
+                                               "ratio": 1.0, "unit": "s", "how": "h"}])
+        done = self.report(self.dir.name)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        text = open(self.md).read()
+        positions = [text.index(f"## {name}:") for name in ("get-throughput", "udev-add-latency", "guest-scale")]
+        self.assertEqual(positions, sorted(positions))
+
+    def test_a_file_not_in_the_schema_is_refused(self):
+        path = os.path.join(self.dir.name, "other.json")
+        with open(path, "w") as out:
+            json.dump({"benchmark": "x", "results": []}, out)
+        done = self.report(path)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("is not a dialupd-bench/1 result file", done.stderr)
+        self.assertFalse(os.path.exists(self.md))
+
+
+class PluginLoad(unittest.TestCase):
+    def test_measures_both_sides_on_this_machine(self):
+        build = os.environ.get("DIALUPD_BUILD_ROOT", os.path.join(ROOT, "build"))
+        with tempfile.TemporaryDirectory() as scratch:
+            path = os.path.join(scratch, "plugin-load.json")
+            done = run(sys.executable, os.path.join(BENCH, "plugin-load"), "--no-guest", "--rounds", "5",
+                       "--build", build, "--json", path)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            document = json.load(open(path))
+        self.assertEqual(document["schema"], "dialupd-bench/1")
+        rows = {row["metric"]: row for row in document["results"]}
+        wall = rows["host: pppd exec → exit, p50"]
+        self.assertGreater(wall["dialupd"], 0)
+        self.assertGreater(wall["baseline"], 0)
+        self.assertEqual(wall["dialupd_spread"]["n"], 5)
+        # Loading a plugin maps pages: more minor faults with it, on any machine.
+        faults = rows["host: pppd minor page faults, p50"]
+        self.assertGreater(faults["dialupd"], faults["baseline"])
+
+
+if __name__ == "__main__":
+    sys.exit(run_tap(Programs, Report, PluginLoad))
