@@ -101,7 +101,8 @@ int Daemon::run() {
                  registry_->modems().size(), config_.daemon.watchUdev ? ", watching udev" : "");
     sd_notify(0, "READY=1");
     // Under WatchdogSec= (WATCHDOG_USEC set), sd-event sends WATCHDOG=1 from the loop itself at
-    // half the interval: a loop stuck anywhere stops the pings and systemd restarts us.
+    // half to three quarters of the interval: a loop stuck anywhere stops the pings and systemd
+    // restarts us.
     if (int error = sd_event_set_watchdog(loop_.get(), true); error < 0)
         spdlog::warn("cannot feed the service watchdog: {}", std::strerror(-error));
     else if (error > 0)
