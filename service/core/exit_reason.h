@@ -37,8 +37,9 @@ ExitReason reasonForUnresponsiveModule();
 inline constexpr uint32_t kPppdExitFatalSignal = 127;
 ExitReason reasonForFatalSignal(int signal);
 
-// pppd's EXIT_HANGUP: the modem (tty) hung up.
+// pppd's EXIT_USER_REQUEST: it was sent SIGTERM, SIGINT or SIGHUP.
 inline constexpr int kPppdExitUserRequest = 5;
+// pppd's EXIT_HANGUP: the modem (tty) hung up.
 inline constexpr int kPppdExitHangup = 16;
 
 }  // namespace dialupd
