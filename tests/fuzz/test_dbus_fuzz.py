@@ -20,11 +20,13 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import xml.etree.ElementTree as ElementTree
@@ -1257,10 +1259,28 @@ class Unprivileged_caller(FuzzCase):
     calls = 200
 
     def test_policy_holds_against_random_calls(self):
-        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
-                   os.path.abspath(__file__), "--unprivileged", self.world.bus.address, str(self.calls)]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                                env={**os.environ, "DIALUPD_FUZZ_SEED": str(SEED)})
+        # nobody may not be able to read the source tree (a clone under a 0700 directory): it
+        # runs a copy of what this file reads at import, as a source root of its own it can read.
+        readable = tempfile.mkdtemp(prefix="dialupd-fuzz-unprivileged-")
+        try:
+            script = os.path.join(readable, "tests", "fuzz", os.path.basename(__file__))
+            for source, copy in ((os.path.abspath(__file__), script),
+                                 (os.path.join(ROOT, "tests", "lib", "testbed.py"), None),
+                                 (os.path.join(ROOT, "service", "core", "errors.h"), None)):
+                copy = copy or os.path.join(readable, os.path.relpath(source, ROOT))
+                os.makedirs(os.path.dirname(copy), exist_ok=True)
+                shutil.copy(source, copy)
+            for directory, _, files in os.walk(readable):
+                os.chmod(directory, 0o755)
+                for name in files:
+                    os.chmod(os.path.join(directory, name), 0o644)
+            command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
+                       script, "--unprivileged", self.world.bus.address, str(self.calls)]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=readable,
+                                    env={**os.environ, "DIALUPD_FUZZ_SEED": str(SEED), "DIALUPD_SOURCE_ROOT": readable,
+                                         "PYTHONDONTWRITEBYTECODE": "1"})
+        finally:
+            shutil.rmtree(readable, ignore_errors=True)
         self.assertEqual(result.returncode, 0, result.stderr[-3000:])
         denied = DBUS_ERROR + "AccessDenied"
         for description, interface, member, outcome, noncharacter in json.loads(result.stdout.splitlines()[-1]):
