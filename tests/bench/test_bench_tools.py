@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The benchmark tooling stays runnable: every program under bench/ answers --help, bench/report
-renders the common schema (goals, spreads, failures) and refuses anything else, bench/run-all's
-list names only programs that exist, and bench/plugin-load measures for real on this machine
-(few rounds, no guest). The figures themselves come from bench/run-all, never from here.
+renders the common schema (goals, spreads, failures) and refuses anything else, bench/run-all
+runs every benchmark program (and only those), and bench/plugin-load measures for real on this
+machine (few rounds, no guest). The figures themselves come from bench/run-all, never from here.
 Prints TAP for meson."""
 import json
 import os
@@ -42,7 +42,7 @@ class Programs(unittest.TestCase):
                 self.assertEqual(done.returncode, 0, done.stderr)
                 self.assertIn("bench/" + name, done.stdout)
 
-    def test_run_all_lists_only_programs_that_exist(self):
+    def test_run_all_runs_every_benchmark_program_and_nothing_else(self):
         with open(os.path.join(BENCH, "run-all")) as script:
             text = script.read()
         listed = text.split("benchmarks='", 1)[1].split("'", 1)[0]
@@ -54,8 +54,8 @@ class Programs(unittest.TestCase):
             names.append(name)
             program = command.split()[0]
             self.assertTrue(os.access(os.path.join(ROOT, program), os.X_OK), program)
-        self.assertEqual(sorted(names), sorted(set(names)))
-        self.assertEqual(len(names), 7)
+        # Every benchmark program is in the one command, once.
+        self.assertEqual(sorted(names), sorted(name for name in PROGRAMS if name not in ("report", "run-all")))
 
 
 class Report(unittest.TestCase):
