@@ -498,12 +498,12 @@ void Modem::pppdExited(ProcessExit exit) {
         suspect_ = true;
         note("pppd died without closing the link: the module will be checked before the next dial");
     }
-    if (requested && reason.code != 5 && !(exit.signaled && exit.code == SIGKILL)) {
+    if (requested && reason.code != kPppdExitUserRequest && !(exit.signaled && exit.code == SIGKILL)) {
         // Stopped mid-dial, pppd's status is whatever the interruption made of it (SIGTERM before
         // its handlers were in, chat's failure, ...): the call ended because it was asked to.
         // A stop that needed SIGKILL keeps saying so.
         note(fmt::format("pppd's own status was {} {}; the call was ended by request", reason.code, reason.name));
-        reason = reasonForExitStatus(5);
+        reason = reasonForExitStatus(kPppdExitUserRequest);
     }
     // The kernel hangs the tty up as it removes the device, so pppd may exit before udev's remove
     // event arrives: a tty node that is gone by now says the same.
