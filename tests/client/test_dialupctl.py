@@ -18,7 +18,8 @@ import unittest
 import dbus
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from testbed import ROOT, Bus, Daemon, Scratch, config_for, run_tap, stand_in_pppd, wait_until  # noqa: E402
+from testbed import (PATIENCE, ROOT, Bus, Daemon, MonitorProcess, Scratch, config_for, run_tap,  # noqa: E402
+                     stand_in_pppd, wait_until)
 
 DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(ROOT, "build", "client", "dialupctl"))
 MAN_PAGE = os.path.join(ROOT, "client", "dialupctl.1")
@@ -42,7 +43,7 @@ class Ctl:
             if name in os.environ:
                 self.env[name] = os.environ[name]
 
-    def run(self, *args, stdin=None, timeout=60, prefix=()):
+    def run(self, *args, stdin=None, timeout=PATIENCE, prefix=()):
         return subprocess.run([*prefix, DIALUPCTL, *args], capture_output=True, text=True, env=self.env,
                               input=stdin, timeout=timeout)
 
@@ -237,7 +238,7 @@ class CallsWithAStandIn(ClientTestCase):
 
     def secret_seen(self):
         path = os.path.join(self.scratch.path, "secret")
-        wait_until(lambda: os.path.exists(path), 5)
+        self.assertTrue(wait_until(lambda: os.path.exists(path), PATIENCE), "the stand-in pppd got no secret pipe")
         with open(path) as secret:
             return secret.read()
 
@@ -287,7 +288,7 @@ class CallsWithAStandIn(ClientTestCase):
         if pid == 0:
             os.execve(DIALUPCTL, [DIALUPCTL, "connect", "m0", "--user", "alice", "--ask-password"], self.ctl.env)
         seen = b""
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + PATIENCE
         while b"Password: " not in seen and time.monotonic() < deadline:
             if select.select([master], [], [], 0.2)[0]:
                 seen += os.read(master, 1024)
@@ -309,7 +310,7 @@ class CallsWithAStandIn(ClientTestCase):
 
     def test_ask_password_without_a_terminal(self):
         result = subprocess.run(["setsid", DIALUPCTL, "connect", "m0", "--ask-password"], capture_output=True,
-                                text=True, env=self.ctl.env, stdin=subprocess.DEVNULL, timeout=20)
+                                text=True, env=self.ctl.env, stdin=subprocess.DEVNULL, timeout=PATIENCE)
         self.assertExit(result, USAGE)
         self.assertOneLineError(result, "no terminal")
 
@@ -327,11 +328,9 @@ class Redial(ClientTestCase):
     pppd_prologue = "exit 16"
 
     def test_reconnect_status_monitor_and_cancel(self):
-        monitor = subprocess.Popen([DIALUPCTL, "--json", "monitor", "m0"], stdout=subprocess.PIPE, text=True,
-                                   env=self.ctl.env)
-        time.sleep(0.5)
+        monitor = MonitorProcess(self.ctl.env, "--json", "monitor", "m0")
         self.assertExit(self.ctl.run("connect", "m0", "--reconnect"), OK)
-        self.assertTrue(wait_until(lambda: int(self.modem.get("NextReconnect")) > 0, 5))
+        self.assertTrue(wait_until(lambda: int(self.modem.get("NextReconnect")) > 0, PATIENCE))
         result, status = self.ctl.json("status", "m0")
         self.assertGreaterEqual(status["reconnect_attempts"], 1)
         self.assertGreater(status["next_reconnect_usec"], 0)
@@ -339,37 +338,33 @@ class Redial(ClientTestCase):
         self.assertRegex(text, r"Redial\s+\d+ at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
         self.assertExit(self.ctl.run("disconnect", "m0"), OK)  # cancels the redial
         self.assertEqual(int(self.modem.get("NextReconnect")), 0)
-        monitor.send_signal(signal.SIGINT)
-        events = [json.loads(line) for line in monitor.communicate(timeout=10)[0].splitlines()]
+        stdout, _ = monitor.finish()
+        events = [json.loads(line) for line in stdout.splitlines()]
         pending = [event for event in events if event.get("next_reconnect_usec")]
         self.assertTrue(pending, events)
         self.assertEqual(pending[0]["reconnect_attempts"], 1)
 
     def test_no_reconnect_by_default(self):
         self.assertExit(self.ctl.run("connect", "m0"), OK)
-        self.assertTrue(wait_until(lambda: self.modem.hangups, 5))
+        self.assertTrue(wait_until(lambda: self.modem.hangups, PATIENCE))
         self.assertEqual(int(self.modem.get("NextReconnect")), 0)
         self.assertExit(self.ctl.run("connect", "m0", "--reconnect", "--no-reconnect"), USAGE)
 
 
 class Monitor(ClientTestCase):
-    def start(self, *args):
-        process = subprocess.Popen([DIALUPCTL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   env=self.ctl.env)
-        time.sleep(0.5)  # its subscriptions are in place once it has printed the modems present
-        return process
+    def start(self, *args, modems=2):
+        return MonitorProcess(self.ctl.env, *args, modems=modems)
 
-    def finish(self, process):
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=10)
-        self.assertEqual(process.returncode, OK, stderr)
+    def finish(self, monitor):
+        stdout, stderr = monitor.finish()
+        self.assertEqual(monitor.process.returncode, OK, stderr)
         return stdout
 
     def test_json_events_of_a_failed_call(self):
         monitor = self.start("--json", "monitor")
         self.ctl.run("connect", "m0")
-        self.assertTrue(wait_until(lambda: self.modem.hangups, 10))
-        time.sleep(0.3)
+        self.assertTrue(wait_until(lambda: self.modem.hangups, PATIENCE))
+        self.assertTrue(monitor.wait_for(lambda: monitor.count("hangup") == 1), monitor.lines)
         events = [json.loads(line) for line in self.finish(monitor).splitlines()]
         for event in events:
             self.assertRegex(event["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$")
@@ -385,10 +380,10 @@ class Monitor(ClientTestCase):
         self.assertEqual(m0[2]["duration_usec"], self.modem.hangups[0]["duration"])
 
     def test_text_for_one_modem_with_the_log(self):
-        monitor = self.start("monitor", "m0", "--log")
+        monitor = self.start("monitor", "m0", "--log", modems=1)
         self.ctl.run("connect", "m0")
-        self.assertTrue(wait_until(lambda: self.modem.hangups, 10))
-        time.sleep(0.3)
+        self.assertTrue(wait_until(lambda: self.modem.hangups, PATIENCE))
+        self.assertTrue(monitor.wait_for(lambda: monitor.count("hangup") == 1), monitor.lines)
         text = self.finish(monitor)
         self.assertNotIn("gone", text, "only the modem asked for")
         self.assertRegex(text, r"\d\d:\d\d:\d\d\.\d{3}  m0  state  connecting")
@@ -398,10 +393,10 @@ class Monitor(ClientTestCase):
     def test_the_daemon_leaving_and_coming_back(self):
         monitor = self.start("--json", "monitor")
         self.assertEqual(self.daemon.stop(), 0)
-        time.sleep(0.5)
-        self.assertIsNone(monitor.poll(), "the monitor must outlive the daemon")
+        self.assertTrue(monitor.wait_for(lambda: monitor.count("daemon-stopped") == 1), monitor.lines)
+        self.assertIsNone(monitor.process.poll(), "the monitor must outlive the daemon")
         self.daemon = Daemon(self.bus, self.daemon_config, os.path.join(self.scratch.path, "logs-2"))
-        time.sleep(0.5)
+        self.assertTrue(monitor.wait_for(lambda: monitor.count("present") == 4), monitor.lines)
         events = [(event["event"], event.get("modem")) for event in map(json.loads, self.finish(monitor).splitlines())]
         self.assertEqual(events[2:], [("removed", "gone"), ("removed", "m0"), ("daemon-stopped", None),
                                       ("daemon-started", None), ("present", "gone"), ("present", "m0")])
@@ -443,7 +438,7 @@ class Reset(ClientTestCase):
         result = self.ctl.run("reset", "m0")
         self.assertExit(result, OK)
         self.assertIn("m0: the module answers: nothing to recover", result.stdout)
-        wait_until(lambda: len(self.modem.states) >= 2, 5)
+        wait_until(lambda: len(self.modem.states) >= 2, PATIENCE)
         self.assertEqual(self.modem.states, ["resetting", "disconnected"])
 
     def test_a_stuck_module_is_escaped_and_json_says_so(self):

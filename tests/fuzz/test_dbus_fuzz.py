@@ -36,7 +36,7 @@ from gi.repository import GLib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 from testbed import ERROR, MODEM_IFACE, ROOT, Bus, Daemon, Scratch, config_for, run_tap, stand_in_pppd  # noqa: E402
-from testbed import wait_until  # noqa: E402
+from testbed import PATIENCE, wait_until  # noqa: E402
 
 SEED = int(os.environ.get("DIALUPD_FUZZ_SEED") or random.SystemRandom().randrange(1 << 32))
 BUS_NAME = "org.dialupd1"
@@ -44,7 +44,7 @@ ROOT_PATH = "/org/dialupd1"
 MODEM_PREFIX = "/org/dialupd1/modem/"
 MODEMS = ("m0", "m1", "gone")
 PROPERTIES = "org.freedesktop.DBus.Properties"
-CALL_TIMEOUT = 30.0  # s: no reply by then is a NoReply, which fails the case
+CALL_TIMEOUT = PATIENCE  # s: no reply by then is a NoReply, which fails the case
 DBUS_ERROR = "org.freedesktop.DBus.Error."
 # What the bus or sd-bus answer to a caller that got something wrong; anything else from the
 # freedesktop namespace (Failed, NoReply, ServiceUnknown, a System.Error.E* errno) is a finding.
@@ -466,7 +466,7 @@ class RawClient:
 
     def __init__(self, socket_path):
         self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.socket.settimeout(10)
+        self.socket.settimeout(PATIENCE)
         self.socket.connect(socket_path)
         self.socket.sendall(b"\0AUTH EXTERNAL " + str(os.getuid()).encode().hex().encode() + b"\r\n")
         answer = b""
@@ -493,7 +493,7 @@ class RawClient:
     def close(self):
         self.socket.close()
 
-    def exchange(self, message, timeout=10.0):
+    def exchange(self, message, timeout=PATIENCE):
         """Sends a message whose serial is self.serial and waits for its reply: 'ok', an error
         name, 'closed' (the bus dropped us) or 'silence' (no reply within `timeout`)."""
         serial = self.serial
@@ -627,13 +627,13 @@ class World:
         self.connections = [dbus.bus.BusConnection(self.bus.address) for _ in range(4)]
         self.objects = discover(self.control)
         self.baseline_fds = None
-        problem = self.healthy(settle=5)
+        problem = self.healthy()
         if problem:
             raise RuntimeError(problem)
         # sdbus-c++ makes its helper connection (two eventfds) at the first variant it reads: before the count.
         try:
             self.control.call_blocking(BUS_NAME, MODEM_PREFIX + "gone", MODEM_IFACE, "Connect", "a{sv}",
-                                       ({"colour": dbus.String("red")},), timeout=10)
+                                       ({"colour": dbus.String("red")},), timeout=PATIENCE)
         except dbus.DBusException:
             pass  # the answer is the cases' business
         self.baseline_fds = fd_count(self.daemon.process.pid)
@@ -649,9 +649,9 @@ class World:
 
     def state(self, modem_path):
         return str(self.control.call_blocking(BUS_NAME, modem_path, PROPERTIES, "Get", "ss", (MODEM_IFACE, "State"),
-                                              timeout=10))
+                                              timeout=PATIENCE))
 
-    def healthy(self, settle=10):
+    def healthy(self, settle=PATIENCE):
         """None, or what is wrong: after a case, the daemon owns its name, answers
         GetManagedObjects with every modem, idle, has no child and no more fds than at start."""
         process = self.daemon.process
@@ -660,7 +660,7 @@ class World:
         if not self.control.name_has_owner(BUS_NAME):
             return "dialupd no longer owns org.dialupd1"
         objects = self.control.call_blocking(BUS_NAME, ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
-                                             "GetManagedObjects", "", (), timeout=10)
+                                             "GetManagedObjects", "", (), timeout=PATIENCE)
         if sorted(objects) != sorted(self.modem_paths()):
             return f"GetManagedObjects lists {sorted(objects)}"
 
@@ -712,7 +712,7 @@ def discover(connection):
 
     def visit(path):
         xml = connection.call_blocking(BUS_NAME, path, "org.freedesktop.DBus.Introspectable", "Introspect", "", (),
-                                       timeout=10)
+                                       timeout=PATIENCE)
         node = ElementTree.fromstring(str(xml))
         interfaces = {}
         for interface in node.findall("interface"):
@@ -821,7 +821,7 @@ class Fuzzer:
         self.send(self.world.control, modem_path, MODEM_IFACE, "Disconnect", "", [],
                   allowed={"ok", ERROR + "NotConnected"}, on_done=done)
 
-    def settle(self, timeout=60.0, disconnect_waiting=True):
+    def settle(self, timeout=PATIENCE, disconnect_waiting=True):
         """Runs the main loop until every call has its reply. A Connect still waiting after a
         moment has started a call the stand-in never brings up: Disconnect ends it."""
         context = GLib.MainContext.default()
@@ -875,7 +875,7 @@ class FuzzCase(unittest.TestCase):
         for path in self.world.modem_paths():
             try:
                 if self.world.state(path) in ("connecting", "connected"):
-                    self.world.control.call_blocking(BUS_NAME, path, MODEM_IFACE, "Disconnect", "", (), timeout=30)
+                    self.world.control.call_blocking(BUS_NAME, path, MODEM_IFACE, "Disconnect", "", (), timeout=PATIENCE)
             except dbus.DBusException:
                 pass
 
@@ -1151,7 +1151,7 @@ class Raw_messages(FuzzCase):
             client = RawClient(socket_path)
             try:
                 message = build(client)
-                wait = 1.0 if expected & {"silence"} else 20.0
+                wait = 1.0 if expected & {"silence"} else PATIENCE
                 answer = client.exchange(message, timeout=wait)
             finally:
                 client.close()
@@ -1180,7 +1180,7 @@ class Raw_messages(FuzzCase):
                 self.record(description, client.exchange(message, timeout=0.5), {"silence"})
                 if vanish:
                     client.close()
-                started = wait_until(lambda: self.world.state(m0) == "connecting", 10)
+                started = wait_until(lambda: self.world.state(m0) == "connecting", PATIENCE)
                 self.assertTrue(started, f"{description}: no call started")
                 self.fuzzer.pppd_started += 1
                 self.fuzzer.send(self.world.control, m0, MODEM_IFACE, "Disconnect", "", [], allowed={"ok"})
@@ -1351,13 +1351,13 @@ class Clean_stop(FuzzCase):
             return int(world.control.call_blocking(BUS_NAME, m1, PROPERTIES, "Get", "ss",
                                                    (MODEM_IFACE, "ReconnectAttempts"))) > 0
 
-        ready = wait_until(lambda: world.state(m0) == "connecting" and redialling(), 10)
+        ready = wait_until(lambda: world.state(m0) == "connecting" and redialling(), PATIENCE)
         self.assertTrue(ready, "m0's call did not start, or m1 did not redial")
         # Sent just before SIGTERM: if the daemon sees the signal first, it ends the call itself.
         self.fuzzer.send(self.connection(), m0, MODEM_IFACE, "Disconnect", "", [],
                          allowed={"ok", ERROR + "NotConnected"})
         world.daemon.process.send_signal(signal.SIGTERM)
-        self.fuzzer.settle(timeout=40, disconnect_waiting=False)
+        self.fuzzer.settle(disconnect_waiting=False)
         code = world.daemon.stop()
         self.tally()
         for problem in self.fuzzer.problems:
@@ -1369,7 +1369,7 @@ class Clean_stop(FuzzCase):
         self.assertEqual(reports, [], log[-4000:])
         self.assertEqual(code, 0, log[-4000:])
         self.assertEqual(len(world.logs), 1, "an earlier case killed the daemon (it was started again)")
-        self.assertTrue(wait_until(lambda: not world.stand_ins_alive(), 5), "stand-in pppd outlived the daemon")
+        self.assertTrue(wait_until(lambda: not world.stand_ins_alive(), PATIENCE), "stand-in pppd outlived the daemon")
         print(f"# in all: {TOTALS['calls']} calls, {TOTALS['pppd']} of them started pppd; seed {SEED}", flush=True)
 
     def tearDown(self):

@@ -26,7 +26,7 @@ import traceback
 import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from world import World, wait_until  # noqa: E402
+from world import PATIENCE, MonitorProcess, World, wait_until  # noqa: E402
 import load_storm  # noqa: E402
 
 RESULT = os.environ.get("GUEST_RESULT", "/tmp/dialupd-scenarios")
@@ -48,7 +48,7 @@ def expect_failure(world, error_name, **options):
     raise AssertionError("Connect succeeded, expected " + error_name)
 
 
-def wait_for_hangup(world, timeout=30):
+def wait_for_hangup(world, timeout=PATIENCE):
     assert wait_until(lambda: world.modem.hangups, timeout), "no Hangup signal within %d s" % timeout
     return world.modem.hangups[-1]
 
@@ -118,7 +118,7 @@ def scenario_connect_wait(world):
     # The network side lives in its own namespace: the echo requests really crossed ppp0.
     with open("/sys/class/net/ppp0/statistics/tx_packets") as counter:
         assert int(counter.read()) >= 2, "the pings did not go through ppp0"
-    assert wait_until(lambda: world.modem.states == ["connecting", "connected"], 2), world.modem.states
+    assert wait_until(lambda: world.modem.states == ["connecting", "connected"], PATIENCE), world.modem.states
     assert world.modem.hangups == []
 
 
@@ -161,7 +161,7 @@ def scenario_carrier_drop(world):
 def scenario_lcp_echo_silence(world):
     connect(world)
     world.sim.command("fault lcp-silent")
-    hangup = wait_for_hangup(world, 30)
+    hangup = wait_for_hangup(world)
     assert (hangup["code"], hangup["name"]) == (15, "peer-dead"), hangup
     assert_evidence(hangup, "No response to 3 echo-requests", "Serial link appears to be disconnected")
 
@@ -247,7 +247,7 @@ def scenario_negotiation_refused(world):
 
 def scenario_loopback(world):
     expect_failure(world, "org.dialupd1.Error.CallFailed")
-    hangup = wait_for_hangup(world, 60)
+    hangup = wait_for_hangup(world)
     assert (hangup["code"], hangup["name"]) == (17, "loopback"), hangup
 
 
@@ -276,7 +276,7 @@ def scenario_bad_option(world):
 def limit_reached(code, name):
     def scenario(world):
         connect(world)
-        hangup = wait_for_hangup(world, 20)
+        hangup = wait_for_hangup(world)
         assert (hangup["code"], hangup["name"]) == (code, name), hangup
     return scenario
 
@@ -286,10 +286,10 @@ def scenario_caller_vanishes_mid_wait(world):
     caller = subprocess.Popen(["busctl", f"--address={world.bus.address}", "call", "--timeout=60", "org.dialupd1",
                                world.modem.path, "org.dialupd1.Modem", "Connect", "a{sv}", "1", "wait", "b", "true"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert wait_until(lambda: world.modem.states[:1] == ["connecting"], 10), world.modem.states
+    assert wait_until(lambda: world.modem.states[:1] == ["connecting"], PATIENCE), world.modem.states
     caller.kill()
     caller.wait()
-    assert wait_until(lambda: world.modem.get("State") == "connected", 20), world.modem.states
+    assert wait_until(lambda: world.modem.get("State") == "connected", PATIENCE), world.modem.states
     assert world.daemon.process.poll() is None
     world.modem.disconnect()
     assert world.modem.hangups == []
@@ -323,7 +323,7 @@ def scenario_unplug_mid_call(world):
     world.unplug()
     hangup = wait_for_hangup(world)
     assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
-    assert wait_until(lambda: not world.modem_present(), 10), "the unplugged modem's object stayed"
+    assert wait_until(lambda: not world.modem_present(), PATIENCE), "the unplugged modem's object stayed"
     assert world.events[-2:] == ["Hangup", "InterfacesRemoved"], world.events
     assert pppd_processes() == [], "pppd outlived the unplug"
     assert world.modem.states[-1] in ("disconnected", "unavailable"), world.modem.states
@@ -355,9 +355,8 @@ def scenario_dialupctl_session(world):
     listed = ctl("--json", "list")["modems"]
     assert [(m["id"], m["model"], m["usb_serial"], m["state"]) for m in listed] == \
         [("ec25_SIMEC25", "EC25", "SIMEC25", "disconnected")], listed
-    monitor = subprocess.Popen([DIALUPCTL, "--json", "monitor"], stdout=subprocess.PIPE, text=True, env=env)
-    watching = subprocess.Popen([DIALUPCTL, "monitor"], stdout=subprocess.PIPE, text=True, env=env)
-    time.sleep(0.5)
+    monitor = MonitorProcess(env, "--json", "monitor")
+    watching = MonitorProcess(env, "monitor")
     ctl("list")
     connected = ctl("connect", "--apn", "internet", "--wait")
     assert "ec25_SIMEC25: connected in" in connected and "ppp0 10.64.0.2 (peer 10.64.0.1)" in connected, connected
@@ -367,13 +366,12 @@ def scenario_dialupctl_session(world):
     ctl("status")
     world.sim.command("fault carrier-drop")
     hangup = wait_for_hangup(world)
-    wait_until(lambda: False, 0.5)  # the monitor's events have arrived too
-    monitor.send_signal(signal.SIGINT)
-    events = [json.loads(line) for line in monitor.communicate(timeout=10)[0].splitlines()]
-    assert monitor.returncode == 0, monitor.returncode
-    watching.send_signal(signal.SIGINT)
+    for watcher in (monitor, watching):
+        assert watcher.wait_for(lambda: watcher.count("hangup") == 1), watcher.lines
+    events = [json.loads(line) for line in monitor.finish()[0].splitlines()]
+    assert monitor.process.returncode == 0, monitor.process.returncode
     transcript.append("$ dialupctl monitor    (in another terminal, from before the connect; ^C after the hangup)\n"
-                      + watching.communicate(timeout=10)[0])
+                      + watching.finish()[0])
     seen = [(e["event"], e.get("state")) for e in events]
     assert seen == [("present", None), ("state", "connecting"), ("state", "connected"), ("state", "disconnected"),
                     ("hangup", None)], seen
@@ -458,7 +456,7 @@ def scenario_redial_after_carrier_drop(world):
     assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
     assert "dialupd: redial 1 in" in hangup["log"], hangup["log"]
     assert wait_until(lambda: world.modem.states[-2:] == ["connecting", "connected"] and len(world.modem.states) > 3,
-                      30), world.modem.states
+                      PATIENCE), world.modem.states
     back = time.monotonic() - dropped
     with open(os.path.join(RESULT, "redial-after-carrier-drop.txt"), "w") as out:
         out.write(f"carrier drop -> connected again: {back:.1f} s (reconnect-delay = 1)\n")
@@ -482,7 +480,7 @@ def scenario_daemon_killed_mid_call(world):
     killed = time.monotonic()
     world.daemon.process.kill()
     world.daemon.process.wait(10)
-    assert wait_until(lambda: pppd_processes() == [], 30), f"pppd outlived a SIGKILLed dialupd: {pppd_processes()}"
+    assert wait_until(lambda: pppd_processes() == [], PATIENCE), f"pppd outlived a SIGKILLed dialupd: {pppd_processes()}"
     pppd_gone = time.monotonic() - killed
     network_log = open(os.path.join(world.log_dir, "network-pppd.log")).read()
     assert "rcvd [LCP TermReq" in network_log, "the orphaned call was not closed with LCP Terminate"
@@ -523,7 +521,7 @@ def killed_then_recovered(signal_number, figure_file):
         assert (hangup["code"], hangup["name"]) == expected, hangup
         assert signal.Signals(signal_number).name in hangup["description"], hangup
         assert "the module will be checked before the next dial" in hangup["log"], hangup["log"]
-        assert wait_until(lambda: world.modem.states[-1:] == ["connected"] and len(world.modem.states) > 3, 60), \
+        assert wait_until(lambda: world.modem.states[-1:] == ["connected"] and len(world.modem.states) > 3, PATIENCE), \
             world.modem.states
         back = time.monotonic() - killed
         assert world.modem.states == ["connecting", "connected", "disconnected", "resetting", "connecting",
@@ -546,7 +544,7 @@ def leave_module_stuck(world):
     connect(world)
     os.kill(pppd_pid(), signal.SIGKILL)
     wait_for_hangup(world)
-    assert wait_until(lambda: "mode=stuck" in world.sim.command("status"), 5), world.sim.command("status")
+    assert wait_until(lambda: "mode=stuck" in world.sim.command("status"), PATIENCE), world.sim.command("status")
 
 
 def scenario_cfun_reset_when_escape_ignored(world):
@@ -565,7 +563,7 @@ def scenario_cfun_reset_when_escape_ignored(world):
                  "/dev/ttyUSB2)", "answers OK again", "module recovered by reboot in"):
         assert step in answer["log"], answer["log"]
     assert "module reboot (AT+CFUN=1,1)" in sim_log(world)
-    assert wait_until(lambda: world.modem.states[-2:] == ["resetting", "disconnected"], 5), world.modem.states
+    assert wait_until(lambda: world.modem.states[-2:] == ["resetting", "disconnected"], PATIENCE), world.modem.states
     with open(os.path.join(RESULT, "cfun-reset.txt"), "w") as out:
         out.write(f"Reset of a module stuck in data mode that ignores +++ -> recovered by AT+CFUN=1,1: {took:.1f} s "
                   f"(simulated restart 2.0 s; escape attempt and guard times included)\n")
@@ -585,14 +583,14 @@ def scenario_usb_reenumeration_keeps_the_object(world):
     world.modem.iface.Reset(reply_handler=lambda by, log: replies.append(("ok", str(by), str(log))),
                             error_handler=lambda error: replies.append(("error", error.get_dbus_name(), str(error))),
                             timeout=120)
-    assert wait_until(lambda: not os.path.lexists("/dev/ttyUSB3"), 20), "the module did not restart"
+    assert wait_until(lambda: not os.path.lexists("/dev/ttyUSB3"), PATIENCE), "the module did not restart"
     world.usb.unplug("1-1")           # udev: remove
-    assert wait_until(lambda: os.path.lexists("/dev/ttyUSB3"), 10), "the module did not come back"
+    assert wait_until(lambda: os.path.lexists("/dev/ttyUSB3"), PATIENCE), "the module did not come back"
     world.usb.plug("1-1", "SIMEC25", first_tty=0)  # udev: add
-    assert wait_until(lambda: replies, 60), "no answer to Reset"
+    assert wait_until(lambda: replies, PATIENCE), "no answer to Reset"
     assert replies[0][:2] == ("ok", "reboot"), replies
     assert "went away during the recovery" in replies[0][2], replies[0][2]
-    assert wait_until(lambda: "the module is back" in world.daemon.log_text(), 15), world.daemon.log_text()[-3000:]
+    assert wait_until(lambda: "the module is back" in world.daemon.log_text(), PATIENCE), world.daemon.log_text()[-3000:]
     wait_until(lambda: False, 1)  # a stray removal would show up here
     assert world.events[events_before:] == [], world.events
     assert world.modem.states[-2:] == ["resetting", "disconnected"], world.modem.states
@@ -605,13 +603,13 @@ def scenario_unplug_mid_dial(world):
     """The EC25 is pulled out while chat is still talking to it: the dial ends as a hangup (16,
     the device removed), the object goes, no pppd is left; plugged back, it dials."""
     world.modem.connect(wait=False)
-    assert wait_until(lambda: "modem -> 'AT" in sim_log(world), 10), "chat never spoke to the module"
+    assert wait_until(lambda: "modem -> 'AT" in sim_log(world), PATIENCE), "chat never spoke to the module"
     world.unplug()
     hangup = wait_for_hangup(world)
     assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
     assert "removed" in hangup["description"], hangup
     assert "connected" not in world.modem.states, world.modem.states
-    assert wait_until(lambda: not world.modem_present(), 10), "the unplugged modem's object stayed"
+    assert wait_until(lambda: not world.modem_present(), PATIENCE), "the unplugged modem's object stayed"
     assert pppd_processes() == [], "pppd outlived the unplug"
     world.plug()
     connect(world)
@@ -629,7 +627,7 @@ def scenario_at_port_silent_with_reconnect(world):
     hangup = wait_for_hangup(world)
     assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
     assert "AT port silent" in hangup["log"], hangup["log"]
-    assert wait_until(lambda: world.modem.states[-1:] == ["connected"] and len(world.modem.states) > 3, 30), \
+    assert wait_until(lambda: world.modem.states[-1:] == ["connected"] and len(world.modem.states) > 3, PATIENCE), \
         world.modem.states
     world.sim.command("clear")
     world.modem.disconnect()
@@ -692,11 +690,11 @@ def scenario_disconnect_mid_dial_stops_chat(world):
     """Disconnect while chat waits for the module's CONNECT (which never comes): pppd's SIGTERM
     reaches chat itself, never leaving it orphaned, talking to the module while pppd winds up."""
     connect(world, wait=False)
-    assert wait_until(lambda: "ATD" in open(os.path.join(world.log_dir, "modem-sim.log")).read(), 20)
+    assert wait_until(lambda: "ATD" in open(os.path.join(world.log_dir, "modem-sim.log")).read(), PATIENCE)
     answers, orphans = [], set()
     world.modem.iface.Disconnect(reply_handler=lambda: answers.append("ok"), error_handler=answers.append,
                                  timeout=40)
-    assert wait_until(lambda: orphans.update(orphaned_chats()) or answers, 30, step=0.02), "no answer"
+    assert wait_until(lambda: orphans.update(orphaned_chats()) or answers, PATIENCE, step=0.02), "no answer"
     assert answers == ["ok"] and not orphans, (answers, orphans)
     assert world.modem.get("State") == "disconnected"
 
@@ -772,7 +770,7 @@ SCENARIOS = [
 
 def check_outcome(world, outcome):
     code, name, states, hangup = outcome
-    assert wait_until(lambda: world.modem.states[-1:] == states[-1:] and (world.modem.hangups or not hangup), 30), \
+    assert wait_until(lambda: world.modem.states[-1:] == states[-1:] and (world.modem.hangups or not hangup), PATIENCE), \
         f"did not end as {states[-1]}: {world.modem.states}"
     wait_until(lambda: False, 0.3)  # keeps receiving signals: a stray late one would show up here
     assert_reason(world, code, name)

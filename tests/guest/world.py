@@ -12,7 +12,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 from fake_usb import FakeUsbProcess  # noqa: E402
-from testbed import PLUGIN, ROOT, Bus, Daemon, control_request, wait_until  # noqa: E402,F401 (scenarios use wait_until)
+from testbed import (PATIENCE, PLUGIN, ROOT, Bus, Daemon, MonitorProcess, control_request,  # noqa: E402,F401
+                     wait_until)  # (scenarios use wait_until, PATIENCE and MonitorProcess from here)
 
 SIM = os.path.join(ROOT, "tools", "modem-sim")
 MODEM_ID = "ec25"
@@ -39,7 +40,7 @@ class Simulator:
         # The guest's mount table is its own: the simulator may bind its secrets over /etc/ppp.
         self.process = subprocess.Popen(command, stdout=self.stderr, stderr=self.stderr,
                                         env={"PATH": os.environ["PATH"], "MODEM_SIM_BIND_SECRETS": "1"})
-        if not wait_until(lambda: os.path.exists(ready), 10):
+        if not wait_until(lambda: os.path.exists(ready), PATIENCE):
             raise RuntimeError("modem-sim did not become ready")
 
     def command(self, line):
@@ -48,7 +49,7 @@ class Simulator:
     def stop(self):
         self.process.terminate()
         try:
-            self.process.wait(10)
+            self.process.wait(PATIENCE)
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.stderr.close()
@@ -123,7 +124,7 @@ class World:
         if not os.path.lexists("/dev/ttyUSB3"):
             self.sim.command("plug")
         self.usb.plug(USB_PORT, USB_SERIAL, first_tty=0)
-        if wait and not wait_until(self.modem_present, 10):
+        if wait and not wait_until(self.modem_present, PATIENCE):
             raise RuntimeError("the plugged modem did not appear: " + self.daemon.log_text()[-2000:])
 
     def unplug(self):

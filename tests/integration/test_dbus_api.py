@@ -17,8 +17,8 @@ import unittest
 import dbus
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from testbed import (DIALUPD, ERROR, MODEM_IFACE, Bus, Daemon, Scratch, config_for, run_tap,  # noqa: E402
-                     stand_in_pppd, wait_until)
+from testbed import (DIALUPD, ERROR, MODEM_IFACE, PATIENCE, Bus, Daemon, Scratch, config_for,  # noqa: E402
+                     run_tap, stand_in_pppd, wait_until)
 
 PASSWORD = "S3cret-Pa55-host"
 
@@ -128,7 +128,7 @@ class NoKernelPpp(DaemonTestCase):
         self.assertTrue(message.startswith("4 no-kernel-support"), message)
         self.assertEqual(self.modem.reason(), (4, "no-kernel-support"))
         self.assertEqual(self.modem.get("State"), "disconnected")
-        self.assertTrue(wait_until(lambda: self.modem.hangups and self.modem.states[-1:] == ["disconnected"], 5))
+        self.assertTrue(wait_until(lambda: self.modem.hangups and self.modem.states[-1:] == ["disconnected"], PATIENCE))
         self.assertEqual(self.modem.states, ["connecting", "disconnected"])
         hangup = self.modem.hangups[0]
         self.assertEqual((hangup["code"], hangup["name"]), (4, "no-kernel-support"))
@@ -137,7 +137,7 @@ class NoKernelPpp(DaemonTestCase):
 
     def test_connect_without_wait_returns_at_once_then_hangs_up(self):
         self.modem.connect(wait=False)
-        self.assertTrue(wait_until(lambda: self.modem.hangups, 10), "no Hangup signal")
+        self.assertTrue(wait_until(lambda: self.modem.hangups, PATIENCE), "no Hangup signal")
         self.assertEqual(self.modem.hangups[0]["code"], 4)
         self.assertEqual(len(self.modem.hangups), 1)
 
@@ -260,7 +260,7 @@ class HangupEvidence(DaemonTestCase):
 
     def hang_up(self):
         self.modem.connect(wait=False)
-        self.assertTrue(wait_until(lambda: self.modem.hangups, 10), "no Hangup: " + self.daemon.log_text()[-2000:])
+        self.assertTrue(wait_until(lambda: self.modem.hangups, PATIENCE), "no Hangup: " + self.daemon.log_text()[-2000:])
         return self.modem.hangups[0]
 
     def test_the_snapshot_asks_the_at_port_and_the_answers_are_in_the_hangup(self):
@@ -277,9 +277,11 @@ class HangupEvidence(DaemonTestCase):
     def test_a_silent_at_port_holds_the_hangup_one_command_timeout_after_the_state(self):
         hangup = self.hang_up()
         self.assertIn("ATI -> no answer within 1000 ms", hangup["log"])
+        # The snapshot gives up on a silent port after one command instead of waiting out each
+        # (its log says so, and nothing else was sent); how long that takes is bench material.
+        self.assertIn("AT port silent: 8 command(s) not sent", hangup["log"])
         gap = self.times["Hangup"] - self.times["State:disconnected"]
         self.assertGreaterEqual(gap, 0.9, "the Hangup did not wait for the snapshot")
-        self.assertLess(gap, 2.5, "a silent port held the Hangup too long")
         self.assertEqual(os.read(self.at_master, 100), b"ATI\r", "the snapshot did not use the AT port")
 
     def test_a_port_someone_holds_is_reported_busy(self):
@@ -325,12 +327,12 @@ class StopEscalation(DaemonTestCase):
 
     def test_disconnect_escalates_after_the_window(self):
         self.modem.connect(wait=False)
-        self.assertTrue(wait_until(lambda: os.path.exists(self.ignoring), 5), "stand-in did not start")
+        self.assertTrue(wait_until(lambda: os.path.exists(self.ignoring), PATIENCE), "stand-in did not start")
         started = time.monotonic()
-        self.modem.disconnect(timeout=20)
+        # The stand-in never exits on SIGTERM: only the escalation can end this Disconnect.
+        self.modem.disconnect(timeout=PATIENCE)
         took = time.monotonic() - started
         self.assertGreaterEqual(took, 1.9, "SIGKILL came before the stop window ended")
-        self.assertLess(took, 6)
         code, name, description = self.modem.get("LastExitReason")
         self.assertEqual((int(code), str(name)), (137, "killed-by-signal"))
         self.assertIn("SIGKILL", description)
@@ -356,7 +358,7 @@ class Redial(DaemonTestCase):
 
     def test_redials_with_backoff_until_disconnect(self):
         self.modem.connect(wait=False)
-        self.assertTrue(wait_until(lambda: len(self.modem.hangups) >= 3, 10), self.modem.hangups)
+        self.assertTrue(wait_until(lambda: len(self.modem.hangups) >= 3, PATIENCE), self.modem.hangups)
         self.assertTrue(all(hangup["code"] == 16 for hangup in self.modem.hangups))
         self.assertIn("dialupd: redial 1 in", self.modem.hangups[0]["log"])
         self.assertGreaterEqual(self.attempts(), 3)
@@ -369,7 +371,7 @@ class Redial(DaemonTestCase):
 
     def test_a_connect_may_turn_it_off(self):
         self.modem.connect(wait=False, reconnect=dbus.Boolean(False))
-        self.assertTrue(wait_until(lambda: self.modem.hangups, 5))
+        self.assertTrue(wait_until(lambda: self.modem.hangups, PATIENCE))
         self.assertFalse(wait_until(lambda: len(self.modem.hangups) > 1, 2.5), "redialled though told not to")
         self.assertEqual(self.attempts(), 0)
         with open(self.starts) as starts:
@@ -391,7 +393,7 @@ class ShutdownWithACall(DaemonTestCase):
 
     def test_sigterm_stops_the_call_then_exits_zero(self):
         self.modem.connect(wait=False)
-        self.assertTrue(wait_until(lambda: os.path.exists(self.pid_file) and os.path.getsize(self.pid_file) > 0, 5))
+        self.assertTrue(wait_until(lambda: os.path.exists(self.pid_file) and os.path.getsize(self.pid_file) > 0, PATIENCE))
         with open(self.pid_file) as pid_file:
             pid = int(pid_file.read())
         self.assertEqual(self.daemon.stop(), 0)
@@ -418,7 +420,7 @@ class OversizedCallLogs(unittest.TestCase):
                                 "call-log-size = 16777216\n")
             daemon = Daemon(bus, config, os.path.join(scratch.path, "logs"))
             calls = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE, "GetCallLogs",
-                                                    "u", (10,), timeout=60)
+                                                    "u", (10,), timeout=PATIENCE)
             self.assertEqual([int(call[0]) for call in calls], [3, 2])
             self.assertTrue(daemon.connection.name_has_owner("org.dialupd1"), "dialupd lost the bus")
             self.assertEqual(daemon.stop(), 0, daemon.log_text()[-2000:])
@@ -432,10 +434,11 @@ class Shutdown(unittest.TestCase):
         scratch = Scratch()
         bus = Bus(scratch.path)
         try:
-            daemon = Daemon(bus, config_for(scratch.path, {}), os.path.join(scratch.path, "logs"))
+            # With no call to end, nothing may hold the exit up: not even a stop window.
+            daemon = Daemon(bus, config_for(scratch.path, {}, "stop-timeout = 60\n"), os.path.join(scratch.path, "logs"))
             started = time.monotonic()
             self.assertEqual(daemon.stop(), 0)
-            self.assertLess(time.monotonic() - started, 5)
+            self.assertLess(time.monotonic() - started, 60)
         finally:
             bus.stop()
             scratch.remove()
@@ -488,7 +491,7 @@ class LeftoverPppd(unittest.TestCase):
         os.chmod(script, 0o755)
         process = subprocess.Popen([script, "/dev/ttyUSB3", "linkname", f"dialupd-{modem_id}", "nodetach"])
         self.processes.append(process)
-        self.assertTrue(wait_until(lambda: os.path.exists(f"{script}.{process.pid}"), 5))
+        self.assertTrue(wait_until(lambda: os.path.exists(f"{script}.{process.pid}"), PATIENCE))
         self.write_pid_file(modem_id, process.pid)
         return process
 
@@ -524,7 +527,7 @@ class LeftoverPppd(unittest.TestCase):
         started = time.monotonic()
         daemon = self.start_daemon([modem_id])
         self.assertGreaterEqual(time.monotonic() - started, 2, "stop-timeout = 2 was not given")
-        self.assertEqual(leftover.wait(5), -signal.SIGKILL)
+        self.assertEqual(leftover.wait(PATIENCE), -signal.SIGKILL)
         self.assertIn("ignored SIGTERM for 2 s: SIGKILL", daemon.log_text())
         self.assertEqual(daemon.stop(), 0)
 
@@ -553,17 +556,17 @@ class ServiceManagerProtocol(unittest.TestCase):
         notify_path = os.path.join(scratch.path, "notify")
         notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         notify.bind(notify_path)
-        notify.settimeout(10)
+        notify.settimeout(PATIENCE)
         try:
             daemon = Daemon(bus, config_for(scratch.path, {}), os.path.join(scratch.path, "logs"), wait=False,
                             extra_env={"NOTIFY_SOCKET": notify_path, "WATCHDOG_USEC": "400000"})
             first = notify.recv(4096).decode()
             self.assertIn("READY=1", first)
             self.assertTrue(daemon.connection.name_has_owner("org.dialupd1"), "READY=1 before the bus name")
-            # 200 ms apart, so 3 take about 0.6 s; 5 s leaves room for a loaded machine (an
-            # ASan build under a parallel build), and without the watchdog none ever comes.
+            # 200 ms apart, so 3 take about 0.6 s; without the watchdog none ever comes, so a
+            # long bound only costs a failing run its time.
             pings = 0
-            deadline = time.monotonic() + 5.0
+            deadline = time.monotonic() + PATIENCE
             while pings < 3 and time.monotonic() < deadline:
                 notify.settimeout(max(deadline - time.monotonic(), 0.01))
                 try:
@@ -572,7 +575,7 @@ class ServiceManagerProtocol(unittest.TestCase):
                     break
             self.assertGreaterEqual(pings, 3)
             self.assertEqual(daemon.stop(), 0)
-            notify.settimeout(5)
+            notify.settimeout(PATIENCE)
             rest = ""
             while "STOPPING=1" not in rest:
                 rest += notify.recv(4096).decode()
@@ -591,7 +594,7 @@ class ConfigErrors(unittest.TestCase):
             path = os.path.join(scratch, "bad.conf")
             with open(path, "w") as config:
                 config.write(text)
-        result = subprocess.run([DIALUPD, "--config", path], capture_output=True, text=True, timeout=10,
+        result = subprocess.run([DIALUPD, "--config", path], capture_output=True, text=True, timeout=PATIENCE,
                                 env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"})
         shutil.rmtree(scratch)
         return result, path
@@ -639,7 +642,7 @@ class BusPolicy(DaemonTestCase):
         setpriv = ["setpriv", f"--reuid={user}", f"--regid={group or 'nogroup'}"]
         setpriv += [f"--groups={group}"] if group else ["--clear-groups"]
         return subprocess.run(setpriv + ["busctl", f"--address={self.bus.address}", *busctl_args],
-                              capture_output=True, text=True, timeout=20)
+                              capture_output=True, text=True, timeout=PATIENCE)
 
     def test_unprivileged_user_reads_but_cannot_connect(self):
         read = self.as_user("nobody", "get-property", "org.dialupd1", self.modem.path, MODEM_IFACE, "State")

@@ -131,7 +131,8 @@ class FakeUsbProcess:
 
     def stop(self):
         self.process.stdin.close()
-        self.process.wait(10)
+        # testbed.PATIENCE (not imported here: this module also runs where dbus is not loaded).
+        self.process.wait(float(os.environ.get("DIALUPD_TEST_PATIENCE", "90")))
 
 
 def serve():

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import dbus
@@ -16,10 +17,18 @@ from gi.repository import GLib
 ROOT = os.environ.get("DIALUPD_SOURCE_ROOT", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DIALUPD = os.environ.get("DIALUPD_BIN", os.path.join(ROOT, "build", "service", "dialupd"))
 PLUGIN = os.environ.get("DIALUPD_PLUGIN", os.path.join(ROOT, "build", "service", "dialupd-pppd-plugin.so"))
+DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(ROOT, "build", "client", "dialupctl"))
 MODEM_IFACE = "org.dialupd1.Modem"
 ERROR = "org.dialupd1.Error."
 
 dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+
+# How long a test waits for something that must happen (a daemon's READY=1, a signal, a
+# process's exit) before it fails. Generous on purpose: CI shares two cores with other work, and
+# a wait for an event ends as soon as the event comes, so a long bound costs a passing run
+# nothing. DIALUPD_TEST_PATIENCE overrides it (seconds). Waits that prove something does NOT
+# happen keep their own short windows: they cannot fail because the machine is slow.
+PATIENCE = float(os.environ.get("DIALUPD_TEST_PATIENCE", "90"))
 
 
 def wait_until(condition, timeout, step=0.05):
@@ -77,8 +86,9 @@ class Bus:
         self.process = subprocess.Popen(["dbus-daemon", f"--config-file={config}", "--nofork"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # The socket file appears at bind(), a moment before listen(): wait until it accepts.
-        if not wait_until(self._accepting, 10):
-            raise RuntimeError("dbus-daemon did not start")
+        if not wait_until(lambda: self._accepting() or self.process.poll() is not None, PATIENCE) \
+                or self.process.poll() is not None:
+            raise RuntimeError(f"dbus-daemon did not start (exit status {self.process.poll()})")
 
     def _accepting(self):
         import socket
@@ -92,13 +102,16 @@ class Bus:
 
     def stop(self):
         self.process.terminate()
-        self.process.wait(10)
+        self.process.wait(PATIENCE)
 
 
 
 class Daemon:
     """dialupd on `bus` with `config` (the file's text); stderr goes to log_dir/dialupd.log.
-    `wrapper`: a command that execs the daemon's command line given after it (a sandbox)."""
+    `wrapper`: a command that execs the daemon's command line given after it (a sandbox).
+    With `wait`, returns once the daemon said READY=1 on a notify socket of ours, as systemd
+    waits for a Type=notify unit (extra_env may bring its own NOTIFY_SOCKET: the bus name then
+    says it), within PATIENCE; the log is read after that wait, so a failure shows it whole."""
 
     def __init__(self, bus, config, log_dir, wait=True, extra_env=None, log_level="debug", wrapper=()):
         os.makedirs(log_dir, exist_ok=True)
@@ -111,13 +124,32 @@ class Daemon:
         for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MALLOC_PERTURB_"):
             if name in os.environ:
                 env[name] = os.environ[name]
+        self._notify = None
+        if wait and "NOTIFY_SOCKET" not in (extra_env or {}):
+            self._notify = NotifySocket()
+            env["NOTIFY_SOCKET"] = self._notify.path
         env.update(extra_env or {})
         self.process = subprocess.Popen([*wrapper, DIALUPD, "--config", self.config, "--log-level", log_level],
                                         stdout=self.log, stderr=self.log, env=env)
         self.connection = dbus.bus.BusConnection(bus.address)
-        if wait and not (wait_until(lambda: self.connection.name_has_owner("org.dialupd1")
-                                    or self.process.poll() is not None, 10) and self.process.poll() is None):
-            raise RuntimeError("dialupd did not come up: " + self.log_text())
+        if wait:
+            self._wait_ready()
+
+    def _wait_ready(self):
+        def ready():
+            if self._notify:
+                return self._notify.received("READY=1")
+            return self.connection.name_has_owner("org.dialupd1")
+
+        started = time.monotonic()
+        came_up = wait_until(lambda: ready() or self.process.poll() is not None, PATIENCE)
+        if self._notify:
+            self._notify.close()
+        if not came_up or self.process.poll() is not None:
+            status = self.process.poll()
+            raise RuntimeError(f"dialupd did not come up within {time.monotonic() - started:.0f} s "
+                               f"({'exit status ' + str(status) if status is not None else 'still running'}); "
+                               f"its log:\n{self.log_text()}")
 
     def modem(self, modem_id):
         return ModemClient(self.connection, modem_id)
@@ -133,14 +165,41 @@ class Daemon:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(40)
+                self.process.wait(PATIENCE)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-                return "killed after 40 s"
+                return f"killed after {PATIENCE:.0f} s"
         if not self.log.closed:
             self.log.close()
         return self.process.returncode
+
+
+class NotifySocket:
+    """The service manager's side of sd_notify: a datagram socket whose messages are collected.
+    In the abstract namespace ("@name", which sd_notify accepts): no file to place where a
+    sandboxed daemon can reach it, and none left behind (the guest's hostfs has no sockets)."""
+
+    def __init__(self):
+        import socket
+
+        name = f"dialupd-test-notify-{os.getpid()}-{time.monotonic_ns()}"
+        self.path = "@" + name
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.socket.bind("\0" + name)
+        self.socket.setblocking(False)
+        self.messages = []
+
+    def received(self, assignment):
+        while True:
+            try:
+                self.messages.append(self.socket.recv(4096).decode(errors="replace"))
+            except BlockingIOError:
+                break
+        return any(assignment in message.split("\n") for message in self.messages)
+
+    def close(self):
+        self.socket.close()
 
 
 class ModemClient:
@@ -165,12 +224,12 @@ class ModemClient:
         self.hangups.append({"code": int(reason[0]), "name": str(reason[1]), "description": str(reason[2]),
                              "duration": int(duration), "log": str(log)})
 
-    def connect(self, wait=True, timeout=60, **options):
+    def connect(self, wait=True, timeout=PATIENCE, **options):
         if wait:
             options["wait"] = dbus.Boolean(True)
         return self.iface.Connect(dbus.Dictionary(options, signature="sv"), timeout=timeout)
 
-    def disconnect(self, timeout=40):
+    def disconnect(self, timeout=PATIENCE):
         return self.iface.Disconnect(timeout=timeout)
 
     def get(self, name):
@@ -219,10 +278,44 @@ def control_request(socket_path, line):
     import socket
 
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
-        control.settimeout(5)
+        control.settimeout(PATIENCE)
         control.connect(socket_path)
         control.sendall(line.encode() + b"\n")
         return control.makefile().readline().strip()
+
+
+class MonitorProcess:
+    """dialupctl monitor, its output collected as it comes. Its subscriptions are in place once
+    it has printed the modems present, so starting it waits for those lines (`modems` of them)."""
+
+    def __init__(self, env, *args, modems=1):
+        self.process = subprocess.Popen([DIALUPCTL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True, env=env)
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        if not self.wait_for(lambda: self.count("present") >= modems):
+            raise AssertionError(f"the monitor listed no modems: {self.lines}")
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def count(self, event):
+        return sum(1 for line in list(self.lines) if f'"event":"{event}"' in line.replace(" ", "")
+                   or f"  {event}" in line)
+
+    def wait_for(self, condition):
+        return wait_until(lambda: condition() or self.process.poll() is not None, PATIENCE) and condition()
+
+    def finish(self):
+        """SIGINT, as a user's ^C; returns (stdout, stderr) and its exit status."""
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(PATIENCE)
+        self.reader.join(PATIENCE)
+        stderr = self.process.stderr.read()
+        self.process.stderr.close()
+        return "".join(self.lines), stderr
 
 
 def run_tap(*case_classes):

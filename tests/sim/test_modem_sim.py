@@ -12,9 +12,10 @@ import tty
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from testbed import ROOT, control_request, run_tap  # noqa: E402
+from testbed import PATIENCE, ROOT, control_request, run_tap  # noqa: E402
 
 SIM = os.path.join(ROOT, "tools", "modem-sim")
+FINAL_RESULTS = ("OK", "ERROR", "NO CARRIER", "BUSY", "NO DIALTONE", "NO ANSWER", "CONNECT", "+CME ERROR:")
 
 
 class Terminal:
@@ -37,9 +38,28 @@ class Terminal:
                 time.sleep(0.02)
         return data.decode("latin-1")
 
-    def command(self, line, wait=0.4):
+    def read_until(self, *finals, seconds=PATIENCE):
+        """What the module says up to the first complete line that is one of `finals` (default:
+        any final result code; "CONNECT" and "+CME ERROR:" match as prefixes), or all it said
+        within `seconds`."""
+        finals = finals or FINAL_RESULTS
+        deadline, data = time.monotonic() + seconds, b""
+        while time.monotonic() < deadline:
+            lines = data.decode("latin-1").split("\r\n")[:-1]  # the last one is not complete yet
+            if any(line == final or (final in ("CONNECT", "+CME ERROR:") and line.startswith(final))
+                   for line in lines for final in finals):
+                break
+            try:
+                data += os.read(self.fd, 4096)
+            except BlockingIOError:
+                time.sleep(0.02)
+        return data.decode("latin-1")
+
+    def command(self, line, *finals):
+        """Sends `line` and returns the answer up to its final result code: however slowly a
+        loaded machine runs the simulator, the whole answer is there."""
         self.send(line + "\r")
-        return self.read_for(wait)
+        return self.read_until(*finals)
 
     def close(self):
         os.close(self.fd)
@@ -60,17 +80,15 @@ class SimulatorTestCase(unittest.TestCase):
         for fault in self.faults:
             command += ["--fault", fault]
         self.sim = subprocess.Popen(command + list(self.extra), env={"PATH": os.environ["PATH"]})
-        for _ in range(100):
-            if os.path.exists(ready):
-                break
-            time.sleep(0.05)
+        self.assertTrue(self.wait_for(lambda: os.path.exists(ready) or self.sim.poll() is not None),
+                        "modem-sim did not become ready")
         self.terminals = []
 
     def tearDown(self):
         for terminal in self.terminals:
             terminal.close()
         self.sim.terminate()
-        self.assertEqual(self.sim.wait(10), 0)
+        self.assertEqual(self.sim.wait(PATIENCE), 0)
         self.assertFalse(os.path.lexists(self.modem_link), "links are removed on exit")
 
     def open(self, link):
@@ -80,6 +98,13 @@ class SimulatorTestCase(unittest.TestCase):
 
     def ask(self, request):
         return control_request(self.control, request)
+
+    @staticmethod
+    def wait_for(condition):
+        deadline = time.monotonic() + PATIENCE
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return condition()
 
 
 class CommandMode(SimulatorTestCase):
@@ -121,7 +146,7 @@ class Dial(SimulatorTestCase):
     extra = ("--network-cmd", "true")  # a network side that ends at once: the call drops
 
     def test_connect_then_no_carrier_when_the_network_side_ends(self):
-        answer = self.open(self.modem_link).command("ATD*99#", wait=1.0)
+        answer = self.open(self.modem_link).command("ATD*99#", "NO CARRIER")
         self.assertIn("CONNECT 150000000", answer)
         self.assertIn("NO CARRIER", answer)
         self.assertEqual(self.ask("status"), "OK mode=command faults=-")
@@ -158,7 +183,9 @@ class Faults(SimulatorTestCase):
 
     def test_at_port_silent(self):
         self.fault("at-silent")
-        self.assertEqual(self.open(self.at_link).command("AT", wait=0.6), "")
+        at = self.open(self.at_link)
+        at.send("AT\r")
+        self.assertEqual(at.read_for(0.6), "")
         self.assertIn("OK", self.open(self.modem_link).command("AT"), "the modem port still answers")
 
     def test_status_and_clear(self):
@@ -179,16 +206,16 @@ class StuckDataMode(SimulatorTestCase):
         modem = Terminal(self.modem_link)
         self.assertIn("CONNECT", modem.command("ATD*99#"))
         modem.close()  # like pppd SIGKILLed: no LCP Terminate, the tty just closes
-        time.sleep(0.5)
-        self.assertEqual(self.ask("status"), "OK mode=stuck faults=-")
+        self.assertTrue(self.wait_for(lambda: self.ask("status") == "OK mode=stuck faults=-"), self.ask("status"))
         return self.open(self.modem_link)
 
     def test_at_is_swallowed_until_escape(self):
         modem = self.dial_and_vanish()
-        self.assertNotIn("OK", modem.command("AT", wait=0.6))
+        modem.send("AT\r")
+        self.assertNotIn("OK", modem.read_for(0.6))
         time.sleep(1.1)          # guard time before
         modem.send("+++")
-        reply = modem.read_for(1.6)  # guard time after
+        reply = modem.read_until("OK")  # after the guard time after
         self.assertIn("OK", reply)
         self.assertIn("OK", modem.command("AT"))
         self.assertEqual(self.ask("status"), "OK mode=command faults=-")
@@ -200,16 +227,12 @@ class StuckDataMode(SimulatorTestCase):
 
     def test_module_reboot_re_enumerates_its_ports_and_frees_the_module(self):
         self.dial_and_vanish()
-        self.assertIn("OK", self.open(self.at_link).command("AT+CFUN=1,1", wait=0.1))
-        time.sleep(0.5)
-        self.assertFalse(os.path.lexists(self.modem_link), "the ports go away while the module restarts")
+        self.assertIn("OK", self.open(self.at_link).command("AT+CFUN=1,1"))
+        self.assertTrue(self.wait_for(lambda: not os.path.lexists(self.modem_link)),
+                        "the ports go away while the module restarts")
         self.assertFalse(os.path.lexists(self.at_link))
-        for _ in range(60):  # --reboot-seconds 2
-            if os.path.lexists(self.modem_link):
-                break
-            time.sleep(0.05)
-        self.assertTrue(os.path.lexists(self.modem_link), "the ports come back after the restart")
-        time.sleep(0.2)
+        self.assertTrue(self.wait_for(lambda: os.path.lexists(self.modem_link)),  # --reboot-seconds 2
+                        "the ports come back after the restart")
         self.assertIn("OK", self.open(self.modem_link).command("AT"))
         self.assertEqual(self.ask("status"), "OK mode=command faults=-")
 
@@ -222,7 +245,7 @@ class EscapeIgnored(SimulatorTestCase):
         modem = self.open(self.modem_link)
         self.assertIn("CONNECT", modem.command("ATD*99#"))
         modem.close()
-        time.sleep(0.5)
+        self.assertTrue(self.wait_for(lambda: "mode=stuck" in self.ask("status")), self.ask("status"))
         modem = self.open(self.modem_link)
         time.sleep(1.1)
         modem.send("+++")
@@ -240,7 +263,7 @@ class HangupOnClose(SimulatorTestCase):
         modem = Terminal(self.modem_link)
         self.assertIn("CONNECT", modem.command("ATD*99#"))
         modem.close()
-        time.sleep(0.5)
+        self.assertTrue(self.wait_for(lambda: "mode=command" in self.ask("status")), self.ask("status"))
         self.assertEqual(self.ask("status"), "OK mode=command faults=-")
         self.assertIn("OK", self.open(self.modem_link).command("AT"))
 

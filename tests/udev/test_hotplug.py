@@ -24,7 +24,7 @@ import gi  # noqa: E402
 gi.require_version("UMockdev", "1.0")
 from gi.repository import UMockdev  # noqa: E402
 
-from testbed import MODEM_IFACE, PLUGIN, Bus, Daemon, run_tap, wait_until  # noqa: E402
+from testbed import MODEM_IFACE, PATIENCE, PLUGIN, Bus, Daemon, run_tap, wait_until  # noqa: E402
 
 OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager"
 MODEM_PATH = "/org/dialupd1/modem/"
@@ -71,7 +71,7 @@ class HotplugTestCase(unittest.TestCase):
                                                                          str(reason[2]))),
             "Hangup", MODEM_IFACE, "org.dialupd1", None, path_keyword="path")
         self.assertTrue(wait_until(lambda: connection.name_has_owner("org.dialupd1")
-                                   or self.daemon.process.poll() is not None, 10)
+                                   or self.daemon.process.poll() is not None, PATIENCE)
                         and self.daemon.process.poll() is None, "dialupd did not come up: " + self.daemon.log_text())
 
     def tearDown(self):
@@ -86,14 +86,14 @@ class HotplugTestCase(unittest.TestCase):
         return {str(path)[len(MODEM_PATH):]: {str(k): v for k, v in interfaces[MODEM_IFACE].items()}
                 for path, interfaces in manager.GetManagedObjects().items()}
 
-    def wait_for_object(self, modem_id, timeout=5):
+    def wait_for_object(self, modem_id, timeout=PATIENCE):
         """InterfacesAdded, or, for a modem found before the daemon owned its name (those
         signals reach nobody: clients call GetManagedObjects at start), the object list."""
         self.assertTrue(wait_until(lambda: MODEM_PATH + modem_id in [p for _, p in self.added]
                                    or modem_id in self.objects(), timeout),
                         f"no InterfacesAdded for {modem_id}; seen {self.added}; log:\n{self.daemon.log_text()[-3000:]}")
 
-    def wait_for_removal(self, modem_id, timeout=10):
+    def wait_for_removal(self, modem_id, timeout=PATIENCE):
         self.assertTrue(wait_until(lambda: MODEM_PATH + modem_id in [p for _, p in self.removed], timeout),
                         f"no InterfacesRemoved for {modem_id}; log:\n{self.daemon.log_text()[-3000:]}")
 
@@ -123,7 +123,7 @@ class OneModem(HotplugTestCase):
         self.assertEqual(properties["UsbSerial"], "0123456789ABCDEF")
         self.assertEqual(properties["Device"], "/dev/ttyUSB3")
         self.assertEqual(properties["AtPort"], "/dev/ttyUSB2")
-        self.assertTrue(wait_until(lambda: self.added, 2), "no InterfacesAdded")
+        self.assertTrue(wait_until(lambda: self.added, PATIENCE), "no InterfacesAdded")
         wait_until(lambda: False, 0.3)  # a second announcement would arrive in this time
         self.assertEqual(len(self.added), 1, "announced once")
 
@@ -141,7 +141,7 @@ class OneModem(HotplugTestCase):
         self.usb.unplug("1-1")
         self.wait_for_removal("ec25_SN1")
         self.usb.plug("2-3.1", serial="SN1")  # another port: the serial is the identity
-        self.assertTrue(wait_until(lambda: len(self.added) == 2, 5))
+        self.assertTrue(wait_until(lambda: len(self.added) == 2, PATIENCE))
         self.assertEqual(self.added[1][1], MODEM_PATH + "ec25_SN1")
         self.assertEqual(self.objects()["ec25_SN1"]["UsbPath"], "2-3.1")
         self.assertEqual(self.objects()["ec25_SN1"]["State"], "disconnected")
@@ -152,7 +152,7 @@ class OneModem(HotplugTestCase):
         self.usb.unplug("1-1.4")
         self.wait_for_removal("ec25_usb1_1_4")
         self.usb.plug("1-1.4", serial=None)
-        self.assertTrue(wait_until(lambda: len(self.added) == 2, 5))
+        self.assertTrue(wait_until(lambda: len(self.added) == 2, PATIENCE))
         self.assertEqual(self.added[1][1], MODEM_PATH + "ec25_usb1_1_4")
 
     def test_connect_on_a_hotplugged_modem_runs_pppd_on_its_port(self):
@@ -160,7 +160,7 @@ class OneModem(HotplugTestCase):
         self.wait_for_object("ec25_SN1")
         modem = self.daemon.modem("ec25_SN1")
         modem.connect(wait=False)
-        self.assertTrue(wait_until(lambda: self.pppd_pids(), 5), "pppd was not started")
+        self.assertTrue(wait_until(lambda: self.pppd_pids(), PATIENCE), "pppd was not started")
         with open(os.path.join(self.pppd_marks, str(self.pppd_pids()[0]))) as arguments:
             self.assertIn("/dev/ttyUSB3", arguments.read().split())
         modem.disconnect()
@@ -173,12 +173,12 @@ class RemovedMidCall(HotplugTestCase):
         self.wait_for_object("ec25_SN1")
         modem = self.daemon.modem("ec25_SN1")
         modem.connect(wait=False)
-        self.assertTrue(wait_until(lambda: self.pppd_pids(), 5), "pppd was not started")
+        self.assertTrue(wait_until(lambda: self.pppd_pids(), PATIENCE), "pppd was not started")
         pid = self.pppd_pids()[0]
         self.usb.unplug("1-1")
         # The stand-in ignores the unplug (a real pppd sees its tty hang up): dialupd stops it
         # after its 2 s grace, reports the unplug, and only then removes the object.
-        self.wait_for_removal("ec25_SN1", timeout=15)
+        self.wait_for_removal("ec25_SN1")
         self.assertEqual(len(self.hangups), 1, self.daemon.log_text()[-3000:])
         hangup_time, path, code, description = self.hangups[0]
         self.assertEqual((path, code), (MODEM_PATH + "ec25_SN1", 16))
@@ -245,7 +245,7 @@ class IgnoredDevices(HotplugTestCase):
         self.assertOnlyTheBarrier()
         gone = MODEM_PATH + "ec25_GONE"
         self.assertTrue(wait_until(lambda: (gone in [p for _, p in self.added]) == (gone in [p for _, p in self.removed]),
-                                   5), f"announced but never removed: {self.added} {self.removed}")
+                                   PATIENCE), f"announced but never removed: {self.added} {self.removed}")
 
 
 class UsbReset(HotplugTestCase):
@@ -261,7 +261,7 @@ class UsbReset(HotplugTestCase):
         modem = dbus.Interface(self.daemon.connection.get_object("org.dialupd1", MODEM_PATH + "ec25_RST1"),
                                MODEM_IFACE)
         with self.assertRaises(dbus.DBusException) as raised:
-            modem.Reset(timeout=60)
+            modem.Reset(timeout=PATIENCE)
         self.assertEqual(raised.exception.get_dbus_name(), "org.dialupd1.Error.RecoveryFailed")
         log = self.daemon.log_text()
         self.assertIn("step 3 of 3: reset USB device 1-1 (de-authorize, re-authorize)", log)
@@ -300,7 +300,7 @@ class ConfiguredUsbModems(HotplugTestCase):
     def test_a_config_section_names_the_modem_and_autoconnect_dials_on_arrival(self):
         self.usb.plug("1-1", serial="ROOF1")
         self.wait_for_object("roof")
-        self.assertTrue(wait_until(lambda: self.pppd_pids(), 5), "autoconnect did not dial")
+        self.assertTrue(wait_until(lambda: self.pppd_pids(), PATIENCE), "autoconnect did not dial")
         modem = self.daemon.modem("roof")
         self.assertEqual(str(modem.get("State")), "connecting")
         with open(os.path.join(self.scratch, "run", "roof.chat")) as chat:
