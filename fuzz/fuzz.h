@@ -24,12 +24,18 @@ namespace dialupd::fuzz {
 #ifndef DIALUPD_FUZZ_AWAIT_SANITIZER_ROUND_TWO
 #define DIALUPD_FUZZ_AWAIT_SANITIZER_ROUND_TWO 0
 #endif
+#ifndef DIALUPD_FUZZ_AWAIT_CONFIG_TEXT
+#define DIALUPD_FUZZ_AWAIT_CONFIG_TEXT 0
+#endif
 #ifndef DIALUPD_FUZZ_AWAIT_RECOVERY_HANGUP
 #define DIALUPD_FUZZ_AWAIT_RECOVERY_HANGUP 0
 #endif
 // Issue 16 item 2: noncharacters and C1 controls never leave the daemon, the AT snapshot
 // sanitizes final results (+CME ERROR: ...), call records read back are sanitized.
 constexpr bool kStrictText = !DIALUPD_FUZZ_AWAIT_SANITIZER_ROUND_TWO;
+// Config values published on D-Bus (device, at-port, usb-serial, a model's name) hold no
+// noncharacter or C1 control: the file is only checked to be valid UTF-8 today.
+constexpr bool kStrictConfigText = kStrictText && !DIALUPD_FUZZ_AWAIT_CONFIG_TEXT;
 // Issue 17 item 2: a port that hangs up between two exchanges (the escape's guard time) no
 // longer stops the recovery ladder for good.
 constexpr bool kRecoverySurvivesHangups = !DIALUPD_FUZZ_AWAIT_RECOVERY_HANGUP;

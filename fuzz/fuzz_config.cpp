@@ -16,7 +16,7 @@ void checkString(const std::string& value, const char* what) {
     // Paths, APN, serials: published on D-Bus or handed to pppd and chat.
     FUZZ_CHECK(value.find('\0') == std::string::npos, "{} holds a NUL", what);
     FUZZ_CHECK(fuzz::isValidUtf8Oracle(value), "{} is not valid UTF-8", what);
-    if (fuzz::kStrictText) {
+    if (fuzz::kStrictConfigText) {
         std::string problem = fuzz::textProblem(value, false);
         FUZZ_CHECK(problem.empty(), "{}: {}", what, problem);
     }
