@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
 // Sanitizer reports end the run (UBSan would otherwise print and go on, and the test pass).
-extern "C" const char* __ubsan_default_options() { return "halt_on_error=1:print_stacktrace=1"; }
+extern "C" const char* __ubsan_default_options() { return "halt_on_error=1:abort_on_error=1:print_stacktrace=1"; }
 extern "C" const char* __asan_default_options() { return "abort_on_error=1"; }
 
 namespace {
@@ -226,8 +226,14 @@ int main(int argc, char** argv) {
         }
     }
     artifactPath = artifactPrefix + "crash-" + fs::path(argv[0]).filename().string();
-    for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(signal, onFatalSignal);
-    if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(saveCurrentInput);
+    // Under a sanitizer its own handlers report faults (with the stack) and then call back;
+    // without one, the fault signals are caught here. An invariant's abort() is caught always.
+    if (__sanitizer_set_death_callback) {
+        __sanitizer_set_death_callback(saveCurrentInput);
+        ::signal(SIGABRT, onFatalSignal);
+    } else {
+        for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(signal, onFatalSignal);
+    }
 
     // The corpus in a fixed order: the random run depends on it.
     std::vector<fs::path> files;
