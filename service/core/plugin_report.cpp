@@ -19,14 +19,17 @@ std::vector<std::string_view> splitFields(std::string_view line) {
 }
 
 bool isIpv4(std::string_view text) {
+    // inet_pton stops at a NUL: what follows one must not ride along into the Dns property.
+    if (text.find_first_not_of("0123456789.") != std::string_view::npos) return false;
     in_addr address{};
     return text.size() < INET_ADDRSTRLEN && inet_pton(AF_INET, std::string(text).c_str(), &address) == 1;
 }
 
+// Published as it is (the Interface property): printable ASCII only, whatever char's signedness.
 bool isInterfaceName(std::string_view text) {
     if (text.empty() || text.size() >= 16) return false;  // IFNAMSIZ
-    for (char c : text)
-        if (c <= ' ' || c == '/' || c == 0x7f) return false;
+    for (unsigned char c : text)
+        if (c <= ' ' || c == '/' || c >= 0x7f) return false;
     return true;
 }
 

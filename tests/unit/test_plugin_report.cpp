@@ -50,5 +50,19 @@ TEST(PluginReport, MalformedLinesAreRejected) {
     }
 }
 
+// Found by fuzz/fuzz_plugin_report.cpp: inet_pton stops at a NUL, so "10.64.0.53\0junk" passed
+// as an address and the bytes after the NUL went into the Dns property. The interface name is
+// published as it is: only printable ASCII (a byte above 0x7f was refused only where char is
+// signed, as on x86 but not on ARM).
+TEST(PluginReport, FieldsHoldNothingButWhatTheyAre) {
+    using namespace std::string_literals;
+    for (const std::string& line : {"ip-up ppp0 10.64.0.2 10.64.0.1 10.64.0.53\0junk -"s,
+                                    "ip-up ppp0 10.64.0.2\0 10.64.0.1 - -"s, "ip-up ppp0 10.64.0.2 10.64.0.1\0x - -"s,
+                                    "ip-up ppp\xff 10.64.0.2 10.64.0.1 - -"s, "ip-up ppp\x80 10.64.0.2 10.64.0.1 - -"s,
+                                    "ip-up ppp\0 10.64.0.2 10.64.0.1 - -"s}) {
+        EXPECT_FALSE(parsePluginReport(line)) << line;
+    }
+}
+
 }  // namespace
 }  // namespace dialupd
