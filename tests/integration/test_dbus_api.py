@@ -670,6 +670,21 @@ class ConfigErrors(unittest.TestCase):
         self.assertRegex(result.stderr, r"(?i)critical.*(No such file|connect)")
 
 
+class ConfigWarnings(unittest.TestCase):
+    """Issue 16 item 6: a device can claim any serial, and with it a section's credentials: the
+    daemon says so at start-up (here it then stops for want of a bus; the warning comes first)."""
+
+    run_with = ConfigErrors.run_with
+
+    def test_credentials_tied_to_a_serial_are_warned_about(self):
+        result, path = self.run_with("[modem roof]\nusb-serial = SER1AL\nuser = alice\npassword = pw-roof\n"
+                                     "[modem cellar]\nusb-path = 1-1.4\npassword = pw-cellar\n")
+        self.assertIn(f"{path}:1: [modem roof] gives its user and password to any USB modem that reports serial "
+                      "'SER1AL', and a device can claim any serial: match the section by 'usb-path'", result.stderr)
+        self.assertNotIn("[modem cellar]", result.stderr)
+        self.assertNotIn("pw-", result.stderr)
+
+
 class BusPolicy(DaemonTestCase):
     """The shipped policy: anyone reads, only root and the privileged group change state. The
     group is the build option privileged_group (default netdev); here "users", which every
@@ -706,5 +721,5 @@ class BusPolicy(DaemonTestCase):
 if __name__ == "__main__":
     sys.exit(run_tap(LeftoverPppd, Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy,
                      PasswordEqualToTheApn, StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, Shutdown,
-                     ServiceManagerProtocol, ConfigErrors,
+                     ServiceManagerProtocol, ConfigErrors, ConfigWarnings,
                      BusPolicy))
