@@ -242,7 +242,7 @@ def scenario_right_password_secret_stays_secret(world):
 def kept_texts(world, hangup):
     """Every text dialupd produced about its calls: where -> text."""
     texts = {"Hangup": hangup["log"], "daemon log": world.daemon.log_text(),
-             "GetCallLogs": str(world.modem.iface.GetCallLogs(dbus.UInt32(10)))}
+             "GetCallLogs": "\n".join(str(call[6]) for call in world.modem.iface.GetCallLogs(dbus.UInt32(10)))}
     for path in glob.glob(os.path.join(world.scratch, "state", "**"), recursive=True):
         if os.path.isfile(path):
             texts[path] = open(path, errors="replace").read()
