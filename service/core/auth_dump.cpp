@@ -55,7 +55,8 @@ std::string hideAuthSecrets(std::string_view line) {
 
     // eap_printpkt: ` <Value xx xx ...>` for MD5-Challenge.
     if (size_t at = text.find("[EAP Response "); at != npos) {
-        if (size_t value = text.find(" <Value", at); value != npos) hide(text, value + 1, pastClosingBracket(text, value + 1));
+        if (size_t value = text.find(" <Value", at); value != npos)
+            hide(text, value + 1, pastClosingBracket(text, value + 1));
         return text;
     }
     return text;
