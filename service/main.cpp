@@ -26,6 +26,7 @@ void warnIfSecretsExposed(const std::string& path, const dialupd::Config& config
     struct stat info {};
     if (config.hasPassword && ::stat(path.c_str(), &info) == 0 && (info.st_mode & 0044))
         spdlog::warn("{} holds a password but other users can read it: chmod 600 {}", path, path);
+    for (const std::string& warning : config.warnings) spdlog::warn("{}", warning);
 }
 
 // One line per model: "2c7c:0125 EC25 ppp-interface=3 at-interface=2".

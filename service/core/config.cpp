@@ -78,7 +78,8 @@ public:
                 continue;
             }
             size_t equals = line.find('=');
-            if (equals == std::string_view::npos) fail(lineNumber, fmt::format("expected 'key = value', got '{}'", line));
+            // Not repeated: such a line may be a password written without its key.
+            if (equals == std::string_view::npos) fail(lineNumber, "expected 'key = value'");
             if (sections.empty()) fail(lineNumber, "key outside of a section: start with [daemon], [defaults] or [modem ID]");
             std::string key(trim(line.substr(0, equals)));
             if (key.empty()) fail(lineNumber, "empty key before '='");
@@ -297,6 +298,16 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
         if (!modem.atPort.empty() && modem.device.empty())
             parser.fail(section.line, fmt::format("[modem {}]: 'at-port' is for fixed ports; a USB modem's AT port "
                                                   "comes from the model table", section.id));
+        // A device can report any serial it likes: one that copies ours gets this section's
+        // password. A port path is where a device is plugged in, which no device chooses.
+        bool ownCredentials = std::any_of(section.entries.begin(), section.entries.end(), [](const Entry& entry) {
+            return (entry.key == "password" || entry.key == "user") && !entry.value.empty();
+        });
+        if (ownCredentials && !modem.matchUsbSerial.empty())
+            config.warnings.push_back(fmt::format(
+                "{}:{}: [modem {}] gives its user and password to any USB modem that reports serial '{}', and a "
+                "device can claim any serial: match the section by 'usb-path' (the physical port) instead",
+                fileName, section.line, section.id, modem.matchUsbSerial));
         for (const ModemConfig& other : config.modems) {
             auto clash = [&](const std::string& mine, const std::string& theirs, const char* what) {
                 if (!mine.empty() && mine == theirs)

@@ -19,6 +19,8 @@ struct Config {
     std::vector<ModemConfig> modems;      // fixed ports, and sections that match a USB modem
     std::vector<UsbModel> usbModels;      // [usb-model VID:PID]: added to the built-in table
     bool hasPassword = false;  // the file holds a secret: it should not be world-readable
+    // Allowed but unwise, "FILE:LINE: why": the daemon logs each at start-up.
+    std::vector<std::string> warnings;
 };
 
 // Every problem in a config file: "FILE:LINE: what is wrong" (LINE 0 when not about a line).

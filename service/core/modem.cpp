@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "auth_dump.h"
 #include "pppd_command.h"
 #include "reconnect.h"
 
@@ -220,7 +221,6 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
     process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
     terminationCause_.reset();
     fatalSignal_.reset();
-    secret_ = call.password;
     bytesIn_ = bytesOut_ = 0;
     stopRequested_ = false;
     note(fmt::format("started pppd (pid {}) on {}, apn '{}'{}", process_->pid(), config_.device, call.apn,
@@ -429,7 +429,9 @@ void Modem::pppdLogLine(std::string_view line) {
         }
         if (signal > 0) fatalSignal_ = signal;
     }
-    std::string clean = redact(line);
+    // The password is never searched for (that would mark where it equals other text, the APN
+    // say): the fields of pppd's auth packet dumps that can hold it are hidden where they are.
+    std::string clean = hideAuthSecrets(line);
     spdlog::debug("[{}] pppd: {}", config_.id, clean);
     log_.append(secondsSinceStart(), "pppd", clean);
 }
@@ -520,7 +522,6 @@ void Modem::pppdExited(ProcessExit exit) {
     scheduler_.defer([process = std::shared_ptr<PppdProcess>(std::move(process_))] {});
     stopRequested_ = false;
     stoppedForRemoval_ = false;
-    secret_.clear();
     concludeCall(reason, requested);
     finishWaiters(disconnectWaiters_, nullptr);
     auto stopWaiters = std::move(stopWaiters_);
@@ -677,14 +678,6 @@ void Modem::publish(const std::vector<ModemProperty>& changed) {
 void Modem::note(std::string_view line) {
     spdlog::info("[{}] {}", config_.id, line);
     log_.append(secondsSinceStart(), "dialupd", line);
-}
-
-std::string Modem::redact(std::string_view line) const {
-    std::string text(line);
-    if (secret_.empty()) return text;
-    for (size_t at = text.find(secret_); at != std::string::npos; at = text.find(secret_, at + 10))
-        text.replace(at, secret_.size(), "<redacted>");
-    return text;
 }
 
 double Modem::secondsSinceStart() const {

@@ -186,7 +186,6 @@ private:
     void requestStop();
     void escalateToKill();
     int explainedStatus(int exitStatus);
-    std::string redact(std::string_view line) const;
     double secondsSinceStart() const;
     void finishWaiters(std::vector<Completion>& waiters, const Error* error);
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
@@ -227,7 +226,6 @@ private:
     bool stopRequested_ = false;
     std::optional<int> terminationCause_;  // pppd's status when the link began to go down
     std::optional<int> fatalSignal_;       // from pppd's "Fatal signal N" line
-    std::string secret_;  // redacted from every log line
     CallLog log_;
     std::unique_ptr<TimerHandle> killTimer_;
     std::vector<Completion> connectWaiters_;

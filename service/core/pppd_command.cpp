@@ -67,6 +67,12 @@ PppdLaunch buildPppdLaunch(const DaemonSettings& daemon, const PppdCommandInput&
         argv.push_back("dialupd-secret-fd");
         argv.push_back(std::to_string(kChildSecretFd));
     }
+    // With `debug`, pppd's dump of a PAP request holds the password itself if show-password is
+    // set, and /etc/ppp/options or root's ~/.ppprc may set it: the command line outranks both
+    // (pppd 2.4.9 options.c: OPRIO_CMDLINE over OPRIO_CFGFILE). Always, since without our
+    // password pppd may take one from /etc/ppp/pap-secrets. The daemon hides the field as well
+    // (core/auth_dump.h); this keeps pppd from writing it in the first place.
+    argv.push_back("hide-password");
     if (daemon.pppdDebug) argv.push_back("debug");
     return launch;
 }

@@ -202,7 +202,7 @@ class PasswordSecrecy(DaemonTestCase):
         with open(self.argv_file) as recorded:
             argv = recorded.read().splitlines()
         self.assertNotIn(PASSWORD, "\n".join(argv))
-        for word in ("nodetach", "lock", "plugin", "dialupd-secret-fd"):
+        for word in ("nodetach", "lock", "plugin", "dialupd-secret-fd", "hide-password"):
             self.assertIn(word, argv)
         connect = argv[argv.index("connect") + 1]
         self.assertIn("chat", connect)
@@ -213,6 +213,48 @@ class PasswordSecrecy(DaemonTestCase):
         for name in os.listdir(run_dir):
             with open(os.path.join(run_dir, name), errors="replace") as leftover:
                 self.assertNotIn(PASSWORD, leftover.read())
+
+
+class PasswordEqualToTheApn(DaemonTestCase):
+    """Issue 16 item 4: with password = APN, hiding every copy of the password marked the APN
+    and so told every local user the password. pppd is a wrapper that reads the real secret
+    from dialupd's pipe and logs it as pppd with show-password would, next to chat's APN line,
+    then runs the real pppd (exit 4 here)."""
+
+    APN = "internet"
+
+    def setUp(self):
+        scratch = tempfile.mkdtemp(prefix="dialupd-wrap-")
+        self.addCleanup(shutil.rmtree, scratch, True)
+        wrapper = os.path.join(scratch, "pppd")
+        with open(wrapper, "w") as script:
+            script.write("#!/bin/sh\nsecret=$(cat <&4)\n"
+                         f"echo 'send (AT+CGDCONT=1,\"IP\",\"{self.APN}\",,0,0^M)' >&2\n"
+                         "echo \"sent [PAP AuthReq id=0x1 user=\\\"alice\\\" password=\\\"$secret\\\"]\" >&2\n"
+                         "exec /usr/sbin/pppd \"$@\"\n")
+        os.chmod(wrapper, 0o755)
+        self.daemon_extra = f"pppd = {wrapper}\npppd-debug = yes\n"
+        self.defaults = f"apn = {self.APN}\n"
+        super().setUp()
+
+    def test_the_apn_stays_intact_and_marks_nothing(self):
+        self.assertDBusError(ERROR + "CallFailed", self.modem.connect, user="alice", password=self.APN)
+        self.assertTrue(wait_until(lambda: self.modem.hangups, 60), "no Hangup: " + self.daemon.log_text()[-2000:])
+        kept = self.modem.iface.GetCallLogs(dbus.UInt32(10))
+        self.assertEqual(len(kept), 1)
+        state_dir = os.path.join(self.scratch.path, "state")
+        files = [os.path.join(top, name) for top, _, names in os.walk(state_dir) for name in names]
+        self.assertTrue(files, "no kept call log on disk")
+        texts = {"Hangup": self.modem.hangups[0]["log"], "GetCallLogs": str(kept[0][6]),
+                 "daemon log": self.daemon.log_text()}
+        texts.update({path: open(path, errors="replace").read() for path in files})
+        for where, text in texts.items():
+            # The wrapper did log the secret; the daemon hid that field, and only that one.
+            self.assertIn('password=<hidden>]', text, where)
+            self.assertIn(f'AT+CGDCONT=1,"IP","{self.APN}"', text, where)
+            self.assertNotIn("redacted", text, where)
+            self.assertNotIn(f'password="{self.APN}"', text, where)
+        self.assertIn(f"apn '{self.APN}'", texts["Hangup"])
 
 
 class HangupEvidence(DaemonTestCase):
@@ -631,6 +673,21 @@ class ConfigErrors(unittest.TestCase):
         self.assertRegex(result.stderr, r"(?i)critical.*(No such file|connect)")
 
 
+class ConfigWarnings(unittest.TestCase):
+    """Issue 16 item 6: a device can claim any serial, and with it a section's credentials: the
+    daemon says so at start-up (here it then stops for want of a bus; the warning comes first)."""
+
+    run_with = ConfigErrors.run_with
+
+    def test_credentials_tied_to_a_serial_are_warned_about(self):
+        result, path = self.run_with("[modem roof]\nusb-serial = SER1AL\nuser = alice\npassword = pw-roof\n"
+                                     "[modem cellar]\nusb-path = 1-1.4\npassword = pw-cellar\n")
+        self.assertIn(f"{path}:1: [modem roof] gives its user and password to any USB modem that reports serial "
+                      "'SER1AL', and a device can claim any serial: match the section by 'usb-path'", result.stderr)
+        self.assertNotIn("[modem cellar]", result.stderr)
+        self.assertNotIn("pw-", result.stderr)
+
+
 class BusPolicy(DaemonTestCase):
     """The shipped policy: anyone reads, only root and the privileged group change state. The
     group is the build option privileged_group (default netdev); here "users", which every
@@ -666,6 +723,6 @@ class BusPolicy(DaemonTestCase):
 
 if __name__ == "__main__":
     sys.exit(run_tap(LeftoverPppd, Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy,
-                     StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, Shutdown, ServiceManagerProtocol,
-                     ConfigErrors,
+                     PasswordEqualToTheApn, StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, Shutdown,
+                     ServiceManagerProtocol, ConfigErrors, ConfigWarnings,
                      BusPolicy))

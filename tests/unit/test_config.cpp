@@ -118,6 +118,11 @@ TEST(Config, PasswordValuesNeverAppearInErrors) {
     EXPECT_EQ(error.find("QQQQ"), std::string::npos);
 }
 
+// A password written without its key is a line without '=': the error names the line only.
+TEST(Config, AMalformedLineIsNotRepeated) {
+    EXPECT_EQ(errorOf("[defaults]\nS3cret-Pa55\n"), "test.conf:2: expected 'key = value'");
+}
+
 TEST(Config, CommentsBlankLinesAndQuotes) {
     Config config = parseConfig("\n  # comment\n; other\n[defaults]\n  apn = \"internet\"  \n", "c.conf");
     EXPECT_EQ(config.defaults.apn, "internet");
@@ -158,6 +163,23 @@ TEST(Config, UsbModemsAreNamedBySerialOrPortPath) {
     EXPECT_EQ(config.modems[0].call.apn, "m2m");
     EXPECT_EQ(config.modems[1].matchUsbPath, "1-1.4.2");
     EXPECT_FALSE(config.modems[1].autoconnect);
+}
+
+// Issue 16 item 6: a device can claim any serial, and with it the section's credentials.
+TEST(Config, CredentialsTiedToASerialOnlyAreWarnedAbout) {
+    Config config = parseConfig("[defaults]\npassword = shared\n"
+                                "[modem roof]\nusb-serial = 0123\npassword = roof-secret\n"
+                                "[modem mast]\nusb-serial = 4567\nuser = alice\n"
+                                "[modem cellar]\nusb-path = 1-1.4.2\npassword = cellar-secret\n"
+                                "[modem attic]\nusb-serial = 89AB\napn = m2m\n"
+                                "[modem wall]\ndevice = /dev/ttyS1\npassword = wall-secret\n",
+                                "u.conf");
+    ASSERT_EQ(config.warnings.size(), 2u);
+    EXPECT_EQ(config.warnings[0],
+              "u.conf:3: [modem roof] gives its user and password to any USB modem that reports serial '0123', and a "
+              "device can claim any serial: match the section by 'usb-path' (the physical port) instead");
+    EXPECT_THAT(config.warnings[1], HasSubstr("u.conf:6: [modem mast]"));
+    for (const std::string& warning : config.warnings) EXPECT_THAT(warning, Not(HasSubstr("secret")));
 }
 
 TEST(Config, UsbMatchErrors) {

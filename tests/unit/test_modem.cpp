@@ -327,7 +327,7 @@ TEST_F(ModemTest, OverridesReachTheLaunchAndThePasswordOnlyThePipe) {
     EXPECT_THAT(launch.chatScript, Not(HasSubstr("S3cret")));
 }
 
-TEST_F(ModemTest, ThePasswordIsRedactedFromTheCallLog) {
+TEST_F(ModemTest, ThePasswordIsHiddenFromTheCallLog) {
     CallOverrides overrides;
     overrides.password = "S3cret-Pa55";
     modem().connect(overrides, false, Outcome().completion());
@@ -335,7 +335,23 @@ TEST_F(ModemTest, ThePasswordIsRedactedFromTheCallLog) {
     runner.exitWith(19);
     ASSERT_EQ(recorder().hangups.size(), 1u);
     EXPECT_THAT(recorder().hangups[0].log, Not(HasSubstr("S3cret-Pa55")));
-    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("<redacted>"));
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("password=<hidden>]"));
+}
+
+// Issue 16 item 4: replacing every copy of the password marked where the APN equals it.
+TEST_F(ModemTest, APasswordEqualToTheApnLeavesTheApnAsItIs) {
+    CallOverrides overrides;
+    overrides.password = "internet";
+    modem().connect(overrides, false, Outcome().completion());
+    runner.log("send (AT+CGDCONT=1,\"IP\",\"internet\",,0,0^M)");
+    runner.log("sent [PAP AuthReq id=0x1 user=\"alice\" password=\"internet\"]");
+    runner.exitWith(19);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    const std::string& log = recorder().hangups[0].log;
+    EXPECT_THAT(log, HasSubstr("apn 'internet'"));
+    EXPECT_THAT(log, HasSubstr("AT+CGDCONT=1,\"IP\",\"internet\""));
+    EXPECT_THAT(log, HasSubstr("password=<hidden>]"));
+    EXPECT_THAT(log, Not(HasSubstr("redacted")));
 }
 
 TEST_F(ModemTest, SpawnFailureLeavesTheModemAsItWas) {

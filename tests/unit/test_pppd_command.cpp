@@ -82,6 +82,15 @@ TEST_F(PppdCommandTest, PasswordTravelsOnlyThroughTheSecretPipe) {
     EXPECT_THAT(launch.argv, Not(Contains("password")));
 }
 
+// pppd would dump a PAP request's password with show-password (from /etc/ppp/options, say):
+// hide-password on the command line outranks it, with or without a password of ours.
+TEST_F(PppdCommandTest, PppdIsToldNeverToPrintAPassword) {
+    EXPECT_THAT(buildPppdLaunch(daemon, input).argv, Contains("hide-password"));
+    input.call.password = "S3cret-Pa55";
+    daemon.pppdDebug = true;
+    EXPECT_THAT(buildPppdLaunch(daemon, input).argv, Contains("hide-password"));
+}
+
 TEST_F(PppdCommandTest, NoPasswordNoSecretFd) {
     PppdLaunch launch = buildPppdLaunch(daemon, input);
     EXPECT_THAT(launch.argv, Not(Contains("dialupd-secret-fd")));
