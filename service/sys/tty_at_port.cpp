@@ -154,8 +154,11 @@ public:
 private:
     void readable(uint32_t events) {
         if (closed_) return;
-        bool open = reader_.readFrom(fd_.get());
-        if (!open || (events & (EPOLLHUP | EPOLLERR))) {
+        LineReader::Result read = reader_.readFrom(fd_.get());
+        bool open = read != LineReader::Result::Closed;
+        // A hangup with more still to read closes on a later round, once that has been read.
+        bool hungUp = (events & (EPOLLHUP | EPOLLERR)) && read != LineReader::Result::MoreLeft;
+        if (!open || hungUp) {
             closed_ = true;
             watch_.reset();
             observer_.atClosed(open ? "the tty hung up" : "end of file or read error");
