@@ -12,6 +12,7 @@
 
 #include "pppd_command.h"
 #include "reconnect.h"
+#include "secret.h"
 
 namespace dialupd {
 namespace {
@@ -205,6 +206,7 @@ void Modem::cancelRecovery(const Error& why) {
 void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done,
                       std::vector<ModemProperty>& changed) {
     CallSettings call = applyOverrides(config_.call, overrides);
+    WipeOnExit wipeCall(call.password);
 
     // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
     if (!devicePresent()) {
@@ -216,7 +218,10 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
                              : fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
     }
 
-    PppdLaunch launch = buildPppdLaunch(daemon_, {config_.id, config_.device, call});
+    PppdCommandInput input{config_.id, config_.device, call};
+    WipeOnExit wipeInput(input.call.password);
+    PppdLaunch launch = buildPppdLaunch(daemon_, input);
+    WipeOnExit wipeLaunch(launch.secret);  // pppd has it in its pipe once start returns
     process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
     terminationCause_.reset();
     fatalSignal_.reset();
@@ -520,7 +525,7 @@ void Modem::pppdExited(ProcessExit exit) {
     scheduler_.defer([process = std::shared_ptr<PppdProcess>(std::move(process_))] {});
     stopRequested_ = false;
     stoppedForRemoval_ = false;
-    secret_.clear();
+    wipeSecret(secret_);
     concludeCall(reason, requested);
     finishWaiters(disconnectWaiters_, nullptr);
     auto stopWaiters = std::move(stopWaiters_);
