@@ -38,7 +38,7 @@ std::string resolvePath(const std::string& path) {
 Daemon::Daemon(Config config)
     : config_(std::move(config)),
       runner_(loop_),
-      atPorts_(loop_),
+      atPorts_(loop_, config_.daemon.lockDir),
       // A kept file: the call's captured log, plus the summary and the AT snapshot (16 KiB at most).
       callLogs_(config_.daemon.stateDir, config_.daemon.keptCallLogs, config_.daemon.callLogBytes + 64 * 1024) {}
 

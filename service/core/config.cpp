@@ -162,6 +162,7 @@ public:
         else if (entry.key == "chat") daemon.chatPath = absolutePath(entry);
         else if (entry.key == "plugin") daemon.pluginPath = absolutePath(entry);
         else if (entry.key == "runtime-dir") daemon.runtimeDir = absolutePath(entry);
+        else if (entry.key == "lock-dir") daemon.lockDir = absolutePath(entry);
         else if (entry.key == "stop-timeout") daemon.stopTimeout = std::chrono::seconds(number(entry, 1, 600));
         else if (entry.key == "pppd-debug") daemon.pppdDebug = boolean(entry);
         else if (entry.key == "udev") daemon.watchUdev = boolean(entry);
@@ -172,8 +173,9 @@ public:
             daemon.diagnosticsTimeout = std::chrono::milliseconds(number(entry, 100, 30000));
         else if (entry.key == "recovery-wait")
             daemon.recoveryWait = std::chrono::seconds(number(entry, 1, 600));
-        else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, stop-timeout, pppd-debug, udev, state-dir, "
-                                         "call-log-size, call-logs-kept, diagnostics-timeout, recovery-wait");
+        else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, lock-dir, stop-timeout, pppd-debug, udev, "
+                                         "state-dir, call-log-size, call-logs-kept, diagnostics-timeout, "
+                                         "recovery-wait");
     }
 
     std::string nonEmpty(const Entry& entry) const {

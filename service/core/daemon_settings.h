@@ -12,6 +12,9 @@ struct DaemonSettings {
     std::string chatPath = "/usr/sbin/chat";
     std::string pluginPath;   // our pppd plugin; the build sets the installed default
     std::string runtimeDir = "/run/dialupd";
+    // UUCP lock files (LCK..<tty>) the AT port is taken under: the directory pppd and chat use
+    // (built into them: /var/lock, which is /run/lock on Debian). Every user can write there.
+    std::string lockDir = "/run/lock";
     // SIGTERM → SIGKILL window. pppd's own LCP terminate takes up to ~9 s (3 s × 3 tries), so the
     // default leaves room; NetworkManager's 1.5 s kills pppd mid-terminate and leaves a stuck module.
     std::chrono::seconds stopTimeout{20};

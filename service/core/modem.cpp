@@ -13,6 +13,7 @@
 #include "auth_dump.h"
 #include "pppd_command.h"
 #include "reconnect.h"
+#include "secret.h"
 
 namespace dialupd {
 namespace {
@@ -206,6 +207,7 @@ void Modem::cancelRecovery(const Error& why) {
 void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done,
                       std::vector<ModemProperty>& changed) {
     CallSettings call = applyOverrides(config_.call, overrides);
+    WipeOnExit wipeCall(call.password);
 
     // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
     if (!devicePresent()) {
@@ -217,7 +219,10 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
                              : fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
     }
 
-    PppdLaunch launch = buildPppdLaunch(daemon_, {config_.id, config_.device, call});
+    PppdCommandInput input{config_.id, config_.device, call};
+    WipeOnExit wipeInput(input.call.password);
+    PppdLaunch launch = buildPppdLaunch(daemon_, input);
+    WipeOnExit wipeLaunch(launch.secret);  // pppd has it in its pipe once start returns
     process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
     terminationCause_.reset();
     fatalSignal_.reset();

@@ -86,9 +86,18 @@ static const char *address_text(u_int32_t address, char *buffer) {
     return inet_ntop(AF_INET, &in, buffer, INET_ADDRSTRLEN) ? buffer : "-";
 }
 
+/* The password stays while the link may still authenticate: pppd asks give_secret on every
+ * CHAP challenge (a peer may re-challenge at any time while the link is up) and for PAP each
+ * time LCP comes up again (a renegotiation), and copies it each time. Once the link is ending
+ * for good (terminating or dead, and no persist, demand or callback to dial again; dialupd
+ * passes none of them) it is no longer needed: wiped, so it is not in a core dump of the rest of
+ * the run. */
+static void wipe_secret(void) { explicit_bzero(secret, sizeof secret); }
+
 static void on_phase_change(void *arg, int phase) {
     (void)arg;
     report("phase %s", phase_name(phase));
+    if ((phase == PHASE_TERMINATE || phase == PHASE_DEAD) && !persist && !demand && !do_callback) wipe_secret();
     /* Why the link is going down, as pppd saw it then. The exit status can still change on the
      * way out: a tty that reads EOF while pppd hangs up turns a peer-dead (15) into a hangup
      * (16). The first cause is the one that explains the call's end. */
@@ -139,6 +148,7 @@ static void on_ip_down(void *arg, int unused) {
 
 static void on_exit_notify(void *arg, int status) {
     (void)arg;
+    wipe_secret();
     report_stats();
     report("exit %d", status);
 }

@@ -9,13 +9,13 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "safe_file.h"
 #include "unique_fd.h"
 
 namespace dialupd {
@@ -126,10 +126,12 @@ std::vector<CallRecord> FileCallLogStore::load(const std::string& modemId, size_
     std::string directory = directoryFor(modemId);
     for (const std::string& name : filesNewestFirst(directory)) {
         if (records.size() >= last) break;
-        std::ifstream file(directory + "/" + name, std::ios::binary);
-        std::string content(maxFileBytes_, '\0');
-        file.read(content.data(), static_cast<std::streamsize>(content.size()));
-        content.resize(static_cast<size_t>(file.gcount()));
+        SmallFile file = readSmallFile(directory + "/" + name, maxFileBytes_, SmallFile::Oversize::Cut);
+        if (!file) {
+            spdlog::warn("[{}] call log skipped: {}", modemId, file.why);
+            continue;
+        }
+        std::string& content = file.content;
         if (!records.empty() && loaded + content.size() > kMaxLoadBytes) {
             spdlog::debug("[{}] call logs from {} on left out: more than {} MiB in all", modemId, name,
                           kMaxLoadBytes >> 20);

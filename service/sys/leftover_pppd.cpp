@@ -10,12 +10,13 @@ extern "C" {
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "safe_file.h"
 #include "unique_fd.h"
 
 namespace dialupd {
@@ -24,19 +25,23 @@ namespace {
 constexpr std::string_view kPrefix = "ppp-dialupd-";
 constexpr std::string_view kSuffix = ".pid";
 
-std::string readFile(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
+// pppd's pid files say "1234\n"; /proc/<pid>/cmdline of a pppd is a few hundred bytes. A pid
+// file may name any process, whose command line can be long: only the start matters, and the
+// read is bounded (and no symlink, FIFO or tty is followed or opened) all the same.
+constexpr size_t kMaxPidFileBytes = 64;
+constexpr size_t kMaxProcBytes = 64 * 1024;
+
+std::string readProcFile(const std::string& path) {
+    SmallFile file = readSmallFile(path, kMaxProcBytes, SmallFile::Oversize::Cut);
+    return file ? std::move(file.content) : std::string();
 }
 
 // Our pppd for `modemId`: "pppd" in comm, and "linkname\0dialupd-<id>\0" in its argv.
 bool isOurPppd(pid_t pid, const std::string& modemId) {
     std::string proc = fmt::format("/proc/{}", pid);
-    std::string comm = readFile(proc + "/comm");
+    std::string comm = readProcFile(proc + "/comm");
     if (comm != "pppd\n") return false;
-    std::string argv = readFile(proc + "/cmdline");
+    std::string argv = readProcFile(proc + "/cmdline");
     std::string wanted = "linkname";
     wanted += '\0';
     wanted += "dialupd-" + modemId;
@@ -63,9 +68,15 @@ std::vector<LeftoverPppd> findLeftoverPppd(const std::string& pidDir) {
         std::string name = entry.path().filename().string();
         if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) continue;
         std::string modemId = name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
+        SmallFile pidFile = readSmallFile(entry.path().string(), kMaxPidFileBytes);
+        if (!pidFile) {
+            // Not a pid file pppd wrote: nothing we checked, so nothing we remove.
+            spdlog::warn("ignoring {}: {}", entry.path().string(), pidFile.why);
+            continue;
+        }
         long pid = 0;
-        std::istringstream(readFile(entry.path().string())) >> pid;
-        if (pid > 1 && isOurPppd(static_cast<pid_t>(pid), modemId)) {
+        std::istringstream(pidFile.content) >> pid;
+        if (pid > 1 && pid <= std::numeric_limits<pid_t>::max() && isOurPppd(static_cast<pid_t>(pid), modemId)) {
             found.push_back({modemId, static_cast<pid_t>(pid)});
             continue;
         }

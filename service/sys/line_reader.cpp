@@ -2,23 +2,27 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace dialupd {
 
-bool LineReader::readFrom(int fd) {
+LineReader::Result LineReader::readFrom(int fd, size_t budget) {
     char buffer[4096];
-    for (;;) {
-        ssize_t count = ::read(fd, buffer, sizeof buffer);
+    size_t taken = 0;
+    while (taken < budget) {
+        ssize_t count = ::read(fd, buffer, std::min(sizeof buffer, budget - taken));
         if (count > 0) {
+            taken += static_cast<size_t>(count);
             feed(std::string_view(buffer, static_cast<size_t>(count)));
             continue;
         }
         if (count < 0 && errno == EINTR) continue;
-        if (count < 0 && errno == EAGAIN) return true;
+        if (count < 0 && errno == EAGAIN) return Result::Drained;
         flush();
-        return false;
+        return Result::Closed;
     }
+    return Result::MoreLeft;
 }
 
 void LineReader::flush() {

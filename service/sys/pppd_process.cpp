@@ -113,10 +113,10 @@ public:
         setNonBlocking(report_.get());
         pidWatch_ = loop.watchFd(pidfd_.get(), EPOLLIN, [this](uint32_t) { reap(); });
         logWatch_ = loop.watchFd(log_.get(), EPOLLIN, [this](uint32_t) {
-            if (!logLines_.readFrom(log_.get())) logWatch_.reset();
+            if (logLines_.readFrom(log_.get()) == LineReader::Result::Closed) logWatch_.reset();
         });
         reportWatch_ = loop.watchFd(report_.get(), EPOLLIN, [this](uint32_t) {
-            if (!reportLines_.readFrom(report_.get())) reportWatch_.reset();
+            if (reportLines_.readFrom(report_.get()) == LineReader::Result::Closed) reportWatch_.reset();
         });
     }
 
@@ -149,6 +149,11 @@ public:
 
 private:
     static constexpr std::chrono::seconds kTermRepeat{2};
+    // What a dead pppd can have left unread is what its pipe (64 KiB) and the plugin's socket
+    // (its send buffer, ~200 KiB) hold; pppd changes neither. The bound is for a process pppd
+    // left outside its process group that still holds the pipe and keeps writing: that must not
+    // hold the loop.
+    static constexpr size_t kFinalDrainBytes = 1024 * 1024;
 
     void deliver(int signal) {
         // Through the pidfd: a recycled pid can never receive it.
@@ -183,10 +188,11 @@ private:
         reaped_ = true;
         pidWatch_.reset();
         termRepeat_.reset();
-        // Whatever pppd wrote before dying is still in the pipes: deliver it before the exit.
-        if (reportWatch_) reportLines_.readFrom(report_.get());
+        // Whatever pppd wrote before dying is still in the pipes: deliver it before the exit, all
+        // of it, not one wakeup's worth.
+        if (reportWatch_) reportLines_.readFrom(report_.get(), kFinalDrainBytes);
         reportLines_.flush();
-        if (logWatch_) logLines_.readFrom(log_.get());
+        if (logWatch_) logLines_.readFrom(log_.get(), kFinalDrainBytes);
         logLines_.flush();
         reportWatch_.reset();
         logWatch_.reset();

@@ -11,12 +11,14 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "line_reader.h"
+#include "safe_file.h"
 #include "unique_fd.h"
 
 namespace dialupd {
@@ -26,50 +28,86 @@ std::string errnoText(int error) { return std::strerror(error); }
 
 // The UUCP lock: /run/lock/LCK..<basename>, holding the owner's pid as ten characters and a
 // newline (the format pppd, chat and minicom write). A lock whose owner is dead is stale.
+// /run/lock is writable by every user, so whatever sits at the lock's path may have been put
+// there to trip us (a FIFO that blocks an open, a symlink to a tty, a huge file): an existing
+// lock is read with readSmallFile (no symlink, no blocking, no controlling tty, a bound), and
+// only a lock file that was read and found stale, and that the path still names with the same
+// content, is removed (an inode number alone can be reused at once by a new file).
 class UucpLock {
 public:
     UucpLock(const std::string& lockDir, const std::string& device)
         : path_(lockDir + "/LCK.." + std::filesystem::path(device).filename().string()) {}
 
     void acquire() {
-        for (int attempt = 0; attempt < 2; ++attempt) {
+        for (int attempt = 0; attempt < 3; ++attempt) {
             int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
             if (fd >= 0) {
                 std::string pid = fmt::format("{:10d}\n", ::getpid());
                 bool written = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+                struct stat info {};
+                bool known = ::fstat(fd, &info) == 0;
                 ::close(fd);
-                if (!written) {
+                if (!written || !known) {
                     ::unlink(path_.c_str());
                     throw AtPortError(AtPortError::Kind::Failed, "cannot write lock file " + path_);
                 }
-                held_ = true;
+                held_ = {info.st_dev, info.st_ino, pid};
                 return;
             }
             if (errno != EEXIST)
                 throw AtPortError(AtPortError::Kind::Failed, fmt::format("cannot create {}: {}", path_, errnoText(errno)));
-            pid_t owner = readOwner();
-            if (owner > 0 && (::kill(owner, 0) == 0 || errno == EPERM))
-                throw AtPortError(AtPortError::Kind::Busy, fmt::format("in use: {} is held by pid {}", path_, owner));
-            spdlog::debug("removing stale lock {} (owner {} is gone)", path_, owner);
+            SmallFile existing = readSmallFile(path_, kMaxLockBytes);
+            if (existing.failure == SmallFile::Failure::Absent) continue;  // released meanwhile
+            if (!existing)
+                throw AtPortError(AtPortError::Kind::Failed,
+                                  fmt::format("cannot tell who holds the port: {}; left alone", existing.why));
+            std::optional<pid_t> owner = lockOwner(existing.content);
+            if (!owner)
+                throw AtPortError(AtPortError::Kind::Busy, fmt::format("in use: {} holds no pid yet", path_));
+            if (*owner > 0 && (::kill(*owner, 0) == 0 || errno == EPERM))
+                throw AtPortError(AtPortError::Kind::Busy, fmt::format("in use: {} is held by pid {}", path_, *owner));
+            if (!stillThere({existing.device, existing.inode, existing.content})) continue;  // replaced: look again
+            spdlog::debug("removing stale lock {} (owner {} is gone)", path_, *owner);
             ::unlink(path_.c_str());
         }
         throw AtPortError(AtPortError::Kind::Busy, "lock " + path_ + " keeps coming back");
     }
 
     ~UucpLock() {
-        if (held_) ::unlink(path_.c_str());
+        // Ours, unless someone replaced it (possible only where the directory lacks the sticky bit).
+        if (held_ && stillThere(*held_)) ::unlink(path_.c_str());
     }
 
 private:
-    pid_t readOwner() const {
-        std::ifstream file(path_);
+    // A UUCP lock is 11 bytes; some writers add a name after the pid.
+    static constexpr size_t kMaxLockBytes = 128;
+
+    struct SeenLock {
+        dev_t device;
+        ino_t inode;
+        std::string content;
+    };
+
+    // The pid as pppd reads it (atoi of the first bytes): blanks, then digits; anything else
+    // counts as 0, a lock nobody holds. Empty: its creator has not written its pid yet.
+    static std::optional<pid_t> lockOwner(const std::string& content) {
+        if (content.empty()) return std::nullopt;
+        size_t at = content.find_first_not_of(" \t");
         long pid = 0;
-        file >> pid;
-        return file ? static_cast<pid_t>(pid) : 0;
+        for (; at < content.size() && content[at] >= '0' && content[at] <= '9'; ++at) {
+            pid = pid * 10 + (content[at] - '0');
+            if (pid > std::numeric_limits<pid_t>::max()) return 0;
+        }
+        return static_cast<pid_t>(pid);
+    }
+
+    bool stillThere(const SeenLock& seen) const {
+        SmallFile now = readSmallFile(path_, kMaxLockBytes);
+        return now && now.device == seen.device && now.inode == seen.inode && now.content == seen.content;
     }
 
     std::string path_;
-    bool held_ = false;
+    std::optional<SeenLock> held_;
 };
 
 class TtyAtChannel final : public AtChannel {
@@ -116,8 +154,11 @@ public:
 private:
     void readable(uint32_t events) {
         if (closed_) return;
-        bool open = reader_.readFrom(fd_.get());
-        if (!open || (events & (EPOLLHUP | EPOLLERR))) {
+        LineReader::Result read = reader_.readFrom(fd_.get());
+        bool open = read != LineReader::Result::Closed;
+        // A hangup with more still to read closes on a later round, once that has been read.
+        bool hungUp = (events & (EPOLLHUP | EPOLLERR)) && read != LineReader::Result::MoreLeft;
+        if (!open || hungUp) {
             closed_ = true;
             watch_.reset();
             observer_.atClosed(open ? "the tty hung up" : "end of file or read error");

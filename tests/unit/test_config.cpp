@@ -84,7 +84,7 @@ TEST(Config, PasswordIsNoted) {
 TEST(Config, ErrorsNameFileLineAndProblem) {
     EXPECT_EQ(errorOf("[daemon]\n\nstop-tmeout = 3\n"),
               "test.conf:3: unknown key 'stop-tmeout' in [daemon] (known: pppd, chat, plugin, runtime-dir, "
-              "stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, diagnostics-timeout, recovery-wait)");
+              "lock-dir, stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, diagnostics-timeout, recovery-wait)");
     EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nflow = rtscts\n"), HasSubstr("test.conf:3: unknown key 'flow'"));
     EXPECT_THAT(errorOf("[dameon]\n"), HasSubstr("test.conf:1: unknown section [dameon]"));
     EXPECT_THAT(errorOf("apn = x\n"), HasSubstr("test.conf:1: key outside of a section"));
@@ -221,6 +221,12 @@ TEST(Config, UsbModelErrors) {
                 HasSubstr("'at-interface' must differ"));
     EXPECT_THAT(errorOf("[usb-model 2c7c:0001]\nname = X\nppp-interface = 2\nport = 3\n"),
                 HasSubstr("test.conf:4: unknown key 'port' in [usb-model]"));
+}
+
+TEST(Config, LockDir) {
+    EXPECT_EQ(parseConfig("", "d.conf").daemon.lockDir, "/run/lock");
+    EXPECT_EQ(parseConfig("[daemon]\nlock-dir = /var/lock\n", "d.conf").daemon.lockDir, "/var/lock");
+    EXPECT_THAT(errorOf("[daemon]\nlock-dir = lock\n"), HasSubstr("absolute"));
 }
 
 TEST(Config, RecoveryWait) {

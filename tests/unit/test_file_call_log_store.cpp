@@ -88,6 +88,19 @@ TEST_F(FileCallLogStoreTest, ForeignFilesAreSkippedAndBigOnesCut) {
     EXPECT_EQ(calls[1].startedAtUsec, 1u);
 }
 
+TEST_F(FileCallLogStoreTest, WhatIsNotARegularFileIsSkippedWithoutBlocking) {
+    FileCallLogStore store(state, 10, 1 << 20);
+    store.save("m0", record(1, 16));
+    std::string dir = state + "/calls/m0/";
+    ASSERT_EQ(::mkfifo((dir + "2.log").c_str(), 0600), 0);  // would block a plain open
+    std::filesystem::create_symlink(dir + "1.log", dir + "3.log");
+    std::filesystem::create_symlink("/dev/zero", dir + "4.log");
+    std::filesystem::create_directory(dir + "5.log");
+    auto calls = store.load("m0", 10);
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0].startedAtUsec, 1u);
+}
+
 TEST_F(FileCallLogStoreTest, ReadsBackNoMoreThanOneBusMessageCarries) {
     // GetCallLogs answers in one D-Bus message, and dbus-daemon cuts off a sender whose message
     // is over its limit (32 MiB on the system bus). Three kept calls of 11 MiB (call-log-size

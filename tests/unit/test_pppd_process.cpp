@@ -3,10 +3,13 @@
 #include "sys/pppd_process.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 
 #include <csignal>
 #include <fstream>
@@ -92,6 +95,23 @@ TEST_F(PppdProcessTest, LogLinesAndReportsArriveBeforeTheExit) {
     EXPECT_THAT(collector.events, ::testing::Contains("log:first line"));
     EXPECT_THAT(collector.events, ::testing::Contains("log:no newline"));
     EXPECT_THAT(collector.events, ::testing::Contains("phase:establish"));
+}
+
+TEST_F(PppdProcessTest, EverythingADeadPppdLeftInThePipeIsDeliveredNotOneWakeupsWorth) {
+    // 600 lines of 100 bytes (60000 bytes: the pipe holds them all), then the exit. The loop
+    // runs only once the process is dead, so nearly all of it is still in the pipe then.
+    Collector collector;
+    auto process = runner.start(
+        launchOf("i=0; while [ $i -lt 600 ]; do printf '%099d\\n' $i >&2; i=$((i+1)); done; exit 3"), collector);
+    siginfo_t info{};
+    ASSERT_EQ(waitid(P_PID, static_cast<id_t>(process->pid()), &info, WEXITED | WNOWAIT), 0);
+    runUntilExit(collector);
+    std::vector<std::string> logLines;
+    for (const std::string& event : collector.events)
+        if (event.starts_with("log:")) logLines.push_back(event.substr(4));
+    ASSERT_EQ(logLines.size(), 600u);
+    EXPECT_EQ(logLines.back(), fmt::format("{:099d}", 599));
+    EXPECT_EQ(collector.events.back(), "exit");
 }
 
 TEST_F(PppdProcessTest, TheSecretArrivesOnFd4AndNowhereElse) {

@@ -3,6 +3,7 @@
 #include "sys/tty_at_port.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pty.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 namespace dialupd {
 namespace {
@@ -102,6 +104,78 @@ TEST_F(TtyAtPortTest, AStaleLockIsTakenOver) {
     long pid = 0;
     lock >> pid;
     EXPECT_EQ(pid, ::getpid());
+}
+
+// /run/lock is writable by every user: what they put at the lock's path must neither block us,
+// nor become our terminal, nor be removed; the port is then not usable for now.
+TEST_F(TtyAtPortTest, WhatIsNotALockFileAtTheLocksPathIsLeftAloneAndThePortNotUsed) {
+    int otherMaster = -1, otherSlave = -1;
+    char otherPty[64];
+    ASSERT_EQ(::openpty(&otherMaster, &otherSlave, otherPty, nullptr, nullptr), 0);
+    struct Case {
+        const char* name;
+        std::function<void()> make;
+        const char* why;
+    };
+    std::vector<Case> cases = {
+        {"FIFO", [&] { ASSERT_EQ(::mkfifo(lockFile.c_str(), 0666), 0); }, "is a FIFO, not a regular file"},
+        {"symlink to a pty", [&] { std::filesystem::create_symlink(otherPty, lockFile); }, "is a symbolic link"},
+        {"symlink to /dev/zero", [&] { std::filesystem::create_symlink("/dev/zero", lockFile); }, "is a symbolic link"},
+        {"directory", [&] { std::filesystem::create_directory(lockFile); }, "is a directory"},
+        {"1 GiB sparse file",
+         [&] {
+             std::ofstream(lockFile).close();
+             ASSERT_EQ(::truncate(lockFile.c_str(), off_t(1) << 30), 0);
+         },
+         "1073741824 bytes"},
+    };
+    for (const Case& hostile : cases) {
+        SCOPED_TRACE(hostile.name);
+        hostile.make();
+        try {
+            opener.open(path, observer);
+            ADD_FAILURE() << "opened the port past a " << hostile.name;
+        } catch (const AtPortError& error) {
+            EXPECT_EQ(error.kind(), AtPortError::Kind::Failed);
+            EXPECT_THAT(error.what(), HasSubstr("cannot tell who holds the port"));
+            EXPECT_THAT(error.what(), HasSubstr(hostile.why));
+        }
+        struct stat info {};
+        EXPECT_EQ(::lstat(lockFile.c_str(), &info), 0) << "removed something it had not read";
+        std::filesystem::remove(lockFile);
+    }
+    ::close(otherMaster);
+    ::close(otherSlave);
+}
+
+TEST_F(TtyAtPortTest, AnEmptyLockIsOneBeingTaken) {
+    std::ofstream(lockFile).close();  // created (O_EXCL), its pid not written yet
+    try {
+        opener.open(path, observer);
+        FAIL() << "took a lock someone is taking";
+    } catch (const AtPortError& error) {
+        EXPECT_EQ(error.kind(), AtPortError::Kind::Busy);
+        EXPECT_THAT(error.what(), HasSubstr("holds no pid yet"));
+    }
+    EXPECT_TRUE(std::filesystem::exists(lockFile));
+}
+
+TEST_F(TtyAtPortTest, ALockWithoutADigitIsStaleAsPppdReadsIt) {
+    std::ofstream(lockFile) << "garbage\n";  // pppd's atoi: 0, nobody
+    auto channel = opener.open(path, observer);
+    std::ifstream lock(lockFile);
+    long pid = 0;
+    lock >> pid;
+    EXPECT_EQ(pid, ::getpid());
+}
+
+TEST_F(TtyAtPortTest, OurLockReplacedBySomeoneElseIsNotRemoved) {
+    {
+        auto channel = opener.open(path, observer);
+        std::filesystem::remove(lockFile);
+        std::ofstream(lockFile) << "         1\n";  // not ours any more
+    }
+    EXPECT_TRUE(std::filesystem::exists(lockFile)) << "removed a lock that was not ours";
 }
 
 TEST_F(TtyAtPortTest, AnAbsentPortSaysSo) {

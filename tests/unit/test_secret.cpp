@@ -1,0 +1,47 @@
+// wipeSecret clears the whole buffer, including what a shorter value left of a longer one.
+#include "core/secret.h"
+
+#include <gtest/gtest.h>
+
+namespace dialupd {
+namespace {
+
+bool allZero(const char* bytes, size_t count) {
+    for (size_t i = 0; i < count; ++i)
+        if (bytes[i] != 0) return false;
+    return true;
+}
+
+TEST(Secret, WipingClearsEveryByteOfTheBuffer) {
+    std::string secret(100, 'p');  // on the heap
+    secret = "short";              // same buffer: the old tail is still there
+    const char* buffer = secret.data();
+    size_t capacity = secret.capacity();
+    ASSERT_GE(capacity, 100u);
+    wipeSecret(secret);
+    EXPECT_TRUE(secret.empty());
+    EXPECT_EQ(secret.data(), buffer) << "the buffer was given back unwiped";
+    EXPECT_TRUE(allZero(buffer, capacity));
+}
+
+TEST(Secret, AShortSecretInsideTheStringIsWipedToo) {
+    std::string secret = "pa55";  // small-string buffer, inside the object
+    const char* buffer = secret.data();
+    size_t capacity = secret.capacity();
+    wipeSecret(secret);
+    EXPECT_TRUE(allZero(buffer, capacity));
+}
+
+TEST(Secret, WipeOnExitWipesWhenTheScopeEndsByAnException) {
+    std::string secret(64, 's');
+    try {
+        WipeOnExit wipe(secret);
+        throw std::runtime_error("spawn failed");
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_TRUE(secret.empty());
+    EXPECT_TRUE(allZero(secret.data(), secret.capacity()));
+}
+
+}  // namespace
+}  // namespace dialupd
