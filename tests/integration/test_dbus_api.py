@@ -542,6 +542,86 @@ class LeftoverPppd(unittest.TestCase):
         self.assertEqual(daemon.stop(), 0)
 
 
+class SecondInstance(unittest.TestCase):
+    """A second dialupd started beside a running one (by hand, with the same config) leaves at
+    once, naming the first, and touches nothing: before, it stopped the first one's pppd as a
+    leftover and only then failed on the bus name. The stand-in pppd writes pppd's link pid file
+    and keeps its name (comm "pppd"), as the real one does, so it looks like a leftover."""
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("writes pppd's pid file in /run, as pppd (root) does")
+        self.scratch = Scratch()
+        self.bus = Bus(self.scratch.path)
+        self.modem_id = f"second{os.getpid()}"
+        self.pid_file = f"/run/ppp-dialupd-{self.modem_id}.pid"
+        self.started = os.path.join(self.scratch.path, "pppd-started")
+        pppd = stand_in_pppd(self.scratch.path, f"printf '%s\\nppp0\\n' $$ > {self.pid_file}\n"
+                                                 f"echo $$ > {self.started}\n"
+                                                 "while :; do sleep 0.1; done")
+        self.master, slave = os.openpty()
+        tty = os.ttyname(slave)
+        os.close(slave)
+        self.config = config_for(self.scratch.path, {self.modem_id: tty}, f"pppd = {pppd}\nstop-timeout = 5\n")
+        self.first = Daemon(self.bus, self.config, os.path.join(self.scratch.path, "logs"))
+        self.modem = self.first.modem(self.modem_id)
+
+    def tearDown(self):
+        code = self.first.stop()
+        self.bus.stop()
+        os.close(self.master)
+        if os.path.exists(self.pid_file):
+            os.unlink(self.pid_file)
+        self.scratch.remove()
+        self.assertEqual(code, 0)
+
+    def start_second(self, config):
+        path = os.path.join(self.scratch.path, "second.conf")
+        with open(path, "w") as out:
+            out.write(config)
+        return subprocess.run([DIALUPD, "--config", path], capture_output=True, text=True, timeout=120,
+                              env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": self.bus.address})
+
+    def pppd_with_a_call(self):
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: os.path.exists(self.started) and os.path.getsize(self.started) > 0, 60))
+        with open(self.started) as started:
+            pid = int(started.read())
+        self.assertTrue(wait_until(lambda: self.modem.states == ["connecting"], 60), self.modem.states)
+        return pid
+
+    def assertUntouched(self, pppd):
+        with open(f"/proc/{pppd}/stat") as stat:
+            self.assertNotIn(stat.read().rsplit(")", 1)[1].split()[0], "ZX", "the first daemon's pppd was stopped")
+        self.assertFalse(wait_until(lambda: len(self.modem.states) > 1 or self.modem.hangups, 1),
+                         f"the first daemon's call changed: {self.modem.states} {self.modem.hangups}")
+        self.assertEqual(str(self.modem.get("State")), "connecting")
+        self.assertIsNone(self.first.process.poll())
+        self.assertTrue(self.first.connection.name_has_owner("org.dialupd1"))
+        self.assertNotIn("still runs: stopping it", self.first.log_text())
+
+    def test_the_same_config_is_refused_by_the_lock(self):
+        pppd = self.pppd_with_a_call()
+        second = self.start_second(self.config)
+        self.assertNotEqual(second.returncode, 0)
+        self.assertIn(f"another dialupd (pid {self.first.process.pid}) is running", second.stderr)
+        self.assertNotIn("stopping it", second.stderr)
+        self.assertNotIn("it owns", second.stderr, "the lock, not the bus, must have refused it")
+        self.assertUntouched(pppd)
+        with open(os.path.join(self.scratch.path, "run", "dialupd.lock")) as lock:
+            self.assertEqual(lock.read().strip(), str(self.first.process.pid))
+
+    def test_another_runtime_directory_is_refused_by_the_bus_name(self):
+        pppd = self.pppd_with_a_call()
+        other = self.config.replace(f"runtime-dir = {self.scratch.path}/run", f"runtime-dir = {self.scratch.path}/run2")
+        self.assertNotEqual(other, self.config)
+        second = self.start_second(other)
+        self.assertNotEqual(second.returncode, 0)
+        self.assertIn(f"another dialupd (pid {self.first.process.pid}) is running (it owns org.dialupd1 on the "
+                      "system bus)", second.stderr)
+        self.assertUntouched(pppd)
+
+
 class ServiceManagerProtocol(unittest.TestCase):
     """What the unit relies on (Type=notify, WatchdogSec=), against a socket of our own in place
     of systemd's: READY=1 only once the bus name is owned, WATCHDOG=1 from the event loop at
@@ -623,9 +703,33 @@ class ConfigErrors(unittest.TestCase):
         self.assertIn(f"{path}:2: apn contains character", result.stderr)
 
     def test_no_bus_is_a_clear_error(self):
-        result, _ = self.run_with("")
+        # A runtime directory of its own: the default one (/run/dialupd) is a real daemon's.
+        run_dir = tempfile.mkdtemp(prefix="dialupd-run-")
+        self.addCleanup(shutil.rmtree, run_dir)
+        result, _ = self.run_with(f"[daemon]\nruntime-dir = {run_dir}\n")
         self.assertEqual(result.returncode, 1)
-        self.assertRegex(result.stderr, r"(?i)critical.*(No such file|connect)")
+        self.assertIn("critical: cannot connect to the system bus at unix:path=/nonexistent (from "
+                      "DBUS_SYSTEM_BUS_ADDRESS): Failed to open bus (No such file or directory)", result.stderr)
+
+    def test_not_root_says_how_dialupd_runs(self):
+        # A runtime directory that exists and belongs to root, as /run/dialupd does once the
+        # service ran: an ordinary user cannot restrict it.
+        scratch = Scratch()
+        self.addCleanup(scratch.remove)
+        run_dir = os.path.join(scratch.path, "run")
+        os.mkdir(run_dir, 0o755)
+        config = os.path.join(scratch.path, "dialupd.conf")
+        with open(config, "w") as out:
+            out.write(f"[daemon]\nruntime-dir = {run_dir}\n")
+        os.chmod(config, 0o644)
+        result = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", DIALUPD,
+                                 "--config", config], capture_output=True, text=True, timeout=60,
+                                env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"})
+        if "Permission denied" in result.stderr and "runtime directory" not in result.stderr:
+            self.skipTest("the build tree is not readable by nobody: " + result.stderr)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"cannot restrict runtime directory {run_dir} (dialupd runs as root, or under its systemd "
+                      "unit): Operation not permitted", result.stderr)
 
 
 class BusPolicy(DaemonTestCase):
@@ -662,7 +766,7 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(LeftoverPppd, Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy,
-                     StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, Shutdown, ServiceManagerProtocol,
-                     ConfigErrors,
+    sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileArguments,
+                     PasswordSecrecy, StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, Shutdown,
+                     ServiceManagerProtocol, ConfigErrors,
                      BusPolicy))
