@@ -711,6 +711,13 @@ class ConfigErrors(unittest.TestCase):
         self.assertIn("critical: cannot connect to the system bus at unix:path=/nonexistent (from "
                       "DBUS_SYSTEM_BUS_ADDRESS): Failed to open bus (No such file or directory)", result.stderr)
 
+    def test_a_directory_is_no_config(self):
+        config_dir = tempfile.mkdtemp(prefix="dialupd-cfgdir-")
+        self.addCleanup(shutil.rmtree, config_dir)
+        result, _ = self.run_with(path=config_dir)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{config_dir}: is a directory, not a configuration file", result.stderr)
+
     def test_not_root_says_how_dialupd_runs(self):
         # A runtime directory that exists and belongs to root, as /run/dialupd does once the
         # service ran: an ordinary user cannot restrict it.
