@@ -179,6 +179,15 @@ class HostileArguments(DaemonTestCase):
         self.assertRefused(apn="a" * 100_000)
         self.assertRefused(password="p" * 100_000)
 
+    def test_a_key_given_twice(self):
+        # dbus-python's Dictionary cannot repeat a key; busctl writes the a{sv} as told.
+        for values in (["apn", "s", "one.apn", "apn", "s", "two.apn"], ["wait", "b", "false", "wait", "b", "false"]):
+            call = subprocess.run(["busctl", f"--address={self.bus.address}", "call", "org.dialupd1", self.modem.path,
+                                   MODEM_IFACE, "Connect", "a{sv}", "2", *values],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(call.returncode, 0, call.stdout)
+            self.assertIn(f"option '{values[0]}' is given more than once", call.stderr)
+
     def test_wrong_signature_is_rejected_by_the_bus_layer(self):
         with self.assertRaises(dbus.DBusException):
             self.modem.iface.Connect("not a dict", signature="s")
