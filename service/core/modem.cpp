@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <random>
 
@@ -643,6 +644,8 @@ void Modem::whenNoHangupPending(std::function<void()> then) {
 }
 
 std::vector<CallRecord> Modem::callLogs(size_t last) const {
+    // 0 asks for everything kept: the store bounds that (call-logs-kept, and what one reply carries).
+    if (last == 0) last = std::numeric_limits<size_t>::max();
     return callLogs_ ? callLogs_->load(config_.id, last) : std::vector<CallRecord>{};
 }
 

@@ -153,7 +153,7 @@ public:
     void setRandomSource(std::function<double()> random) { random_ = std::move(random); }
     // The last finished call's figures (no text); zero before the first.
     const CallRecord& lastCall() const { return lastCall_; }
-    // Kept call records, newest first (empty without a store).
+    // Kept call records, newest first (empty without a store); `last` == 0: all that are kept.
     std::vector<CallRecord> callLogs(size_t last) const;
 
 private:

@@ -518,7 +518,7 @@ class Usage(unittest.TestCase):
         self.ctl = Ctl("unix:path=/nonexistent/dialupd-test-bus")
 
     def test_bad_command_lines(self):
-        for args in ([], ["bogus"], ["log", "--last", "0"], ["connect", "--timeout", "0"], ["list", "--bogus"],
+        for args in ([], ["bogus"], ["log", "--last", "1001"], ["connect", "--timeout", "0"], ["list", "--bogus"],
                      ["connect", "--password-file", "/dev/null", "--ask-password"]):
             result = self.ctl.run(*args)
             self.assertEqual(result.returncode, USAGE, (args, result.stderr))

@@ -318,7 +318,7 @@ class HangupEvidence(DaemonTestCase):
         self.modem = self.daemon.modem("m0")
         again = self.modem.iface.GetCallLogs(dbus.UInt32(10))
         self.assertEqual([str(call[6]) for call in again], [hangup["log"]])
-        self.assertEqual(len(self.modem.iface.GetCallLogs(dbus.UInt32(0))), 0)
+        self.assertEqual([str(call[6]) for call in self.modem.iface.GetCallLogs(dbus.UInt32(0))], [hangup["log"]])
 
 
 class StopEscalation(DaemonTestCase):
@@ -429,8 +429,35 @@ class OversizedCallLogs(unittest.TestCase):
             calls = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE, "GetCallLogs",
                                                     "u", (10,), timeout=60)
             self.assertEqual([int(call[0]) for call in calls], [3, 2])
+            every = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE, "GetCallLogs",
+                                                    "u", (0,), timeout=60)
+            self.assertEqual([int(call[0]) for call in every], [3, 2], "0 (every call) is bounded the same way")
             self.assertTrue(daemon.connection.name_has_owner("org.dialupd1"), "dialupd lost the bus")
             self.assertEqual(daemon.stop(), 0, daemon.log_text()[-2000:])
+        finally:
+            bus.stop()
+            scratch.remove()
+
+
+class CallLogsZero(unittest.TestCase):
+    """GetCallLogs(0) answers every kept call, newest first (it answered none)."""
+
+    def test_zero_means_every_kept_call(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        try:
+            kept = os.path.join(scratch.path, "state", "calls", "m0")
+            os.makedirs(kept)
+            for started in range(1, 13):  # more than the default 10 a caller would ask for
+                with open(os.path.join(kept, f"{started}.log"), "w") as record:
+                    record.write(f"started-usec: {started}\nduration-usec: 1\nreason-code: 16\nreason-name: hangup\n\n")
+                    record.write(f"call {started}\n")
+            daemon = Daemon(bus, config_for(scratch.path, {"m0": os.path.join(scratch.path, "ttyNONE")},
+                                            "call-logs-kept = 20\n"), os.path.join(scratch.path, "logs"))
+            modem = daemon.modem("m0")
+            self.assertEqual([int(call[0]) for call in modem.iface.GetCallLogs(dbus.UInt32(0))], list(range(12, 0, -1)))
+            self.assertEqual([int(call[0]) for call in modem.iface.GetCallLogs(dbus.UInt32(2))], [12, 11])
+            self.assertEqual(daemon.stop(), 0)
         finally:
             bus.stop()
             scratch.remove()
@@ -783,6 +810,6 @@ class BusPolicy(DaemonTestCase):
 
 if __name__ == "__main__":
     sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileArguments,
-                     PasswordSecrecy, StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, Shutdown,
-                     ServiceManagerProtocol, ConfigErrors,
+                     PasswordSecrecy, StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, CallLogsZero,
+                     Shutdown, ServiceManagerProtocol, ConfigErrors,
                      BusPolicy))
