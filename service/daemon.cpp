@@ -14,7 +14,9 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "sys/inotify_device_nodes.h"
 #include "sys/leftover_pppd.h"
+#include "sys/system_bus.h"
 #include "sys/udev_device_source.h"
 
 namespace dialupd {
@@ -52,8 +54,9 @@ Daemon::Daemon(Config config)
       callLogs_(config_.daemon.stateDir, config_.daemon.keptCallLogs, config_.daemon.callLogBytes + 64 * 1024) {}
 
 Daemon::~Daemon() {
-    // No more udev events; objects leave the bus before the connection closes.
+    // No more udev or device node events; objects leave the bus before the connection closes.
     devices_.reset();
+    deviceNodes_.reset();
     adaptors_.clear();
     registry_.reset();
     objectManager_.reset();
@@ -100,6 +103,13 @@ int Daemon::run() {
     registry_->setDiagnostics(&atPorts_);
     registry_->setUsbResetter(&usbResetter_);
     registry_->setCallLogStore(&callLogs_);
+    try {
+        deviceNodes_ = std::make_unique<InotifyDeviceNodes>(loop_);
+        registry_->setDeviceNodes(deviceNodes_.get());
+    } catch (const std::system_error& error) {
+        spdlog::error("cannot watch device nodes ({}): a fixed-port modem's state follows its tty only at "
+                      "each call's end", error.what());
+    }
     registry_->addConfiguredModems();
     if (config_.daemon.watchUdev) {
         try {

@@ -55,6 +55,7 @@ private:
     std::map<Modem*, std::unique_ptr<ModemAdaptor>> adaptors_;
     std::unique_ptr<ModemRegistry> registry_;
     std::unique_ptr<DeviceSource> devices_;
+    std::unique_ptr<DeviceNodes> deviceNodes_;  // fixed-port modems' ttys
     std::vector<std::unique_ptr<EventSource>> signalSources_;
     std::set<std::string> leftoverPppdStopped_;  // modem ids whose earlier pppd we had to stop
     bool shuttingDown_ = false;

@@ -127,6 +127,9 @@ public:
     void deviceReattached(std::string device, std::string atPort);
     // The AT port appeared or went away ("" = none).
     void setAtPort(std::string atPort);
+    // The tty node may have appeared or gone (a fixed port: nobody else says): between calls the
+    // state becomes "disconnected" or "unavailable" to match. During a call pppd notices itself.
+    void recheckDevice();
 
     const std::string& id() const { return config_.id; }
     ModemState state() const { return state_; }

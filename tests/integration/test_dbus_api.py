@@ -658,6 +658,59 @@ class SecondInstance(unittest.TestCase):
         self.assertUntouched(pppd)
 
 
+class FixedPortNode(unittest.TestCase):
+    """A fixed-port modem whose device is a link that comes and goes after start (as a
+    /dev/serial/by-id link does, in a directory that may not exist yet): its State follows,
+    with PropertiesChanged, and the start says why it is unavailable."""
+
+    def test_state_follows_a_link_created_and_removed_after_start(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        master, slave = os.openpty()
+        tty = os.ttyname(slave)
+        os.close(slave)
+        by_id = os.path.join(scratch.path, "serial", "by-id")
+        link = os.path.join(by_id, "usb-Quectel_EC25-if03-port0")
+        try:
+            daemon = Daemon(bus, config_for(scratch.path, {"m0": link}), os.path.join(scratch.path, "logs"))
+            modem = daemon.modem("m0")
+            self.assertEqual(str(modem.get("State")), "unavailable")
+            self.assertIn(f"[m0] {link}: No such file or directory: unavailable until it appears", daemon.log_text())
+            os.makedirs(by_id)
+            os.symlink(tty, link)
+            self.assertTrue(wait_until(lambda: modem.states == ["disconnected"], 60),
+                            f"{modem.states}\n{daemon.log_text()}")
+            self.assertEqual(str(modem.get("State")), "disconnected")
+            os.unlink(link)
+            self.assertTrue(wait_until(lambda: modem.states == ["disconnected", "unavailable"], 60),
+                            f"{modem.states}\n{daemon.log_text()}")
+            os.symlink(os.path.join(scratch.path, "ttyNONE"), link)  # dangling: still unavailable
+            os.symlink(tty, link + ".new")
+            os.rename(link + ".new", link)  # re-pointed in place, as udev does
+            self.assertTrue(wait_until(lambda: modem.states[-1:] == ["disconnected"], 60),
+                            f"{modem.states}\n{daemon.log_text()}")
+            self.assertEqual(modem.states, ["disconnected", "unavailable", "disconnected"])
+            self.assertEqual(daemon.stop(), 0)
+        finally:
+            bus.stop()
+            os.close(master)
+            scratch.remove()
+
+    def test_a_dangling_link_is_named_at_start(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        link = os.path.join(scratch.path, "modem")
+        os.symlink("/dev/ttyNONE-dialupd", link)
+        try:
+            daemon = Daemon(bus, config_for(scratch.path, {"m0": link}), os.path.join(scratch.path, "logs"))
+            self.assertIn(f"[m0] {link}: a link to /dev/ttyNONE-dialupd, which does not exist: unavailable until it "
+                          "appears", daemon.log_text())
+            self.assertEqual(daemon.stop(), 0)
+        finally:
+            bus.stop()
+            scratch.remove()
+
+
 class ServiceManagerProtocol(unittest.TestCase):
     """What the unit relies on (Type=notify, WatchdogSec=), against a socket of our own in place
     of systemd's: READY=1 only once the bus name is owned, WATCHDOG=1 from the event loop at
@@ -811,5 +864,5 @@ class BusPolicy(DaemonTestCase):
 if __name__ == "__main__":
     sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileArguments,
                      PasswordSecrecy, StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, CallLogsZero,
-                     Shutdown, ServiceManagerProtocol, ConfigErrors,
+                     Shutdown, ServiceManagerProtocol, FixedPortNode, ConfigErrors,
                      BusPolicy))
