@@ -331,7 +331,8 @@ class Redial(ClientTestCase):
         monitor = subprocess.Popen([DIALUPCTL, "--json", "monitor", "m0"], stdout=subprocess.PIPE, text=True,
                                    env=self.ctl.env)
         time.sleep(0.5)
-        self.assertExit(self.ctl.run("connect", "m0", "--reconnect"), OK)
+        # The stand-in hangs up at once: whether dialupctl still sees the call under way is timing.
+        self.assertIn(self.ctl.run("connect", "m0", "--reconnect").returncode, (OK, CALL_FAILED))
         self.assertTrue(wait_until(lambda: int(self.modem.get("NextReconnect")) > 0, 5))
         result, status = self.ctl.json("status", "m0")
         self.assertGreaterEqual(status["reconnect_attempts"], 1)
@@ -347,7 +348,7 @@ class Redial(ClientTestCase):
         self.assertEqual(pending[0]["reconnect_attempts"], 1)
 
     def test_no_reconnect_by_default(self):
-        self.assertExit(self.ctl.run("connect", "m0"), OK)
+        self.assertIn(self.ctl.run("connect", "m0").returncode, (OK, CALL_FAILED))  # as above
         self.assertTrue(wait_until(lambda: self.modem.hangups, 5))
         self.assertEqual(int(self.modem.get("NextReconnect")), 0)
         self.assertExit(self.ctl.run("connect", "m0", "--reconnect", "--no-reconnect"), USAGE)

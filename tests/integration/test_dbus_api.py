@@ -429,8 +429,8 @@ class OversizedCallLogs(unittest.TestCase):
             calls = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE, "GetCallLogs",
                                                     "u", (10,), timeout=60)
             self.assertEqual([int(call[0]) for call in calls], [3, 2])
-            every = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE, "GetCallLogs",
-                                                    "u", (0,), timeout=60)
+            every = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE,
+                                                    "GetCallLogs", "u", (0,), timeout=60)
             self.assertEqual([int(call[0]) for call in every], [3, 2], "0 (every call) is bounded the same way")
             self.assertTrue(daemon.connection.name_has_owner("org.dialupd1"), "dialupd lost the bus")
             self.assertEqual(daemon.stop(), 0, daemon.log_text()[-2000:])
@@ -582,11 +582,16 @@ class SecondInstance(unittest.TestCase):
     """A second dialupd started beside a running one (by hand, with the same config) leaves at
     once, naming the first, and touches nothing: before, it stopped the first one's pppd as a
     leftover and only then failed on the bus name. The stand-in pppd writes pppd's link pid file
-    and keeps its name (comm "pppd"), as the real one does, so it looks like a leftover."""
+    and keeps its name (comm "pppd"), as the real one does, so it looks like a leftover. Both
+    daemons share a /run of their own (a mount namespace): any other dialupd starting on this
+    machine meanwhile (another tree's tests) would stop a stand-in it found in the real /run."""
+
+    PRIVATE_RUN = ("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                   'mount -t tmpfs dialupd-test-run /run && exec "$@"', "sh")
 
     def setUp(self):
         if os.geteuid() != 0:
-            self.skipTest("writes pppd's pid file in /run, as pppd (root) does")
+            self.skipTest("a mount namespace with a /run of its own needs root")
         self.scratch = Scratch()
         self.bus = Bus(self.scratch.path)
         self.modem_id = f"second{os.getpid()}"
@@ -599,15 +604,13 @@ class SecondInstance(unittest.TestCase):
         tty = os.ttyname(slave)
         os.close(slave)
         self.config = config_for(self.scratch.path, {self.modem_id: tty}, f"pppd = {pppd}\nstop-timeout = 5\n")
-        self.first = Daemon(self.bus, self.config, os.path.join(self.scratch.path, "logs"))
+        self.first = Daemon(self.bus, self.config, os.path.join(self.scratch.path, "logs"), wrapper=self.PRIVATE_RUN)
         self.modem = self.first.modem(self.modem_id)
 
     def tearDown(self):
         code = self.first.stop()
         self.bus.stop()
         os.close(self.master)
-        if os.path.exists(self.pid_file):
-            os.unlink(self.pid_file)
         self.scratch.remove()
         self.assertEqual(code, 0)
 
@@ -615,7 +618,10 @@ class SecondInstance(unittest.TestCase):
         path = os.path.join(self.scratch.path, "second.conf")
         with open(path, "w") as out:
             out.write(config)
-        return subprocess.run([DIALUPD, "--config", path], capture_output=True, text=True, timeout=120,
+        # In the first daemon's mount namespace: the same /run, the one its pppd wrote to.
+        namespace = f"--mount=/proc/{self.first.process.pid}/ns/mnt"
+        return subprocess.run(["nsenter", namespace, "--", DIALUPD, "--config", path], capture_output=True, text=True,
+                              timeout=120,
                               env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": self.bus.address})
 
     def pppd_with_a_call(self):
@@ -624,6 +630,9 @@ class SecondInstance(unittest.TestCase):
         with open(self.started) as started:
             pid = int(started.read())
         self.assertTrue(wait_until(lambda: self.modem.states == ["connecting"], 60), self.modem.states)
+        listed = subprocess.run(["nsenter", f"--mount=/proc/{self.first.process.pid}/ns/mnt", "--", "ls", self.pid_file],
+                                capture_output=True, text=True)
+        self.assertEqual(listed.returncode, 0, "no pid file: the old second daemon would have found nothing to stop")
         return pid
 
     def assertUntouched(self, pppd):
