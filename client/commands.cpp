@@ -34,6 +34,17 @@ void printOutcome(const OutputOptions& output, const ModemInfo& modem, uint64_t 
 
 }  // namespace
 
+std::optional<ClientError> connectOutcomeError(const ModemInfo& modem) {
+    if (modem.state == "connecting" || modem.state == "connected" || modem.state == "resetting") return std::nullopt;
+    std::string message = "connecting " + modem.id + ": ";
+    if (modem.state == "disconnected" && modem.lastExitReason.code != 0)
+        message += "the call already ended: " + formatReason(modem.lastExitReason);
+    else
+        message += "the call is not under way (state " + modem.state + ")";
+    if (modem.nextReconnectUsec != 0) message += "; a redial is pending";
+    return ClientError(ExitStatus::CallFailed, message);
+}
+
 void runList(DaemonClient& client, const OutputOptions& output, bool idsOnly) {
     const std::vector<ModemInfo> modems = client.modems();
     if (output.json) {
@@ -61,7 +72,11 @@ void runConnect(DaemonClient& client, const OutputOptions& output, const std::op
     const auto started = std::chrono::steady_clock::now();
     client.connect(info, request, timeout);
     const uint64_t elapsed = usecSince(started);
-    printOutcome(output, client.refresh(info), elapsed);
+    const ModemInfo after = client.refresh(info);
+    // With wait the daemon answers an error for a failed call; without it, the state tells.
+    if (!request.wait)
+        if (std::optional<ClientError> failed = connectOutcomeError(after)) throw *failed;
+    printOutcome(output, after, elapsed);
 }
 
 void runDisconnect(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,

@@ -17,6 +17,11 @@ struct OutputOptions {
     bool color = false;  // decided by main: a tty, no --no-color, no NO_COLOR
 };
 
+// After a Connect without wait: nullopt while the call is under way (connecting, connected, or
+// resetting: the module check before a dial), else the CallFailed error the command ends with
+// (the call already failed, as pppd does at once without kernel PPP or with a bad option).
+std::optional<ClientError> connectOutcomeError(const ModemInfo& modem);
+
 void runList(DaemonClient& client, const OutputOptions& output, bool idsOnly);
 void runStatus(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem);
 void runConnect(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     CLI::App* log = app.add_subcommand("log", "print the kept logs of a modem's last calls, newest first");
     log->add_option("MODEM", modem, modemHelp);
     uint32_t last = 1;
-    log->add_option("--last", last, "how many calls (default 1)")->check(CLI::Range(1u, 1000u));
+    log->add_option("--last", last, "how many calls (default 1; 0: every kept call)")->check(CLI::Range(0u, 1000u));
 
     try {
         app.parse(argc, argv);

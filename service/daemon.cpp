@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,7 +14,9 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "sys/inotify_device_nodes.h"
 #include "sys/leftover_pppd.h"
+#include "sys/system_bus.h"
 #include "sys/udev_device_source.h"
 
 namespace dialupd {
@@ -26,6 +29,14 @@ bool deviceExists(const std::string& path) {
 
 // Where pppd writes its link pid files (ppp-<linkname>.pid): built into pppd as /var/run.
 constexpr const char* kPppdPidDir = "/run";
+
+// Creating and restricting /run/dialupd needs root: say so, not only that it failed.
+[[noreturn]] void runtimeDirFailed(const std::string& what, std::error_code error) {
+    std::string message = what;
+    if ((error == std::errc::operation_not_permitted || error == std::errc::permission_denied) && ::geteuid() != 0)
+        message += " (dialupd runs as root, or under its systemd unit)";
+    throw std::system_error(error, message);
+}
 
 std::string resolvePath(const std::string& path) {
     std::error_code error;
@@ -43,8 +54,9 @@ Daemon::Daemon(Config config)
       callLogs_(config_.daemon.stateDir, config_.daemon.keptCallLogs, config_.daemon.callLogBytes + 64 * 1024) {}
 
 Daemon::~Daemon() {
-    // No more udev events; objects leave the bus before the connection closes.
+    // No more udev or device node events; objects leave the bus before the connection closes.
     devices_.reset();
+    deviceNodes_.reset();
     adaptors_.clear();
     registry_.reset();
     objectManager_.reset();
@@ -57,24 +69,33 @@ void Daemon::prepareRuntimeDir() {
     const std::string& dir = config_.daemon.runtimeDir;
     std::error_code error;
     std::filesystem::create_directories(dir, error);
-    if (error) throw std::system_error(error, "cannot create runtime directory " + dir);
+    if (error) runtimeDirFailed("cannot create runtime directory " + dir, error);
     if (::chmod(dir.c_str(), 0700) < 0)
-        throw std::system_error(errno, std::generic_category(), "cannot restrict runtime directory " + dir);
+        runtimeDirFailed("cannot restrict runtime directory " + dir, std::error_code(errno, std::generic_category()));
+}
+
+void Daemon::refuseIfNameTaken() {
+    // A daemon with another runtime directory on the same bus is not stopped by the lock.
+    if (std::optional<long> owner = nameOwnerPid(*bus_, kBusName))
+        throw AnotherInstance(anotherInstanceMessage(*owner) + " (it owns " + kBusName + " on the system bus)");
 }
 
 int Daemon::run() {
     prepareRuntimeDir();
+    // First of all: a second daemon must leave the first one's pppd and bus name alone.
+    instanceLock_.emplace(config_.daemon.runtimeDir);
     // A write to a closed pipe must be an error return, not a dead daemon.
     std::signal(SIGPIPE, SIG_IGN);
     signalSources_.push_back(loop_.onSignal(SIGTERM, [this] { shutdown(0); }));
     signalSources_.push_back(loop_.onSignal(SIGINT, [this] { shutdown(0); }));
 
+    bus_ = openSystemBus();
+    refuseIfNameTaken();
     // Before any modem is taken: never two pppd on one tty.
     const std::vector<LeftoverPppd> leftovers = findLeftoverPppd(kPppdPidDir);
     stopLeftoverPppd(leftovers, config_.daemon.stopTimeout);
     for (const LeftoverPppd& leftover : leftovers) leftoverPppdStopped_.insert(leftover.modemId);
 
-    bus_ = sdbus::createSystemBusConnection();
     busBinding_ = std::make_unique<BusBinding>(loop_, *bus_, [this] { shutdown(1); });
     objectManager_ = std::make_unique<ObjectManagerAdaptor>(*bus_);
     registry_ = std::make_unique<ModemRegistry>(config_, runner_, loop_, deviceExists,
@@ -82,6 +103,13 @@ int Daemon::run() {
     registry_->setDiagnostics(&atPorts_);
     registry_->setUsbResetter(&usbResetter_);
     registry_->setCallLogStore(&callLogs_);
+    try {
+        deviceNodes_ = std::make_unique<InotifyDeviceNodes>(loop_);
+        registry_->setDeviceNodes(deviceNodes_.get());
+    } catch (const std::system_error& error) {
+        spdlog::error("cannot watch device nodes ({}): a fixed-port modem's state follows its tty only at "
+                      "each call's end", error.what());
+    }
     registry_->addConfiguredModems();
     if (config_.daemon.watchUdev) {
         try {
@@ -96,7 +124,12 @@ int Daemon::run() {
         }
     }
     // The name last: a client that sees it finds every object already in place.
-    bus_->requestName(kBusName);
+    try {
+        bus_->requestName(kBusName);
+    } catch (const sdbus::Error&) {
+        refuseIfNameTaken();  // another daemon came up meanwhile
+        throw;
+    }
     spdlog::info("dialupd {} ready on the system bus as {} with {} modem(s){}", DIALUPD_VERSION, kBusName,
                  registry_->modems().size(), config_.daemon.watchUdev ? ", watching udev" : "");
     sd_notify(0, "READY=1");

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "sys/bus_binding.h"
 #include "sys/event_loop.h"
 #include "sys/file_call_log_store.h"
+#include "sys/instance_lock.h"
 #include "sys/pppd_process.h"
 #include "sys/sysfs_usb_resetter.h"
 #include "sys/tty_at_port.h"
@@ -34,11 +36,14 @@ public:
 
 private:
     void prepareRuntimeDir();
+    // Throws AnotherInstance when some other process owns our bus name.
+    void refuseIfNameTaken();
     void shutdown(int exitCode);
     void modemAdded(Modem& modem) override;
     void modemRemoved(Modem& modem) override;
 
     Config config_;
+    std::optional<InstanceLock> instanceLock_;  // held while we run; released last
     EventLoop loop_;
     SystemPppdRunner runner_;
     TtyAtPortOpener atPorts_;
@@ -50,6 +55,7 @@ private:
     std::map<Modem*, std::unique_ptr<ModemAdaptor>> adaptors_;
     std::unique_ptr<ModemRegistry> registry_;
     std::unique_ptr<DeviceSource> devices_;
+    std::unique_ptr<DeviceNodes> deviceNodes_;  // fixed-port modems' ttys
     std::vector<std::unique_ptr<EventSource>> signalSources_;
     std::set<std::string> leftoverPppdStopped_;  // modem ids whose earlier pppd we had to stop
     bool shuttingDown_ = false;

@@ -1,5 +1,7 @@
 #include "connect_options.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "core/errors.h"
@@ -16,7 +18,31 @@ T valueOf(const std::string& key, const sdbus::Variant& value, const char* expec
     return value.get<T>();
 }
 
+// sdbus::Message's copy constructor is protected. A copy refers to the same sd_bus_message,
+// whose read position it may rewind: the handler has already read its arguments.
+class RereadMessage final : public sdbus::Message {
+public:
+    explicit RereadMessage(const sdbus::Message& message) : sdbus::Message(message) { rewind(true); }
+};
+
 }  // namespace
+
+void refuseRepeatedOptions(const sdbus::Message& call) {
+    RereadMessage message(call);
+    if (!message.enterContainer("{sv}")) return;  // not Connect's signature: the bus layer refused it already
+    std::set<std::string> seen;
+    while (message.enterDictEntry("sv")) {
+        std::string key;
+        sdbus::Variant value;
+        message >> key >> value;
+        message.exitDictEntry();
+        if (!seen.insert(key).second)
+            throw Error(error_name::kInvalidArgument,
+                        fmt::format("option '{}' is given more than once", shortened(key, 64)));
+    }
+    message.clearFlags();
+    message.exitContainer();
+}
 
 ConnectRequest parseConnectOptions(const std::map<std::string, sdbus::Variant>& options) {
     ConnectRequest request;

@@ -67,6 +67,7 @@ ModemAdaptor::~ModemAdaptor() {
 void ModemAdaptor::Connect(sdbus::Result<>&& result, std::map<std::string, sdbus::Variant> options) {
     Completion done = replyWith(std::move(result));
     completeOnThrow("Connect", done, [&] {
+        if (const sdbus::Message* call = getObject().getCurrentlyProcessedMessage()) refuseRepeatedOptions(*call);
         ConnectRequest request = parseConnectOptions(options);
         modem_.connect(request.overrides, request.wait, done);
     });

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -326,6 +327,10 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
 }
 
 Config loadConfigFile(const std::string& path, const Config& base) {
+    // An ifstream opens a directory and then reads nothing: that would pass for an empty file.
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error))
+        throw ConfigError(path, 0, "is a directory, not a configuration file");
     std::ifstream file(path, std::ios::binary);
     if (!file) throw ConfigError(path, 0, "cannot be opened: " + std::string(std::strerror(errno)));
     std::ostringstream text;

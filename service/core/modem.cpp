@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <random>
 
@@ -648,7 +649,19 @@ void Modem::whenNoHangupPending(std::function<void()> then) {
         then();
 }
 
+void Modem::recheckDevice() {
+    if (removed_ || (state_ != ModemState::Unavailable && state_ != ModemState::Disconnected)) return;
+    const bool present = devicePresent();
+    if (present == (state_ == ModemState::Disconnected)) return;
+    spdlog::info("[{}] {} {}", config_.id, config_.device, present ? "is there now" : "is gone: unavailable");
+    std::vector<ModemProperty> changed;
+    setState(present ? ModemState::Disconnected : ModemState::Unavailable, changed);
+    publish(changed);
+}
+
 std::vector<CallRecord> Modem::callLogs(size_t last) const {
+    // 0 asks for everything kept: the store bounds that (call-logs-kept, and what one reply carries).
+    if (last == 0) last = std::numeric_limits<size_t>::max();
     return callLogs_ ? callLogs_->load(config_.id, last) : std::vector<CallRecord>{};
 }
 

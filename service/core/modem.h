@@ -127,6 +127,9 @@ public:
     void deviceReattached(std::string device, std::string atPort);
     // The AT port appeared or went away ("" = none).
     void setAtPort(std::string atPort);
+    // The tty node may have appeared or gone (a fixed port: nobody else says): between calls the
+    // state becomes "disconnected" or "unavailable" to match. During a call pppd notices itself.
+    void recheckDevice();
 
     const std::string& id() const { return config_.id; }
     ModemState state() const { return state_; }
@@ -153,7 +156,7 @@ public:
     void setRandomSource(std::function<double()> random) { random_ = std::move(random); }
     // The last finished call's figures (no text); zero before the first.
     const CallRecord& lastCall() const { return lastCall_; }
-    // Kept call records, newest first (empty without a store).
+    // Kept call records, newest first (empty without a store); `last` == 0: all that are kept.
     std::vector<CallRecord> callLogs(size_t last) const;
 
 private:

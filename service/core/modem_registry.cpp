@@ -64,11 +64,24 @@ ModemRegistry::ModemRegistry(const Config& config, PppdRunner& runner, Scheduler
 ModemRegistry::~ModemRegistry() = default;
 
 void ModemRegistry::addConfiguredModems() {
+    std::vector<std::string> devices;
     for (const ModemConfig& modemConfig : config_.modems) {
         if (modemConfig.device.empty()) continue;  // a section for a USB modem: used when it appears
         Modem* modem = add(modemConfig);
+        devices.push_back(modemConfig.device);
+        if (modem->state() == ModemState::Unavailable) {
+            std::string why = deviceNodes_ ? deviceNodes_->problem(modemConfig.device) : "";
+            spdlog::warn("[{}] {}: {}: unavailable until it appears", modem->id(), modemConfig.device,
+                         why.empty() ? "not there" : why);
+        }
         if (modemConfig.autoconnect) autoconnect(*modem);
     }
+    if (deviceNodes_ && !devices.empty()) deviceNodes_->watch(devices, [this] { fixedDevicesChanged(); });
+}
+
+void ModemRegistry::fixedDevicesChanged() {
+    for (const auto& modem : modems_)
+        if (modem->usb().vendorId.empty()) modem->recheckDevice();
 }
 
 Modem* ModemRegistry::add(ModemConfig modemConfig) {

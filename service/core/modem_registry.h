@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config.h"
+#include "device_nodes.h"
 #include "device_source.h"
 #include "modem.h"
 #include "usb_models.h"
@@ -42,9 +43,15 @@ public:
     void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
     void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
     void setUsbResetter(UsbResetter* resetter) { usbResetter_ = resetter; }
+    // Where the fixed-port modems' nodes are watched (optional; set before addConfiguredModems):
+    // without it their state follows the node only at each call's end.
+    void setDeviceNodes(DeviceNodes* nodes) { deviceNodes_ = nodes; }
 
-    // The config's fixed-port modems; those with autoconnect dial now.
+    // The config's fixed-port modems, each saying why when its node is missing; those with
+    // autoconnect dial now.
     void addConfiguredModems();
+    // A fixed-port modem's node may have appeared or gone: each one's state follows.
+    void fixedDevicesChanged();
 
     void ttyAdded(const TtyDevice& tty) override;
     void ttyRemoved(const std::string& sysPath) override;
@@ -83,6 +90,7 @@ private:
     AtPortOpener* atPorts_ = nullptr;
     CallLogStore* callLogs_ = nullptr;
     UsbResetter* usbResetter_ = nullptr;
+    DeviceNodes* deviceNodes_ = nullptr;
     UsbModelTable models_;
 
     std::vector<std::unique_ptr<Modem>> modems_;

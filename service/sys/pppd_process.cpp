@@ -21,6 +21,7 @@ extern "C" {
 
 #include "core/errors.h"
 #include "line_reader.h"
+#include "process_group.h"
 #include "unique_fd.h"
 
 namespace dialupd {
@@ -207,8 +208,15 @@ private:
     // connect script runs. A pppd that died abruptly (SIGKILL after the stop window, killed from
     // outside, a crash) leaves chat running, talking to the module, adopted by init. Called while
     // pppd is an unreaped zombie, so its pid, the group's id, cannot have been reused.
+    // The kill succeeds on a group whose only member is pppd's zombie, so it says nothing about
+    // leftovers: /proc does. The group is killed whatever /proc shows (it may hide processes).
     void killLeftovers() {
-        if (::kill(-pid_, SIGKILL) == 0) spdlog::warn("pppd (pid {}) left processes behind (chat?): killed them", pid_);
+        const std::vector<GroupMember> others = processGroupMembers(pid_, pid_);
+        if (::kill(-pid_, SIGKILL) < 0 || others.empty()) return;
+        std::string names;
+        for (const GroupMember& member : others)
+            names += fmt::format("{}{} (pid {})", names.empty() ? "" : ", ", member.name, member.pid);
+        spdlog::warn("pppd (pid {}) left processes behind: {}: killed them", pid_, names);
     }
 
     void removeChatScript() {

@@ -27,6 +27,7 @@ import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from world import PATIENCE, MonitorProcess, World, wait_until  # noqa: E402
+from testbed import DIALUPD  # noqa: E402
 import load_storm  # noqa: E402
 
 RESULT = os.environ.get("GUEST_RESULT", "/tmp/dialupd-scenarios")
@@ -580,7 +581,7 @@ def scenario_daemon_killed_mid_call(world):
     assert len(pppd_processes()) == 1
     killed = time.monotonic()
     world.daemon.process.kill()
-    world.daemon.process.wait(10)
+    world.daemon.process.wait(PATIENCE)
     assert wait_until(lambda: pppd_processes() == [], PATIENCE), f"pppd outlived a SIGKILLed dialupd: {pppd_processes()}"
     pppd_gone = time.monotonic() - killed
     network_log = open(os.path.join(world.log_dir, "network-pppd.log")).read()
@@ -743,7 +744,7 @@ def scenario_leftover_pppd_stopped_at_start(world):
     assert os.path.exists("/run/ppp-dialupd-ec25.pid"), os.listdir("/run")
     os.kill(pid, signal.SIGSTOP)
     world.daemon.process.kill()
-    world.daemon.process.wait(10)
+    world.daemon.process.wait(PATIENCE)
     time.sleep(0.5)
     assert pppd_processes(pids=True) == [pid], "the stopped pppd should have outlived the daemon"
     world.start_another_daemon()
@@ -754,6 +755,30 @@ def scenario_leftover_pppd_stopped_at_start(world):
     connect(world)
     assert len(pppd_processes()) == 1
     assert world.modem.get("IPv4Address") == "10.64.0.2"
+    world.modem.disconnect()
+
+
+def scenario_second_daemon_leaves_the_live_call_alone(world):
+    """A second dialupd started by hand with the same config during a --reconnect call (issue 17:
+    it stopped the first one's pppd as a leftover, then failed on the bus name, and the call
+    ended 5 user-request). It exits at once naming the first; the call, its pppd and State are
+    untouched, and the link still carries traffic."""
+    connect(world, reconnect=dbus.Boolean(True))
+    pid = pppd_pid()
+    second = subprocess.run([DIALUPD, "--config", world.daemon.config], capture_output=True, text=True, timeout=120,
+                            env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": world.bus.address})
+    with open(os.path.join(world.log_dir, "second-dialupd.log"), "w") as out:
+        out.write(second.stderr)
+    assert second.returncode != 0, second.stderr
+    assert f"another dialupd (pid {world.daemon.process.pid}) is running" in second.stderr, second.stderr
+    assert "stopping it" not in second.stderr, second.stderr
+    wait_until(lambda: False, 1)  # keeps receiving signals: a late State change or Hangup would show up
+    assert pppd_processes(pids=True) == [pid], f"pppd processes: {pppd_processes(pids=True)}, want [{pid}]"
+    assert world.modem.states == ["connecting", "connected"], world.modem.states
+    assert world.modem.hangups == [], world.modem.hangups
+    assert world.modem.get("State") == "connected"
+    ping = subprocess.run(["ping", "-c", "2", "-W", "2", "10.64.0.1"], capture_output=True, text=True)
+    assert ping.returncode == 0, "ping across the link failed: " + ping.stdout + ping.stderr
     world.modem.disconnect()
 
 
@@ -870,6 +895,8 @@ SCENARIOS = [
     ("at-port-silent-with-reconnect", scenario_at_port_silent_with_reconnect,
      {"modem_settings": "reconnect = yes\nreconnect-delay = 1"}, None),
     ("leftover-pppd-stopped-at-start", scenario_leftover_pppd_stopped_at_start, {}, None),
+    ("second-daemon-leaves-the-live-call-alone", scenario_second_daemon_leaves_the_live_call_alone, {},
+     (5, "user-request", ENDED_BY_REQUEST, False)),
 ]
 
 

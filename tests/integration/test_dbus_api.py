@@ -179,6 +179,15 @@ class HostileArguments(DaemonTestCase):
         self.assertRefused(apn="a" * 100_000)
         self.assertRefused(password="p" * 100_000)
 
+    def test_a_key_given_twice(self):
+        # dbus-python's Dictionary cannot repeat a key; busctl writes the a{sv} as told.
+        for values in (["apn", "s", "one.apn", "apn", "s", "two.apn"], ["wait", "b", "false", "wait", "b", "false"]):
+            call = subprocess.run(["busctl", f"--address={self.bus.address}", "call", "org.dialupd1", self.modem.path,
+                                   MODEM_IFACE, "Connect", "a{sv}", "2", *values],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(call.returncode, 0, call.stdout)
+            self.assertIn(f"option '{values[0]}' is given more than once", call.stderr)
+
     def test_wrong_signature_is_rejected_by_the_bus_layer(self):
         with self.assertRaises(dbus.DBusException):
             self.modem.iface.Connect("not a dict", signature="s")
@@ -353,7 +362,7 @@ class HangupEvidence(DaemonTestCase):
         self.modem = self.daemon.modem("m0")
         again = self.modem.iface.GetCallLogs(dbus.UInt32(10))
         self.assertEqual([str(call[6]) for call in again], [hangup["log"]])
-        self.assertEqual(len(self.modem.iface.GetCallLogs(dbus.UInt32(0))), 0)
+        self.assertEqual([str(call[6]) for call in self.modem.iface.GetCallLogs(dbus.UInt32(0))], [hangup["log"]])
 
 
 class StopEscalation(DaemonTestCase):
@@ -464,8 +473,35 @@ class OversizedCallLogs(unittest.TestCase):
             calls = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE, "GetCallLogs",
                                                     "u", (10,), timeout=PATIENCE)
             self.assertEqual([int(call[0]) for call in calls], [3, 2])
+            every = daemon.connection.call_blocking("org.dialupd1", "/org/dialupd1/modem/m0", MODEM_IFACE,
+                                                    "GetCallLogs", "u", (0,), timeout=60)
+            self.assertEqual([int(call[0]) for call in every], [3, 2], "0 (every call) is bounded the same way")
             self.assertTrue(daemon.connection.name_has_owner("org.dialupd1"), "dialupd lost the bus")
             self.assertEqual(daemon.stop(), 0, daemon.log_text()[-2000:])
+        finally:
+            bus.stop()
+            scratch.remove()
+
+
+class CallLogsZero(unittest.TestCase):
+    """GetCallLogs(0) answers every kept call, newest first (it answered none)."""
+
+    def test_zero_means_every_kept_call(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        try:
+            kept = os.path.join(scratch.path, "state", "calls", "m0")
+            os.makedirs(kept)
+            for started in range(1, 13):  # more than the default 10 a caller would ask for
+                with open(os.path.join(kept, f"{started}.log"), "w") as record:
+                    record.write(f"started-usec: {started}\nduration-usec: 1\nreason-code: 16\nreason-name: hangup\n\n")
+                    record.write(f"call {started}\n")
+            daemon = Daemon(bus, config_for(scratch.path, {"m0": os.path.join(scratch.path, "ttyNONE")},
+                                            "call-logs-kept = 20\n"), os.path.join(scratch.path, "logs"))
+            modem = daemon.modem("m0")
+            self.assertEqual([int(call[0]) for call in modem.iface.GetCallLogs(dbus.UInt32(0))], list(range(12, 0, -1)))
+            self.assertEqual([int(call[0]) for call in modem.iface.GetCallLogs(dbus.UInt32(2))], [12, 11])
+            self.assertEqual(daemon.stop(), 0)
         finally:
             bus.stop()
             scratch.remove()
@@ -587,6 +623,148 @@ class LeftoverPppd(unittest.TestCase):
         self.assertEqual(daemon.stop(), 0)
 
 
+class SecondInstance(unittest.TestCase):
+    """A second dialupd started beside a running one (by hand, with the same config) leaves at
+    once, naming the first, and touches nothing: before, it stopped the first one's pppd as a
+    leftover and only then failed on the bus name. The stand-in pppd writes pppd's link pid file
+    and keeps its name (comm "pppd"), as the real one does, so it looks like a leftover. Both
+    daemons share a /run of their own (a mount namespace): any other dialupd starting on this
+    machine meanwhile (another tree's tests) would stop a stand-in it found in the real /run."""
+
+    PRIVATE_RUN = ("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                   'mount -t tmpfs dialupd-test-run /run && exec "$@"', "sh")
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("a mount namespace with a /run of its own needs root")
+        self.scratch = Scratch()
+        self.bus = Bus(self.scratch.path)
+        self.modem_id = f"second{os.getpid()}"
+        self.pid_file = f"/run/ppp-dialupd-{self.modem_id}.pid"
+        self.started = os.path.join(self.scratch.path, "pppd-started")
+        pppd = stand_in_pppd(self.scratch.path, f"printf '%s\\nppp0\\n' $$ > {self.pid_file}\n"
+                                                 f"echo $$ > {self.started}\n"
+                                                 "while :; do sleep 0.1; done")
+        self.master, slave = os.openpty()
+        tty = os.ttyname(slave)
+        os.close(slave)
+        self.config = config_for(self.scratch.path, {self.modem_id: tty}, f"pppd = {pppd}\nstop-timeout = 5\n")
+        self.first = Daemon(self.bus, self.config, os.path.join(self.scratch.path, "logs"), wrapper=self.PRIVATE_RUN)
+        self.modem = self.first.modem(self.modem_id)
+
+    def tearDown(self):
+        code = self.first.stop()
+        self.bus.stop()
+        os.close(self.master)
+        self.scratch.remove()
+        self.assertEqual(code, 0)
+
+    def start_second(self, config):
+        path = os.path.join(self.scratch.path, "second.conf")
+        with open(path, "w") as out:
+            out.write(config)
+        # In the first daemon's mount namespace: the same /run, the one its pppd wrote to.
+        namespace = f"--mount=/proc/{self.first.process.pid}/ns/mnt"
+        return subprocess.run(["nsenter", namespace, "--", DIALUPD, "--config", path], capture_output=True, text=True,
+                              timeout=120,
+                              env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": self.bus.address})
+
+    def pppd_with_a_call(self):
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: os.path.exists(self.started) and os.path.getsize(self.started) > 0, 60))
+        with open(self.started) as started:
+            pid = int(started.read())
+        self.assertTrue(wait_until(lambda: self.modem.states == ["connecting"], 60), self.modem.states)
+        listed = subprocess.run(["nsenter", f"--mount=/proc/{self.first.process.pid}/ns/mnt", "--", "ls", self.pid_file],
+                                capture_output=True, text=True)
+        self.assertEqual(listed.returncode, 0, "no pid file: the old second daemon would have found nothing to stop")
+        return pid
+
+    def assertUntouched(self, pppd):
+        with open(f"/proc/{pppd}/stat") as stat:
+            self.assertNotIn(stat.read().rsplit(")", 1)[1].split()[0], "ZX", "the first daemon's pppd was stopped")
+        self.assertFalse(wait_until(lambda: len(self.modem.states) > 1 or self.modem.hangups, 1),
+                         f"the first daemon's call changed: {self.modem.states} {self.modem.hangups}")
+        self.assertEqual(str(self.modem.get("State")), "connecting")
+        self.assertIsNone(self.first.process.poll())
+        self.assertTrue(self.first.connection.name_has_owner("org.dialupd1"))
+        self.assertNotIn("still runs: stopping it", self.first.log_text())
+
+    def test_the_same_config_is_refused_by_the_lock(self):
+        pppd = self.pppd_with_a_call()
+        second = self.start_second(self.config)
+        self.assertNotEqual(second.returncode, 0)
+        self.assertIn(f"another dialupd (pid {self.first.process.pid}) is running", second.stderr)
+        self.assertNotIn("stopping it", second.stderr)
+        self.assertNotIn("it owns", second.stderr, "the lock, not the bus, must have refused it")
+        self.assertUntouched(pppd)
+        with open(os.path.join(self.scratch.path, "run", "dialupd.lock")) as lock:
+            self.assertEqual(lock.read().strip(), str(self.first.process.pid))
+
+    def test_another_runtime_directory_is_refused_by_the_bus_name(self):
+        pppd = self.pppd_with_a_call()
+        other = self.config.replace(f"runtime-dir = {self.scratch.path}/run", f"runtime-dir = {self.scratch.path}/run2")
+        self.assertNotEqual(other, self.config)
+        second = self.start_second(other)
+        self.assertNotEqual(second.returncode, 0)
+        self.assertIn(f"another dialupd (pid {self.first.process.pid}) is running (it owns org.dialupd1 on the "
+                      "system bus)", second.stderr)
+        self.assertUntouched(pppd)
+
+
+class FixedPortNode(unittest.TestCase):
+    """A fixed-port modem whose device is a link that comes and goes after start (as a
+    /dev/serial/by-id link does, in a directory that may not exist yet): its State follows,
+    with PropertiesChanged, and the start says why it is unavailable."""
+
+    def test_state_follows_a_link_created_and_removed_after_start(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        master, slave = os.openpty()
+        tty = os.ttyname(slave)
+        os.close(slave)
+        by_id = os.path.join(scratch.path, "serial", "by-id")
+        link = os.path.join(by_id, "usb-Quectel_EC25-if03-port0")
+        try:
+            daemon = Daemon(bus, config_for(scratch.path, {"m0": link}), os.path.join(scratch.path, "logs"))
+            modem = daemon.modem("m0")
+            self.assertEqual(str(modem.get("State")), "unavailable")
+            self.assertIn(f"[m0] {link}: No such file or directory: unavailable until it appears", daemon.log_text())
+            os.makedirs(by_id)
+            os.symlink(tty, link)
+            self.assertTrue(wait_until(lambda: modem.states == ["disconnected"], 60),
+                            f"{modem.states}\n{daemon.log_text()}")
+            self.assertEqual(str(modem.get("State")), "disconnected")
+            os.unlink(link)
+            self.assertTrue(wait_until(lambda: modem.states == ["disconnected", "unavailable"], 60),
+                            f"{modem.states}\n{daemon.log_text()}")
+            os.symlink(os.path.join(scratch.path, "ttyNONE"), link)  # dangling: still unavailable
+            os.symlink(tty, link + ".new")
+            os.rename(link + ".new", link)  # re-pointed in place, as udev does
+            self.assertTrue(wait_until(lambda: modem.states[-1:] == ["disconnected"], 60),
+                            f"{modem.states}\n{daemon.log_text()}")
+            self.assertEqual(modem.states, ["disconnected", "unavailable", "disconnected"])
+            self.assertEqual(daemon.stop(), 0)
+        finally:
+            bus.stop()
+            os.close(master)
+            scratch.remove()
+
+    def test_a_dangling_link_is_named_at_start(self):
+        scratch = Scratch()
+        bus = Bus(scratch.path)
+        link = os.path.join(scratch.path, "modem")
+        os.symlink("/dev/ttyNONE-dialupd", link)
+        try:
+            daemon = Daemon(bus, config_for(scratch.path, {"m0": link}), os.path.join(scratch.path, "logs"))
+            self.assertIn(f"[m0] {link}: a link to /dev/ttyNONE-dialupd, which does not exist: unavailable until it "
+                          "appears", daemon.log_text())
+            self.assertEqual(daemon.stop(), 0)
+        finally:
+            bus.stop()
+            scratch.remove()
+
+
 class ServiceManagerProtocol(unittest.TestCase):
     """What the unit relies on (Type=notify, WatchdogSec=), against a socket of our own in place
     of systemd's: READY=1 only once the bus name is owned, WATCHDOG=1 from the event loop at
@@ -668,9 +846,40 @@ class ConfigErrors(unittest.TestCase):
         self.assertIn(f"{path}:2: apn contains character", result.stderr)
 
     def test_no_bus_is_a_clear_error(self):
-        result, _ = self.run_with("")
+        # A runtime directory of its own: the default one (/run/dialupd) is a real daemon's.
+        run_dir = tempfile.mkdtemp(prefix="dialupd-run-")
+        self.addCleanup(shutil.rmtree, run_dir)
+        result, _ = self.run_with(f"[daemon]\nruntime-dir = {run_dir}\n")
         self.assertEqual(result.returncode, 1)
-        self.assertRegex(result.stderr, r"(?i)critical.*(No such file|connect)")
+        self.assertIn("critical: cannot connect to the system bus at unix:path=/nonexistent (from "
+                      "DBUS_SYSTEM_BUS_ADDRESS): Failed to open bus (No such file or directory)", result.stderr)
+
+    def test_a_directory_is_no_config(self):
+        config_dir = tempfile.mkdtemp(prefix="dialupd-cfgdir-")
+        self.addCleanup(shutil.rmtree, config_dir)
+        result, _ = self.run_with(path=config_dir)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{config_dir}: is a directory, not a configuration file", result.stderr)
+
+    def test_not_root_says_how_dialupd_runs(self):
+        # A runtime directory that exists and belongs to root, as /run/dialupd does once the
+        # service ran: an ordinary user cannot restrict it.
+        scratch = Scratch()
+        self.addCleanup(scratch.remove)
+        run_dir = os.path.join(scratch.path, "run")
+        os.mkdir(run_dir, 0o755)
+        config = os.path.join(scratch.path, "dialupd.conf")
+        with open(config, "w") as out:
+            out.write(f"[daemon]\nruntime-dir = {run_dir}\n")
+        os.chmod(config, 0o644)
+        result = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", DIALUPD,
+                                 "--config", config], capture_output=True, text=True, timeout=60,
+                                env={"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent"})
+        if "Permission denied" in result.stderr and "runtime directory" not in result.stderr:
+            self.skipTest("the build tree is not readable by nobody: " + result.stderr)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"cannot restrict runtime directory {run_dir} (dialupd runs as root, or under its systemd "
+                      "unit): Operation not permitted", result.stderr)
 
 
 class ConfigWarnings(unittest.TestCase):
@@ -722,7 +931,8 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(LeftoverPppd, Contract, NoKernelPpp, HangupEvidence, HostileArguments, PasswordSecrecy,
-                     PasswordEqualToTheApn, StopEscalation, Redial, ShutdownWithACall, OversizedCallLogs, Shutdown,
-                     ServiceManagerProtocol, ConfigErrors, ConfigWarnings,
+    sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileArguments,
+                     PasswordSecrecy, PasswordEqualToTheApn, StopEscalation, Redial, ShutdownWithACall,
+                     OversizedCallLogs, CallLogsZero, Shutdown, ServiceManagerProtocol, FixedPortNode, ConfigErrors,
+                     ConfigWarnings,
                      BusPolicy))

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "commands.h"
 #include "exit_status.h"
 #include "modem_info.h"
 #include "output.h"
@@ -30,6 +31,24 @@ TEST(ExitStatus, AnythingElseIsAPlainFailure) {
     EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.NoReply"), ExitStatus::Failure);
     EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.Spawn"), ExitStatus::Failure);  // a prefix, not a name
     EXPECT_EQ(exitStatusForError(""), ExitStatus::Failure);
+}
+
+TEST(ConnectOutcome, OnlyACallUnderWayIsSuccess) {
+    ModemInfo modem;
+    modem.id = "m0";
+    for (const char* state : {"connecting", "connected", "resetting"}) {
+        modem.state = state;
+        EXPECT_FALSE(connectOutcomeError(modem)) << state;
+    }
+    modem.state = "disconnected";
+    modem.lastExitReason = {4, "no-kernel-support", "no PPP in the kernel"};
+    auto failed = connectOutcomeError(modem);
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->status(), ExitStatus::CallFailed);
+    EXPECT_STREQ(failed->what(), "connecting m0: the call already ended: 4 no-kernel-support: no PPP in the kernel");
+    modem.state = "unavailable";
+    ASSERT_TRUE(connectOutcomeError(modem));
+    EXPECT_EQ(connectOutcomeError(modem)->status(), ExitStatus::CallFailed);
 }
 
 TEST(ModemPaths, IdsAndPaths) {

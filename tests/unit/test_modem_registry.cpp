@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <set>
 
 #include "fakes.h"
 
@@ -428,6 +429,68 @@ TEST_F(ModemRegistryTest, APortAlreadyConfiguredAsAFixedModemIsNotAddedTwice) {
     devices.add(usbTty("1-1", "03"));
     devices.add(usbTty("1-2", "03"));
     EXPECT_THAT(ids(), ElementsAre("legacy", "ec25_usb1_2"));
+}
+
+// The system's device nodes, as a test sets them.
+struct FakeDeviceNodes final : DeviceNodes {
+    void watch(const std::vector<std::string>& paths, std::function<void()> changed) override {
+        watched = paths;
+        this->changed = std::move(changed);
+    }
+    std::string problem(const std::string& path) const override {
+        return present.count(path) ? "" : "No such file or directory";
+    }
+    std::set<std::string> present;
+    std::vector<std::string> watched;
+    std::function<void()> changed;
+};
+
+TEST_F(ModemRegistryTest, AFixedPortModemsStateFollowsItsNode) {
+    ModemConfig uart;
+    uart.id = "uart0";
+    uart.device = "/dev/serial/by-id/uart0";
+    config.modems.push_back(uart);
+    ModemConfig usbSection;
+    usbSection.id = "later";
+    usbSection.matchUsbSerial = "X";
+    config.modems.push_back(usbSection);
+    FakeDeviceNodes nodes;
+    registry_ = std::make_unique<ModemRegistry>(
+        config, runner, scheduler, [&](const std::string& path) { return nodes.present.count(path) > 0; }, bus);
+    registry_->setDeviceNodes(&nodes);
+    registry_->addConfiguredModems();
+    EXPECT_THAT(nodes.watched, ElementsAre("/dev/serial/by-id/uart0"));  // fixed ports only
+    ASSERT_TRUE(nodes.changed);
+    Modem& modem = only();
+    EXPECT_EQ(modem.state(), ModemState::Unavailable);
+
+    nodes.present.insert("/dev/serial/by-id/uart0");
+    nodes.changed();
+    EXPECT_EQ(modem.state(), ModemState::Disconnected);
+    nodes.changed();  // nothing new: no second signal
+    nodes.present.clear();
+    nodes.changed();
+    EXPECT_EQ(modem.state(), ModemState::Unavailable);
+    EXPECT_THAT(bus.events, ElementsAre("added uart0", "State disconnected", "State unavailable"));
+}
+
+TEST_F(ModemRegistryTest, ANodeThatGoesDuringACallLeavesTheCallToPppd) {
+    ModemConfig uart;
+    uart.id = "uart0";
+    uart.device = "/dev/ttyS1";
+    config.modems.push_back(uart);
+    FakeDeviceNodes nodes;
+    nodes.present.insert("/dev/ttyS1");
+    registry_ = std::make_unique<ModemRegistry>(
+        config, runner, scheduler, [&](const std::string& path) { return nodes.present.count(path) > 0; }, bus);
+    registry_->setDeviceNodes(&nodes);
+    registry_->addConfiguredModems();
+    Modem& modem = only();
+    modem.connect({}, false, [](const Error*) {});
+    EXPECT_EQ(modem.state(), ModemState::Connecting);
+    nodes.present.clear();
+    nodes.changed();
+    EXPECT_EQ(modem.state(), ModemState::Connecting);
 }
 
 TEST_F(ModemRegistryTest, ConfigModelsExtendTheTable) {

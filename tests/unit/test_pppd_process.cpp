@@ -6,19 +6,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
-#include <fmt/format.h>
-
+#include <algorithm>
 #include <csignal>
 #include <fstream>
-#include <thread>
 #include <optional>
+#include <thread>
 #include <sstream>
 
 #include "core/errors.h"
 #include "sys/event_loop.h"
+#include "sys/process_group.h"
 
 namespace dialupd {
 namespace {
@@ -47,8 +50,13 @@ protected:
     PppdProcessTest() : dir(::testing::TempDir() + "/dialupd-process-" + std::to_string(getpid())) {
         std::string command = "mkdir -p '" + dir + "'";
         EXPECT_EQ(std::system(command.c_str()), 0);
+        // What the runner logs, for the tests that check its warnings.
+        previousLogger = spdlog::default_logger();
+        spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+            "test", std::make_shared<spdlog::sinks::ostream_sink_st>(logged)));
     }
     ~PppdProcessTest() override {
+        spdlog::set_default_logger(previousLogger);
         std::string command = "rm -rf '" + dir + "'";
         (void)std::system(command.c_str());
     }
@@ -79,6 +87,8 @@ protected:
     }
 
     std::string dir;
+    std::ostringstream logged;
+    std::shared_ptr<spdlog::logger> previousLogger;
     EventLoop loop;
     SystemPppdRunner runner{loop};
 };
@@ -248,6 +258,71 @@ TEST_F(PppdProcessTest, AConnectScriptLeftByAKilledPppdIsKilledToo) {
         if (!gone) std::this_thread::sleep_for(10ms);
     }
     EXPECT_TRUE(gone) << "the connect script outlived pppd";
+}
+
+TEST_F(PppdProcessTest, APppdThatLeavesNobodyBehindIsNotWarnedAbout) {
+    // A clean end: pppd's group holds nobody but pppd (a zombie when we look), and the kill
+    // of the group succeeds all the same. No warning may come of it.
+    Collector collector;
+    auto process = runner.start(launchOf("sleep 0.2; exit 5"), collector);
+    runUntilExit(collector);
+    ASSERT_TRUE(collector.exit);
+    EXPECT_EQ(collector.exit->code, 5);
+    EXPECT_THAT(logged.str(), ::testing::Not(HasSubstr("left processes behind"))) << logged.str();
+}
+
+TEST_F(PppdProcessTest, APppdThatLeavesAChildInItsGroupIsWarnedAboutByName) {
+    std::string pidFile = dir + "/child.pid";
+    Collector collector;
+    // The child is named once it has exec'd sleep: wait for that before pppd goes.
+    auto process = runner.start(launchOf("sleep 60 & until [ \"$(cat /proc/$!/comm)\" = sleep ]; do :; done\n"
+                                         "echo $! > '" + pidFile + "'\nexit 0"),
+                                collector);
+    runUntilExit(collector);
+    ASSERT_TRUE(collector.exit);
+    pid_t child = std::stoi(read(pidFile));
+    EXPECT_THAT(logged.str(), HasSubstr(fmt::format("pppd (pid {}) left processes behind: sleep (pid {}): killed them",
+                                                    process->pid(), child)));
+}
+
+// processGroupMembers against a /proc of our own making.
+class ProcessGroupTest : public ::testing::Test {
+protected:
+    ProcessGroupTest() : proc(::testing::TempDir() + "/dialupd-proc-" + std::to_string(getpid())) {
+        std::string command = "rm -rf '" + proc + "' && mkdir -p '" + proc + "/self'";
+        EXPECT_EQ(std::system(command.c_str()), 0);
+    }
+    ~ProcessGroupTest() override {
+        std::string command = "rm -rf '" + proc + "'";
+        (void)std::system(command.c_str());
+    }
+    void process(int pid, const std::string& stat, const std::string& comm) {
+        std::string base = proc + "/" + std::to_string(pid);
+        ::mkdir(base.c_str(), 0755);
+        std::ofstream(base + "/stat") << stat;
+        std::ofstream(base + "/comm") << comm << "\n";
+    }
+    std::string proc;
+};
+
+TEST_F(ProcessGroupTest, FindsTheLiveMembersOtherThanTheLeader) {
+    process(100, "100 (pppd) Z 1 100 100 0 -1", "pppd");
+    process(101, "101 (chat) S 1 100 100 0 -1", "chat");
+    process(102, "102 (odd) name) ) R 1 100 100 0 -1", "odd) name)");  // a name may hold ") "
+    process(103, "103 (exited) Z 1 100 100 0 -1", "exited");           // a zombie is no leftover
+    process(104, "104 (other) S 1 104 104 0 -1", "other");             // another group
+    process(105, "", "");                                               // gone while read
+    std::vector<GroupMember> members = processGroupMembers(100, 100, proc);
+    std::vector<std::string> seen;
+    for (const GroupMember& member : members) seen.push_back(fmt::format("{}:{}", member.pid, member.name));
+    std::sort(seen.begin(), seen.end());
+    EXPECT_THAT(seen, ElementsAre("101:chat", "102:odd) name)"));
+}
+
+TEST_F(ProcessGroupTest, IsBounded) {
+    for (int pid = 200; pid < 260; ++pid) process(pid, std::to_string(pid) + " (x) S 1 7 7 0 -1", "x");
+    EXPECT_EQ(processGroupMembers(7, 7, proc, 16).size(), 16u);
+    EXPECT_TRUE(processGroupMembers(7, 7, proc + "/missing").empty());
 }
 
 TEST_F(PppdProcessTest, AMissingBinaryIsASpawnFailure) {
