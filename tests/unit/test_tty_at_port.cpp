@@ -42,10 +42,12 @@ protected:
         ::close(slave);
         std::filesystem::remove_all(lockDir);
     }
-    // Turns the loop for `span` (sd_event_run: run()/exit() end a loop for good).
-    void run(std::chrono::milliseconds span) {
-        auto deadline = std::chrono::steady_clock::now() + span;
-        while (std::chrono::steady_clock::now() < deadline) sd_event_run(loop.get(), 10'000);
+    // Turns the loop until `done()` (sd_event_run: run()/exit() end a loop for good), for a
+    // minute at most: what is awaited comes at once, unless the code is wrong.
+    template <typename Done>
+    void runUntil(Done done) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (!done() && std::chrono::steady_clock::now() < deadline) sd_event_run(loop.get(), 10'000);
     }
     std::string readMaster() {
         char buffer[256];
@@ -66,11 +68,10 @@ protected:
 TEST_F(TtyAtPortTest, CommandsGoOutWithCrAndAnswersComeBackAsLines) {
     auto channel = opener.open(path, observer);
     channel->send("AT+CSQ");
-    run(50ms);
-    EXPECT_EQ(readMaster(), "AT+CSQ\r");
+    EXPECT_EQ(readMaster(), "AT+CSQ\r");  // written before send() returns
     std::string answer = "\r\n+CSQ: 24,99\r\n\r\nOK\r\n";
     ASSERT_EQ(::write(master, answer.data(), answer.size()), static_cast<ssize_t>(answer.size()));
-    run(50ms);
+    runUntil([&] { return observer.lines.size() >= 4; });
     EXPECT_THAT(observer.lines, ElementsAre("", "+CSQ: 24,99", "", "OK"));
 }
 
@@ -192,7 +193,7 @@ TEST_F(TtyAtPortTest, AHangupClosesTheChannel) {
     auto channel = opener.open(path, observer);
     ::close(master);
     master = -1;
-    run(50ms);
+    runUntil([&] { return !observer.closed.empty(); });
     EXPECT_FALSE(observer.closed.empty());
 }
 
