@@ -12,6 +12,7 @@
 
 #include "pppd_command.h"
 #include "reconnect.h"
+#include "text.h"
 
 namespace dialupd {
 namespace {
@@ -429,7 +430,8 @@ void Modem::pppdLogLine(std::string_view line) {
         }
         if (signal > 0) fatalSignal_ = signal;
     }
-    std::string clean = redact(line);
+    // pppd's and chat's text enters the core here; redaction first, on the bytes as they came.
+    std::string clean = sanitizeText(redact(line));
     spdlog::debug("[{}] pppd: {}", config_.id, clean);
     log_.append(secondsSinceStart(), "pppd", clean);
 }

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <optional>
 
+#include "core/text.h"
 #include "fakes.h"
 
 namespace dialupd {
@@ -336,6 +337,33 @@ TEST_F(ModemTest, ThePasswordIsRedactedFromTheCallLog) {
     ASSERT_EQ(recorder().hangups.size(), 1u);
     EXPECT_THAT(recorder().hangups[0].log, Not(HasSubstr("S3cret-Pa55")));
     EXPECT_THAT(recorder().hangups[0].log, HasSubstr("<redacted>"));
+}
+
+TEST_F(ModemTest, HostileTextFromPppdAndTheModuleEndsCleanInTheHangupAndTheKeptRecord) {
+    diagnosedModem();
+    atPort.answers["AT+CPIN?"] = {"+CME ERROR: \xff\xfe\xef\xbf\xbe"};
+    modem().connect({}, false, Outcome().completion());
+    runner.log("rcvd \xef\xbf\xbe\x1b]0;owned\x07 \xc2\x9b" "2J \xff");
+    runner.exitWith(16);
+    scheduler.advance(5s);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    const std::string& log = recorder().hangups[0].log;
+    EXPECT_TRUE(isCleanText(log, Newlines::Keep)) << log;
+    EXPECT_THAT(log, HasSubstr("pppd: rcvd \\u{FFFE}\\x1b]0;owned\\x07 \\u{009B}2J \\xff\n"));
+    EXPECT_THAT(log, HasSubstr("AT+CPIN? -> +CME ERROR: \\xff\\xfe\\u{FFFE}\n"));
+    ASSERT_EQ(store.saved["m0"].size(), 1u);
+    EXPECT_EQ(store.saved["m0"][0].text, log);
+}
+
+TEST_F(ModemTest, APasswordWithControlCharactersIsRedactedBeforeTheLineIsSanitized) {
+    CallOverrides overrides;
+    overrides.password = "pw\x1b[0m\xff";
+    modem().connect(overrides, false, Outcome().completion());
+    runner.log("sent [PAP AuthReq password=\"pw\x1b[0m\xff\"]");
+    runner.exitWith(19);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("password=\"<redacted>\""));
+    EXPECT_THAT(recorder().hangups[0].log, Not(HasSubstr("pw\\x1b")));
 }
 
 TEST_F(ModemTest, SpawnFailureLeavesTheModemAsItWas) {
