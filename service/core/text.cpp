@@ -1,7 +1,5 @@
 #include "text.h"
 
-#include <fmt/format.h>
-
 namespace dialupd {
 namespace {
 
@@ -53,7 +51,14 @@ bool isControl(uint32_t value, Newlines newlines) {
 // starts no valid sequence comes with length 0).
 template <typename Visit>
 void forEachUnclean(std::string_view text, Newlines newlines, Visit visit) {
+    const unsigned char newline = newlines == Newlines::Keep ? '\n' : '\t';
     for (size_t at = 0; at < text.size();) {
+        // Most text is printable ASCII: decided at once (a kept call log can be megabytes).
+        auto byte = static_cast<unsigned char>(text[at]);
+        if ((byte >= 0x20 && byte < 0x7f) || byte == '\t' || byte == newline) {
+            ++at;
+            continue;
+        }
         Sequence sequence = utf8Sequence(text, at);
         if (sequence.length == 0) {
             visit(at, sequence);
@@ -65,6 +70,23 @@ void forEachUnclean(std::string_view text, Newlines newlines, Visit visit) {
     }
 }
 
+// "\x1b": lower-case hex, like a C string escape. By hand: hostile text can be all escapes.
+void appendByteEscape(std::string& out, unsigned char byte) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\x";
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xf];
+}
+
+// "\u{FFFE}": at least four upper-case hex digits, braced so the end is unambiguous.
+void appendCodePointEscape(std::string& out, uint32_t value) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    int digits = value > 0xfffff ? 6 : value > 0xffff ? 5 : 4;
+    out += "\\u{";
+    for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xf];
+    out += '}';
+}
+
 }  // namespace
 
 std::string sanitizeText(std::string_view text, Newlines newlines) {
@@ -74,9 +96,9 @@ std::string sanitizeText(std::string_view text, Newlines newlines) {
     forEachUnclean(text, newlines, [&](size_t at, Sequence sequence) {
         clean.append(text.substr(copied, at - copied));
         if (sequence.length == 0 || sequence.value < 0x80)
-            clean += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[at]));
+            appendByteEscape(clean, static_cast<unsigned char>(text[at]));
         else
-            clean += fmt::format("\\u{{{:04X}}}", sequence.value);
+            appendCodePointEscape(clean, sequence.value);
         copied = at + (sequence.length == 0 ? 1 : sequence.length);
     });
     clean.append(text.substr(copied));
