@@ -196,7 +196,9 @@ void ModemRegistry::ttyAdded(const TtyDevice& reported) {
 
 const ModemConfig* ModemRegistry::configFor(const UsbIdentity& identity) const {
     for (const ModemConfig& modemConfig : config_.modems)
-        if (!identity.serial.empty() && modemConfig.matchUsbSerial == identity.serial) return &modemConfig;
+        // The identity's serial is sanitized (ttyAdded): the config's is compared the same way.
+        if (!identity.serial.empty() && sanitizeText(modemConfig.matchUsbSerial) == identity.serial)
+            return &modemConfig;
     for (const ModemConfig& modemConfig : config_.modems)
         if (!modemConfig.matchUsbPath.empty() && modemConfig.matchUsbPath == identity.portPath) return &modemConfig;
     return nullptr;

@@ -500,6 +500,17 @@ TEST_F(ModemRegistryTest, HostileUdevStringsAreSanitizedBeforeAnyoneSeesThem) {
     EXPECT_THAT(ids(), IsEmpty());
 }
 
+TEST_F(ModemRegistryTest, AConfiguredSerialWithControlCharactersStillMatches) {
+    ModemConfig roof;
+    roof.id = "roof";
+    roof.matchUsbSerial = "R\x1b[1mOOF";
+    config.modems.push_back(roof);
+    registry();
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "R\x1b[1mOOF"));
+    EXPECT_THAT(ids(), ElementsAre("roof"));
+    EXPECT_EQ(only().usb().serial, "R\\x1b[1mOOF");
+}
+
 TEST_F(ModemRegistryTest, AModemTheListenerCannotPublishIsDroppedNotKeptUnreachable) {
     struct Refusing final : ModemRegistryListener {
         void modemAdded(Modem& modem) override {
