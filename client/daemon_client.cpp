@@ -2,11 +2,18 @@
 
 #include <algorithm>
 
+#include "core/text.h"
 #include "modem-proxy.h"
 
 namespace dialupctl {
 
 namespace {
+
+// What the daemon sends is clean text already (it sanitizes what it takes from modems, pppd and
+// udev); dialupctl checks again before anything reaches a terminal: no escape sequence, no
+// C0/C1 control, nothing that is not UTF-8, whoever owns the bus name.
+std::string clean(const std::string& text) { return dialupd::sanitizeText(text); }
+std::string cleanLines(const std::string& text) { return dialupd::sanitizeMultilineText(text); }
 
 constexpr std::chrono::seconds kQueryTimeout{25};
 
@@ -28,6 +35,10 @@ T valueOr(const std::map<std::string, sdbus::Variant>& properties, const char* n
     return found->second.get<T>();
 }
 
+std::string textOr(const std::map<std::string, sdbus::Variant>& properties, const char* name) {
+    return clean(valueOr<std::string>(properties, name));
+}
+
 // A longer method call timeout for one call (Connect with wait, Disconnect's stop window).
 class CallTimeout {
 public:
@@ -42,15 +53,17 @@ private:
     sdbus::IConnection& connection_;
 };
 
+}  // namespace
+
 ExitReason toReason(const sdbus::Struct<uint32_t, std::string, std::string>& reason) {
-    return {std::get<0>(reason), std::get<1>(reason), std::get<2>(reason)};
+    return {std::get<0>(reason), clean(std::get<1>(reason)), clean(std::get<2>(reason))};
 }
 
-}  // namespace
+std::string cleanLogText(const std::string& text) { return cleanLines(text); }
 
 ClientError toClientError(const sdbus::Error& error, const std::string& what) {
     const ExitStatus status = exitStatusForError(error.getName());
-    std::string message = error.getMessage();
+    std::string message = clean(error.getMessage());
     if (status == ExitStatus::DaemonNotRunning) message = "dialupd is not running (" + message + ")";
     if (error.getName() == "org.freedesktop.DBus.Error.NoReply" ||
         error.getName() == "org.freedesktop.DBus.Error.Timeout")
@@ -62,18 +75,19 @@ ModemInfo modemFromProperties(const std::string& path, const std::map<std::strin
     ModemInfo modem;
     modem.path = path;
     modem.id = modemIdFromPath(path);
-    modem.state = valueOr<std::string>(properties, "State");
-    modem.device = valueOr<std::string>(properties, "Device");
-    modem.atPort = valueOr<std::string>(properties, "AtPort");
-    modem.vendor = valueOr<std::string>(properties, "Vendor");
-    modem.product = valueOr<std::string>(properties, "Product");
-    modem.model = valueOr<std::string>(properties, "Model");
-    modem.usbPath = valueOr<std::string>(properties, "UsbPath");
-    modem.usbSerial = valueOr<std::string>(properties, "UsbSerial");
-    modem.interface = valueOr<std::string>(properties, "Interface");
-    modem.ipv4Address = valueOr<std::string>(properties, "IPv4Address");
-    modem.peerAddress = valueOr<std::string>(properties, "PeerAddress");
-    modem.dns = valueOr<std::vector<std::string>>(properties, "Dns");
+    modem.state = textOr(properties, "State");
+    modem.device = textOr(properties, "Device");
+    modem.atPort = textOr(properties, "AtPort");
+    modem.vendor = textOr(properties, "Vendor");
+    modem.product = textOr(properties, "Product");
+    modem.model = textOr(properties, "Model");
+    modem.usbPath = textOr(properties, "UsbPath");
+    modem.usbSerial = textOr(properties, "UsbSerial");
+    modem.interface = textOr(properties, "Interface");
+    modem.ipv4Address = textOr(properties, "IPv4Address");
+    modem.peerAddress = textOr(properties, "PeerAddress");
+    for (const std::string& server : valueOr<std::vector<std::string>>(properties, "Dns"))
+        modem.dns.push_back(clean(server));
     modem.connectedSinceUsec = valueOr<uint64_t>(properties, "ConnectedSince");
     modem.lastExitReason =
         toReason(valueOr<sdbus::Struct<uint32_t, std::string, std::string>>(properties, "LastExitReason"));
@@ -175,7 +189,7 @@ std::pair<std::string, std::string> DaemonClient::reset(const ModemInfo& modem, 
     CallTimeout longer(*connection_, timeout);
     try {
         auto [recoveredBy, log] = ModemProxy(*connection_, modem.path).Reset();
-        return {recoveredBy, log};
+        return {clean(recoveredBy), cleanLines(log)};
     } catch (const sdbus::Error& error) {
         throw toClientError(error, "resetting " + modem.id);
     }
@@ -192,7 +206,7 @@ std::vector<CallLog> DaemonClient::callLogs(const ModemInfo& modem, uint32_t las
             call.bytesIn = std::get<3>(kept);
             call.bytesOut = std::get<4>(kept);
             call.requested = std::get<5>(kept);
-            call.text = std::get<6>(kept);
+            call.text = cleanLines(std::get<6>(kept));
             calls.push_back(std::move(call));
         }
     } catch (const sdbus::Error& error) {

@@ -29,8 +29,13 @@ struct ConnectRequest {
 // A ClientError for a failed bus call; `what` says what was being done ("connecting ec25").
 ClientError toClientError(const sdbus::Error& error, const std::string& what);
 
-// A modem's properties as GetAll or GetManagedObjects give them.
+// A modem's properties as GetAll or GetManagedObjects give them, every string sanitized
+// (service/core/text.h): nothing read from the bus reaches a terminal as raw control bytes.
 ModemInfo modemFromProperties(const std::string& path, const std::map<std::string, sdbus::Variant>& properties);
+// An exit reason as the bus carries it, sanitized likewise.
+ExitReason toReason(const sdbus::Struct<uint32_t, std::string, std::string>& reason);
+// A log text from the bus (a Hangup's, a kept call's, Reset's), sanitized with its newlines kept.
+std::string cleanLogText(const std::string& text);
 
 class DaemonClient {
 public:

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "core/text.h"
 #include "password.h"
 
 namespace {
@@ -23,13 +24,16 @@ std::optional<std::string> optionalArgument(const CLI::App* command, const std::
 // One line on stderr for people; with --json also one object on stdout for scripts.
 int report(const ClientError& error, bool json, bool color) {
     dialupctl::Style style(color && ::isatty(STDERR_FILENO));
-    std::cerr << "dialupctl: " << style.red(error.what());
-    if (!error.name().empty()) std::cerr << " [" << error.name() << "]";
+    // A message may quote the daemon, the bus or the command line: no raw control bytes out.
+    const std::string message = dialupd::sanitizeText(error.what());
+    const std::string name = dialupd::sanitizeText(error.name());
+    std::cerr << "dialupctl: " << style.red(message);
+    if (!name.empty()) std::cerr << " [" << name << "]";
     std::cerr << '\n';
     if (json)
         dialupctl::printJsonLine(std::cout, {{"error",
-                                              {{"name", error.name()},
-                                               {"message", error.what()},
+                                              {{"name", name},
+                                               {"message", message},
                                                {"exit_status", static_cast<int>(error.status())}}}});
     return static_cast<int>(error.status());
 }

@@ -146,7 +146,8 @@ void Monitor::onHangup(sdbus::Message& message) {
     uint64_t durationUsec = 0;
     std::string log;
     message >> reasonStruct >> durationUsec >> log;
-    const ExitReason reason{std::get<0>(reasonStruct), std::get<1>(reasonStruct), std::get<2>(reasonStruct)};
+    const ExitReason reason = toReason(reasonStruct);
+    log = cleanLogText(log);
     emit("hangup", modemIdFromPath(path),
          {{"reason", toJson(reason)}, {"duration_usec", durationUsec}, {"log", log}},
          style_.red(formatReason(reason)) + " after " + formatDuration(durationUsec), withLog_ ? log : "");

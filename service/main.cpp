@@ -10,12 +10,15 @@
 #include <spdlog/spdlog.h>
 
 #include "core/config.h"
+#include "core/sanitizing_sink.h"
 #include "daemon.h"
 
 namespace {
 
 void setUpLogging(const std::string& level) {
-    auto logger = spdlog::stderr_logger_st("dialupd");
+    // Log lines quote modems, pppd, udev and callers: the journal gets them sanitized (text.h).
+    auto stderrSink = std::make_shared<spdlog::sinks::stderr_sink_st>();
+    auto logger = std::make_shared<spdlog::logger>("dialupd", std::make_shared<dialupd::SanitizingSink>(stderrSink));
     // journald stamps lines itself; a terminal wants the time.
     logger->set_pattern(std::getenv("JOURNAL_STREAM") ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e %l: %v");
     spdlog::set_default_logger(logger);
@@ -71,7 +74,7 @@ int main(int argc, char** argv) {
             warnIfSecretsExposed(configPath, config);
         }
     } catch (const dialupd::ConfigError& error) {
-        std::cerr << "dialupd: " << error.what() << "\n";
+        std::cerr << "dialupd: " << dialupd::sanitizeText(error.what()) << "\n";
         return 1;
     }
 

@@ -7,10 +7,13 @@
 #include <spdlog/spdlog.h>
 
 #include "core/errors.h"
+#include "core/text.h"
 
 namespace dialupd {
 
-inline sdbus::Error toBusError(const Error& error) { return sdbus::Error(error.name(), error.what()); }
+// A message may quote outside text (a device path, a module's answer): sanitized like the rest
+// of what leaves on the bus, or sd-bus could refuse to send the error at all.
+inline sdbus::Error toBusError(const Error& error) { return sdbus::Error(error.name(), sanitizeText(error.what())); }
 
 // Runs `body`; whatever it throws leaves as an sdbus::Error with an org.dialupd1.Error.* name
 // (or the sdbus::Error it already was).
@@ -24,7 +27,7 @@ auto translateErrors(Body&& body) -> decltype(body()) {
         throw toBusError(error);
     } catch (const std::exception& error) {
         spdlog::error("internal error in a D-Bus handler: {}", error.what());
-        throw sdbus::Error(error_name::kInternal, error.what());
+        throw sdbus::Error(error_name::kInternal, sanitizeText(error.what()));
     } catch (...) {
         spdlog::error("internal error in a D-Bus handler: unknown exception");
         throw sdbus::Error(error_name::kInternal, "unknown internal error");

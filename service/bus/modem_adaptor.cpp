@@ -30,18 +30,40 @@ const char* propertyName(ModemProperty property) {
     return "";
 }
 
+// Every string the adaptor hands sd-bus goes through here. The core already holds clean text
+// (outside text is sanitized where it enters: core/text.h); this is the last line of defence,
+// since sd-bus refuses a string that is not valid UTF-8 or holds a noncharacter, and then a
+// Hangup is lost, a reply never sent, or GetManagedObjects fails for every modem at once.
+// Idempotent: clean text passes unchanged.
+std::string busText(const std::string& text) { return sanitizeText(text); }
+std::string busMultilineText(const std::string& text) { return sanitizeMultilineText(text); }
+
 sdbus::Struct<uint32_t, std::string, std::string> toStruct(const ExitReason& reason) {
-    return {reason.code, reason.name, reason.description};
+    return {reason.code, busText(reason.name), busText(reason.description)};
+}
+
+// Sends what `reply` sends, or, if sd-bus cannot (it refuses a value), a named error: the caller
+// must get an answer either way, not wait for its call to time out.
+template <typename ResultType, typename Reply>
+void answer(const char* method, ResultType& result, Reply reply) {
+    try {
+        reply();
+    } catch (const sdbus::Error& error) {
+        spdlog::error("{}: the answer could not be sent: {}", method, error.what());
+        result.returnError(sdbus::Error(error_name::kInternal, "the answer could not be sent"));
+    }
 }
 
 // sdbus::Result is move-only and a Completion must be copyable: share it.
-Completion replyWith(sdbus::Result<>&& result) {
+Completion replyWith(const char* method, sdbus::Result<>&& result) {
     auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
-    return [shared](const Error* error) {
-        if (error)
-            shared->returnError(toBusError(*error));
-        else
-            shared->returnResults();
+    return [method, shared](const Error* error) {
+        answer(method, *shared, [&] {
+            if (error)
+                shared->returnError(toBusError(*error));
+            else
+                shared->returnResults();
+        });
     };
 }
 
@@ -49,9 +71,15 @@ Completion replyWith(sdbus::Result<>&& result) {
 
 ModemAdaptor::ModemAdaptor(sdbus::IConnection& connection, Modem& modem)
     : AdaptorInterfaces(connection, kModemPathPrefix + modem.id()), modem_(modem) {
+    registerAdaptor();  // may throw: then nothing below has happened (the registry drops the modem)
+    try {
+        emitInterfacesAddedSignal({org::dialupd1::Modem_adaptor::INTERFACE_NAME});
+    } catch (const sdbus::Error& error) {
+        // The object is registered and GetManagedObjects lists it; only the announcement is lost.
+        spdlog::error("[{}] InterfacesAdded not sent: {}", modem_.id(), error.what());
+    }
+    // Last: a constructor that throws must not leave the modem pointing at a dead observer.
     modem_.setObserver(this);
-    registerAdaptor();
-    emitInterfacesAddedSignal({org::dialupd1::Modem_adaptor::INTERFACE_NAME});
 }
 
 ModemAdaptor::~ModemAdaptor() {
@@ -65,7 +93,7 @@ ModemAdaptor::~ModemAdaptor() {
 }
 
 void ModemAdaptor::Connect(sdbus::Result<>&& result, std::map<std::string, sdbus::Variant> options) {
-    Completion done = replyWith(std::move(result));
+    Completion done = replyWith("Connect", std::move(result));
     completeOnThrow("Connect", done, [&] {
         if (const sdbus::Message* call = getObject().getCurrentlyProcessedMessage()) refuseRepeatedOptions(*call);
         ConnectRequest request = parseConnectOptions(options);
@@ -74,17 +102,19 @@ void ModemAdaptor::Connect(sdbus::Result<>&& result, std::map<std::string, sdbus
 }
 
 void ModemAdaptor::Disconnect(sdbus::Result<>&& result) {
-    Completion done = replyWith(std::move(result));
+    Completion done = replyWith("Disconnect", std::move(result));
     completeOnThrow("Disconnect", done, [&] { modem_.disconnect(done); });
 }
 
 void ModemAdaptor::Reset(sdbus::Result<std::string, std::string>&& result) {
     auto shared = std::make_shared<sdbus::Result<std::string, std::string>>(std::move(result));
     ResetCompletion done = [shared](const Error* error, const ResetResult& outcome) {
-        if (error)
-            shared->returnError(toBusError(*error));
-        else
-            shared->returnResults(outcome.recoveredBy, outcome.log);
+        answer("Reset", *shared, [&] {
+            if (error)
+                shared->returnError(toBusError(*error));
+            else
+                shared->returnResults(busText(outcome.recoveredBy), busMultilineText(outcome.log));
+        });
     };
     completeOnThrow("Reset", [done](const Error* error) { done(error, {}); }, [&] { modem_.reset(done); });
 }
@@ -98,7 +128,7 @@ ModemAdaptor::GetCallLogs(const uint32_t& last) {
             calls;
         for (const CallRecord& record : modem_.callLogs(last))
             calls.emplace_back(record.startedAtUsec, record.durationUsec, toStruct(record.reason), record.bytesIn,
-                               record.bytesOut, record.requested, record.text);
+                               record.bytesOut, record.requested, busMultilineText(record.text));
         return calls;
     });
 }
@@ -112,47 +142,51 @@ sdbus::Struct<uint32_t, std::string, std::string> ModemAdaptor::LastExitReason()
 }
 
 std::string ModemAdaptor::Device() {
-    return translateErrors([&] { return modem_.device(); });
+    return translateErrors([&] { return busText(modem_.device()); });
 }
 
 std::string ModemAdaptor::AtPort() {
-    return translateErrors([&] { return modem_.atPort(); });
+    return translateErrors([&] { return busText(modem_.atPort()); });
 }
 
 std::string ModemAdaptor::Vendor() {
-    return translateErrors([&] { return modem_.usb().vendorId; });
+    return translateErrors([&] { return busText(modem_.usb().vendorId); });
 }
 
 std::string ModemAdaptor::Product() {
-    return translateErrors([&] { return modem_.usb().productId; });
+    return translateErrors([&] { return busText(modem_.usb().productId); });
 }
 
 std::string ModemAdaptor::Model() {
-    return translateErrors([&] { return modem_.usb().model; });
+    return translateErrors([&] { return busText(modem_.usb().model); });
 }
 
 std::string ModemAdaptor::UsbPath() {
-    return translateErrors([&] { return modem_.usb().portPath; });
+    return translateErrors([&] { return busText(modem_.usb().portPath); });
 }
 
 std::string ModemAdaptor::UsbSerial() {
-    return translateErrors([&] { return modem_.usb().serial; });
+    return translateErrors([&] { return busText(modem_.usb().serial); });
 }
 
 std::string ModemAdaptor::Interface() {
-    return translateErrors([&] { return modem_.ip().interface; });
+    return translateErrors([&] { return busText(modem_.ip().interface); });
 }
 
 std::string ModemAdaptor::IPv4Address() {
-    return translateErrors([&] { return modem_.ip().localAddress; });
+    return translateErrors([&] { return busText(modem_.ip().localAddress); });
 }
 
 std::string ModemAdaptor::PeerAddress() {
-    return translateErrors([&] { return modem_.ip().peerAddress; });
+    return translateErrors([&] { return busText(modem_.ip().peerAddress); });
 }
 
 std::vector<std::string> ModemAdaptor::Dns() {
-    return translateErrors([&] { return modem_.ip().dns; });
+    return translateErrors([&] {
+        std::vector<std::string> servers;
+        for (const std::string& server : modem_.ip().dns) servers.push_back(busText(server));
+        return servers;
+    });
 }
 
 uint64_t ModemAdaptor::ConnectedSince() {
@@ -191,7 +225,7 @@ void ModemAdaptor::modemPropertiesChanged(const std::vector<ModemProperty>& chan
 
 void ModemAdaptor::modemHangup(const ExitReason& reason, std::chrono::microseconds duration, const std::string& log) {
     try {
-        emitHangup(toStruct(reason), static_cast<uint64_t>(duration.count()), log);
+        emitHangup(toStruct(reason), static_cast<uint64_t>(duration.count()), busMultilineText(log));
     } catch (const sdbus::Error& error) {
         spdlog::error("[{}] Hangup not sent: {}", modem_.id(), error.what());
     }

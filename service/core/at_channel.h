@@ -12,7 +12,8 @@ namespace dialupd {
 
 class AtChannelObserver {
 public:
-    virtual void atLine(std::string_view line) = 0;  // one line from the modem, without CR/LF
+    // One line from the modem, without CR/LF, as it came: any bytes (the observer sanitizes it).
+    virtual void atLine(std::string_view line) = 0;
     virtual void atClosed(std::string_view why) = 0; // the tty hung up or failed: no more lines
 
 protected:

@@ -108,15 +108,18 @@ void AtSnapshot::sendNext() {
 }
 
 void AtSnapshot::atLine(std::string_view raw) {
-    std::string_view line = trimmed(raw);
+    // The module's text enters the core here: from now on it is clean (text.h), final result
+    // codes such as "+CME ERROR: <anything>" included.
+    const std::string clean = sanitizeText(trimmed(raw));
+    std::string_view line = clean;
     if (line.empty() || !done_) return;
     if (current_.empty()) {
-        record(fmt::format("(unsolicited) {}", sanitizeText(line)));
+        record(fmt::format("(unsolicited) {}", line));
         return;
     }
     if (line == current_) return;  // the module echoes commands (ATE1)
     if (!isFinalResult(line)) {
-        if (answer_.size() < 32) answer_.push_back(sanitizeText(line));
+        if (answer_.size() < 32) answer_.emplace_back(line);
         if (current_ == "ATI" && containsQuectel(line)) quectel_ = true;
         return;
     }

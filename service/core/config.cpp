@@ -87,7 +87,14 @@ public:
             for (const Entry& existing : sections.back().entries)
                 if (existing.key == key)
                     fail(lineNumber, fmt::format("'{}' is set twice in this section (first on line {})", key, existing.line));
-            sections.back().entries.push_back({key, unquote(trim(line.substr(equals + 1))), lineNumber});
+            std::string value = unquote(trim(line.substr(equals + 1)));
+            // Values are published on D-Bus, logged and put in chat scripts: what sd-bus refuses
+            // (noncharacters) or a terminal obeys (controls) has no place in them. The value is
+            // not repeated: it may be a password.
+            if (!isCleanText(key) || !isCleanText(value))
+                fail(lineNumber, fmt::format("{} contains a control character or a Unicode noncharacter",
+                                             isCleanText(key) ? key : "the key"));
+            sections.back().entries.push_back({key, std::move(value), lineNumber});
         }
         return sections;
     }

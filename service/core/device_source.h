@@ -1,6 +1,7 @@
 // Where ttys come from: udev in the daemon (sys/udev_device_source), a fake in unit tests.
-// The source reports what sysfs says, unparsed; the core decides what it means, so malformed
-// attributes are handled (and tested) in one place.
+// The source reports what sysfs says, unparsed and unsanitized; the core decides what it means
+// and sanitizes it (ModemRegistry), so malformed or hostile attributes are handled (and tested)
+// in one place.
 #pragma once
 
 #include <string>

@@ -15,6 +15,7 @@
 #include "pppd_command.h"
 #include "reconnect.h"
 #include "secret.h"
+#include "text.h"
 
 namespace dialupd {
 namespace {
@@ -435,9 +436,11 @@ void Modem::pppdLogLine(std::string_view line) {
         }
         if (signal > 0) fatalSignal_ = signal;
     }
-    // The password is never searched for (that would mark where it equals other text, the APN
-    // say): the fields of pppd's auth packet dumps that can hold it are hidden where they are.
-    std::string clean = hideAuthSecrets(line);
+    // pppd's and chat's text enters the core here. The password is never searched for (that
+    // would mark where it equals other text, the APN say): the fields of pppd's auth packet
+    // dumps that can hold it are hidden where they are, on the bytes as they came; then the
+    // line is made clean text.
+    std::string clean = sanitizeText(hideAuthSecrets(line));
     spdlog::debug("[{}] pppd: {}", config_.id, clean);
     log_.append(secondsSinceStart(), "pppd", clean);
 }

@@ -6,29 +6,64 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "text.h"
+
 namespace dialupd {
 namespace {
+
+// Like a config id (config.cpp): an id is an object path element and names files (the chat
+// script, the kept call logs), so one derived from what a USB device says is bounded the same way.
+constexpr size_t kMaxIdLength = 64;
+constexpr size_t kMaxModelPrefixLength = 16;  // a [usb-model] name may be long
 
 bool isIdChar(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 // Like sd_bus_path_encode: unambiguous, and only characters an object path element allows.
-std::string escapeForId(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (isIdChar(c))
-            out += c;
-        else
-            out += fmt::format("_{:02x}", static_cast<unsigned char>(c));
-    }
-    return out;
+std::string escapeForId(char c) {
+    return isIdChar(c) ? std::string(1, c) : fmt::format("_{:02x}", static_cast<unsigned char>(c));
 }
 
 std::string modelPrefix(const UsbIdentity& identity) {
     std::string prefix;
-    for (char c : identity.model) prefix += isIdChar(c) ? static_cast<char>(std::tolower(c)) : '_';
+    for (char c : identity.model.substr(0, kMaxModelPrefixLength))
+        prefix += isIdChar(c) ? static_cast<char>(std::tolower(c)) : '_';
     return prefix.empty() ? "usb" : prefix;
+}
+
+// `prefix` followed by `text`, each character escaped by `escape`. When that is longer than an id
+// may be (a serial of 126 '-' escapes to 378 characters), as much of it as fits before "_" and 16
+// hex digits of the whole text's stable hash: the same text gives the same id on every plug and
+// every run, and texts that share a long beginning still get different ids.
+template <typename Escape>
+std::string boundedId(const std::string& prefix, std::string_view text, Escape escape) {
+    std::string id = prefix;
+    for (char c : text) id += escape(c);
+    if (id.size() <= kMaxIdLength) return id;
+    const std::string tail = fmt::format("_{:016x}", stableHash(text));
+    id = prefix;
+    for (char c : text) {
+        std::string unit = escape(c);  // whole escapes only: "_2d", never "_2"
+        if (id.size() + unit.size() + tail.size() > kMaxIdLength) break;
+        id += unit;
+    }
+    return id + tail;
+}
+
+// udev's strings (sysfs attributes the USB device chose, its serial above all) enter the core
+// here: from now on they are clean text (text.h), in D-Bus properties and the journal alike.
+TtyDevice sanitized(const TtyDevice& tty) {
+    TtyDevice clean;
+    clean.sysPath = sanitizeText(tty.sysPath);
+    clean.devNode = sanitizeText(tty.devNode);
+    clean.interfaceNumber = sanitizeText(tty.interfaceNumber);
+    clean.usbSysPath = sanitizeText(tty.usbSysPath);
+    clean.usbPortPath = sanitizeText(tty.usbPortPath);
+    clean.vendorId = sanitizeText(tty.vendorId);
+    clean.productId = sanitizeText(tty.productId);
+    clean.serial = sanitizeText(tty.serial);
+    return clean;
 }
 
 std::string describe(const TtyDevice& tty) {
@@ -39,15 +74,13 @@ std::string describe(const TtyDevice& tty) {
 }  // namespace
 
 std::string usbModemIdFromSerial(const UsbIdentity& identity) {
-    return modelPrefix(identity) + "_" + escapeForId(identity.serial);
+    return boundedId(modelPrefix(identity) + "_", identity.serial, escapeForId);
 }
 
 std::string usbModemIdFromPortPath(const UsbIdentity& identity) {
     // A port path is digits, '-' and '.': "1-1.2" becomes "usb1_1_2".
-    std::string id = modelPrefix(identity) + "_usb";
-    for (char c : identity.portPath.substr(0, 64))
-        id += (c == '-' || c == '.') ? std::string(1, '_') : escapeForId(std::string_view(&c, 1));
-    return id;
+    return boundedId(modelPrefix(identity) + "_usb", identity.portPath,
+                     [](char c) { return (c == '-' || c == '.') ? std::string(1, '_') : escapeForId(c); });
 }
 
 ModemRegistry::ModemRegistry(const Config& config, PppdRunner& runner, Scheduler& scheduler,
@@ -68,6 +101,7 @@ void ModemRegistry::addConfiguredModems() {
     for (const ModemConfig& modemConfig : config_.modems) {
         if (modemConfig.device.empty()) continue;  // a section for a USB modem: used when it appears
         Modem* modem = add(modemConfig);
+        if (!modem) continue;  // could not be published: add() said why
         devices.push_back(modemConfig.device);
         if (modem->state() == ModemState::Unavailable) {
             std::string why = deviceNodes_ ? deviceNodes_->problem(modemConfig.device) : "";
@@ -96,7 +130,15 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
     modem.setCallLogStore(callLogs_);
     modem.setUsbResetter(usbResetter_);
     modem.setTtyCheck(deviceExists_);
-    listener_.modemAdded(modem);
+    try {
+        listener_.modemAdded(modem);
+    } catch (const std::exception& error) {
+        // A modem nobody can reach is worse than none: it could still dial (autoconnect) and hold
+        // its tty. It is dropped, loudly; a USB modem is tried again when it is plugged again.
+        spdlog::error("[{}] cannot be published, so it is not taken: {}", modem.id(), error.what());
+        modems_.pop_back();
+        return nullptr;
+    }
     return &modem;
 }
 
@@ -112,7 +154,8 @@ void ModemRegistry::autoconnect(Modem& modem) {
     }
 }
 
-void ModemRegistry::ttyAdded(const TtyDevice& tty) {
+void ModemRegistry::ttyAdded(const TtyDevice& reported) {
+    const TtyDevice tty = sanitized(reported);
     if (tty.usbSysPath.empty()) return;  // not a USB tty: a UART, a console, a pty
     for (const auto& [path, device] : usbDevices_) {
         if (device.ppp.sysPath == tty.sysPath || device.at.sysPath == tty.sysPath) {
@@ -167,7 +210,9 @@ void ModemRegistry::ttyAdded(const TtyDevice& tty) {
 
 const ModemConfig* ModemRegistry::configFor(const UsbIdentity& identity) const {
     for (const ModemConfig& modemConfig : config_.modems)
-        if (!identity.serial.empty() && modemConfig.matchUsbSerial == identity.serial) return &modemConfig;
+        // The identity's serial is sanitized (ttyAdded): the config's is compared the same way.
+        if (!identity.serial.empty() && sanitizeText(modemConfig.matchUsbSerial) == identity.serial)
+            return &modemConfig;
     for (const ModemConfig& modemConfig : config_.modems)
         if (!modemConfig.matchUsbPath.empty() && modemConfig.matchUsbPath == identity.portPath) return &modemConfig;
     return nullptr;
@@ -231,13 +276,15 @@ void ModemRegistry::announceUsbModem(UsbDevice& device) {
     modemConfig.atPort = device.at.devNode;
     modemConfig.usb = device.identity;
     device.modem = add(std::move(modemConfig));
+    if (!device.modem) return;
     spdlog::info("[{}] {} {}:{} at usb {} serial '{}': modem port {}, AT port {}", id, device.model.name,
                  device.identity.vendorId, device.identity.productId, device.identity.portPath,
                  device.identity.serial, device.ppp.devNode, device.at.devNode.empty() ? "none" : device.at.devNode);
     if (matched && matched->autoconnect) autoconnect(*device.modem);
 }
 
-void ModemRegistry::ttyRemoved(const std::string& sysPath) {
+void ModemRegistry::ttyRemoved(const std::string& reportedSysPath) {
+    const std::string sysPath = sanitizeText(reportedSysPath);  // as ttyAdded kept it
     for (auto it = usbDevices_.begin(); it != usbDevices_.end(); ++it) {
         UsbDevice& device = it->second;
         if (device.at.sysPath == sysPath) {

@@ -19,6 +19,8 @@ namespace dialupd {
 
 class ModemRegistryListener {
 public:
+    // May throw (the bus refused the object): the modem is then dropped with an error in the
+    // journal, not kept unreachable; a USB modem is tried again when it is plugged in again.
     virtual void modemAdded(Modem& modem) = 0;
     // Called once the modem has no pppd left; it is destroyed right after.
     virtual void modemRemoved(Modem& modem) = 0;
@@ -53,6 +55,7 @@ public:
     // A fixed-port modem's node may have appeared or gone: each one's state follows.
     void fixedDevicesChanged();
 
+    // What udev reports is sanitized here (text.h) before anything else looks at it.
     void ttyAdded(const TtyDevice& tty) override;
     void ttyRemoved(const std::string& sysPath) override;
 
@@ -98,7 +101,10 @@ private:
 };
 
 // The object id of a USB modem without a config section: "<model>_<serial>", or
-// "<model>_usb<port path>" without a serial; anything outside [A-Za-z0-9] escaped as _xx.
+// "<model>_usb<port path>" without a serial; anything outside [A-Za-z0-9] escaped as _xx. At
+// most 64 characters, like a config id: a longer one keeps what fits of its beginning and ends
+// in "_" and 16 hex digits of a stable hash of the whole serial (or port path), so it is the
+// same on every plug.
 std::string usbModemIdFromSerial(const UsbIdentity& identity);
 std::string usbModemIdFromPortPath(const UsbIdentity& identity);
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "text.h"
+
 namespace dialupd {
 namespace {
 
@@ -69,11 +71,13 @@ void ModuleRecovery::exchange(std::string_view text, bool raw, std::chrono::mill
         channel_->send(text);
 }
 
-void ModuleRecovery::atLine(std::string_view line) {
+void ModuleRecovery::atLine(std::string_view raw) {
+    // The module's text enters the core here: what is kept of it (notes, the Reset reply) is clean.
+    std::string line = sanitizeText(raw);
     if (line.empty()) return;
-    lastLine_ = std::string(line);
+    lastLine_ = line;
     if (!answered_ || !isFinalResult(line)) return;
-    answer(line == "OK" ? Outcome::Ok : Outcome::Failed, std::string(line));
+    answer(line == "OK" ? Outcome::Ok : Outcome::Failed, line);
 }
 
 void ModuleRecovery::atClosed(std::string_view why) {

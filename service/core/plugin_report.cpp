@@ -25,11 +25,20 @@ bool isIpv4(std::string_view text) {
     return text.size() < INET_ADDRSTRLEN && inet_pton(AF_INET, std::string(text).c_str(), &address) == 1;
 }
 
-// Published as it is (the Interface property): printable ASCII only, whatever char's signedness.
+// The report is outside text too: its free-form fields are held to what the plugin sends (and
+// what D-Bus and the journal can take as it is), so nothing from it needs sanitizing later.
 bool isInterfaceName(std::string_view text) {
     if (text.empty() || text.size() >= 16) return false;  // IFNAMSIZ
     for (unsigned char c : text)
-        if (c <= ' ' || c == '/' || c >= 0x7f) return false;
+        if (c <= ' ' || c >= 0x7f || c == '/') return false;  // printable ASCII, as pppd names them
+    return true;
+}
+
+// The plugin's phase names: "dead", "establish", ..., "unknown".
+bool isPhaseName(std::string_view text) {
+    if (text.empty() || text.size() > 32) return false;
+    for (char c : text)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
     return true;
 }
 
@@ -46,7 +55,7 @@ std::optional<PluginReport> parsePluginReport(std::string_view line) {
     if (fields.empty()) return std::nullopt;
     PluginReport report;
     std::string_view verb = fields[0];
-    if (verb == "phase" && fields.size() == 2 && !fields[1].empty()) {
+    if (verb == "phase" && fields.size() == 2 && isPhaseName(fields[1])) {
         report.kind = PluginReport::Kind::Phase;
         report.phase = fields[1];
         return report;

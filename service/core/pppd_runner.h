@@ -31,7 +31,8 @@ struct ProcessExit {
 
 class PppdObserver {
 public:
-    virtual void pppdLogLine(std::string_view line) = 0;  // pppd's and chat's output, one line
+    // pppd's and chat's output, one line, as it came: any bytes (Modem redacts, then sanitizes).
+    virtual void pppdLogLine(std::string_view line) = 0;
     virtual void pppdReport(const PluginReport& report) = 0;
     // Last call for this process: every log line and report it sent has been delivered before.
     virtual void pppdExited(ProcessExit exit) = 0;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/text.h"
 #include "safe_file.h"
 #include "unique_fd.h"
 
@@ -71,10 +72,12 @@ bool parseCallRecord(const std::string& content, CallRecord& record) {
     record.durationUsec = number(header["duration-usec"]);
     record.bytesIn = number(header["bytes-in"]);
     record.bytesOut = number(header["bytes-out"]);
-    record.reason = {static_cast<uint32_t>(number(header["reason-code"])), header["reason-name"],
-                     header["reason-description"]};
+    // A file read back is outside text like any other (edited by hand, from an older dialupd, a
+    // disk error): what goes on to D-Bus is sanitized (core/text.h), header values as one line.
+    record.reason = {static_cast<uint32_t>(number(header["reason-code"])), sanitizeText(header["reason-name"]),
+                     sanitizeText(header["reason-description"])};
     record.requested = header["requested"] == "yes";
-    record.text = content.substr(end + 2);
+    record.text = sanitizeMultilineText(std::string_view(content).substr(end + 2));
     return true;
 }
 

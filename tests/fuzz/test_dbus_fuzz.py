@@ -12,6 +12,12 @@ it must stop on SIGTERM with exit 0 and no sanitizer report.
 A caller as nobody checks the bus policy holds against random calls, and callers still waiting
 at SIGTERM must get their answers.
 
+The other side is hostile too (Modem_side): m1's pppd and module send random bytes (Unicode
+noncharacters, C1 controls, escape sequences, invalid UTF-8, endless lines) on pppd's log, the
+plugin's report channel and the AT port; every hang-up must still end in its Hangup, with clean
+text, GetCallLogs must keep answering, and the daemon's log must stay valid UTF-8 with no raw
+ESC (checked again at the end, over everything every case sent).
+
 The seed is printed; DIALUPD_FUZZ_SEED=N replays a run (each case draws from its own stream,
 so a case replays alone too: DIALUPD_FUZZ_CASES=Flood,Clean_stop runs only those). Prints TAP
 for meson."""
@@ -604,10 +610,17 @@ class World:
         ttys = [os.ttyname(slave) for _, slave in self.ptys]
         self.at_pty = os.openpty()  # m1's AT port, where nobody answers
         self.pppd_pids = os.path.join(self.scratch.path, "pppd-pids")
+        # What m1's pppd says before it hangs up, on its log (stdout, stderr) and on the plugin's
+        # report channel (fd 3): files the Modem_side case writes, absent otherwise.
+        self.pppd_says = os.path.join(self.scratch.path, "pppd-says")
+        self.pppd_reports = os.path.join(self.scratch.path, "pppd-reports")
         # On m0 pppd runs until stopped; on m1 it hangs up (16) within 0.2 s by itself, so calls
         # also meet Hangups, AT snapshots, kept call logs and redials (m1 redials after 1 s).
         pppd = stand_in_pppd(self.scratch.path, f'echo $$ >> {self.pppd_pids}\n'
-                                                f'if [ "$1" = {ttys[1]} ]; then sleep 0.$(($$ % 3)); exit 16; fi')
+                                                f'if [ "$1" = {ttys[1]} ]; then\n'
+                                                f'  [ -f {self.pppd_says} ] && cat {self.pppd_says}\n'
+                                                f'  [ -f {self.pppd_reports} ] && cat {self.pppd_reports} >&3\n'
+                                                f'  sleep 0.$(($$ % 3)); exit 16\nfi')
         # udev = no: the host's own USB devices have no part in this test.
         self.config = config_for(self.scratch.path, {"m0": ttys[0], "gone": os.path.join(self.scratch.path, "ttyGONE"),
                                                      "m1": ttys[1]},
@@ -1333,6 +1346,196 @@ def unprivileged_calls(address, count):
     return 0
 
 
+# ---------------------------------------------------------------------------------------------
+# The other side: a hostile modem and a hostile pppd.
+
+NONCHARACTERS = [chr(code) for code in range(0xfdd0, 0xfdf0)] + [chr(plane << 16 | low) for plane in range(17)
+                                                                 for low in (0xfffe, 0xffff)]
+
+
+def clean_text_problem(text):
+    """None, or what in `text` (a str from D-Bus) neither D-Bus nor a terminal should get."""
+    for at, char in enumerate(text):
+        code = ord(char)
+        if (code < 0x20 and char not in "\n\t") or 0x7f <= code <= 0x9f or NONCHARACTER.match(char):
+            return f"U+{code:04X} at {at}: ...{text[max(at - 60, 0):at + 20]!r}..."
+    return None
+
+
+def journal_problem(daemons):
+    """None, or why the daemons' stderr (the journal's stand-in) is not clean: not valid UTF-8,
+    a raw ESC, a C1 control or a noncharacter."""
+    for daemon in daemons:
+        with open(daemon.log_path, "rb") as log:
+            raw = log.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return f"{daemon.log_path} is not UTF-8 at byte {error.start}: {raw[max(error.start - 80, 0):error.end + 20]!r}"
+        problem = clean_text_problem(text)
+        if problem:
+            return f"{daemon.log_path}: {problem}"
+    return None
+
+
+class HostileBytes:
+    """Random bytes of the kinds that broke the daemon's text: noncharacters, C1 controls,
+    terminal escape sequences, bytes that are not UTF-8, and lines without end."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def piece(self):
+        rng = self.rng
+        kind = rng.randrange(9)
+        if kind == 0:
+            return rng.choice(NONCHARACTERS).encode()
+        if kind == 1:
+            return chr(rng.randrange(0x80, 0xa0)).encode()  # C1, U+009B (CSI) among them
+        if kind == 2:
+            return rng.choice([b"\x1b[2J", b"\x1b]0;owned\x07", b"\x1b[31m", b"\x1bP", b"\x1b", b"\x07", b"\x08",
+                               b"\x00", b"\r", b"\x7f", b"\x9b"])
+        if kind == 3:  # not UTF-8: stray, overlong, surrogate, truncated, beyond U+10FFFF
+            return rng.choice([b"\xff", b"\xfe", b"\x80", b"\xbf", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe2\x82",
+                               b"\xf4\x90\x80\x80", b"\xf0\x9f", b"\xc3"])
+        if kind == 4:
+            return bytes(rng.randrange(256) for _ in range(rng.randint(1, 24)))
+        if kind == 5:
+            return rng.choice(["é", "€", "\U0001f4f6", "\ufeff", "\u202e", "\ufffd"]).encode()
+        return "".join(chr(rng.randint(0x20, 0x7e)) for _ in range(rng.randint(1, 12))).encode()
+
+    def line(self, prefix=b""):
+        return prefix + b"".join(self.piece() for _ in range(self.rng.randint(0, 12)))
+
+    def endless(self):
+        """A line longer than any reader keeps (the daemon cuts at 4 KiB)."""
+        return b"".join(self.piece() for _ in range(1500)) + b"x" * self.rng.choice([0, 5000, 20000])
+
+    def text(self, prefixes):
+        lines = []
+        for _ in range(self.rng.randint(1, 8)):
+            if self.rng.random() < 0.08:
+                lines.append(self.endless())
+            else:
+                lines.append(self.line(self.rng.choice(prefixes)))
+        ending = self.rng.choice([b"\n", b"\r\n", b"\r", b""])
+        return ending.join(lines) + ending
+
+
+class ModuleOnAPty:
+    """Plays m1's module on its AT port: every command written there is answered with hostile
+    lines, and now and then a final result code, from the case's random stream."""
+
+    FINALS = [b"OK", b"ERROR", b"+CME ERROR: ", b"+CMS ERROR: ", b"NO CARRIER", b""]
+
+    def __init__(self, master, rng):
+        self.master = master
+        self.hostile = HostileBytes(rng)
+        self.rng = rng
+        self.commands = 0
+        self.pending = b""
+        self.watch = GLib.io_add_watch(master, GLib.PRIORITY_DEFAULT, GLib.IO_IN, self.readable)
+        os.set_blocking(master, False)
+
+    def readable(self, fd, condition):
+        try:
+            self.pending += os.read(fd, 4096)
+        except (BlockingIOError, OSError):
+            return True
+        while b"\r" in self.pending:
+            _, self.pending = self.pending.split(b"\r", 1)
+            self.commands += 1
+            answer = self.hostile.text([b"", b"+CSQ: ", b"Quectel ", b"+CEER: "])
+            final = self.rng.choice(self.FINALS)
+            if final in (b"+CME ERROR: ", b"+CMS ERROR: "):
+                final += self.hostile.line()
+            try:
+                os.write(fd, b"\r\n" + answer + (b"\r\n" + final + b"\r\n" if final else b""))
+            except (BlockingIOError, OSError):
+                pass  # nobody reads (the snapshot gave up): the queue is full
+        return True
+
+    def stop(self):
+        GLib.source_remove(self.watch)
+        os.set_blocking(self.master, True)
+
+
+class Modem_side(FuzzCase):
+    """The modem and pppd are the hostile ones (issue 16): m1's stand-in pppd prints random bytes
+    (noncharacters, C1 controls, escape sequences, invalid UTF-8, endless lines) on its log and
+    its plugin report channel, then hangs up; the module on m1's AT port answers the AT snapshot
+    with more of them. Every hang-up must end in its Hangup signal with clean text, GetCallLogs
+    must keep answering with clean text, and the daemon's log must stay valid UTF-8 without a
+    raw ESC. Bounded: `rounds` calls, and no new one after `budget` seconds."""
+
+    rounds = int(os.environ.get("DIALUPD_FUZZ_MODEM_ROUNDS", "30"))
+    budget = 150.0
+
+    def test_hostile_modem_and_pppd_text(self):
+        world = self.world
+        m1 = MODEM_PREFIX + "m1"
+        hostile = HostileBytes(self.rng)
+        hangups = []
+        receiver = world.control.add_signal_receiver(lambda reason, duration, log: hangups.append(str(log)),
+                                                     "Hangup", MODEM_IFACE, BUS_NAME, m1)
+        module = ModuleOnAPty(world.at_pty[0], self.rng)
+        problems = self.fuzzer.problems
+        started = time.monotonic()
+        done = 0
+        try:
+            for round_number in range(self.rounds):
+                if time.monotonic() - started > self.budget:
+                    print(f"# Modem_side: time budget of {self.budget:.0f} s spent after {done} rounds", flush=True)
+                    break
+                with open(world.pppd_says, "wb") as says:
+                    says.write(hostile.text([b"", b"rcvd ", b"sent ", b"Fatal signal ", b"chat:  ", b"Modem hangup"]))
+                with open(world.pppd_reports, "wb") as reports:
+                    reports.write(hostile.text([b"phase ", b"ip-up ppp", b"cause ", b"stats ", b"exit ", b""]))
+                before = len(hangups)
+                self.fuzzer.send(world.control, m1, MODEM_IFACE, "Connect", "a{sv}",
+                                 [dbus.Dictionary({"reconnect": dbus.Boolean(False)}, signature="sv")],
+                                 allowed={"ok"}, clean_up=False)
+                self.fuzzer.settle()
+                if not wait_until(lambda: len(hangups) > before or world.daemon.process.poll() is not None, 60):
+                    problems.append(f"round {round_number}: no Hangup within 60 s")
+                    break
+                if world.daemon.process.poll() is not None:
+                    break
+                done += 1
+                problem = clean_text_problem(hangups[-1])
+                if problem:
+                    problems.append(f"round {round_number}: the Hangup's log holds {problem}")
+                try:
+                    calls = world.control.call_blocking(BUS_NAME, m1, MODEM_IFACE, "GetCallLogs", "u", (3,),
+                                                        timeout=CALL_TIMEOUT)
+                    self.fuzzer.calls += 1
+                    if not calls or str(calls[0][6]) != hangups[-1]:
+                        problems.append(f"round {round_number}: GetCallLogs' newest is not the Hangup's log")
+                    for call in calls:
+                        problem = clean_text_problem(str(call[6])) or clean_text_problem(str(call[2][2]))
+                        if problem:
+                            problems.append(f"round {round_number}: GetCallLogs holds {problem}")
+                except dbus.DBusException as error:
+                    problems.append(f"round {round_number}: GetCallLogs failed: {error.get_dbus_name()}: "
+                                    f"{error.get_dbus_message()[:200]}")
+                if not wait_until(lambda: world.state(m1) == "disconnected", 60):
+                    problems.append(f"round {round_number}: m1 stays {world.state(m1)}")
+                    break
+        finally:
+            module.stop()
+            receiver.remove()
+            for path in (world.pppd_says, world.pppd_reports):
+                if os.path.exists(path):
+                    os.unlink(path)
+        print(f"# Modem_side: {done} hostile calls ended in {len(hangups)} Hangups in "
+              f"{time.monotonic() - started:.1f} s; the module answered {module.commands} AT commands", flush=True)
+        self.assertEqual(len(hangups), done, "a hang-up without its Hangup, or one Hangup too many")
+        problem = journal_problem(world.logs)
+        if problem:
+            problems.append(f"the daemon's log: {problem}")
+        self.conclude()
+
+
 class Clean_stop(FuzzCase):
     """SIGTERM with a caller waiting (a Connect for m0's link; a Disconnect races the signal) and
     m1 redialling: each caller gets its answer, and the daemon exits 0, with no sanitizer report
@@ -1368,6 +1571,8 @@ class Clean_stop(FuzzCase):
                    if any(mark in line for mark in SANITIZER_MARKS)]
         self.assertEqual(reports, [], log[-4000:])
         self.assertEqual(code, 0, log[-4000:])
+        # Whatever the callers and the modem side sent, the journal got clean lines.
+        self.assertIsNone(journal_problem(world.logs))
         self.assertEqual(len(world.logs), 1, "an earlier case killed the daemon (it was started again)")
         self.assertTrue(wait_until(lambda: not world.stand_ins_alive(), PATIENCE), "stand-in pppd outlived the daemon")
         print(f"# in all: {TOTALS['calls']} calls, {TOTALS['pppd']} of them started pppd; seed {SEED}", flush=True)
@@ -1377,7 +1582,7 @@ class Clean_stop(FuzzCase):
 
 
 CASES = (Connect_options, Wrong_signatures, Paths_and_interfaces, Properties_junk, Huge_strings, Raw_messages, Flood,
-         Unprivileged_caller, Clean_stop)
+         Unprivileged_caller, Modem_side, Clean_stop)
 
 
 def main():

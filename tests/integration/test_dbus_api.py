@@ -2,7 +2,9 @@
 """dialupd against a real dbus-daemon (our policy) and the real pppd, on this host, which has no
 kernel PPP: the D-Bus contract, named errors, hostile arguments, the no-kernel-support outcome,
 password secrecy, shutdown, config errors and the bus policy. Prints TAP for meson."""
+import errno
 import os
+import re
 import select
 import shutil
 import signal
@@ -17,8 +19,10 @@ import unittest
 import dbus
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from testbed import (DIALUPD, ERROR, MODEM_IFACE, PATIENCE, Bus, Daemon, Scratch, config_for,  # noqa: E402
+from testbed import (DIALUPD, ERROR, MODEM_IFACE, PATIENCE, ROOT, Bus, Daemon, Scratch, config_for,  # noqa: E402
                      run_tap, stand_in_pppd, wait_until)
+
+DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(ROOT, "build", "client", "dialupctl"))
 
 PASSWORD = "S3cret-Pa55-host"
 
@@ -304,7 +308,8 @@ class HangupEvidence(DaemonTestCase):
                 while b"\r" in pending:
                     command, pending = pending.split(b"\r", 1)
                     reply = answers.get(command.decode(), ["ERROR"])
-                    os.write(self.at_master, b"".join(b"\r\n" + line.encode() + b"\r\n" for line in reply))
+                    os.write(self.at_master, b"".join(b"\r\n" + (line if isinstance(line, bytes) else line.encode())
+                                                      + b"\r\n" for line in reply))
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()
         self.addCleanup(lambda: (stop.set(), thread.join(2)))
@@ -363,6 +368,112 @@ class HangupEvidence(DaemonTestCase):
         again = self.modem.iface.GetCallLogs(dbus.UInt32(10))
         self.assertEqual([str(call[6]) for call in again], [hangup["log"]])
         self.assertEqual([str(call[6]) for call in self.modem.iface.GetCallLogs(dbus.UInt32(0))], [hangup["log"]])
+
+
+def assertCleanText(test, text, what):
+    """What D-Bus carries and a terminal shows: no raw control byte but newline and tab, no
+    C1 control, no noncharacter (dbus-python would have failed on invalid UTF-8 already)."""
+    bad = [char for char in text if (ord(char) < 0x20 and char not in "\n\t") or 0x7f <= ord(char) <= 0x9f
+           or NONCHARACTER.match(char)]
+    test.assertEqual(bad, [], f"{what} holds raw control characters or noncharacters: {text[-2000:]!r}")
+
+
+def assertCleanJournal(test, daemon):
+    """The daemon's stderr (the journal's stand-in) is valid UTF-8 with no raw ESC."""
+    with open(daemon.log_path, "rb") as log:
+        raw = log.read()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        test.fail(f"the daemon's log is not valid UTF-8 ({error}): {raw[max(error.start - 200, 0):error.end + 50]!r}")
+    test.assertNotIn(b"\x1b", raw, "a raw ESC reached the daemon's log")
+    assertCleanText(test, raw.decode(), "the daemon's log")
+
+
+NONCHARACTER = re.compile("[\ufdd0-\ufdef" + "".join(f"{chr(plane << 16 | 0xfffe)}{chr(plane << 16 | 0xffff)}"
+                                                        for plane in range(17)) + "]")
+
+
+class HostileModemText(DaemonTestCase):
+    """A module that answers the AT snapshot with bytes no D-Bus string may hold (+CME ERROR with
+    0xff 0xfe, U+FFFE, C1 controls, terminal escape sequences) and a pppd (stand-in) that logs the
+    same: issue 16's reproduction, where the Hangup was never sent ("Failed to serialize a string
+    value"), GetCallLogs answered InvalidArgs and Reset never answered. Everything must arrive,
+    as clean text, and dialupctl must print the escapes as text."""
+
+    at_port = True
+    HOSTILE = b"\xef\xbf\xbe \x1b]0;owned\x07 \x1b[2J \xc2\x9b" b"31m \xff\xfe"
+
+    def setUp(self):
+        scratch = tempfile.mkdtemp(prefix="dialupd-hostile-")
+        self.addCleanup(shutil.rmtree, scratch, True)
+        # printf's octal escapes: U+FFFE, OSC title, ED, C1 CSI, then bytes that are no UTF-8.
+        hostile = "\\357\\277\\276 \\033]0;owned\\007 \\033[2J \\302\\233" "31m \\377\\376"
+        pppd = stand_in_pppd(scratch, f"printf 'rcvd {hostile}\\n'; exit 16")
+        self.daemon_extra = f"pppd = {pppd}\n"
+        super().setUp()
+
+    def test_the_hangup_the_call_logs_and_dialupctl_survive_hostile_text(self):
+        HangupEvidence.answer_like_a_module(self, {
+            "ATI": [b"Quectel \xef\xbf\xbe", "OK"], "AT+CEER": [b"+CEER: " + self.HOSTILE, "OK"],
+            "AT+CPIN?": [b"+CME ERROR: \xff\xfe\xef\xbf\xbe\x1b[31m"], "AT+CSQ": [b"+CMS ERROR: \xef\xb7\x90"]})
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: self.modem.hangups, 60), "no Hangup: " + self.daemon.log_text()[-3000:])
+        hangup = self.modem.hangups[0]
+        self.assertEqual((hangup["code"], hangup["name"]), (16, "hangup"))
+        log = hangup["log"]
+        assertCleanText(self, log, "the Hangup's log")
+        self.assertIn("pppd: rcvd \\u{FFFE} \\x1b]0;owned\\x07 \\x1b[2J \\u{009B}31m \\xff\\xfe\n", log)
+        self.assertIn("AT+CPIN? -> +CME ERROR: \\xff\\xfe\\u{FFFE}\\x1b[31m\n", log)
+        self.assertIn("AT+CSQ -> +CMS ERROR: \\u{FDD0}\n", log)
+        self.assertIn("+CEER: \\u{FFFE} \\x1b]0;owned", log)
+
+        calls = self.modem.iface.GetCallLogs(dbus.UInt32(5))
+        self.assertEqual([str(call[6]) for call in calls], [log])
+
+        env = {"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": self.bus.address}
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        for command in (["log", "m0"], ["status", "m0"], ["--json", "log", "m0"]):
+            result = subprocess.run([DIALUPCTL, *command], capture_output=True, env=env, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertNotIn(b"\x1b", result.stdout, f"dialupctl {' '.join(command)} wrote a raw ESC")
+            assertCleanText(self, result.stdout.decode(), f"dialupctl {' '.join(command)}")
+        printed = subprocess.run([DIALUPCTL, "log", "m0"], capture_output=True, env=env, timeout=60).stdout.decode()
+        self.assertIn("\\x1b]0;owned\\x07", printed, "the escape is shown as text")
+        assertCleanJournal(self, self.daemon)
+
+    def test_reset_answers_after_a_probe_answer_with_a_noncharacter(self):
+        # m0's modem port: the first AT gets an error holding U+FFFE and escapes, then all is OK.
+        answered = []
+        stop = threading.Event()
+
+        def module():
+            while not stop.is_set():
+                try:
+                    ready, _, _ = select.select([self.master], [], [], 0.1)
+                    if not ready:
+                        continue
+                    data = os.read(self.master, 256)
+                except OSError as error:
+                    if error.errno != errno.EIO:
+                        return
+                    time.sleep(0.05)
+                    continue
+                if b"\r" in data or b"+++" in data:
+                    first = not answered
+                    answered.append(data)
+                    os.write(self.master, b"\r\n+CME ERROR: \xef\xbf\xbe\x1b[2J\xff\r\n" if first else b"\r\nOK\r\n")
+
+        thread = threading.Thread(target=module, daemon=True)
+        thread.start()
+        self.addCleanup(lambda: (stop.set(), thread.join(2)))
+        recovered_by, log = self.modem.iface.Reset(timeout=60)
+        self.assertEqual(str(recovered_by), "escape")
+        assertCleanText(self, str(log), "Reset's log")
+        self.assertIn("AT answered '+CME ERROR: \\u{FFFE}\\x1b[2J\\xff'", str(log))
+        assertCleanJournal(self, self.daemon)
 
 
 class StopEscalation(DaemonTestCase):
@@ -931,8 +1042,8 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileArguments,
-                     PasswordSecrecy, PasswordEqualToTheApn, StopEscalation, Redial, ShutdownWithACall,
-                     OversizedCallLogs, CallLogsZero, Shutdown, ServiceManagerProtocol, FixedPortNode, ConfigErrors,
-                     ConfigWarnings,
+    sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileModemText,
+                     HostileArguments, PasswordSecrecy, PasswordEqualToTheApn, StopEscalation, Redial,
+                     ShutdownWithACall, OversizedCallLogs, CallLogsZero, Shutdown, ServiceManagerProtocol,
+                     FixedPortNode, ConfigErrors, ConfigWarnings,
                      BusPolicy))

@@ -61,7 +61,11 @@ class FakeUsb:
     def plug(self, port, vendor="2c7c", product="0125", serial="0123456789ABCDEF", interfaces=(0, 1, 2, 3, 4),
              usb_attributes=None, interface_attributes=None, first_tty=None, before_tty=None):
         """`first_tty`: number the ttys from here (ttyUSB<first_tty + i>) instead of going on.
-        `before_tty(interface number)` is called just before each tty's add (benchmarks)."""
+        `before_tty(interface number)` is called just before each tty's add (benchmarks).
+        A bytes `serial` is written as it is (a hostile device's bytes need not be UTF-8)."""
+        raw_serial = serial if isinstance(serial, bytes) else None
+        if raw_serial is not None:
+            serial = "placeholder"
         if first_tty is not None:
             self.next_tty = first_tty
         attributes = {"idVendor": vendor, "idProduct": product, "manufacturer": "Quectel", "product": "EC25"}
@@ -70,6 +74,8 @@ class FakeUsb:
         attributes.update(usb_attributes or {})
         usb = self.testbed.add_device("usb", port, None, flatten(attributes),
                                       ["DEVTYPE", "usb_device", "PRODUCT", f"{vendor}/{product}/318"])
+        if raw_serial is not None:
+            self.testbed.set_attribute_binary(usb, "serial", raw_serial)
         ttys = []
         for number in interfaces:
             interface_attrs = {"bInterfaceNumber": f"{number:02x}", "bInterfaceClass": "ff"}

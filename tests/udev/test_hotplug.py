@@ -293,6 +293,65 @@ class StartupRace(HotplugTestCase):
             self.assertEqual(log.count(f"[ec25_R{number}] EC25 2c7c:0125"), 1, "one modem taken twice")
 
 
+class HostileUsbIdentities(HotplugTestCase):
+    """USB devices whose serial no D-Bus string may hold or no terminal should see (issue 16,
+    item 3): each still gets its object, with an id of at most 64 characters, clean properties,
+    and a Connect that gets as far as pppd; nothing raw reaches the daemon's log."""
+
+    def modem_on(self, port):
+        """(id, properties) of the modem on USB port `port`, once it is there."""
+        found = {}
+
+        def there():
+            found.update({modem_id: props for modem_id, props in self.objects().items()
+                          if props.get("UsbPath") == port})
+            return found
+
+        self.assertTrue(wait_until(there, 60), f"no object for the modem on {port}: {self.daemon.log_text()[-3000:]}")
+        modem_id, properties = next(iter(found.items()))
+        self.assertTrue(wait_until(lambda: MODEM_PATH + modem_id in [p for _, p in self.added], 60),
+                        f"no InterfacesAdded for {modem_id}")
+        self.assertLessEqual(len(modem_id), 64, modem_id)
+        self.assertRegex(modem_id, r"^[A-Za-z0-9_]+$")
+        for name, value in properties.items():
+            if isinstance(value, str):
+                self.assertTrue(all(ord(c) >= 0x20 and not 0x7f <= ord(c) <= 0x9f and c not in "\ufffe\uffff"
+                                    for c in value), f"{name} = {value!r}")
+        return modem_id, properties
+
+    def test_noncharacters_escapes_and_a_very_long_serial(self):
+        self.usb.plug("1-1", serial="SN\ufffe\x1b[31mRED\x1b]0;owned\x07\u009b2J")
+        self.usb.plug("1-2", serial=b"BIN\xff\xfe\xef\xbf\xbf")  # not even UTF-8
+        self.usb.plug("1-3", serial="-" * 126)
+        hostile, properties = self.modem_on("1-1")
+        self.assertEqual(str(properties["UsbSerial"]), "SN\\u{FFFE}\\x1b[31mRED\\x1b]0;owned\\x07\\u{009B}2J")
+        binary, properties = self.modem_on("1-2")
+        self.assertEqual(str(properties["UsbSerial"]), "BIN\\xff\\xfe\\u{FFFF}")
+        dashes, properties = self.modem_on("1-3")
+        self.assertEqual(str(properties["UsbSerial"]), "-" * 126)
+        self.assertTrue(dashes.startswith("ec25__2d_2d"), dashes)
+        self.assertEqual(len({hostile, binary, dashes}), 3)
+
+        # Connect gets past the file names (the chat script is named after the id): pppd starts.
+        modem = self.daemon.modem(dashes)
+        modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: self.pppd_pids(), 60), "pppd was not started: "
+                        + self.daemon.log_text()[-3000:])
+        modem.disconnect()
+
+        # The same device plugged again gets the same id.
+        self.usb.unplug("1-3")
+        self.wait_for_removal(dashes, timeout=60)
+        self.usb.plug("1-3", serial="-" * 126)
+        self.assertEqual(self.modem_on("1-3")[0], dashes)
+
+        with open(self.daemon.log_path, "rb") as log:
+            raw = log.read()
+        raw.decode("utf-8")  # raises on a line that is not UTF-8
+        self.assertNotIn(b"\x1b", raw, "a raw ESC reached the daemon's log")
+        self.assertIn("SN\\u{FFFE}\\x1b[31mRED", raw.decode())
+
+
 class ConfiguredUsbModems(HotplugTestCase):
     config = ("[modem roof]\nusb-serial = ROOF1\napn = m2m.example\nautoconnect = yes\n"
               "[modem cellar]\nusb-path = 1-4\n")
@@ -316,4 +375,4 @@ class ConfiguredUsbModems(HotplugTestCase):
 
 if __name__ == "__main__":
     sys.exit(run_tap(OneModem, RemovedMidCall, SeveralModems, IgnoredDevices, UsbReset, StartupRace,
-                     ConfiguredUsbModems))
+                     HostileUsbIdentities, ConfiguredUsbModems))

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/text.h"
 #include "fakes.h"
 
 namespace dialupd {
@@ -143,6 +144,21 @@ TEST_F(AtSnapshotTest, AFloodingPortIsCutAt16KiB) {
     scheduler.advance(1s);
     ASSERT_EQ(calls, 1);
     EXPECT_LT(result.size(), 20u * 1024);
+}
+
+TEST_F(AtSnapshotTest, HostileAnswersComeOutAsCleanText) {
+    // Final result codes too: "+CME ERROR: <anything>" once went into the text as it came, and
+    // sd-bus refused the Hangup that carried it.
+    port.answers["AT+CPIN?"] = {"+CME ERROR: \xff\xfe\xef\xbf\xbe"};
+    port.answers["AT+CSQ"] = {"+CSQ: \x1b[2J\xc2\x9b" "31m", "+CMS ERROR: \xef\xb7\x90\x1b]0;owned\x07"};
+    port.answers["AT+CEER"] = {"\xef\xbf\xbf", "OK"};
+    start();
+    scheduler.advance(1s);
+    ASSERT_EQ(calls, 1);
+    EXPECT_TRUE(isCleanText(result, Newlines::Keep)) << result;
+    EXPECT_THAT(result, HasSubstr("AT+CPIN? -> +CME ERROR: \\xff\\xfe\\u{FFFE}\n"));
+    EXPECT_THAT(result, HasSubstr("    +CSQ: \\x1b[2J\\u{009B}31m\n    +CMS ERROR: \\u{FDD0}\\x1b]0;owned\\x07\n"));
+    EXPECT_THAT(result, HasSubstr("AT+CEER -> \\u{FFFF}\n"));
 }
 
 TEST(ExplainAtError, KnownCodesOnly) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "daemon_client.h"
 #include "exit_status.h"
 #include "modem_info.h"
 #include "output.h"
@@ -122,4 +123,28 @@ TEST(Output, JsonKeepsInvalidUtf8AsReplacement) {
     printJsonLine(out, toJson(modem));
     EXPECT_NE(out.str().find("/dev/tty\xef\xbf\xbd"), std::string::npos) << out.str();
     EXPECT_EQ(out.str().back(), '\n');
+}
+
+// What dialupctl reads from the bus is sanitized before any of it is printed: a daemon (or
+// whoever owns the name) cannot make it write raw escape sequences to a terminal.
+TEST(FromTheBus, PropertiesAreSanitized) {
+    std::map<std::string, sdbus::Variant> properties;
+    // (A noncharacter cannot even be put into a variant: sd-bus refuses it on both sides.)
+    properties["UsbSerial"] = sdbus::Variant(std::string("SN\x1b]0;owned\x07"));
+    properties["Device"] = sdbus::Variant(std::string("/dev/tty\xc2\x9b" "2J"));
+    properties["Dns"] = sdbus::Variant(std::vector<std::string>{"10.0.0.1\x1b[H"});
+    properties["LastExitReason"] =
+        sdbus::Variant(sdbus::Struct<uint32_t, std::string, std::string>{16u, "hangup", "it \x1b[31mhung\x1b[0m up"});
+    ModemInfo modem = modemFromProperties("/org/dialupd1/modem/m0", properties);
+    EXPECT_EQ(modem.usbSerial, "SN\\x1b]0;owned\\x07");
+    EXPECT_EQ(modem.device, "/dev/tty\\u{009B}2J");
+    EXPECT_EQ(modem.dns, std::vector<std::string>{"10.0.0.1\\x1b[H"});
+    EXPECT_EQ(modem.lastExitReason.description, "it \\x1b[31mhung\\x1b[0m up");
+    std::ostringstream out;
+    printModemStatus(out, modem, Style(false), 0);
+    EXPECT_EQ(out.str().find('\x1b'), std::string::npos) << out.str();
+}
+
+TEST(FromTheBus, LogTextKeepsItsLinesAndLosesItsEscapes) {
+    EXPECT_EQ(cleanLogText("== call ==\nrcvd \x1b[2J\xff\r\n"), "== call ==\nrcvd \\x1b[2J\\xff\\x0d\n");
 }

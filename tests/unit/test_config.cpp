@@ -9,6 +9,7 @@ namespace dialupd {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The message of the ConfigError `text` raises.
 std::string errorOf(const std::string& text) {
@@ -106,8 +107,15 @@ TEST(Config, ErrorsNameFileLineAndProblem) {
 
 TEST(Config, HostileValuesAreRejectedWithTheirLine) {
     EXPECT_THAT(errorOf("[defaults]\napn = x\" ABORT \"OK\n"), HasSubstr("test.conf:2: apn contains character '\"'"));
-    EXPECT_THAT(errorOf("[defaults]\nuser = a\x01" "b\n"), HasSubstr("test.conf:2: user contains control character 0x01"));
+    EXPECT_THAT(errorOf("[defaults]\nuser = a\x01" "b\n"),
+                HasSubstr("test.conf:2: user contains a control character or a Unicode noncharacter"));
     EXPECT_THAT(errorOf("[defaults]\napn = \xff\xfe\n"), HasSubstr("test.conf:2: line is not valid UTF-8"));
+    // Valid UTF-8 that D-Bus refuses (U+FFFE) or a terminal obeys (ESC, C1 CSI): named, not echoed.
+    for (const char* value : {"\xef\xbf\xbe", "\x1b[2J", "\xc2\x9b" "2J", "a\x01b"}) {
+        std::string error = errorOf(std::string("[modem m0]\ndevice = /dev/ttyS0\nusb-serial = ") + value + "\n");
+        EXPECT_THAT(error, HasSubstr("test.conf:3: usb-serial contains a control character or a Unicode noncharacter"));
+        EXPECT_THAT(error, Not(HasSubstr(value)));
+    }
     EXPECT_THAT(errorOf(std::string("[defaults]\napn = a\0b\n", 20)), HasSubstr("test.conf:2: NUL byte"));
     EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nbaud = 12345678901234567890\n"), HasSubstr("test.conf:3: 'baud'"));
 }

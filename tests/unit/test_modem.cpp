@@ -7,6 +7,7 @@
 #include <csignal>
 #include <optional>
 
+#include "core/text.h"
 #include "fakes.h"
 
 namespace dialupd {
@@ -352,6 +353,36 @@ TEST_F(ModemTest, APasswordEqualToTheApnLeavesTheApnAsItIs) {
     EXPECT_THAT(log, HasSubstr("AT+CGDCONT=1,\"IP\",\"internet\""));
     EXPECT_THAT(log, HasSubstr("password=<hidden>]"));
     EXPECT_THAT(log, Not(HasSubstr("redacted")));
+}
+
+TEST_F(ModemTest, HostileTextFromPppdAndTheModuleEndsCleanInTheHangupAndTheKeptRecord) {
+    diagnosedModem();
+    atPort.answers["AT+CPIN?"] = {"+CME ERROR: \xff\xfe\xef\xbf\xbe"};
+    modem().connect({}, false, Outcome().completion());
+    runner.log("rcvd \xef\xbf\xbe\x1b]0;owned\x07 \xc2\x9b" "2J \xff");
+    runner.exitWith(16);
+    scheduler.advance(5s);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    const std::string& log = recorder().hangups[0].log;
+    EXPECT_TRUE(isCleanText(log, Newlines::Keep)) << log;
+    EXPECT_THAT(log, HasSubstr("pppd: rcvd \\u{FFFE}\\x1b]0;owned\\x07 \\u{009B}2J \\xff\n"));
+    EXPECT_THAT(log, HasSubstr("AT+CPIN? -> +CME ERROR: \\xff\\xfe\\u{FFFE}\n"));
+    ASSERT_EQ(store.saved["m0"].size(), 1u);
+    EXPECT_EQ(store.saved["m0"][0].text, log);
+}
+
+TEST_F(ModemTest, APasswordWithControlCharactersIsHiddenBeforeTheLineIsSanitized) {
+    // The field is hidden on the bytes as pppd wrote them: sanitizing first would turn the
+    // password into escapes that no longer look like the field's end.
+    CallOverrides overrides;
+    overrides.password = "pw\x1b[0m\xff";
+    modem().connect(overrides, false, Outcome().completion());
+    runner.log("sent [PAP AuthReq id=0x1 user=\"alice\" password=\"pw\x1b[0m\xff\"]");
+    runner.exitWith(19);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("password=<hidden>]"));
+    EXPECT_THAT(recorder().hangups[0].log, Not(HasSubstr("pw\\x1b")));
+    EXPECT_THAT(recorder().hangups[0].log, Not(HasSubstr("pw")));
 }
 
 TEST_F(ModemTest, SpawnFailureLeavesTheModemAsItWas) {

@@ -7,6 +7,9 @@
 #include <optional>
 #include <set>
 
+#include <fmt/format.h>
+
+#include "core/text.h"
 #include "fakes.h"
 
 namespace dialupd {
@@ -503,6 +506,104 @@ TEST_F(ModemRegistryTest, ConfigModelsExtendTheTable) {
 TEST(UsbModemIds, PortPathIdsAreObjectPathSafe) {
     EXPECT_EQ(usbModemIdFromPortPath({"2c7c", "0125", "EC25", "1-1.4.2", ""}), "ec25_usb1_1_4_2");
     EXPECT_EQ(usbModemIdFromSerial({"2c7c", "0800", "RM500Q", "1-1", "ab:CD/é"}), "rm500q_ab_3aCD_2f_c3_a9");
+}
+
+bool isIdText(const std::string& id) {
+    return !id.empty() && id.size() <= 64 &&
+           id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == std::string::npos;
+}
+
+TEST(UsbModemIds, ALongSerialIsShortenedToAStableDistinctId) {
+    // 126 '-' once escaped to a 383-character id: Connect then failed on "file name too long".
+    UsbIdentity dashes{"2c7c", "0125", "EC25", "1-1", std::string(126, '-')};
+    std::string id = usbModemIdFromSerial(dashes);
+    EXPECT_TRUE(isIdText(id)) << id;
+    // A readable beginning (whole escapes only), then the whole serial's FNV-1a 64 hash.
+    EXPECT_EQ(id, "ec25_" + [] {
+        std::string escapes;
+        for (int i = 0; i < 14; ++i) escapes += "_2d";
+        return escapes;
+    }() + fmt::format("_{:016x}", stableHash(std::string(126, '-'))));
+    EXPECT_EQ(usbModemIdFromSerial(dashes), id) << "the same on every plug";
+
+    UsbIdentity longer = dashes;
+    longer.serial += "-";
+    EXPECT_NE(usbModemIdFromSerial(longer), id) << "serials that share their beginning differ";
+    UsbIdentity plain{"2c7c", "0125", "EC25", "1-1", std::string(59, 'A')};
+    EXPECT_EQ(usbModemIdFromSerial(plain), "ec25_" + std::string(59, 'A')) << "64 characters fit as they are";
+    plain.serial += "B";
+    EXPECT_EQ(usbModemIdFromSerial(plain).size(), 64u);
+    EXPECT_EQ(usbModemIdFromSerial(plain).substr(0, 5 + 42 + 1), "ec25_" + std::string(42, 'A') + "_");
+}
+
+TEST(UsbModemIds, LongModelNamesAndPortPathsAreBoundedToo) {
+    UsbIdentity odd{"2c7c", "0125", std::string(200, 'M'), std::string(300, '9'), ""};
+    EXPECT_TRUE(isIdText(usbModemIdFromPortPath(odd))) << usbModemIdFromPortPath(odd);
+    odd.serial = std::string(300, '\xff');
+    EXPECT_TRUE(isIdText(usbModemIdFromSerial(odd))) << usbModemIdFromSerial(odd);
+}
+
+TEST_F(ModemRegistryTest, HostileUdevStringsAreSanitizedBeforeAnyoneSeesThem) {
+    registry();
+    const std::string serial = "SN\xef\xbf\xbe\x1b[31mRED\xc2\x9b\xff";
+    TtyDevice at = usbTty("1-1", "02", "2c7c", "0125", serial);
+    TtyDevice ppp = usbTty("1-1", "03", "2c7c", "0125", serial);
+    for (TtyDevice* tty : {&at, &ppp}) tty->usbPortPath = "1-1\x1b]0;x\x07";
+    devices.add(at);
+    devices.add(ppp);
+    Modem& modem = only();
+    EXPECT_EQ(modem.usb().serial, "SN\\u{FFFE}\\x1b[31mRED\\u{009B}\\xff");
+    EXPECT_EQ(modem.usb().portPath, "1-1\\x1b]0;x\\x07");
+    EXPECT_TRUE(isIdText(modem.id())) << modem.id();
+    EXPECT_EQ(modem.id(), usbModemIdFromSerial(modem.usb()));
+    EXPECT_EQ(modem.atPort(), "/dev/ttyUSB1-1.02");
+    // The remove comes with the same raw path: it must still find the tty.
+    devices.remove(ppp.sysPath);
+    scheduler.runDeferred();
+    EXPECT_THAT(ids(), IsEmpty());
+}
+
+TEST_F(ModemRegistryTest, AConfiguredSerialWithControlCharactersStillMatches) {
+    ModemConfig roof;
+    roof.id = "roof";
+    roof.matchUsbSerial = "R\x1b[1mOOF";
+    config.modems.push_back(roof);
+    registry();
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "R\x1b[1mOOF"));
+    EXPECT_THAT(ids(), ElementsAre("roof"));
+    EXPECT_EQ(only().usb().serial, "R\\x1b[1mOOF");
+}
+
+TEST_F(ModemRegistryTest, AModemTheListenerCannotPublishIsDroppedNotKeptUnreachable) {
+    struct Refusing final : ModemRegistryListener {
+        void modemAdded(Modem& modem) override {
+            ++tries;
+            if (refuse) throw std::runtime_error("the bus said no to " + modem.id());
+        }
+        void modemRemoved(Modem&) override {}
+        bool refuse = true;
+        int tries = 0;
+    } refusing;
+    config.modems.push_back([] {
+        ModemConfig fixed;
+        fixed.id = "fixed";
+        fixed.device = "/dev/ttyS1";
+        fixed.autoconnect = true;
+        return fixed;
+    }());
+    ModemRegistry registry(config, runner, scheduler, [](const std::string&) { return true; }, refusing);
+    registry.addConfiguredModems();
+    devices.start(registry);
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "SN1"));
+    EXPECT_TRUE(registry.modems().empty());
+    EXPECT_TRUE(runner.launches.empty()) << "an unpublished modem must not dial";
+    EXPECT_EQ(refusing.tries, 2);
+    // Plugged in again, and the bus takes it this time.
+    devices.remove(usbTty("1-1", "03").sysPath);
+    refusing.refuse = false;
+    devices.add(usbTty("1-1", "03", "2c7c", "0125", "SN1"));
+    ASSERT_EQ(registry.modems().size(), 1u);
+    EXPECT_EQ(registry.modems()[0]->id(), "ec25_SN1");
 }
 
 }  // namespace

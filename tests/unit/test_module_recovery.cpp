@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/text.h"
 #include "fakes.h"
 
 namespace dialupd {
@@ -127,6 +128,19 @@ TEST_F(ModuleRecoveryTest, AFixedPortModemWithoutAtPortHasOnlyTheEscape) {
     EXPECT_THAT(notes(), HasSubstr("step 2 of 3: skipped: no separate AT port"));
     EXPECT_THAT(notes(), HasSubstr("step 3 of 3: skipped: not a USB modem"));
     EXPECT_THAT(module.usbResets, IsEmpty());
+}
+
+TEST_F(ModuleRecoveryTest, WhatAHostileModuleSaysIsNotedAsCleanText) {
+    // The notes become the call log, the journal and Reset's reply, which sd-bus once refused to
+    // send (the caller waited for NoReply) for a U+FFFE in the probe's answer.
+    module.answers["/dev/ttyUSB3 AT"] = {"\xef\xbf\xbe\x1b[2J\xc2\x9b", "+CME ERROR: \xff\xfe"};
+    start();
+    scheduler.advanceInSteps(120s);
+    ASSERT_EQ(calls, 1);
+    EXPECT_EQ(recoveredBy, std::nullopt);
+    for (const std::string& line : noted) EXPECT_TRUE(isCleanText(line)) << line;
+    EXPECT_THAT(notes(), HasSubstr("recovery: AT answered '+CME ERROR: \\xff\\xfe'"));
+    EXPECT_THAT(notes(), HasSubstr("did not answer within 45 s (+CME ERROR: \\xff\\xfe)"));
 }
 
 TEST_F(ModuleRecoveryTest, AbandonedMidwayItCallsNothing) {

@@ -45,7 +45,11 @@ TEST(PluginReport, MalformedLinesAreRejected) {
     for (const char* line : {"", "phase", "phase ", "ip-up ppp0 10.64.0.2", "ip-up ppp0 10.64.0.2 x - -",
                              "ip-up ppp0 999.1.1.1 10.0.0.1 - -", "ip-up bad/name 10.0.0.2 10.0.0.1 - -",
                              "ip-up averyveryverylongifname 10.0.0.2 10.0.0.1 - -", "ip-down extra", "stats 1 2",
-                             "stats a b c", "exit", "exit x", "exit 1 2", "launch missiles"}) {
+                             "stats a b c", "exit", "exit x", "exit 1 2", "launch missiles",
+                             // Free-form fields carry nothing D-Bus or a terminal would choke on.
+                             "phase \xef\xbf\xbe", "phase dead\x1b[2J", "phase \xff", "phase \xc2\x9b",
+                             "ip-up ppp\xef\xbf\xbe 10.0.0.2 10.0.0.1 - -", "ip-up ppp\x1b 10.0.0.2 10.0.0.1 - -",
+                             "ip-up ppp\xc3\xa9 10.0.0.2 10.0.0.1 - -"}) {
         EXPECT_FALSE(parsePluginReport(line)) << line;
     }
 }
