@@ -724,13 +724,13 @@ def scenario_recovery_survives_port_hangups(world):
     connect(world)
     previous = None  # (step, what its recovery noted): in the log of the call that followed it
     for step, faults, noted in RECOVERY_HANGUPS:
-        assert wait_until(lambda: world.modem.states[-1:] == ["connected"], 10), world.modem.states  # signals in
+        assert wait_until(lambda: world.modem.states[-1:] == ["connected"], 60), world.modem.states  # signals in
         hangups, states = len(world.modem.hangups), len(world.modem.states)
         os.kill(pppd_pid(), signal.SIGKILL)
-        assert wait_until(lambda: len(world.modem.hangups) > hangups, 30), f"{step}: no Hangup after the kill"
+        assert wait_until(lambda: len(world.modem.hangups) > hangups, 60), f"{step}: no Hangup after the kill"
         if previous:
             assert previous[1] in world.modem.hangups[-1]["log"], f"{previous[0]}:\n{world.modem.hangups[-1]['log']}"
-        assert wait_until(lambda: "mode=stuck" in world.sim.command("status"), 10), world.sim.command("status")
+        assert wait_until(lambda: "mode=stuck" in world.sim.command("status"), 60), world.sim.command("status")
         assert world.sim.command("clear") == "OK"
         for fault in faults:
             assert world.sim.command("fault " + fault) == "OK"
@@ -748,7 +748,7 @@ def scenario_recovery_survives_port_hangups(world):
         assert f"fault hangup-at {step}: the" in sim_log(world), f"{step}: the simulator never hung up"
         assert replies == ["ok"], (step, replies)
         assert wait_until(lambda: world.modem.states[states:] == ["disconnected", "resetting", "connecting",
-                                                                  "connected"], 10), (step, world.modem.states[states:])
+                                                                  "connected"], 60), (step, world.modem.states[states:])
         previous = (step, noted)
         figures.append(f"hangup-at {step}: Connect(wait) -> connected in {took:.1f} s\n")
     world.modem.disconnect()
@@ -757,7 +757,7 @@ def scenario_recovery_survives_port_hangups(world):
     # The network side ends the call a restart interval (3 s) after our LCP Terminate: until
     # then the simulated module is still in data mode and the probe would not get its OK.
     assert world.sim.command("clear") == "OK"
-    assert wait_until(lambda: "mode=command" in world.sim.command("status"), 30), world.sim.command("status")
+    assert wait_until(lambda: "mode=command" in world.sim.command("status"), 60), world.sim.command("status")
     recovered_by, _ = world.modem.iface.Reset(timeout=120)
     assert str(recovered_by) == "probe", recovered_by
     with open(os.path.join(RESULT, "recovery-port-hangups.txt"), "w") as out:
