@@ -14,6 +14,8 @@ double secondsBetween(std::chrono::microseconds from, std::chrono::microseconds 
     return std::chrono::duration<double>(to - from).count();
 }
 
+double seconds(std::chrono::milliseconds span) { return std::chrono::duration<double>(span).count(); }
+
 }  // namespace
 
 bool isFinalResult(std::string_view line) {
@@ -23,6 +25,61 @@ bool isFinalResult(std::string_view line) {
         if (line == final || (final == "CONNECT" && line.starts_with("CONNECT "))) return true;
     return line.starts_with("+CME ERROR:") || line.starts_with("+CMS ERROR:");
 }
+
+std::string_view toString(ModuleRecovery::Step step) {
+    using Step = ModuleRecovery::Step;
+    switch (step) {
+    case Step::Idle: return "idle";
+    case Step::Probe: return "probe";
+    case Step::EscapeGuardBefore: return "guard time before '+++'";
+    case Step::EscapePlus: return "'+++' and the guard time after";
+    case Step::EscapeHangUp: return "ATH";
+    case Step::EscapeCheck: return "AT after ATH";
+    case Step::Reboot: return "AT+CFUN=1,1";
+    case Step::AwaitPause: return "waiting for the module to return";
+    case Step::AwaitAnswer: return "AT while waiting for the module to return";
+    case Step::Done: return "done";
+    }
+    return "unknown";
+}
+
+std::chrono::milliseconds RecoveryLimits::overallBound() const {
+    if (overall.count() > 0) return overall;
+    // probe, guard, '+++' with the guard after, ATH, AT, AT+CFUN=1,1 (5 answers), and up to two
+    // awaited returns (after the restart, after the USB reset), each overshooting by a poll and
+    // an answer at most.
+    auto ladder = answer + guard + (guard + answer) + answer + answer + 5 * answer + 2 * (rebootWait + poll + answer);
+    return ladder + std::chrono::milliseconds(10000);
+}
+
+// Destroyed channel first (members go in reverse order), then the listener it was calling.
+struct ModuleRecovery::OpenPort {
+    std::string path;
+    std::unique_ptr<Listener> listener;
+    std::unique_ptr<AtChannel> channel;
+    bool closed = false;
+    std::string closedWhy;
+};
+
+// Hears one opened channel only. A channel lives on for a turn after it is let go (it may be
+// closed from inside its own callback), and a tty that hangs up then must not end the wait of
+// whatever step came next; nor may it reach a recovery that has been destroyed meanwhile.
+class ModuleRecovery::Listener final : public AtChannelObserver {
+public:
+    Listener(ModuleRecovery& owner, std::shared_ptr<bool> alive) : owner_(owner), alive_(std::move(alive)) {}
+    void atLine(std::string_view line) override {
+        if (current()) owner_.portLine(line);
+    }
+    void atClosed(std::string_view why) override {
+        if (current()) owner_.portClosed(why);
+    }
+
+private:
+    bool current() const { return *alive_ && owner_.port_ && owner_.port_->listener.get() == this; }
+
+    ModuleRecovery& owner_;
+    std::shared_ptr<bool> alive_;
+};
 
 ModuleRecovery::ModuleRecovery(AtPortOpener& ports, Scheduler& scheduler, UsbResetter* usbResetter,
                                RecoveryLimits limits, Note note)
@@ -34,80 +91,90 @@ void ModuleRecovery::start(std::function<RecoveryPorts()> ports, Done done) {
     where_ = std::move(ports);
     done_ = std::move(done);
     startedAt_ = scheduler_.monotonicNow();
-    after(std::chrono::milliseconds(0), [this] { probe(); });
+    overallTimer_ = scheduler_.after(limits_.overallBound(), [this] {
+        auto fired = std::move(overallTimer_);
+        overrun();
+    });
+    // The first step runs on a later turn: `done` must never come from inside start().
+    unsigned generation = generation_;
+    scheduler_.defer([this, alive = alive_, generation] {
+        if (*alive && generation == generation_ && done_) probe();
+    });
 }
 
 // --- talking to a port -------------------------------------------------------------------
 
 bool ModuleRecovery::openPort(const std::string& path) {
     closePort();
+    openFailedAbsent_ = false;
+    auto port = std::make_unique<OpenPort>();
+    port->path = path;
+    port->listener = std::make_unique<Listener>(*this, alive_);
     try {
-        channel_ = ports_.open(path, *this);
-        channelPath_ = path;
-        return true;
+        port->channel = ports_.open(path, *port->listener);
     } catch (const AtPortError& error) {
         lastTryProblem_ = error.what();
+        openFailedAbsent_ = error.kind() == AtPortError::Kind::Absent;
         return false;
     }
+    port_ = std::move(port);
+    return true;
 }
 
 void ModuleRecovery::closePort() {
-    timer_.reset();
-    answered_ = nullptr;
-    if (!channel_) return;
+    if (!port_) return;
     // This may run inside the channel's own callback: let it go on a later turn.
-    scheduler_.defer([channel = std::shared_ptr<AtChannel>(std::move(channel_))] {});
-    channelPath_.clear();
+    scheduler_.defer([port = std::shared_ptr<OpenPort>(std::move(port_))] {});
 }
 
-void ModuleRecovery::exchange(std::string_view text, bool raw, std::chrono::milliseconds timeout,
-                              Answered answered) {
-    answered_ = std::move(answered);
+void ModuleRecovery::send(std::string_view text, bool raw) {
+    if (!port_ || port_->closed) return;  // the wait that follows ends as Closed
     lastLine_.clear();
-    timer_ = scheduler_.after(timeout, [this] { answer(Outcome::Silent, lastLine_); });
     if (raw)
-        channel_->sendRaw(text);
+        port_->channel->sendRaw(text);
     else
-        channel_->send(text);
+        port_->channel->send(text);
 }
 
-void ModuleRecovery::atLine(std::string_view raw) {
+void ModuleRecovery::wait(std::chrono::milliseconds timeout, bool answerEnds, Then then) {
+    wait_ = Wait{std::move(then), answerEnds};
+    timer_ = scheduler_.after(timeout, [this] { end(Outcome::Silent, lastLine_); });
+    if (port_ && port_->closed) end(Outcome::Closed, port_->closedWhy);
+}
+
+void ModuleRecovery::portLine(std::string_view raw) {
     // The module's text enters the core here: what is kept of it (notes, the Reset reply) is clean.
     std::string line = sanitizeText(raw);
     if (line.empty()) return;
     lastLine_ = line;
-    if (!answered_ || !isFinalResult(line)) return;
-    answer(line == "OK" ? Outcome::Ok : Outcome::Failed, line);
+    if (!wait_ || !wait_->answerEnds || !isFinalResult(line)) return;
+    end(line == "OK" ? Outcome::Ok : Outcome::Failed, line);
 }
 
-void ModuleRecovery::atClosed(std::string_view why) {
-    if (answered_)
-        answer(Outcome::Closed, std::string(why));
-    else
-        closePort();
+void ModuleRecovery::portClosed(std::string_view why) {
+    port_->closed = true;
+    port_->closedWhy = std::string(why);
+    portHungUp_ = true;
+    end(Outcome::Closed, std::string(why));
 }
 
-void ModuleRecovery::answer(Outcome outcome, std::string detail) {
+void ModuleRecovery::end(Outcome outcome, std::string detail) {
+    if (!wait_) return;
     timer_.reset();
-    Answered answered = std::move(answered_);
-    answered_ = nullptr;
-    if (!answered) return;
-    // Never continue from inside the channel's callback: the next step may close it.
-    scheduler_.defer([alive = alive_, answered = std::move(answered), outcome, detail = std::move(detail)] {
-        if (*alive) answered(outcome, detail);
-    });
-}
-
-void ModuleRecovery::after(std::chrono::milliseconds delay, std::function<void()> then) {
-    timer_ = scheduler_.after(delay, [this, then = std::move(then)] {
-        auto fired = std::move(timer_);  // `then` may set the next timer
-        then();
+    Then then = std::move(wait_->then);
+    wait_.reset();
+    // Never continue from inside the channel's callback (the next step may close it), and not
+    // at all once the recovery has ended meanwhile (its overall bound).
+    unsigned generation = generation_;
+    scheduler_.defer([this, alive = alive_, generation, then = std::move(then), outcome, detail = std::move(detail)] {
+        if (*alive && generation == generation_ && done_) then(outcome, detail);
     });
 }
 
 // --- the rungs ---------------------------------------------------------------------------
 
 void ModuleRecovery::probe() {
+    step_ = Step::Probe;
     std::string port = where_().modemPort;
     note_(fmt::format("recovery: does the module answer AT on {}?", port));
     if (!openPort(port)) {
@@ -115,55 +182,99 @@ void ModuleRecovery::probe() {
         reboot();
         return;
     }
-    exchange("AT", false, limits_.answer, [this](Outcome outcome, const std::string& detail) {
+    send("AT", false);
+    wait(limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
         if (outcome == Outcome::Ok) {
             closePort();
             note_("recovery: the module answers OK: nothing to recover");
             finish("probe");
             return;
         }
+        if (outcome == Outcome::Closed) {
+            portLost("the probe", detail);
+            return;
+        }
         note_(outcome == Outcome::Silent ? "recovery: no answer to AT: the module may be stuck in data mode"
                                          : fmt::format("recovery: AT answered '{}'", detail));
-        escape();
+        escapeGuard();
     });
 }
 
-void ModuleRecovery::escape() {
+void ModuleRecovery::escapeGuard() {
     // The port stays open from the probe: "+++" only counts between two guard times of silence.
+    step_ = Step::EscapeGuardBefore;
     note_(fmt::format("recovery, step 1 of 3: escape to command mode ('+++' with {:.1f} s guard times, then ATH)",
-                      std::chrono::duration<double>(limits_.guard).count()));
-    after(limits_.guard, [this] {
-        exchange("+++", true, limits_.guard + limits_.answer, [this](Outcome outcome, const std::string& detail) {
-            if (outcome != Outcome::Ok) {
-                note_(outcome == Outcome::Silent ? "recovery: no OK after '+++'"
-                                                 : fmt::format("recovery: '+++' got '{}'", detail));
-                closePort();
-                reboot();
-                return;
-            }
+                      seconds(limits_.guard)));
+    wait(limits_.guard, false, [this](Outcome outcome, const std::string& detail) {
+        if (outcome == Outcome::Closed) {
+            portLost("the guard time before '+++'", detail);
+            return;
+        }
+        escapePlus();
+    });
+}
+
+void ModuleRecovery::escapePlus() {
+    step_ = Step::EscapePlus;
+    send("+++", true);
+    wait(limits_.guard + limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
+        if (outcome == Outcome::Ok) {
             escapeHangUp();
-        });
+            return;
+        }
+        if (outcome == Outcome::Closed) {
+            portLost("the guard time after '+++'", detail);
+            return;
+        }
+        note_(outcome == Outcome::Silent ? "recovery: no OK after '+++'"
+                                         : fmt::format("recovery: '+++' got '{}'", detail));
+        closePort();
+        reboot();
     });
 }
 
 void ModuleRecovery::escapeHangUp() {
-    exchange("ATH", false, limits_.answer, [this](Outcome hungUp, const std::string&) {
+    step_ = Step::EscapeHangUp;
+    send("ATH", false);
+    wait(limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
+        if (outcome == Outcome::Closed) {
+            portLost("ATH", detail);
+            return;
+        }
         // ATH may answer NO CARRIER when no call is left: the AT that follows decides.
-        (void)hungUp;
-        exchange("AT", false, limits_.answer, [this](Outcome outcome, const std::string& detail) {
-            closePort();
-            if (outcome == Outcome::Ok) {
-                note_("recovery: the module is back in command mode after '+++' and ATH");
-                finish("escape");
-                return;
-            }
-            note_(fmt::format("recovery: after '+++' and ATH, AT still got {}", detail.empty() ? "nothing" : detail));
-            reboot();
-        });
+        escapeCheck();
     });
 }
 
+void ModuleRecovery::escapeCheck() {
+    step_ = Step::EscapeCheck;
+    send("AT", false);
+    wait(limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
+        if (outcome == Outcome::Ok) {
+            closePort();
+            note_("recovery: the module is back in command mode after '+++' and ATH");
+            finish("escape");
+            return;
+        }
+        if (outcome == Outcome::Closed) {
+            portLost("the AT after ATH", detail);
+            return;
+        }
+        note_(fmt::format("recovery: after '+++' and ATH, AT still got {}", detail.empty() ? "nothing" : detail));
+        closePort();
+        reboot();
+    });
+}
+
+void ModuleRecovery::portLost(std::string_view during, const std::string& why) {
+    // The escape cannot go on over a port that is gone: the next rung does not need it.
+    note_(fmt::format("recovery: {} hung up during {} ({})", port_ ? port_->path : "the port", during, why));
+    closePort();
+    reboot();
+}
+
 void ModuleRecovery::reboot() {
+    step_ = Step::Reboot;
     RecoveryPorts ports = where_();
     if (ports.atPort.empty() || ports.atPort == ports.modemPort) {
         note_("recovery, step 2 of 3: skipped: no separate AT port to send AT+CFUN=1,1 on");
@@ -173,13 +284,23 @@ void ModuleRecovery::reboot() {
     note_(fmt::format("recovery, step 2 of 3: restart the module (AT+CFUN=1,1 on {})", ports.atPort));
     if (!openPort(ports.atPort)) {
         note_(fmt::format("recovery: cannot open {}: {}", ports.atPort, lastTryProblem_));
+        if (portHungUp_ && openFailedAbsent_) {
+            // Hung up, and now its other port is gone too: the module restarts (re-enumerates) by
+            // itself, as a rebooting module does. Wait for it as after our own restart.
+            note_("recovery: its port hung up and the AT port is gone: the module seems to restart by itself");
+            awaitReturn("reboot");
+            return;
+        }
         usbReset();
         return;
     }
-    exchange("AT+CFUN=1,1", false, limits_.answer * 5, [this](Outcome outcome, const std::string& detail) {
+    send("AT+CFUN=1,1", false);
+    wait(limits_.answer * 5, true, [this](Outcome outcome, const std::string& detail) {
         closePort();
         // A module that restarts at once may close its port before the OK: that counts too.
         if (outcome == Outcome::Ok || outcome == Outcome::Closed) {
+            if (outcome == Outcome::Closed)
+                note_(fmt::format("recovery: the AT port hung up before its OK ({}): the module restarts", detail));
             awaitReturn("reboot");
             return;
         }
@@ -211,48 +332,69 @@ void ModuleRecovery::awaitReturn(std::string rung) {
     awaiting_ = std::move(rung);
     awaitDeadline_ = scheduler_.monotonicNow() + limits_.rebootWait;
     lastTryProblem_.clear();
-    note_(fmt::format("recovery: waiting up to {:.0f} s for the modem port to answer AT",
-                      std::chrono::duration<double>(limits_.rebootWait).count()));
-    after(limits_.poll, [this] { tryReturn(); });
+    note_(fmt::format("recovery: waiting up to {:.0f} s for the modem port to answer AT", seconds(limits_.rebootWait)));
+    pause();
+}
+
+void ModuleRecovery::pause() {
+    // No port is open here: only the timer ends this wait.
+    step_ = Step::AwaitPause;
+    wait(limits_.poll, false, [this](Outcome, const std::string&) { tryReturn(); });
 }
 
 void ModuleRecovery::tryReturn() {
-    auto nextTry = [this] {
-        closePort();
-        if (scheduler_.monotonicNow() + limits_.poll > awaitDeadline_) {
-            note_(fmt::format("recovery: the modem port did not answer within {:.0f} s ({})",
-                              std::chrono::duration<double>(limits_.rebootWait).count(),
-                              lastTryProblem_.empty() ? "silent" : lastTryProblem_));
-            if (awaiting_ == "reboot")
-                usbReset();
-            else
-                finish(std::nullopt);
-            return;
-        }
-        after(limits_.poll, [this] { tryReturn(); });
-    };
+    step_ = Step::AwaitAnswer;
     if (!openPort(where_().modemPort)) {  // still re-enumerating, typically
         nextTry();
         return;
     }
-    exchange("AT", false, limits_.answer, [this, nextTry](Outcome outcome, const std::string& detail) {
-        if (outcome != Outcome::Ok) {
-            lastTryProblem_ = detail.empty() ? "no answer" : detail;
-            nextTry();
+    send("AT", false);
+    wait(limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
+        closePort();
+        if (outcome == Outcome::Ok) {
+            note_(fmt::format("recovery: {} answers OK again", where_().modemPort));
+            finish(awaiting_);
             return;
         }
-        closePort();
-        note_(fmt::format("recovery: {} answers OK again", where_().modemPort));
-        finish(awaiting_);
+        if (outcome == Outcome::Closed)
+            lastTryProblem_ = "hung up: " + detail;
+        else
+            lastTryProblem_ = detail.empty() ? "no answer" : detail;
+        nextTry();
     });
 }
 
-void ModuleRecovery::finish(std::optional<std::string> recoveredBy) {
+void ModuleRecovery::nextTry() {
+    closePort();
+    if (scheduler_.monotonicNow() + limits_.poll > awaitDeadline_) {
+        note_(fmt::format("recovery: the modem port did not answer within {:.0f} s ({})", seconds(limits_.rebootWait),
+                          lastTryProblem_.empty() ? "silent" : lastTryProblem_));
+        if (awaiting_ == "reboot")
+            usbReset();
+        else
+            finish(std::nullopt);
+        return;
+    }
+    pause();
+}
+
+void ModuleRecovery::overrun() {
+    note_(fmt::format("recovery: still at step '{}' after {:.0f} s, longer than the whole ladder can take",
+                      toString(step_), seconds(limits_.overallBound())));
+    finish(std::nullopt, "the recovery overran its bound");
+}
+
+void ModuleRecovery::finish(std::optional<std::string> recoveredBy, std::string_view failure) {
     if (!done_) return;
+    ++generation_;  // whatever is still on its way finds the recovery over
+    step_ = Step::Done;
+    wait_.reset();
+    timer_.reset();
+    overallTimer_.reset();
     closePort();
     double took = secondsBetween(startedAt_, scheduler_.monotonicNow());
     if (!recoveredBy)
-        note_(fmt::format("recovery: gave up after {:.1f} s: the module answered no step", took));
+        note_(fmt::format("recovery: gave up after {:.1f} s: {}", took, failure));
     else if (*recoveredBy != "probe")
         note_(fmt::format("recovery: module recovered by {} in {:.1f} s", *recoveredBy, took));
     Done done = std::move(done_);

@@ -9,6 +9,12 @@
 //              USB module re-enumerates: its ttys go away and come back)
 //   4. usb-reset: de-authorize and re-authorize the USB device, then wait likewise
 // Every step is told to `note` as it happens (the call log and the journal).
+//
+// Each step is one wait (see Step), and every wait ends: by its timer, by the module's answer,
+// or by its port closing (a hang-up, a vanished device). Whatever ends it, the step goes on to
+// the next rung, to a success or to a failure: a port that hangs up fails the rung that
+// needed it. An overall bound, above the longest the ladder can take, is the backstop: past
+// it the recovery ends as failed, naming the step it was in.
 #pragma once
 
 #include <chrono>
@@ -29,6 +35,11 @@ struct RecoveryLimits {
     std::chrono::milliseconds guard{1200};        // silence before and after "+++" (the module's S12 is 1 s)
     std::chrono::milliseconds rebootWait{45000};  // for the modem port to answer after a reboot or reset
     std::chrono::milliseconds poll{1000};         // between tries while waiting for it
+    std::chrono::milliseconds overall{0};         // the whole recovery; 0: overallBound()
+
+    // The longest every step waiting its full time can take (two awaited restarts included),
+    // plus a margin: a recovery still running past it is held by something nobody foresaw.
+    std::chrono::milliseconds overallBound() const;
 };
 
 // Where the module can be reached; asked again at every try, since a re-enumerated USB module
@@ -46,11 +57,25 @@ public:
     virtual void reset(const std::string& usbPortPath) = 0;
 };
 
-class ModuleRecovery final : private AtChannelObserver {
+class ModuleRecovery final {
 public:
     using Note = std::function<void(std::string_view line)>;
     // The rung that brought OK back ("probe" when the module was fine), or nullopt when none did.
     using Done = std::function<void(std::optional<std::string> recoveredBy)>;
+
+    // The waits of the ladder, in order.
+    enum class Step {
+        Idle,               // not started yet
+        Probe,              // "AT" on the modem port: for its answer
+        EscapeGuardBefore,  // silence before "+++"
+        EscapePlus,         // "+++" sent: for its OK (the guard time after included)
+        EscapeHangUp,       // for the answer to ATH
+        EscapeCheck,        // for the answer to the AT after ATH
+        Reboot,             // AT+CFUN=1,1 on the AT port: for its answer
+        AwaitPause,         // between tries while the module restarts (no port open)
+        AwaitAnswer,        // "AT" on the modem port while it restarts: for its answer
+        Done,               // finished: `done` is on its way
+    };
 
     ModuleRecovery(AtPortOpener& ports, Scheduler& scheduler, UsbResetter* usbResetter, RecoveryLimits limits,
                    Note note);
@@ -61,29 +86,44 @@ public:
     // `done` is called from a later turn of the loop, never from inside start().
     void start(std::function<RecoveryPorts()> ports, Done done);
     bool running() const { return static_cast<bool>(done_); }
+    Step step() const { return step_; }
 
 private:
     enum class Outcome { Ok, Failed, Silent, Closed };
-    using Answered = std::function<void(Outcome outcome, std::string detail)>;
+    using Then = std::function<void(Outcome outcome, const std::string& detail)>;
+    class Listener;
+    struct OpenPort;
+    struct Wait {
+        Then then;
+        bool answerEnds;  // a final result ends it (the guard time and the pause ignore lines)
+    };
 
-    void atLine(std::string_view line) override;
-    void atClosed(std::string_view why) override;
+    void portLine(std::string_view line);
+    void portClosed(std::string_view why);
 
     bool openPort(const std::string& path);
     void closePort();
-    // Sends `text` ("AT" gets a CR, raw bytes do not) and waits up to `timeout` for a final result.
-    void exchange(std::string_view text, bool raw, std::chrono::milliseconds timeout, Answered answered);
-    void answer(Outcome outcome, std::string detail);
-    void after(std::chrono::milliseconds delay, std::function<void()> then);
+    void send(std::string_view text, bool raw);
+    // The one way the ladder waits: `then` runs on a later turn with Silent after `timeout`, with
+    // the final result when `answerEnds`, or with Closed when the open port closes (at once if
+    // it closed already).
+    void wait(std::chrono::milliseconds timeout, bool answerEnds, Then then);
+    void end(Outcome outcome, std::string detail);
 
     void probe();
-    void escape();
+    void escapeGuard();
+    void escapePlus();
     void escapeHangUp();
+    void escapeCheck();
+    void portLost(std::string_view during, const std::string& why);
     void reboot();
     void usbReset();
     void awaitReturn(std::string rung);
+    void pause();
     void tryReturn();
-    void finish(std::optional<std::string> recoveredBy);
+    void nextTry();
+    void overrun();
+    void finish(std::optional<std::string> recoveredBy, std::string_view failure = "the module answered no step");
 
     AtPortOpener& ports_;
     Scheduler& scheduler_;
@@ -92,13 +132,17 @@ private:
     Note note_;
     std::function<RecoveryPorts()> where_;
     Done done_;
+    Step step_ = Step::Idle;
     std::chrono::microseconds startedAt_{0};
+    std::unique_ptr<TimerHandle> overallTimer_;
 
-    std::unique_ptr<AtChannel> channel_;
-    std::string channelPath_;
-    Answered answered_;
-    std::string lastLine_;
+    std::unique_ptr<OpenPort> port_;
+    bool openFailedAbsent_ = false;  // the last open failed because the port is not there
+    bool portHungUp_ = false;        // a port of the module hung up during this recovery
+    std::optional<Wait> wait_;
     std::unique_ptr<TimerHandle> timer_;
+    std::string lastLine_;
+    unsigned generation_ = 0;  // a continuation from an earlier wait or run finds it changed
 
     // Waiting for the module to come back after a reboot or reset.
     std::string awaiting_;
@@ -107,6 +151,8 @@ private:
 
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
+
+std::string_view toString(ModuleRecovery::Step step);
 
 // An AT final result code, as opposed to an intermediate line or an echo.
 bool isFinalResult(std::string_view line);

@@ -825,6 +825,71 @@ def scenario_disconnect_mid_dial_stops_chat(world):
     assert world.modem.get("State") == "disconnected"
 
 
+# (step of the recovery ladder the simulator hangs its port up at, its faults for the step, what
+# the recovery notes about it). cfun and await are past the escape: the module ignores "+++".
+RECOVERY_HANGUPS = [
+    ("probe", [], "/dev/ttyUSB3 hung up during the probe"),
+    ("escape-guard", [], "/dev/ttyUSB3 hung up during the guard time before '+++'"),
+    ("after-plus", [], "/dev/ttyUSB3 hung up during the guard time after '+++'"),
+    ("ath", [], "/dev/ttyUSB3 hung up during ATH"),
+    ("cfun", ["escape-ignored"], "the AT port hung up before its OK"),
+    ("await", ["escape-ignored"], "/dev/ttyUSB3 answers OK again"),
+]
+
+
+def scenario_recovery_survives_port_hangups(world):
+    """pppd SIGKILLed mid-call leaves the module in data mode; the next Connect(wait) recovers it
+    first. At each step of the recovery ladder in turn the module hangs up the tty the recovery
+    talks on (as a module restarting by itself does): Connect(wait) still gets its reply (here
+    connected: the restart brings the module back) and State leaves resetting; the next step's
+    Connect and a final Reset are taken (no Busy). One daemon, one call after another (each
+    step's pppd killed for the next), to keep the guest tier quick."""
+    figures = []
+    connect(world)
+    previous = None  # (step, what its recovery noted): in the log of the call that followed it
+    for step, faults, noted in RECOVERY_HANGUPS:
+        assert wait_until(lambda: world.modem.states[-1:] == ["connected"], PATIENCE), world.modem.states  # signals in
+        hangups, states = len(world.modem.hangups), len(world.modem.states)
+        os.kill(pppd_pid(), signal.SIGKILL)
+        assert wait_until(lambda: len(world.modem.hangups) > hangups, PATIENCE), f"{step}: no Hangup after the kill"
+        if previous:
+            assert previous[1] in world.modem.hangups[-1]["log"], f"{previous[0]}:\n{world.modem.hangups[-1]['log']}"
+        assert wait_until(lambda: "mode=stuck" in world.sim.command("status"), PATIENCE), world.sim.command("status")
+        assert world.sim.command("clear") == "OK"
+        for fault in faults:
+            assert world.sim.command("fault " + fault) == "OK"
+        assert world.sim.command("hangup-at " + step) == "OK"
+        replies = []
+        started = time.monotonic()
+        world.modem.iface.Connect(dbus.Dictionary({"wait": dbus.Boolean(True)}, signature="sv"), timeout=180,
+                                  reply_handler=lambda: replies.append("ok"),
+                                  error_handler=lambda error: replies.append(
+                                      f"{error.get_dbus_name()}: {error.get_dbus_message()}"))
+        # The whole ladder is bounded (115 s with the default recovery-wait), then the dial: the
+        # reply comes within that, or the wait of some step never ends (the bug this guards).
+        answered = wait_until(lambda: replies, 180)
+        took = time.monotonic() - started
+        assert answered, (f"hangup-at {step}: Connect(wait) got no reply in 180 s; State "
+                          f"{world.modem.get('State')}\n" + world.daemon.log_text()[-3000:])
+        assert f"fault hangup-at {step}: the" in sim_log(world), f"{step}: the simulator never hung up"
+        assert replies == ["ok"], (step, replies)
+        assert wait_until(lambda: world.modem.states[states:] == ["disconnected", "resetting", "connecting",
+                                                                  "connected"], PATIENCE), (step, world.modem.states[states:])
+        previous = (step, noted)
+        figures.append(f"hangup-at {step}: Connect(wait) -> connected in {took:.1f} s\n")
+    world.modem.disconnect()
+    kept = str(world.modem.iface.GetCallLogs(dbus.UInt32(1))[0][6])
+    assert previous[1] in kept and "module recovered by reboot in" in kept, f"{previous[0]}:\n{kept}"
+    # The network side ends the call a restart interval (3 s) after our LCP Terminate: until
+    # then the simulated module is still in data mode and the probe would not get its OK.
+    assert world.sim.command("clear") == "OK"
+    assert wait_until(lambda: "mode=command" in world.sim.command("status"), PATIENCE), world.sim.command("status")
+    recovered_by, _ = world.modem.iface.Reset(timeout=120)
+    assert str(recovered_by) == "probe", recovered_by
+    with open(os.path.join(RESULT, "recovery-port-hangups.txt"), "w") as out:
+        out.write("".join(figures) + "(module restart simulated in 1.0 s; recovery-wait 45 s)\n")
+
+
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
 FAILED_DIAL = ["connecting", "disconnected"]                # never came up
 ENDED_BY_REQUEST = ["connecting", "connected", "disconnecting", "disconnected"]
@@ -897,6 +962,8 @@ SCENARIOS = [
     ("leftover-pppd-stopped-at-start", scenario_leftover_pppd_stopped_at_start, {}, None),
     ("second-daemon-leaves-the-live-call-alone", scenario_second_daemon_leaves_the_live_call_alone, {},
      (5, "user-request", ENDED_BY_REQUEST, False)),
+    ("recovery-survives-port-hangups", scenario_recovery_survives_port_hangups,
+     {"sim_args": ["--reboot-seconds", "1"]}, None),
 ]
 
 

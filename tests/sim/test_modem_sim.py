@@ -242,7 +242,7 @@ class EscapeIgnored(SimulatorTestCase):
     extra = ("--network-cmd", "cat")
 
     def test_a_hung_module_ignores_the_escape(self):
-        modem = self.open(self.modem_link)
+        modem = Terminal(self.modem_link)  # closed here, not by tearDown
         self.assertIn("CONNECT", modem.command("ATD*99#"))
         modem.close()
         self.assertTrue(self.wait_for(lambda: "mode=stuck" in self.ask("status")), self.ask("status"))
@@ -251,6 +251,133 @@ class EscapeIgnored(SimulatorTestCase):
         modem.send("+++")
         self.assertNotIn("OK", modem.read_for(1.6))
         self.assertIn("mode=stuck", self.ask("status"))
+
+
+def hung_up(terminal, within=PATIENCE):
+    """Reads until the tty hangs up (end of file or EIO): (True, what came before), or (False,
+    what came) when it was still up after `within` seconds."""
+    deadline, data = time.monotonic() + within, b""
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(terminal.fd, 4096)
+        except BlockingIOError:
+            time.sleep(0.02)
+            continue
+        except OSError as error:
+            if error.errno == errno.EIO:
+                return True, data.decode("latin-1")
+            raise
+        if not chunk:
+            return True, data.decode("latin-1")
+        data += chunk
+    return False, data.decode("latin-1")
+
+
+class HangupAt(SimulatorTestCase):
+    """"hangup-at STEP": the module hangs up the tty dialupd's recovery talks on at that step of
+    its ladder; the module itself stays as it was, and a fresh tty takes the link."""
+
+    extra = ("--network-cmd", "cat")
+
+    def stuck(self):
+        modem = Terminal(self.modem_link)
+        self.assertIn("CONNECT", modem.command("ATD*99#"))
+        modem.close()  # pppd SIGKILLed
+        self.assertTrue(self.wait_for(lambda: self.ask("status") == "OK mode=stuck faults=-"), self.ask("status"))
+
+    def arm(self, step):
+        self.assertEqual(self.ask("hangup-at " + step), "OK")
+        self.assertTrue(self.ask("status").endswith(" faults=- hangup-at=" + step), self.ask("status"))
+
+    def assert_hangs_up(self, terminal, step, within=PATIENCE):
+        up, data = hung_up(terminal, within)
+        self.assertTrue(up, f"hangup-at {step}: the tty did not hang up")
+        self.assertNotIn("OK", data)
+        self.assertNotIn("hangup-at", self.ask("status"), "one-shot")
+
+    @staticmethod
+    def link_is(path, present, within=PATIENCE):
+        deadline = time.monotonic() + within
+        while os.path.lexists(path) != present:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def test_probe(self):
+        self.stuck()
+        self.arm("probe")
+        modem = self.open(self.modem_link)
+        modem.send("AT\r")
+        self.assert_hangs_up(modem, "probe")
+        self.assertEqual(self.ask("status"), "OK mode=stuck faults=-", "the module is still stuck")
+        fresh = self.open(self.modem_link)
+        fresh.send("AT\r")
+        self.assertNotIn("OK", fresh.read_for(0.6), "a fresh tty, still stuck")
+
+    def test_escape_guard(self):
+        self.stuck()
+        self.arm("escape-guard")
+        modem = self.open(self.modem_link)
+        modem.send("AT\r")
+        sent = time.monotonic()
+        self.assert_hangs_up(modem, "escape-guard")
+        self.assertGreaterEqual(time.monotonic() - sent, 1.0, "hung up before a probe's answer time was out")
+        self.assertEqual(self.ask("status"), "OK mode=stuck faults=-")
+
+    def test_after_plus(self):
+        self.stuck()
+        self.arm("after-plus")
+        modem = self.open(self.modem_link)
+        modem.send("AT\r")
+        time.sleep(1.1)
+        modem.send("+++")
+        self.assert_hangs_up(modem, "after-plus")  # before the OK the guard time after would bring
+        self.assertEqual(self.ask("status"), "OK mode=stuck faults=-")
+
+    def test_ath(self):
+        self.stuck()
+        modem = self.open(self.modem_link)
+        time.sleep(1.1)
+        modem.send("+++")
+        self.assertIn("OK", modem.read_until("OK"))
+        self.arm("ath")
+        modem.send("ATH\r")
+        self.assert_hangs_up(modem, "ath")
+        self.assertIn("OK", self.open(self.modem_link).command("AT"), "back in command mode, on a fresh tty")
+
+    def test_cfun(self):
+        self.stuck()
+        self.arm("cfun")
+        at = self.open(self.at_link)
+        at.send("AT+CFUN=1,1\r")
+        self.assert_hangs_up(at, "cfun")
+        self.assertTrue(self.link_is(self.modem_link, False), "the module restarts all the same")
+        self.assertTrue(self.link_is(self.modem_link, True), "the ports come back after the restart")
+        time.sleep(0.2)
+        self.assertIn("OK", self.open(self.modem_link).command("AT"))
+
+    def test_await(self):
+        self.stuck()
+        self.arm("await")
+        self.assertIn("OK", self.open(self.at_link).command("AT+CFUN=1,1"))
+        self.assertTrue(self.link_is(self.modem_link, False), "the module restarts")
+        self.assertTrue(self.link_is(self.modem_link, True), "the ports come back after the restart")
+        time.sleep(0.2)
+        modem = self.open(self.modem_link)
+        modem.send("AT\r")
+        self.assert_hangs_up(modem, "await")
+        self.assertIn("OK", self.open(self.modem_link).command("AT"), "the next try gets its OK")
+
+    def test_hangup_now_and_clear(self):
+        modem = self.open(self.modem_link)
+        self.assertEqual(self.ask("hangup"), "OK")
+        self.assertTrue(hung_up(modem)[0])
+        self.assertIn("OK", self.open(self.modem_link).command("AT"))
+        self.assertEqual(self.ask("hangup-at probe"), "OK")
+        self.assertEqual(self.ask("clear"), "OK")
+        self.assertEqual(self.ask("status"), "OK mode=command faults=-")
+        self.assertTrue(self.ask("hangup-at nowhere").startswith("ERROR steps: probe escape-guard"))
 
 
 class HangupOnClose(SimulatorTestCase):
@@ -298,4 +425,4 @@ class Unplug(SimulatorTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(CommandMode, Dial, Faults, StuckDataMode, HangupOnClose, Unplug))
+    sys.exit(run_tap(CommandMode, Dial, Faults, StuckDataMode, EscapeIgnored, HangupAt, HangupOnClose, Unplug))

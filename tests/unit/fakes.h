@@ -4,6 +4,7 @@
 #pragma once
 
 #include <csignal>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -213,8 +214,10 @@ private:
 
 // A whole module behind its two ports, for recovery: in command mode both answer OK; stuck in
 // data mode, the modem port swallows everything but a "+++" (when `escapeWorks`); after
-// AT+CFUN=1,1 (when `rebootWorks`) or a USB reset, both ports are absent for `restartTime`,
-// then the module is in command mode. Answers come `delay` after the command, as from a tty.
+// AT+CFUN=1,1 (when `rebootWorks`) or a USB reset, both ports hang up (a moment after the OK)
+// and are absent for `restartTime`, then the module is in command mode. Answers come `delay`
+// after the command, as from a tty. A port can be hung up at any moment (hangUp(), or
+// `hangUpOn` a command instead of answering it), and the ports can come back under other names.
 class FakeModule final : public AtPortOpener, public UsbResetter {
 public:
     FakeModule(Scheduler& scheduler, std::string modemPort, std::string atPort)
@@ -223,11 +226,29 @@ public:
     class Channel final : public AtChannel {
     public:
         Channel(FakeModule& module, std::string path, AtChannelObserver& observer)
-            : module_(module), path_(std::move(path)), observer_(observer) {}
-        void send(std::string_view commandLine) override { answer(module_.execute(path_, std::string(commandLine))); }
-        void sendRaw(std::string_view bytes) override { answer(module_.execute(path_, std::string(bytes))); }
+            : module_(module), live_(module.live_), path_(std::move(path)), observer_(observer) {
+            live_->push_back(this);
+        }
+        ~Channel() override { std::erase(*live_, this); }  // may outlive the module (deferred)
+        void send(std::string_view commandLine) override { received(std::string(commandLine)); }
+        void sendRaw(std::string_view bytes) override { received(std::string(bytes)); }
+
+        const std::string& path() const { return path_; }
+        void hangUp() {
+            if (hungUp_) return;
+            hungUp_ = true;
+            pending_.clear();  // no answer gets out of a hung-up tty
+            observer_.atClosed("the tty hung up");
+        }
 
     private:
+        void received(const std::string& text) {
+            if (hungUp_) {
+                module_.log.push_back(path_ + " " + text + " (hung up)");
+                return;
+            }
+            answer(module_.execute(path_, text));
+        }
         void answer(std::vector<std::string> lines) {
             if (lines.empty()) return;
             pending_.push_back(module_.scheduler_.after(module_.delay, [this, lines] {
@@ -235,14 +256,16 @@ public:
             }));
         }
         FakeModule& module_;
+        std::shared_ptr<std::vector<Channel*>> live_;
         std::string path_;
         AtChannelObserver& observer_;
         std::vector<std::unique_ptr<TimerHandle>> pending_;
+        bool hungUp_ = false;
     };
 
     std::unique_ptr<AtChannel> open(const std::string& path, AtChannelObserver& observer) override {
         opened.push_back(path);
-        if (scheduler_.monotonicNow() < backAt_)
+        if (scheduler_.monotonicNow() < backAt_ || (path != modemPort_ && path != atPort_))
             throw AtPortError(AtPortError::Kind::Absent, path + ": No such file or directory");
         return std::make_unique<Channel>(*this, path, observer);
     }
@@ -254,6 +277,11 @@ public:
     std::vector<std::string> execute(const std::string& path, const std::string& text) {
         log.push_back(path + " " + text);
         if (auto found = answers.find(path + " " + text); found != answers.end()) return found->second;
+        if (hangUpOn && hangUpOn(path, text)) {
+            if (text == "AT+CFUN=1,1" && rebootWorks) restart();  // restarting before it could say OK
+            hangUpLater(path, std::chrono::milliseconds(1));
+            return {};
+        }
         if (path == modemPort_ && stuck) {
             if (text == "+++" && escapeWorks) {
                 stuck = false;
@@ -269,6 +297,26 @@ public:
         return {"OK"};
     }
 
+    // The tty of `path` hangs up for whoever has it open (the next open gets a fresh one).
+    void hangUp(const std::string& path) {
+        std::vector<Channel*> open;
+        for (Channel* channel : *live_)
+            if (channel->path() == path) open.push_back(channel);
+        for (Channel* channel : open) channel->hangUp();
+    }
+    // The module restarts by itself: both ports hang up and are gone for `restartTime`.
+    void restartByItself() {
+        restart();
+        hangUp(modemPort_);
+        hangUp(atPort_);
+    }
+    // From now on the ports are these (as after a re-enumeration that named them differently).
+    void renamePorts(std::string modemPort, std::string atPort) {
+        modemPort_ = std::move(modemPort);
+        atPort_ = std::move(atPort);
+    }
+    bool restarting() const { return scheduler_.monotonicNow() < backAt_; }
+
     bool stuck = false;
     bool escapeWorks = true;
     bool rebootWorks = true;
@@ -277,6 +325,8 @@ public:
     std::chrono::milliseconds delay{20};
     std::chrono::milliseconds restartTime{5000};
     std::map<std::string, std::vector<std::string>> answers;  // "<port> <what was sent>": these lines, always
+    // (port, text) -> true: instead of answering, the module hangs that port up.
+    std::function<bool(const std::string& path, const std::string& text)> hangUpOn;
     std::vector<std::string> opened;
     std::vector<std::string> log;  // "<port> <what was sent>"
     std::vector<std::string> usbResets;
@@ -285,12 +335,20 @@ private:
     void restart() {
         stuck = false;
         backAt_ = scheduler_.monotonicNow() + restartTime;
+        // Its ttys go away once the OK is out: whoever still has one open sees it hang up.
+        hangUpLater(modemPort_, delay + std::chrono::milliseconds(5));
+        hangUpLater(atPort_, delay + std::chrono::milliseconds(5));
+    }
+    void hangUpLater(const std::string& path, std::chrono::milliseconds after) {
+        hangUps_.push_back(scheduler_.after(after, [this, path] { hangUp(path); }));
     }
 
     Scheduler& scheduler_;
     std::string modemPort_;
     std::string atPort_;
     std::chrono::microseconds backAt_{0};
+    std::shared_ptr<std::vector<Channel*>> live_ = std::make_shared<std::vector<Channel*>>();
+    std::vector<std::unique_ptr<TimerHandle>> hangUps_;
 };
 
 // Keeps call records in memory, newest last.

@@ -950,6 +950,52 @@ TEST_F(RecoveryTest, AFailedResetIsANamedError) {
     EXPECT_EQ(modem().state(), ModemState::Disconnected);
 }
 
+TEST_F(RecoveryTest, AConnectWaitingOnARecoveryWhosePortHangsUpGetsItsReply) {
+    // The module stays silent to the probe; 0.5 s into the escape's guard time its modem port
+    // hangs up (a module restarting itself does that). The recovery goes on to the restart, the
+    // dial follows, and the waiting Connect gets its answer.
+    callKilled();
+    Outcome waiting;
+    modem().connect({}, true, waiting.completion());
+    scheduler.advanceInSteps(1500ms);
+    EXPECT_EQ(modem().state(), ModemState::Resetting);
+    module.hangUp("/dev/ttyUSB3");
+    scheduler.advanceInSteps(20s);
+    ASSERT_EQ(runner.launches.size(), 2u) << "no dial after the recovery";
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+    runner.ipUp(sampleIp());
+    EXPECT_TRUE(waiting.called);
+    EXPECT_FALSE(waiting.errorName);
+    runner.exitWith(16);
+    scheduler.advanceInSteps(4s);
+    ASSERT_EQ(recorder().hangups.size(), 2u);
+    EXPECT_THAT(recorder().hangups[1].log, HasSubstr("hung up during the guard time before '+++'"));
+    EXPECT_THAT(recorder().hangups[1].log, HasSubstr("module recovered by reboot in"));
+}
+
+TEST_F(RecoveryTest, WhenTheHangUpLeavesNoRungTheWaitingConnectFailsByName) {
+    // The same hang-up on a fixed-port modem with no AT port: nothing is left to try. The
+    // waiting Connect fails as module-unresponsive, and the modem takes the next Connect.
+    modem().setDiagnostics(&module);  // no AT port configured, not a USB modem
+    modem().connect({}, false, [](const Error*) {});
+    runner.ipUp(sampleIp());
+    module.stuck = true;
+    runner.killedBy(SIGKILL);
+    scheduler.advanceInSteps(4s);
+    Outcome waiting;
+    modem().connect({}, true, waiting.completion());
+    scheduler.advanceInSteps(1500ms);
+    module.hangUp("/dev/ttyUSB3");
+    scheduler.advanceInSteps(5s);
+    ASSERT_TRUE(waiting.called) << "the waiting Connect got no answer";
+    EXPECT_EQ(waiting.errorName, error_name::kCallFailed);
+    EXPECT_THAT(waiting.message, HasSubstr("module-unresponsive"));
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    EXPECT_EQ(modem().lastExitReason().code, kModuleUnresponsiveCode);
+    modem().connect({}, false, [](const Error*) {});  // not Busy: it checks the module again
+    EXPECT_EQ(modem().state(), ModemState::Resetting);
+}
+
 TEST_F(RecoveryTest, DisconnectAndShutdownCancelARecovery) {
     callKilled();
     Outcome waiting;
