@@ -283,6 +283,12 @@ class StartupRace(HotplugTestCase):
         for number in range(8):
             self.usb.plug(f"3-{number + 1}", serial=f"R{number}")
             time.sleep(0.005)
+        # However slow the start (ASan on a loaded machine), the objects are asked for once the
+        # daemon owns its name: before, there is nobody to ask.
+        connection = self.daemon.connection
+        self.assertTrue(wait_until(lambda: connection.name_has_owner("org.dialupd1")
+                                   or self.daemon.process.poll() is not None, PATIENCE)
+                        and self.daemon.process.poll() is None, "dialupd did not come up: " + self.daemon.log_text())
         for number in range(8):
             self.wait_for_object(f"ec25_R{number}")
         paths = [p for _, p in self.added]
