@@ -3,8 +3,9 @@
 // string that is not valid UTF-8 or holds a Unicode noncharacter (U+FFFE, U+FDD0, ...): one such
 // string in a Hangup's log and the whole signal is lost. So the daemon has one sanitizer, applied
 // where outside text enters the core:
-//   - AT lines: AtSnapshot::atLine and ModuleRecovery::atLine (every AT channel's only reader);
-//   - pppd's and chat's lines: Modem::pppdLogLine (after redaction, which needs the raw bytes);
+//   - AT lines: AtSnapshot::atLine and ModuleRecovery::portLine (every AT channel's only readers);
+//   - pppd's and chat's lines: Modem::pppdLogLine (after the auth dumps' secret fields are
+//     hidden by position, which needs the raw bytes: core/auth_dump.h);
 //     the plugin's reports are parsed strictly (plugin_report.cpp) and carry no free text;
 //   - udev's strings: ModemRegistry::ttyAdded / ttyRemoved;
 //   - call records read back: parseCallRecord (sys/file_call_log_store.cpp).
