@@ -276,17 +276,6 @@ class HangupEvidence(DaemonTestCase):
 
     at_port = True
 
-    def setUp(self):
-        super().setUp()
-        self.times = {}
-        self.daemon.connection.add_signal_receiver(
-            lambda interface, changed, invalidated: self.times.setdefault("State:" + str(changed["State"]),
-                                                                          time.monotonic())
-            if "State" in changed else None, "PropertiesChanged", "org.freedesktop.DBus.Properties", "org.dialupd1",
-            self.modem.path)
-        self.daemon.connection.add_signal_receiver(lambda *args: self.times.setdefault("Hangup", time.monotonic()),
-                                                   "Hangup", MODEM_IFACE, "org.dialupd1", self.modem.path)
-
     def answer_like_a_module(self, answers):
         """Answers each command written to the AT port from `answers` (else ERROR), until stopped."""
         stop = threading.Event()
@@ -336,7 +325,7 @@ class HangupEvidence(DaemonTestCase):
         # The snapshot gives up on a silent port after one command instead of waiting out each
         # (its log says so, and nothing else was sent); how long that takes is bench material.
         self.assertIn("AT port silent: 8 command(s) not sent", hangup["log"])
-        gap = self.times["Hangup"] - self.times["State:disconnected"]
+        gap = self.modem.times["Hangup"] - self.modem.times["State:disconnected"]
         self.assertGreaterEqual(gap, 0.9, "the Hangup did not wait for the snapshot")
         self.assertEqual(os.read(self.at_master, 100), b"ATI\r", "the snapshot did not use the AT port")
 

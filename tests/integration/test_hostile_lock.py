@@ -53,14 +53,6 @@ class HostileLockFile(unittest.TestCase):
         config = config_for(self.scratch.path, {"m0": tty}, f"lock-dir = {self.lock_dir}\n", {"m0": self.at_tty})
         self.daemon = Daemon(self.bus, config, os.path.join(self.scratch.path, "logs"))
         self.modem = self.daemon.modem("m0")
-        self.times = {}
-        self.daemon.connection.add_signal_receiver(
-            lambda interface, changed, invalidated: self.times.setdefault("State:" + str(changed["State"]),
-                                                                          time.monotonic())
-            if "State" in changed else None, "PropertiesChanged", "org.freedesktop.DBus.Properties", "org.dialupd1",
-            self.modem.path)
-        self.daemon.connection.add_signal_receiver(lambda *args: self.times.setdefault("Hangup", time.monotonic()),
-                                                   "Hangup", MODEM_IFACE, "org.dialupd1", self.modem.path)
 
     def tearDown(self):
         self.unfreeze()
@@ -137,7 +129,7 @@ class HostileLockFile(unittest.TestCase):
         self.assertTrue(wait_until(hangup_or_frozen, SNAPSHOT_BOUND + MARGIN),
                         "no Hangup: " + self.daemon.log_text()[-3000:])
         self.assertIn("disconnected", answered)
-        gap = self.times["Hangup"] - self.times["State:disconnected"]
+        gap = self.modem.times["Hangup"] - self.modem.times["State:disconnected"]
         self.assertLess(gap, SNAPSHOT_BOUND + MARGIN, "the Hangup came later than the snapshot's bound allows")
         return self.modem.hangups[0]
 

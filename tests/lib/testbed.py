@@ -212,6 +212,7 @@ class ModemClient:
         self.properties = dbus.Interface(proxy, "org.freedesktop.DBus.Properties")
         self.states = []
         self.hangups = []
+        self.times = {}  # "State:<value>", "Hangup": when the client first received it (monotonic s)
         connection.add_signal_receiver(self._changed, "PropertiesChanged", "org.freedesktop.DBus.Properties",
                                        "org.dialupd1", self.path)
         connection.add_signal_receiver(self._hangup, "Hangup", MODEM_IFACE, "org.dialupd1", self.path)
@@ -219,8 +220,10 @@ class ModemClient:
     def _changed(self, interface, changed, invalidated):
         if "State" in changed:
             self.states.append(str(changed["State"]))
+            self.times.setdefault("State:" + str(changed["State"]), time.monotonic())
 
     def _hangup(self, reason, duration, log):
+        self.times.setdefault("Hangup", time.monotonic())
         self.hangups.append({"code": int(reason[0]), "name": str(reason[1]), "description": str(reason[2]),
                              "duration": int(duration), "log": str(log)})
 
