@@ -7,9 +7,16 @@
 #include <string>
 #include <string_view>
 
+#include "link_services.h"
 #include "reconnect.h"
 
 namespace dialupd {
+
+// What the PDP context and pppd negotiate: "IP", "IPV6" or "IPV4V6" (AT+CGDCONT), IPCP and/or
+// IPV6CP.
+enum class IpFamily { Ipv4, Ipv6, Ipv4v6 };
+std::string_view toString(IpFamily family);  // "ipv4", "ipv6", "ipv4v6"
+std::optional<IpFamily> parseIpFamily(std::string_view text);
 
 struct CallSettings {
     std::string apn = "internet";
@@ -21,6 +28,11 @@ struct CallSettings {
     uint32_t idleSeconds = 0;       // hang up after this long without traffic, 0 = never
     uint32_t maxConnectSeconds = 0; // hang up after this long connected, 0 = no limit
     ReconnectSettings reconnect;
+    // Putting the machine online over the link (docs/CONFIG.md).
+    bool defaultRoute = true;     // add a default route via the link (IPv4; IPv6 from the RA)
+    uint32_t routeMetric = 700;   // NetworkManager's WWAN metric: wired and Wi-Fi stay preferred
+    DnsMode dns = DnsMode::Auto;  // where the network's DNS servers go
+    IpFamily ipFamily = IpFamily::Ipv4v6;
 };
 
 // The subset a caller may change for one call (Connect's options).
@@ -29,6 +41,10 @@ struct CallOverrides {
     std::optional<std::string> user;
     std::optional<std::string> password;
     std::optional<bool> reconnect;  // redial after an end nobody asked for (ReconnectSettings::enabled)
+    std::optional<bool> defaultRoute;
+    std::optional<uint32_t> routeMetric;
+    std::optional<DnsMode> dns;
+    std::optional<IpFamily> ipFamily;
 };
 
 // Each throws dialupd::Error(InvalidArgument) naming the field and the offending character;
