@@ -16,6 +16,7 @@ namespace {
 std::string format(const PluginReport& report) {
     switch (report.kind) {
     case PluginReport::Kind::Phase: return "phase " + report.phase;
+    case PluginReport::Kind::Interface: return "interface " + report.ip.interface;
     case PluginReport::Kind::IpUp: {
         const IpConfig& ip = report.ip;
         return fmt::format("ip-up {} {} {} {} {}", ip.interface, ip.localAddress, ip.peerAddress,
@@ -53,6 +54,15 @@ void check(std::string_view line) {
                    "bad phase report from '{}'", line);
         FUZZ_CHECK(line == "phase " + report->phase, "phase '{}' is not what '{}' says", report->phase, line);
         break;
+    case PluginReport::Kind::Interface: {
+        FUZZ_CHECK(verb == "interface" && line == "interface " + report->ip.interface, "'{}' parsed as interface",
+                   line);
+        const std::string& name = report->ip.interface;
+        FUZZ_CHECK(!name.empty() && name.size() < 16, "interface name of {} bytes", name.size());
+        FUZZ_CHECK(std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 0x7f && c != '/'; }),
+                   "interface name '{}' holds a byte that is not printable ASCII", name);
+        break;
+    }
     case PluginReport::Kind::IpUp: {
         FUZZ_CHECK(verb == "ip-up", "'{}' parsed as ip-up", line);
         const std::string& name = report->ip.interface;

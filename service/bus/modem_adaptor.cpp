@@ -26,6 +26,10 @@ const char* propertyName(ModemProperty property) {
     case ModemProperty::LastCallBytesOut: return "LastCallBytesOut";
     case ModemProperty::ReconnectAttempts: return "ReconnectAttempts";
     case ModemProperty::NextReconnect: return "NextReconnect";
+    case ModemProperty::DefaultRoute: return "DefaultRoute";
+    case ModemProperty::RouteMetric: return "RouteMetric";
+    case ModemProperty::IPv6Addresses: return "IPv6Addresses";
+    case ModemProperty::DnsBackend: return "DnsBackend";
     }
     return "";
 }
@@ -37,6 +41,12 @@ const char* propertyName(ModemProperty property) {
 // Idempotent: clean text passes unchanged.
 std::string busText(const std::string& text) { return sanitizeText(text); }
 std::string busMultilineText(const std::string& text) { return sanitizeMultilineText(text); }
+std::vector<std::string> busTextList(const std::vector<std::string>& items) {
+    std::vector<std::string> clean;
+    clean.reserve(items.size());
+    for (const std::string& item : items) clean.push_back(busText(item));
+    return clean;
+}
 
 sdbus::Struct<uint32_t, std::string, std::string> toStruct(const ExitReason& reason) {
     return {reason.code, busText(reason.name), busText(reason.description)};
@@ -183,10 +193,26 @@ std::string ModemAdaptor::PeerAddress() {
 
 std::vector<std::string> ModemAdaptor::Dns() {
     return translateErrors([&] {
-        std::vector<std::string> servers;
-        for (const std::string& server : modem_.ip().dns) servers.push_back(busText(server));
-        return servers;
+        // LinkOnline's list holds the RA's IPv6 servers too, once the link is up.
+        const auto& online = modem_.online().dnsServers;
+        return busTextList(online.empty() ? modem_.ip().dns : online);
     });
+}
+
+std::string ModemAdaptor::DnsBackend() {
+    return translateErrors([&] { return busText(modem_.online().dnsBackend); });
+}
+
+bool ModemAdaptor::DefaultRoute() {
+    return translateErrors([&] { return modem_.online().defaultRoute; });
+}
+
+uint32_t ModemAdaptor::RouteMetric() {
+    return translateErrors([&] { return modem_.routeMetric(); });
+}
+
+std::vector<std::string> ModemAdaptor::IPv6Addresses() {
+    return translateErrors([&] { return busTextList(modem_.online().ipv6Addresses); });
 }
 
 uint64_t ModemAdaptor::ConnectedSince() {

@@ -41,6 +41,10 @@ private:
     std::string IPv4Address() override;
     std::string PeerAddress() override;
     std::vector<std::string> Dns() override;
+    std::string DnsBackend() override;
+    bool DefaultRoute() override;
+    uint32_t RouteMetric() override;
+    std::vector<std::string> IPv6Addresses() override;
     uint64_t ConnectedSince() override;
     uint64_t LastCallDuration() override;
     uint64_t LastCallBytesIn() override;

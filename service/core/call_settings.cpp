@@ -62,11 +62,24 @@ void validatePassword(std::string_view password) {
         throw Error(error_name::kInvalidArgument, "password contains a NUL character");
 }
 
+std::string_view toString(IpFamily family) {
+    switch (family) {
+    case IpFamily::Ipv4: return "ipv4";
+    case IpFamily::Ipv6: return "ipv6";
+    case IpFamily::Ipv4v6: return "ipv4v6";
+    }
+    return "ipv4v6";
+}
+
 CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides) {
     if (overrides.apn) base.apn = *overrides.apn;
     if (overrides.user) base.user = *overrides.user;
     if (overrides.password) base.password = *overrides.password;
     if (overrides.reconnect) base.reconnect.enabled = *overrides.reconnect;
+    if (overrides.defaultRoute) base.defaultRoute = *overrides.defaultRoute;
+    if (overrides.routeMetric) base.routeMetric = *overrides.routeMetric;
+    if (overrides.dns) base.dns = *overrides.dns;
+    if (overrides.ipFamily) base.ipFamily = *overrides.ipFamily;
     validateApn(base.apn);
     validateUser(base.user);
     validatePassword(base.password);

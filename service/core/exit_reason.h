@@ -39,6 +39,8 @@ ExitReason reasonForFatalSignal(int signal);
 
 // pppd's EXIT_USER_REQUEST: it was sent SIGTERM, SIGINT or SIGHUP.
 inline constexpr int kPppdExitUserRequest = 5;
+// pppd's EXIT_CONNECT_FAILED: the connect script (chat) failed.
+inline constexpr uint32_t kPppdExitConnectFailed = 8;
 // pppd's EXIT_HANGUP: the modem (tty) hung up.
 inline constexpr int kPppdExitHangup = 16;
 

@@ -85,6 +85,9 @@ public:
     // Takes the link's DNS away again. A link the backend has forgotten by itself (resolved does
     // when the interface goes: its answer is NoSuchLink) counts as done.
     virtual void revert(const LinkDns& dns, DnsDone done) = 0;
+    // Whether the backend forgets a link's DNS by itself when the interface goes (resolved does),
+    // so that a call whose interface is gone needs no revert.
+    virtual bool forgetsWithInterface() const { return false; }
 };
 
 enum class DnsMode { Auto, Resolved, Resolvconf, None };

@@ -53,6 +53,12 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
           return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
       }) {
     state_ = devicePresent() ? ModemState::Disconnected : ModemState::Unavailable;
+    routeMetric_ = config_.call.routeMetric;
+}
+
+const OnlineState& Modem::online() const {
+    static const OnlineState kNone;
+    return online_ ? online_->state() : kNone;
 }
 
 Modem::~Modem() = default;
@@ -86,6 +92,7 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
 void Modem::beginCall(const CallOverrides& overrides, bool wait, Completion done,
                       std::vector<ModemProperty>& changed) {
     startNewCallLog();
+    ipv4FallbackDone_ = false;
     if (!suspect_ || !atPorts_ || !devicePresent()) {
         startCall(overrides, wait, std::move(done), changed);
         return;
@@ -225,14 +232,24 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
     WipeOnExit wipeInput(input.call.password);
     PppdLaunch launch = buildPppdLaunch(daemon_, input);
     WipeOnExit wipeLaunch(launch.secret);  // pppd has it in its pipe once start returns
+    // Open before pppd runs: the router advertisement's RDNSS is told to user space only once.
+    std::unique_ptr<LinkOnline> online = startLinkOnline(call);
     process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
+    online_ = std::move(online);
+    callOverrides_ = overrides;
+    callFamily_ = call.ipFamily;
+    dialSent_ = false;
     terminationCause_.reset();
     fatalSignal_.reset();
     bytesIn_ = bytesOut_ = 0;
     stopRequested_ = false;
-    note(fmt::format("started pppd (pid {}) on {}, apn '{}'{}", process_->pid(), config_.device, call.apn,
-                     redialAttempts_ ? fmt::format(", redial {}", redialAttempts_) : ""));
+    note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", process_->pid(), config_.device, call.apn,
+                     toString(call.ipFamily), redialAttempts_ ? fmt::format(", redial {}", redialAttempts_) : ""));
     rememberForRedial(overrides);
+    if (routeMetric_ != call.routeMetric) {
+        routeMetric_ = call.routeMetric;
+        changed.push_back(ModemProperty::RouteMetric);
+    }
 
     setState(ModemState::Connecting, changed);
     publish(changed);
@@ -240,6 +257,17 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
         connectWaiters_.push_back(std::move(done));
     else
         done(nullptr);
+}
+
+std::unique_ptr<LinkOnline> Modem::startLinkOnline(const CallSettings& call) {
+    auto online = std::make_unique<LinkOnline>(
+        call, onlineServices_, [this](std::string_view line) { note(line); },
+        [this] {
+            publish({ModemProperty::Dns, ModemProperty::IPv6Addresses, ModemProperty::DefaultRoute,
+                     ModemProperty::DnsBackend});
+        });
+    online->prepare();
+    return online;
 }
 
 void Modem::scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed) {
@@ -441,6 +469,8 @@ void Modem::pppdLogLine(std::string_view line) {
     // dumps that can hold it are hidden where they are, on the bytes as they came; then the
     // line is made clean text.
     std::string clean = sanitizeText(hideAuthSecrets(line));
+    // chat -v: "send (ATD*99#^M)". A failure after it is the network's answer to the activation.
+    if (clean.find("send (ATD") != std::string::npos) dialSent_ = true;
     spdlog::debug("[{}] pppd: {}", config_.id, clean);
     log_.append(secondsSinceStart(), "pppd", clean);
 }
@@ -451,23 +481,15 @@ void Modem::pppdReport(const PluginReport& report) {
     case PluginReport::Kind::Phase:
         log_.append(secondsSinceStart(), "plugin", "phase " + report.phase);
         break;
+    case PluginReport::Kind::Interface:
+        log_.append(secondsSinceStart(), "plugin", "interface " + report.ip.interface);
+        if (online_) online_->interfaceKnown(report.ip.interface);
+        break;
     case PluginReport::Kind::IpUp:
         log_.append(secondsSinceStart(), "plugin",
                     fmt::format("ip-up {} local {} peer {}", report.ip.interface, report.ip.localAddress,
                                 report.ip.peerAddress));
-        ip_ = report.ip;
-        connectedSinceUsec_ = scheduler_.realtimeNowUsec();
-        changed = {ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
-                   ModemProperty::Dns, ModemProperty::ConnectedSince};
-        // A link that comes up while we are tearing it down stays "disconnecting".
-        if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
-        if (redialAttempts_ != 0) {  // the link is back: the next trouble starts the backoff afresh
-            redialAttempts_ = 0;
-            changed.push_back(ModemProperty::ReconnectAttempts);
-        }
-        spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);
-        publish(changed);
-        if (state_ == ModemState::Connected) finishWaiters(connectWaiters_, nullptr);
+        linkUp(report.ip);
         break;
     case PluginReport::Kind::IpDown:
         log_.append(secondsSinceStart(), "plugin", "ip-down");
@@ -491,6 +513,54 @@ void Modem::pppdReport(const PluginReport& report) {
         log_.append(secondsSinceStart(), "plugin", fmt::format("pppd exiting with status {}", report.exitStatus));
         break;
     }
+}
+
+void Modem::linkUp(const IpConfig& ip) {
+    ip_ = ip;
+    connectedSinceUsec_ = scheduler_.realtimeNowUsec();
+    std::vector<ModemProperty> changed = {ModemProperty::Interface, ModemProperty::IPv4Address,
+                                          ModemProperty::PeerAddress, ModemProperty::Dns,
+                                          ModemProperty::ConnectedSince};
+    if (redialAttempts_ != 0) {  // the link is back: the next trouble starts the backoff afresh
+        redialAttempts_ = 0;
+        changed.push_back(ModemProperty::ReconnectAttempts);
+    }
+    publish(changed);
+    // "connected" once the route and DNS are in place: a Connect(wait) that returns means online.
+    if (online_)
+        online_->linkUp(ip_, [this] { linkOnline(); });
+    else
+        linkOnline();
+}
+
+void Modem::linkOnline() {
+    std::vector<ModemProperty> changed;
+    // A link that comes up while we are tearing it down stays "disconnecting".
+    if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
+    spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);
+    publish(changed);
+    if (state_ == ModemState::Connected) finishWaiters(connectWaiters_, nullptr);
+}
+
+bool Modem::fallBackToIpv4(const ExitReason& reason, bool requested) {
+    if (requested || removed_ || ipv4FallbackDone_ || callFamily_ != IpFamily::Ipv4v6 || !dialSent_ ||
+        reason.code != kPppdExitConnectFailed)
+        return false;
+    ipv4FallbackDone_ = true;
+    note(fmt::format("the activation failed right after ATD with an IPV4V6 context ({} {}): dialing again as IPv4 "
+                     "only, as this Connect's ip-family",
+                     reason.code, reason.name));
+    CallOverrides overrides = callOverrides_;
+    overrides.ipFamily = IpFamily::Ipv4;
+    if (online_) online_->end();
+    std::vector<ModemProperty> changed;
+    try {
+        startCall(overrides, false, [](const Error*) {}, changed);  // the waiters stay in connectWaiters_
+    } catch (const Error& error) {
+        note(fmt::format("the IPv4 dial could not start: {}", error.what()));
+        return false;
+    }
+    return true;
 }
 
 void Modem::pppdExited(ProcessExit exit) {
@@ -529,6 +599,7 @@ void Modem::pppdExited(ProcessExit exit) {
 
     // The runner is inside its own callback: free the process object on a later turn.
     scheduler_.defer([process = std::shared_ptr<PppdProcess>(std::move(process_))] {});
+    if (!ttyGone && fallBackToIpv4(reason, requested)) return;
     stopRequested_ = false;
     stoppedForRemoval_ = false;
     concludeCall(reason, requested);
@@ -553,6 +624,7 @@ void Modem::concludeCall(const ExitReason& reason, bool requested) {
     lastExitReason_ = reason;
     ip_ = {};
     connectedSinceUsec_ = 0;
+    if (online_) online_->end();  // notes what it took away, before the log is closed
     CallRecord record;
     record.startedAtUsec = startedAtRealtimeUsec_;
     record.durationUsec = static_cast<uint64_t>(duration.count());
@@ -565,7 +637,8 @@ void Modem::concludeCall(const ExitReason& reason, bool requested) {
                                           ModemProperty::IPv4Address,    ModemProperty::PeerAddress,
                                           ModemProperty::Dns,            ModemProperty::ConnectedSince,
                                           ModemProperty::LastCallDuration, ModemProperty::LastCallBytesIn,
-                                          ModemProperty::LastCallBytesOut};
+                                          ModemProperty::LastCallBytesOut, ModemProperty::DefaultRoute,
+                                          ModemProperty::IPv6Addresses, ModemProperty::DnsBackend};
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
     if (requested || removed_)
         cancelRedial(changed);

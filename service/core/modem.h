@@ -18,6 +18,7 @@
 #include "daemon_settings.h"
 #include "errors.h"
 #include "exit_reason.h"
+#include "link_online.h"
 #include "module_recovery.h"
 #include "pppd_runner.h"
 #include "scheduler.h"
@@ -30,7 +31,8 @@ std::string_view toString(ModemState state);
 // The published properties, so the observer knows which changed.
 enum class ModemProperty {
     State, LastExitReason, Device, AtPort, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince,
-    LastCallDuration, LastCallBytesIn, LastCallBytesOut, ReconnectAttempts, NextReconnect
+    LastCallDuration, LastCallBytesIn, LastCallBytesOut, ReconnectAttempts, NextReconnect, DefaultRoute,
+    RouteMetric, IPv6Addresses, DnsBackend
 };
 
 class ModemObserver {
@@ -96,6 +98,8 @@ public:
     // presence is udev's word, but its node going away is the first sign of an unplug.
     void setTtyCheck(DeviceExists ttyExists) { ttyExists_ = std::move(ttyExists); }
     void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
+    // Routes, the link's IPv6 events and DNS backends: what puts a call online (LinkOnline).
+    void setOnlineServices(OnlineServices services) { onlineServices_ = services; }
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
     // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
@@ -139,6 +143,10 @@ public:
     const UsbIdentity& usb() const { return config_.usb; }
     const ModemConfig& config() const { return config_; }
     const IpConfig& ip() const { return ip_; }
+    // The link as handed to the system: route, IPv6, DNS servers (IPv4 and IPv6) and where they went.
+    const OnlineState& online() const;
+    // The call's route metric; between calls the configured one.
+    uint32_t routeMetric() const { return routeMetric_; }
     uint64_t connectedSinceUsec() const { return connectedSinceUsec_; }
     // pppd had to be SIGKILLed: the module may be stuck in data mode (the recovery ladder's cue).
     bool suspect() const { return suspect_; }
@@ -178,6 +186,13 @@ private:
     void endAttemptWithoutPppd(ExitReason reason);
     // The common end of every call: properties, redial, waiters, the call log and the Hangup.
     void concludeCall(const ExitReason& reason, bool requested);
+    // IPCP is up (IPV6CP for an IPv6-only call): LinkOnline puts the link online, then this.
+    void linkUp(const IpConfig& ip);
+    void linkOnline();
+    // A network that refuses an IPV4V6 context fails the activation right after ATD: the same
+    // Connect dials once more as IPv4 only. True when that redial was started.
+    bool fallBackToIpv4(const ExitReason& reason, bool requested);
+    std::unique_ptr<LinkOnline> startLinkOnline(const CallSettings& call);
     void rememberForRedial(const CallOverrides& overrides);
     void startNewCallLog();
     void scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed);
@@ -222,6 +237,13 @@ private:
 
     // The current call.
     std::unique_ptr<PppdProcess> process_;
+    OnlineServices onlineServices_;
+    std::unique_ptr<LinkOnline> online_;  // kept after the call ends, until the next starts
+    CallOverrides callOverrides_;          // what the current call was dialled with
+    IpFamily callFamily_ = IpFamily::Ipv4v6;
+    uint32_t routeMetric_ = 700;
+    bool dialSent_ = false;       // chat sent ATD in this attempt
+    bool ipv4FallbackDone_ = false;
     std::chrono::microseconds startedAt_{0};
     uint64_t startedAtRealtimeUsec_ = 0;
     uint64_t bytesIn_ = 0;

@@ -1,6 +1,7 @@
 // The line protocol between our pppd plugin (service/plugin/) and the daemon. One report per
 // line, fields separated by one space:
 //   phase <name>                                   pppd entered a phase (dead, establish, ...)
+//   interface <ifname>                             pppd's interface exists (before any protocol is up)
 //   ip-up <ifname> <local> <peer> <dns1> <dns2>    IPCP is up; a missing DNS is "-"
 //   ip-down                                        IPCP went down
 //   cause <status>                                 why the link began to go down (pppd's status then)
@@ -26,10 +27,10 @@ struct IpConfig {
 };
 
 struct PluginReport {
-    enum class Kind { Phase, IpUp, IpDown, Cause, Stats, Exit };
+    enum class Kind { Phase, Interface, IpUp, IpDown, Cause, Stats, Exit };
     Kind kind = Kind::Phase;
     std::string phase;      // Phase
-    IpConfig ip;            // IpUp
+    IpConfig ip;            // IpUp; Interface: only ip.interface
     uint64_t bytesIn = 0;   // Stats
     uint64_t bytesOut = 0;  // Stats
     uint64_t seconds = 0;   // Stats

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/text.h"
+#include "fake_link_services.h"
 #include "fakes.h"
 
 namespace dialupd {
@@ -1017,6 +1018,118 @@ TEST_F(RecoveryTest, DisconnectAndShutdownCancelARecovery) {
     EXPECT_TRUE(stopped);
     EXPECT_EQ(resetError, error_name::kCancelled);
     EXPECT_EQ(scheduler.pendingTimers(), 0u);
+}
+
+// Putting the link online (route, DNS, IPv6: LinkOnline), as the modem drives it.
+class OnlineModemTest : public ModemTest {
+protected:
+    Modem& onlineModem() {
+        modem().setOnlineServices(OnlineServices{&routes, &watches, &dns});
+        return modem();
+    }
+    testing::FakeRouteTable routes;
+    testing::FakeLinkWatchFactory watches;
+    testing::FakeDnsBackends dns;
+};
+
+TEST_F(OnlineModemTest, ConnectedOnlyOnceRouteAndDnsAreInPlace) {
+    dns.resolved.immediate = false;
+    Outcome outcome;
+    onlineModem().connect({}, true, outcome.completion());
+    EXPECT_EQ(watches.opened, 1);  // before pppd could bring IPV6CP up
+    PluginReport interface;
+    interface.kind = PluginReport::Kind::Interface;
+    interface.ip.interface = "ppp0";
+    runner.report(interface);
+    EXPECT_EQ(watches.current()->followed, 7);
+    runner.ipUp(sampleIp());
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+    EXPECT_FALSE(outcome.called);
+    EXPECT_TRUE(modem().online().defaultRoute);
+    dns.resolved.answerAll();
+    EXPECT_EQ(modem().state(), ModemState::Connected);
+    EXPECT_TRUE(outcome.called);
+    EXPECT_FALSE(outcome.errorName);
+    EXPECT_EQ(modem().online().dnsBackend, "resolved");
+}
+
+TEST_F(OnlineModemTest, TheHangupLogSaysWhatWasConfiguredAndTakenAway) {
+    onlineModem().connect({}, false, [](const Error*) {});
+    runner.ipUp(sampleIp());
+    ASSERT_EQ(modem().state(), ModemState::Connected);
+    routes.removeInterface("ppp0");
+    runner.exitWith(16);
+    scheduler.runDeferred();
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    const std::string& log = recorder().hangups[0].log;
+    EXPECT_THAT(log, HasSubstr("default route via ppp0 added at metric 700"));
+    EXPECT_THAT(log, HasSubstr("DNS: servers 10.64.0.53 10.64.0.54 to resolved for ppp0"));
+    EXPECT_THAT(log, HasSubstr("default route via ppp0: gone with the interface"));
+    EXPECT_THAT(log, HasSubstr("DNS: resolved forgot ppp0's servers with the interface"));
+    EXPECT_FALSE(modem().online().defaultRoute);
+    EXPECT_EQ(modem().online().dnsBackend, "");
+}
+
+TEST_F(OnlineModemTest, ARouteMetricOfOneCallIsPublished) {
+    CallOverrides overrides;
+    overrides.routeMetric = 50;
+    onlineModem().connect(overrides, false, [](const Error*) {});
+    EXPECT_EQ(modem().routeMetric(), 50u);
+    runner.ipUp(sampleIp());
+    EXPECT_EQ(routes.routes, (std::set<std::pair<int, uint32_t>>{{7, 50}}));
+}
+
+TEST_F(OnlineModemTest, AnIpv4v6ContextRefusedAfterAtdIsDialledOnceMoreAsIpv4) {
+    Outcome outcome;
+    onlineModem().connect({}, true, outcome.completion());
+    runner.log("send (AT+CGDCONT=1,\"IPV4V6\",\"internet\"^M)");
+    runner.log("send (ATD*99#^M)");
+    runner.log("expect (CONNECT)");
+    runner.log("NO CARRIER");
+    runner.exitWith(8);
+    scheduler.runDeferred();
+    ASSERT_EQ(runner.launches.size(), 2u);
+    EXPECT_FALSE(outcome.called);
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+    EXPECT_TRUE(recorder().hangups.empty());
+    runner.ipUp(sampleIp());
+    EXPECT_TRUE(outcome.called);
+    EXPECT_FALSE(outcome.errorName);
+}
+
+TEST_F(OnlineModemTest, TheIpv4FallbackIsTriedOnceAndThenTheFailureIsReported) {
+    Outcome outcome;
+    onlineModem().connect({}, true, outcome.completion());
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        runner.log("send (ATD*99#^M)");
+        runner.exitWith(8);
+        scheduler.runDeferred();
+    }
+    EXPECT_EQ(runner.launches.size(), 2u);
+    EXPECT_EQ(outcome.errorName, error_name::kCallFailed);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("dialing again as IPv4 only"));
+}
+
+TEST_F(OnlineModemTest, NoFallbackWhenTheDialNeverReachedAtd) {
+    Outcome outcome;
+    onlineModem().connect({}, true, outcome.completion());
+    runner.log("send (AT+CGDCONT=1,\"IPV4V6\",\"internet\"^M)");
+    runner.exitWith(8);
+    scheduler.runDeferred();
+    EXPECT_EQ(runner.launches.size(), 1u);
+    EXPECT_EQ(outcome.errorName, error_name::kCallFailed);
+}
+
+TEST_F(OnlineModemTest, NoFallbackForAnIpv4Call) {
+    CallOverrides overrides;
+    overrides.ipFamily = IpFamily::Ipv4;
+    Outcome outcome;
+    onlineModem().connect(overrides, true, outcome.completion());
+    runner.log("send (ATD*99#^M)");
+    runner.exitWith(8);
+    scheduler.runDeferred();
+    EXPECT_EQ(runner.launches.size(), 1u);
 }
 
 }  // namespace
