@@ -88,6 +88,11 @@ ModemInfo modemFromProperties(const std::string& path, const std::map<std::strin
     modem.peerAddress = textOr(properties, "PeerAddress");
     for (const std::string& server : valueOr<std::vector<std::string>>(properties, "Dns"))
         modem.dns.push_back(clean(server));
+    modem.dnsBackend = textOr(properties, "DnsBackend");
+    modem.defaultRoute = valueOr<bool>(properties, "DefaultRoute");
+    modem.routeMetric = valueOr<uint32_t>(properties, "RouteMetric");
+    for (const std::string& address : valueOr<std::vector<std::string>>(properties, "IPv6Addresses"))
+        modem.ipv6Addresses.push_back(clean(address));
     modem.connectedSinceUsec = valueOr<uint64_t>(properties, "ConnectedSince");
     modem.lastExitReason =
         toReason(valueOr<sdbus::Struct<uint32_t, std::string, std::string>>(properties, "LastExitReason"));

@@ -34,6 +34,10 @@ struct ModemInfo {
     std::string ipv4Address;
     std::string peerAddress;
     std::vector<std::string> dns;
+    std::string dnsBackend;  // "resolved", "resolvconf", "none"; "" while no link is up
+    bool defaultRoute = false;
+    uint32_t routeMetric = 0;
+    std::vector<std::string> ipv6Addresses;
     uint64_t connectedSinceUsec = 0;
     ExitReason lastExitReason;
     uint64_t lastCallDurationUsec = 0;

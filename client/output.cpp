@@ -119,6 +119,10 @@ nlohmann::json toJson(const ModemInfo& modem) {
         {"ipv4_address", modem.ipv4Address},
         {"peer_address", modem.peerAddress},
         {"dns", modem.dns},
+        {"dns_backend", modem.dnsBackend},
+        {"default_route", modem.defaultRoute},
+        {"route_metric", modem.routeMetric},
+        {"ipv6_addresses", modem.ipv6Addresses},
         {"connected_since_usec", modem.connectedSinceUsec},
         {"last_exit_reason", toJson(modem.lastExitReason)},
         {"last_call",
@@ -142,6 +146,13 @@ namespace {
 
 std::string orDash(const std::string& text) { return text.empty() ? "-" : text; }
 
+std::string dnsWhere(const ModemInfo& modem) {
+    if (modem.dnsBackend == "resolved") return "in systemd-resolved";
+    if (modem.dnsBackend == "resolvconf") return "in resolvconf";
+    if (modem.dnsBackend == "none") return "not handed to the system";
+    return modem.dnsBackend;
+}
+
 std::string modelLine(const ModemInfo& modem) {
     if (modem.vendor.empty()) return "fixed port";
     std::string line = (modem.model.empty() ? std::string("USB modem") : modem.model) + ", USB " + modem.vendor + ":" +
@@ -157,11 +168,13 @@ void printModemTable(std::ostream& out, const std::vector<ModemInfo>& modems, co
         out << "No modems.\n";
         return;
     }
-    constexpr size_t kColumns = 5;
+    constexpr size_t kColumns = 7;
     using Row = std::array<std::string, kColumns>;
-    std::vector<Row> rows{{"MODEM", "STATE", "MODEL", "DEVICE", "ADDRESS"}};
+    std::vector<Row> rows{{"MODEM", "STATE", "MODEL", "DEVICE", "ADDRESS", "ROUTE", "DNS"}};
     for (const ModemInfo& modem : modems)
-        rows.push_back({modem.id, modem.state, orDash(modem.model), modem.device, orDash(modem.ipv4Address)});
+        rows.push_back({modem.id, modem.state, orDash(modem.model), modem.device, orDash(modem.ipv4Address),
+                        modem.defaultRoute ? "default/" + std::to_string(modem.routeMetric) : "-",
+                        orDash(modem.dnsBackend)});
     std::array<size_t, kColumns> widths{};
     for (const Row& row : rows)
         for (size_t column = 0; column < kColumns; ++column)
@@ -202,11 +215,18 @@ void printModemStatus(std::ostream& out, const ModemInfo& modem, const Style& st
     field("AT port", orDash(modem.atPort));
     if (!modem.interface.empty()) field("Interface", modem.interface);
     if (!modem.ipv4Address.empty()) field("Address", modem.ipv4Address + ", peer " + orDash(modem.peerAddress));
-    if (!modem.dns.empty()) {
-        std::string servers;
-        for (const std::string& server : modem.dns) servers += (servers.empty() ? "" : " ") + server;
-        field("DNS", servers);
-    }
+    auto joined = [](const std::vector<std::string>& items) {
+        std::string text;
+        for (const std::string& item : items) text += (text.empty() ? "" : " ") + item;
+        return text;
+    };
+    if (!modem.ipv6Addresses.empty()) field("IPv6", joined(modem.ipv6Addresses));
+    if (!modem.interface.empty())
+        field("Route", modem.defaultRoute ? "default via " + modem.interface + ", metric " +
+                                                std::to_string(modem.routeMetric)
+                                          : std::string("no default route"));
+    if (!modem.dns.empty() || !modem.dnsBackend.empty())
+        field("DNS", orDash(joined(modem.dns)) + (modem.dnsBackend.empty() ? "" : " (" + dnsWhere(modem) + ")"));
     field("Last exit", formatReason(modem.lastExitReason));
     if (modem.nextReconnectUsec)
         field("Redial", formatRedial(modem.reconnectAttempts, modem.nextReconnectUsec));

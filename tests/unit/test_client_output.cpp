@@ -1,4 +1,5 @@
 // dialupctl's pure parts: exit statuses for D-Bus error names, formatting, the table's alignment.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -97,6 +98,9 @@ TEST(Output, TableColumnsAlignWithColourOn) {
     a.state = "connected";
     a.device = "/dev/ttyUSB3";
     a.ipv4Address = "10.0.0.2";
+    a.defaultRoute = true;
+    a.routeMetric = 700;
+    a.dnsBackend = "resolved";
     ModemInfo b;
     b.id = "a_longer_id";
     b.state = "disconnected";
@@ -105,9 +109,9 @@ TEST(Output, TableColumnsAlignWithColourOn) {
     printModemTable(plain, {a, b}, Style(false));
     printModemTable(coloured, {a, b}, Style(true));
     EXPECT_EQ(plain.str(),
-              "MODEM        STATE         MODEL  DEVICE        ADDRESS\n"
-              "a            connected     -      /dev/ttyUSB3  10.0.0.2\n"
-              "a_longer_id  disconnected  -      /dev/ttyS1    -\n");
+              "MODEM        STATE         MODEL  DEVICE        ADDRESS   ROUTE        DNS\n"
+              "a            connected     -      /dev/ttyUSB3  10.0.0.2  default/700  resolved\n"
+              "a_longer_id  disconnected  -      /dev/ttyS1    -         -            -\n");
     // The same text once the escape codes are taken out: colour never shifts a column.
     std::string stripped = coloured.str();
     for (size_t at; (at = stripped.find('\033')) != std::string::npos;) stripped.erase(at, stripped.find('m', at) - at + 1);
@@ -133,16 +137,45 @@ TEST(FromTheBus, PropertiesAreSanitized) {
     properties["UsbSerial"] = sdbus::Variant(std::string("SN\x1b]0;owned\x07"));
     properties["Device"] = sdbus::Variant(std::string("/dev/tty\xc2\x9b" "2J"));
     properties["Dns"] = sdbus::Variant(std::vector<std::string>{"10.0.0.1\x1b[H"});
+    properties["IPv6Addresses"] = sdbus::Variant(std::vector<std::string>{"2001:db8::2\x1b[H"});
+    properties["DnsBackend"] = sdbus::Variant(std::string("resolved\x1b[H"));
     properties["LastExitReason"] =
         sdbus::Variant(sdbus::Struct<uint32_t, std::string, std::string>{16u, "hangup", "it \x1b[31mhung\x1b[0m up"});
     ModemInfo modem = modemFromProperties("/org/dialupd1/modem/m0", properties);
     EXPECT_EQ(modem.usbSerial, "SN\\x1b]0;owned\\x07");
     EXPECT_EQ(modem.device, "/dev/tty\\u{009B}2J");
     EXPECT_EQ(modem.dns, std::vector<std::string>{"10.0.0.1\\x1b[H"});
+    EXPECT_EQ(modem.ipv6Addresses, std::vector<std::string>{"2001:db8::2\\x1b[H"});
+    EXPECT_EQ(modem.dnsBackend, "resolved\\x1b[H");
     EXPECT_EQ(modem.lastExitReason.description, "it \\x1b[31mhung\\x1b[0m up");
     std::ostringstream out;
     printModemStatus(out, modem, Style(false), 0);
     EXPECT_EQ(out.str().find('\x1b'), std::string::npos) << out.str();
+}
+
+TEST(Output, StatusShowsRouteIpv6AndWhereDnsWent) {
+    ModemInfo modem;
+    modem.id = "ec25";
+    modem.state = "connected";
+    modem.interface = "ppp0";
+    modem.ipv4Address = "10.64.0.2";
+    modem.peerAddress = "10.64.0.1";
+    modem.ipv6Addresses = {"2001:db8:64::2"};
+    modem.defaultRoute = true;
+    modem.routeMetric = 700;
+    modem.dns = {"10.64.0.53", "2001:db8:64::53"};
+    modem.dnsBackend = "resolved";
+    std::ostringstream out;
+    printModemStatus(out, modem, Style(false), 0);
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("  IPv6       2001:db8:64::2\n"));
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("  Route      default via ppp0, metric 700\n"));
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("  DNS        10.64.0.53 2001:db8:64::53 (in systemd-resolved)\n"));
+    modem.defaultRoute = false;
+    modem.dnsBackend = "none";
+    std::ostringstream without;
+    printModemStatus(without, modem, Style(false), 0);
+    EXPECT_THAT(without.str(), ::testing::HasSubstr("  Route      no default route\n"));
+    EXPECT_THAT(without.str(), ::testing::HasSubstr("(not handed to the system)"));
 }
 
 TEST(FromTheBus, LogTextKeepsItsLinesAndLosesItsEscapes) {
