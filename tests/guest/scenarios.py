@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from world import PATIENCE, MonitorProcess, World, wait_until  # noqa: E402
 from testbed import DIALUPD  # noqa: E402
 import load_storm  # noqa: E402
+import online  # noqa: E402
 
 RESULT = os.environ.get("GUEST_RESULT", "/tmp/dialupd-scenarios")
 DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -965,6 +966,7 @@ SCENARIOS = [
     ("recovery-survives-port-hangups", scenario_recovery_survives_port_hangups,
      {"sim_args": ["--reboot-seconds", "1"]}, None),
 ]
+SCENARIOS += online.scenarios(UNIT_SANDBOX, make_run_trees)
 
 
 def check_outcome(world, outcome):
