@@ -1,7 +1,6 @@
 #include "pppd_process.h"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +18,7 @@ extern "C" {
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "child_spawn.h"
 #include "core/errors.h"
 #include "line_reader.h"
 #include "process_group.h"
@@ -66,35 +66,6 @@ void writePrivateFile(const std::string& path, const std::string& contents) {
         if (count < 0) spawnFailed("cannot write " + path, errno);
         written += static_cast<size_t>(count);
     }
-}
-
-// The child between fork and exec: only async-signal-safe calls. Never returns.
-// `sources` are the parent's fds for the child's 0..4 (-1: leave closed); `execError` reports a
-// failed execve to the parent through a close-on-exec pipe.
-[[noreturn]] void execChild(const int (&sources)[5], int execError, pid_t parent, char* const argv[],
-                            char* const envp[]) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);  // our loop blocks signals; pppd needs them
-    for (int signal = 1; signal < NSIG; ++signal) ::signal(signal, SIG_DFL);
-    // If the daemon dies, pppd gets SIGTERM and closes the link cleanly instead of lingering.
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(127);
-    setsid();
-
-    // Move everything above the target range first, so no dup2 clobbers a source still needed.
-    int high[5];
-    for (int i = 0; i < 5; ++i) high[i] = sources[i] >= 0 ? fcntl(sources[i], F_DUPFD_CLOEXEC, 16) : -1;
-    int errorFd = fcntl(execError, F_DUPFD_CLOEXEC, 16);
-    for (int i = 0; i < 5; ++i)
-        if (high[i] >= 0) dup2(high[i], i);  // dup2 clears close-on-exec on the target
-    int keptError = dup3(errorFd, 5, O_CLOEXEC);
-    close_range(6, ~0U, 0);
-
-    execve(argv[0], argv, envp);
-    int error = errno;
-    (void)!write(keptError, &error, sizeof error);
-    _exit(127);
 }
 
 class SystemPppdProcess final : public PppdProcess {
@@ -240,13 +211,6 @@ private:
     bool reaped_ = false;
 };
 
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-    std::vector<char*> result;
-    for (std::string& text : strings) result.push_back(text.data());
-    result.push_back(nullptr);
-    return result;
-}
-
 }  // namespace
 
 std::unique_ptr<PppdProcess> SystemPppdRunner::start(const PppdLaunch& launch, PppdObserver& observer) {
@@ -257,17 +221,6 @@ std::unique_ptr<PppdProcess> SystemPppdRunner::start(const PppdLaunch& launch, P
     Pipe log = makePipe();
     Pipe report = makeReportChannel();
     Pipe secret = makePipe();
-    Pipe execError = makePipe();
-
-    // Everything the child needs is built before fork: after it, only async-signal-safe calls.
-    std::vector<std::string> argvStrings = launch.argv;
-    // A clean environment: nothing of ours (LD_PRELOAD, DBUS_*) leaks into pppd, chat or scripts.
-    std::vector<std::string> envStrings = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
-    std::vector<char*> argv = pointers(argvStrings);
-    std::vector<char*> envp = pointers(envStrings);
-    const int sources[5] = {devNull.get(), log.write.get(), log.write.get(), report.write.get(),
-                            launch.secret.empty() ? -1 : secret.read.get()};
-    pid_t parent = getpid();
 
     // The password goes into the pipe before pppd exists: at most 255 bytes into an empty pipe
     // never block, and a pppd that dies without reading cannot make this write meet a closed
@@ -278,33 +231,22 @@ std::unique_ptr<PppdProcess> SystemPppdRunner::start(const PppdLaunch& launch, P
     }
     secret.write.reset();
 
-    pid_t pid = fork();
-    if (pid < 0) spawnFailed("fork", errno);
-    if (pid == 0) execChild(sources, execError.write.get(), parent, argv.data(), envp.data());
-
-    log.write.reset();
-    report.write.reset();
-    secret.read.reset();
-    execError.write.reset();
-    int childErrno = 0;
-    ssize_t count;
-    do {
-        count = ::read(execError.read.get(), &childErrno, sizeof childErrno);
-    } while (count < 0 && errno == EINTR);
-    if (count == sizeof childErrno) {
-        waitpid(pid, nullptr, 0);
+    ChildSpawn spawn;
+    spawn.argv = launch.argv;
+    // pppd's stdin, stdout and stderr, the plugin's report channel and the password.
+    spawn.fds = {devNull.get(), log.write.get(), log.write.get(), report.write.get(),
+                 launch.secret.empty() ? -1 : secret.read.get()};
+    // If the daemon dies, pppd gets SIGTERM and closes the link cleanly instead of lingering.
+    spawn.deathSignal = SIGTERM;
+    SpawnedChild child;
+    try {
+        child = spawnChild(spawn);
+    } catch (const Error&) {
         ::unlink(launch.chatScriptPath.c_str());
-        spawnFailed("cannot execute " + launch.argv.front(), childErrno);
+        throw;
     }
-
-    UniqueFd pidfd(pidfd_open(pid, 0));
-    if (!pidfd) {
-        int error = errno;
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-        ::unlink(launch.chatScriptPath.c_str());
-        spawnFailed("pidfd_open", error);
-    }
+    const pid_t pid = child.pid;
+    UniqueFd pidfd = std::move(child.pidfd);
     return std::make_unique<SystemPppdProcess>(loop_, observer, pid, std::move(pidfd), std::move(log.read),
                                                std::move(report.read), launch.chatScriptPath);
 }
