@@ -59,6 +59,7 @@ Daemon::~Daemon() {
     deviceNodes_.reset();
     adaptors_.clear();
     registry_.reset();
+    dnsBackends_.reset();
     objectManager_.reset();
     busBinding_.reset();
 }
@@ -103,6 +104,8 @@ int Daemon::run() {
     registry_->setDiagnostics(&atPorts_);
     registry_->setUsbResetter(&usbResetter_);
     registry_->setCallLogStore(&callLogs_);
+    dnsBackends_ = std::make_unique<SystemDnsBackends>(loop_, *bus_);
+    registry_->setOnlineServices(OnlineServices{nullptr, nullptr, dnsBackends_.get()});
     try {
         deviceNodes_ = std::make_unique<InotifyDeviceNodes>(loop_);
         registry_->setDeviceNodes(deviceNodes_.get());

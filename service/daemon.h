@@ -18,6 +18,7 @@
 #include "core/modem.h"
 #include "core/modem_registry.h"
 #include "sys/bus_binding.h"
+#include "sys/dns_backends.h"
 #include "sys/event_loop.h"
 #include "sys/file_call_log_store.h"
 #include "sys/instance_lock.h"
@@ -51,6 +52,7 @@ private:
     FileCallLogStore callLogs_;
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<BusBinding> busBinding_;
+    std::unique_ptr<SystemDnsBackends> dnsBackends_;  // on bus_: made after it, gone before it
     std::unique_ptr<ObjectManagerAdaptor> objectManager_;
     std::map<Modem*, std::unique_ptr<ModemAdaptor>> adaptors_;
     std::unique_ptr<ModemRegistry> registry_;

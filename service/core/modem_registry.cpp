@@ -129,6 +129,7 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
     modem.setDiagnostics(atPorts_);
     modem.setCallLogStore(callLogs_);
     modem.setUsbResetter(usbResetter_);
+    modem.setOnlineServices(onlineServices_);
     modem.setTtyCheck(deviceExists_);
     try {
         listener_.modemAdded(modem);

@@ -45,6 +45,7 @@ public:
     void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
     void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
     void setUsbResetter(UsbResetter* resetter) { usbResetter_ = resetter; }
+    void setOnlineServices(OnlineServices services) { onlineServices_ = services; }
     // Where the fixed-port modems' nodes are watched (optional; set before addConfiguredModems):
     // without it their state follows the node only at each call's end.
     void setDeviceNodes(DeviceNodes* nodes) { deviceNodes_ = nodes; }
@@ -92,6 +93,7 @@ private:
     ResolvePath resolvePath_;
     AtPortOpener* atPorts_ = nullptr;
     CallLogStore* callLogs_ = nullptr;
+    OnlineServices onlineServices_;
     UsbResetter* usbResetter_ = nullptr;
     DeviceNodes* deviceNodes_ = nullptr;
     UsbModelTable models_;

@@ -40,6 +40,8 @@ public:
     // Servers that are no plain IPv4/IPv6 address are left out (and logged).
     void apply(const LinkDns& dns, DnsDone done) override;
     void revert(const LinkDns& dns, DnsDone done) override;
+    // resolved drops a link's settings when the interface goes (RevertLink then: NoSuchLink).
+    bool forgetsWithInterface() const override { return true; }
 
 private:
     struct Batch;
