@@ -105,7 +105,7 @@ int Daemon::run() {
     registry_->setUsbResetter(&usbResetter_);
     registry_->setCallLogStore(&callLogs_);
     dnsBackends_ = std::make_unique<SystemDnsBackends>(loop_, *bus_);
-    registry_->setOnlineServices(OnlineServices{nullptr, nullptr, dnsBackends_.get()});
+    registry_->setOnlineServices(OnlineServices{&routes_, &linkWatches_, dnsBackends_.get()});
     try {
         deviceNodes_ = std::make_unique<InotifyDeviceNodes>(loop_);
         registry_->setDeviceNodes(deviceNodes_.get());

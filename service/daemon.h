@@ -19,6 +19,8 @@
 #include "core/modem_registry.h"
 #include "sys/bus_binding.h"
 #include "sys/dns_backends.h"
+#include "sys/netlink_link_watch.h"
+#include "sys/netlink_route_table.h"
 #include "sys/event_loop.h"
 #include "sys/file_call_log_store.h"
 #include "sys/instance_lock.h"
@@ -52,6 +54,8 @@ private:
     FileCallLogStore callLogs_;
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<BusBinding> busBinding_;
+    NetlinkRouteTable routes_;
+    NetlinkLinkWatchFactory linkWatches_{loop_};
     std::unique_ptr<SystemDnsBackends> dnsBackends_;  // on bus_: made after it, gone before it
     std::unique_ptr<ObjectManagerAdaptor> objectManager_;
     std::map<Modem*, std::unique_ptr<ModemAdaptor>> adaptors_;
