@@ -14,7 +14,9 @@ ln -sf /dev/pts/ptmx /dev/ptmx 2>/dev/null
 # under a root of our own in /run, since the host may have no /lib/modules to mount over.
 v=$(uname -r)
 mkdir -p "/run/modules/lib/modules/$v" && mount --bind "/usr/lib/uml/modules/$v" "/run/modules/lib/modules/$v"
-for m in ppp_generic ppp_async ppp_deflate bsd_comp; do modprobe -d /run/modules "$m"; done
+# ipv6: the network side's IPV6CP, router advertisements and SLAAC; dummy: a second uplink for
+# the route scenarios (both are modules in Debian's UML kernel).
+for m in ppp_generic ppp_async ppp_deflate bsd_comp ipv6 dummy; do modprobe -d /run/modules "$m"; done
 ip link set lo up
 hostname dialupd-guest
 cd "${GUEST_CWD:-/}"

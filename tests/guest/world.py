@@ -15,7 +15,17 @@ from fake_usb import FakeUsbProcess  # noqa: E402
 from testbed import (PATIENCE, PLUGIN, ROOT, Bus, Daemon, MonitorProcess, control_request,  # noqa: E402,F401
                      wait_until)  # (scenarios use wait_until, PATIENCE and MonitorProcess from here)
 
+from resolved import Resolved  # noqa: E402
+
 SIM = os.path.join(ROOT, "tools", "modem-sim")
+# What tools/modem-sim's network side gives (its defaults; see its docstring).
+NETWORK_IPV4 = "10.64.0.1"
+NETWORK_DNS = ["10.64.0.53", "10.64.0.54"]
+NETWORK_DNS6 = "2001:db8:ff::53"                   # the RA's RDNSS
+NETWORK_PREFIX = "2001:db8:64::/64"                # advertised: SLAAC gives the client <prefix>::2
+NETWORK_IPV6 = "2001:db8:64::1"                    # the network's end of the link
+TEST_NAME = "only-over-the-link.test"              # only the network's DNS server knows it
+INTERNET_HOST = ["10.64.0.80", "2001:db8:ff::80"]  # what TEST_NAME resolves to; answers pings
 MODEM_ID = "ec25"
 MODEM_PATH = "/org/dialupd1/modem/" + MODEM_ID
 USB_PORT = "1-1"
@@ -60,17 +70,20 @@ class World:
     client's view of the ec25 object."""
 
     def __init__(self, log_dir, faults=(), sim_args=(), modem_settings="", daemon_settings="", device="/dev/ttyUSB3",
-                 hotplug=False, usb_config=True, daemon_wrapper=(), more_modems=()):
+                 hotplug=False, usb_config=True, daemon_wrapper=(), more_modems=(), resolved=False):
         """hotplug: the modem comes from udev (umockdev); usb_config: a config section names it
         "ec25" by serial (else it gets its own id, ec25_SIMEC25, and the [defaults]);
         daemon_wrapper: a command the daemon runs under (tests/guest/unit-sandbox);
         more_modems: further fixed-port modems, each (id, modem link, AT link, simulator args):
         a simulator of their own serves the links (scratch and logs in <id>/: give it its own
-        --local-ip/--remote-ip), or with args None the device does not exist."""
+        --local-ip/--remote-ip), or with args None the device does not exist;
+        resolved: systemd-resolved runs on the bus before the daemon starts (`self.resolved`, see
+        tests/guest/resolved.py; the guest's /etc/resolv.conf points at its stub meanwhile)."""
         self.scratch = tempfile.mkdtemp(prefix="world-", dir="/run")
         self.log_dir = log_dir
         os.makedirs(log_dir, exist_ok=True)
         self.bus = Bus(self.scratch)
+        self.resolved = Resolved(self.bus, self.scratch, log_dir) if resolved else None
         self.sim = Simulator(self.scratch, log_dir, faults, sim_args)
         plugin = "" if "plugin" in daemon_settings else f"plugin = {PLUGIN}\n"
         config = (f"[daemon]\n{plugin}runtime-dir = {self.scratch}/run\nstate-dir = {self.scratch}/state\n"
@@ -147,5 +160,7 @@ class World:
         self.sim.stop()
         for sim in self.more_sims.values():
             sim.stop()
+        if self.resolved:
+            self.resolved.stop()
         self.bus.stop()
         return exit_code

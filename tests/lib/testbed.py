@@ -51,7 +51,8 @@ class Bus:
 
     def __init__(self, scratch, privileged_group="netdev"):
         policy_in = os.path.join(ROOT, "dbus", "org.dialupd1.conf.in")
-        os.makedirs(os.path.join(scratch, "system.d"), exist_ok=True)
+        self.policy_dir = os.path.join(scratch, "system.d")
+        os.makedirs(self.policy_dir, exist_ok=True)
         with open(policy_in) as source, open(os.path.join(scratch, "system.d", "org.dialupd1.conf"), "w") as target:
             target.write(source.read().replace("@PRIVILEGED_GROUP@", privileged_group))
         self.socket = os.path.join(scratch, "system_bus_socket")
@@ -99,6 +100,19 @@ class Bus:
             except OSError:
                 return False
         return True
+
+    def add_policy(self, name, text):
+        """Another service's bus policy (what a package puts in /usr/share/dbus-1/system.d), in
+        force once this returns: dbus-daemon re-reads its config when told to (ReloadConfig
+        answers after the reload). User names in it are looked up then."""
+        with open(os.path.join(self.policy_dir, name), "w") as out:
+            out.write(text)
+        connection = dbus.bus.BusConnection(self.address)
+        try:
+            connection.call_blocking("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                     "ReloadConfig", "", [], timeout=PATIENCE)
+        finally:
+            connection.close()
 
     def stop(self):
         self.process.terminate()

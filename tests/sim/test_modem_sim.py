@@ -141,6 +141,14 @@ class CommandMode(SimulatorTestCase):
         self.assertIn("OK", modem.command('AT+CGDCONT=1,"IP","m2m.example",,0,0'))
         self.assertIn('+CGDCONT: 1,"IP","m2m.example"', modem.command("AT+CGDCONT?"))
 
+    def test_cgdcont_stores_the_pdp_type(self):
+        modem = self.open(self.modem_link)
+        for pdp_type in ("IPV4V6", "IPV6", "IP"):
+            self.assertIn("OK", modem.command(f'AT+CGDCONT=1,"{pdp_type}","internet",,0,0'))
+            self.assertIn(f'+CGDCONT: 1,"{pdp_type}","internet"', modem.command("AT+CGDCONT?"))
+        self.assertIn("+CME ERROR: 50", modem.command('AT+CGDCONT=1,"PPP","internet"'))
+        self.assertIn('+CGDCONT: 1,"IP","internet"', modem.command("AT+CGDCONT?"), "a refused type changes nothing")
+
 
 class Dial(SimulatorTestCase):
     extra = ("--network-cmd", "true")  # a network side that ends at once: the call drops
@@ -150,6 +158,17 @@ class Dial(SimulatorTestCase):
         self.assertIn("CONNECT 150000000", answer)
         self.assertIn("NO CARRIER", answer)
         self.assertEqual(self.ask("status"), "OK mode=command faults=-")
+
+    def test_ipv4v6_rejected_refuses_only_that_type(self):
+        self.assertEqual(self.ask("fault ipv4v6-rejected"), "OK")
+        modem, at = self.open(self.modem_link), self.open(self.at_link)
+        self.assertIn("OK", modem.command('AT+CGDCONT=1,"IPV4V6","internet"'))
+        answer = modem.command("ATD*99#")
+        self.assertIn("NO CARRIER", answer)
+        self.assertNotIn("CONNECT", answer)
+        self.assertIn('+CEER: "PDN type IPv4 only allowed"', at.command("AT+CEER"))
+        self.assertIn("OK", modem.command('AT+CGDCONT=1,"IP","internet"'))
+        self.assertIn("CONNECT", modem.command("ATD*99#", "CONNECT"), "an IP context dials")
 
 
 class Faults(SimulatorTestCase):
