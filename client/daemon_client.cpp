@@ -172,6 +172,10 @@ void DaemonClient::connect(const ModemInfo& modem, const ConnectRequest& request
     if (request.user) options["user"] = sdbus::Variant(*request.user);
     if (request.password) options["password"] = sdbus::Variant(*request.password);
     if (request.reconnect) options["reconnect"] = sdbus::Variant(*request.reconnect);
+    if (request.defaultRoute) options["default-route"] = sdbus::Variant(*request.defaultRoute);
+    if (request.routeMetric) options["route-metric"] = sdbus::Variant(*request.routeMetric);
+    if (request.dns) options["dns"] = sdbus::Variant(*request.dns);
+    if (request.ipFamily) options["ip-family"] = sdbus::Variant(*request.ipFamily);
     if (request.wait) options["wait"] = sdbus::Variant(true);
     CallTimeout longer(*connection_, timeout);
     try {

@@ -80,6 +80,19 @@ int main(int argc, char** argv) {
         "--reconnect", reconnect, "redial, with backoff, whenever the call ends without a disconnect");
     connect->add_flag("--no-reconnect", noReconnect, "no redial, whatever the modem's configuration says")
         ->excludes(reconnectFlag);
+    bool defaultRoute = false;
+    bool noDefaultRoute = false;
+    auto* defaultRouteFlag = connect->add_flag(
+        "--default-route", defaultRoute, "a default route via the modem, next to any other one (the default)");
+    connect->add_flag("--no-default-route", noDefaultRoute, "no default route via the modem for this call")
+        ->excludes(defaultRouteFlag);
+    uint32_t routeMetric = 0;
+    connect->add_option("--route-metric", routeMetric, "metric of that default route (default: the configured one, 700)");
+    std::string dns, ipFamily;
+    connect->add_option("--dns", dns, "where the network's DNS servers go: auto, resolved, resolvconf or none")
+        ->check(CLI::IsMember({"auto", "resolved", "resolvconf", "none"}));
+    connect->add_option("--ip-family", ipFamily, "ipv4, ipv6 or ipv4v6 (both): the PDP context and pppd's protocols")
+        ->check(CLI::IsMember({"ipv4", "ipv6", "ipv4v6"}));
     bool wait = false;
     connect->add_flag("--wait", wait, "return once the link is up, or fail with the reason the call ended");
     int connectTimeout = 0;
@@ -129,6 +142,10 @@ int main(int argc, char** argv) {
             if (!passwordFile.empty()) request.password = dialupctl::readPasswordFile(passwordFile);
             if (askPassword) request.password = dialupctl::promptPassword("Password: ");
             if (reconnect || noReconnect) request.reconnect = reconnect;
+            if (defaultRoute || noDefaultRoute) request.defaultRoute = defaultRoute;
+            if (connect->count("--route-metric")) request.routeMetric = routeMetric;
+            if (connect->count("--dns")) request.dns = dns;
+            if (connect->count("--ip-family")) request.ipFamily = ipFamily;
             request.wait = wait;
             if (connectTimeout == 0) connectTimeout = wait ? 120 : 25;
         }

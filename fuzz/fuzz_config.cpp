@@ -40,6 +40,10 @@ void checkCall(const CallSettings& call, const char* where) {
     FUZZ_CHECK(call.lcpEchoFailure <= 100, "{}: lcp-echo-failure {}", where, call.lcpEchoFailure);
     FUZZ_CHECK(call.reconnect.delaySeconds >= 1 && call.reconnect.maxDelaySeconds >= 1, "{}: reconnect delay 0", where);
     checkString(call.user, "user");
+    // Only the named choices: each reads back as itself (the chat script and pppd's argv switch on them).
+    FUZZ_CHECK(parseDnsMode(toString(call.dns)) == call.dns, "{}: dns mode {}", where, static_cast<int>(call.dns));
+    FUZZ_CHECK(parseIpFamily(toString(call.ipFamily)) == call.ipFamily, "{}: ip family {}", where,
+               static_cast<int>(call.ipFamily));
 }
 
 void checkConfig(const Config& config, const Config& base) {

@@ -17,6 +17,13 @@ std::string format(const PluginReport& report) {
     switch (report.kind) {
     case PluginReport::Kind::Phase: return "phase " + report.phase;
     case PluginReport::Kind::Interface: return "interface " + report.ip.interface;
+    case PluginReport::Kind::Ipv6Sysctl: {
+        const Ipv6Sysctl& sysctl = report.sysctl;
+        std::string outcome = sysctl.outcome == Ipv6Sysctl::Outcome::Ok       ? "ok"
+                              : sysctl.outcome == Ipv6Sysctl::Outcome::Absent ? "absent"
+                                                                              : fmt::format("error {}", sysctl.error);
+        return fmt::format("ipv6-sysctl {} {} {} {}", report.ip.interface, sysctl.name, sysctl.value, outcome);
+    }
     case PluginReport::Kind::IpUp: {
         const IpConfig& ip = report.ip;
         return fmt::format("ip-up {} {} {} {} {}", ip.interface, ip.localAddress, ip.peerAddress,
@@ -31,7 +38,7 @@ std::string format(const PluginReport& report) {
 }
 
 bool same(const PluginReport& a, const PluginReport& b) {
-    return a.kind == b.kind && a.phase == b.phase && a.ip == b.ip && a.bytesIn == b.bytesIn &&
+    return a.kind == b.kind && a.phase == b.phase && a.ip == b.ip && a.sysctl == b.sysctl && a.bytesIn == b.bytesIn &&
            a.bytesOut == b.bytesOut && a.seconds == b.seconds && a.exitStatus == b.exitStatus;
 }
 
@@ -40,6 +47,13 @@ void checkAddress(const std::string& address, std::string_view line) {
     FUZZ_CHECK(inet_pton(AF_INET, address.c_str(), &parsed) == 1, "'{}' from '{}' is no IPv4 address", address, line);
     FUZZ_CHECK(std::all_of(address.begin(), address.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }),
                "address '{}' holds more than digits and dots", address);
+}
+
+// Published as the Interface property: at most IFNAMSIZ-1 printable ASCII bytes, no '/'.
+void checkInterface(const std::string& name) {
+    FUZZ_CHECK(!name.empty() && name.size() < 16, "interface name of {} bytes", name.size());
+    FUZZ_CHECK(std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 0x7f && c != '/'; }),
+               "interface name '{}' holds a byte that is not printable ASCII", name);
 }
 
 void check(std::string_view line) {
@@ -54,26 +68,33 @@ void check(std::string_view line) {
                    "bad phase report from '{}'", line);
         FUZZ_CHECK(line == "phase " + report->phase, "phase '{}' is not what '{}' says", report->phase, line);
         break;
-    case PluginReport::Kind::Interface: {
-        FUZZ_CHECK(verb == "interface" && line == "interface " + report->ip.interface, "'{}' parsed as interface",
-                   line);
-        const std::string& name = report->ip.interface;
-        FUZZ_CHECK(!name.empty() && name.size() < 16, "interface name of {} bytes", name.size());
-        FUZZ_CHECK(std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 0x7f && c != '/'; }),
-                   "interface name '{}' holds a byte that is not printable ASCII", name);
-        break;
-    }
     case PluginReport::Kind::IpUp: {
         FUZZ_CHECK(verb == "ip-up", "'{}' parsed as ip-up", line);
-        const std::string& name = report->ip.interface;
-        // Published as the Interface property: at most IFNAMSIZ-1 printable ASCII bytes, no '/'.
-        FUZZ_CHECK(!name.empty() && name.size() < 16, "interface name of {} bytes", name.size());
-        FUZZ_CHECK(std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 0x7f && c != '/'; }),
-                   "interface name '{}' holds a byte that is not printable ASCII", name);
+        checkInterface(report->ip.interface);
         checkAddress(report->ip.localAddress, line);
         checkAddress(report->ip.peerAddress, line);
         FUZZ_CHECK(report->ip.dns.size() <= 2, "{} DNS servers", report->ip.dns.size());
         for (const std::string& dns : report->ip.dns) checkAddress(dns, line);
+        break;
+    }
+    case PluginReport::Kind::Interface:
+        FUZZ_CHECK(verb == "interface", "'{}' parsed as interface", line);
+        checkInterface(report->ip.interface);
+        FUZZ_CHECK(line == "interface " + report->ip.interface, "interface '{}' is not what '{}' says",
+                   report->ip.interface, line);
+        break;
+    case PluginReport::Kind::Ipv6Sysctl: {
+        FUZZ_CHECK(verb == "ipv6-sysctl", "'{}' parsed as ipv6-sysctl", line);
+        checkInterface(report->ip.interface);
+        // The name goes into a path in the call log: a plain file name, never a way up or out.
+        const std::string& name = report->sysctl.name;
+        FUZZ_CHECK(!name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                   }),
+                   "sysctl name '{}' from '{}'", name, line);
+        bool failed = report->sysctl.outcome == Ipv6Sysctl::Outcome::Failed;
+        FUZZ_CHECK(failed ? report->sysctl.error > 0 && report->sysctl.error < 4096 : report->sysctl.error == 0,
+                   "errno {} from '{}'", report->sysctl.error, line);
         break;
     }
     case PluginReport::Kind::IpDown: FUZZ_CHECK(line == "ip-down", "'{}' parsed as ip-down", line); break;

@@ -25,6 +25,18 @@ public:
     explicit RereadMessage(const sdbus::Message& message) : sdbus::Message(message) { rewind(true); }
 };
 
+// A word of a fixed set (dns, ip-family): parsed here, where the caller's text is still at hand
+// for the error, so the core only ever sees a valid choice.
+template <typename Parse>
+auto wordOf(const std::string& key, const sdbus::Variant& value, Parse parse, const char* words) {
+    std::string text = valueOf<std::string>(key, value, "s");
+    auto parsed = parse(text);
+    if (!parsed)
+        throw Error(error_name::kInvalidArgument, fmt::format("option '{}' must be one of {}, got '{}'", key, words,
+                                                              shortened(text, 64)));
+    return *parsed;
+}
+
 }  // namespace
 
 void refuseRepeatedOptions(const sdbus::Message& call) {
@@ -57,9 +69,18 @@ ConnectRequest parseConnectOptions(const std::map<std::string, sdbus::Variant>& 
             request.wait = valueOf<bool>(key, value, "b");
         else if (key == "reconnect")
             request.overrides.reconnect = valueOf<bool>(key, value, "b");
+        else if (key == "default-route")
+            request.overrides.defaultRoute = valueOf<bool>(key, value, "b");
+        else if (key == "route-metric")
+            request.overrides.routeMetric = valueOf<uint32_t>(key, value, "u");
+        else if (key == "dns")
+            request.overrides.dns = wordOf(key, value, parseDnsMode, "auto, resolved, resolvconf, none");
+        else if (key == "ip-family")
+            request.overrides.ipFamily = wordOf(key, value, parseIpFamily, "ipv4, ipv6, ipv4v6");
         else
             throw Error(error_name::kInvalidArgument,
-                        fmt::format("unknown option '{}' (known: apn, user, password, wait, reconnect)",
+                        fmt::format("unknown option '{}' (known: apn, user, password, wait, reconnect, "
+                                    "default-route, route-metric, dns, ip-family)",
                                     shortened(key, 64)));
     }
     return request;

@@ -28,6 +28,21 @@ std::string describeCharacter(unsigned char c) {
 
 }  // namespace
 
+std::string_view toString(IpFamily family) {
+    switch (family) {
+    case IpFamily::Ipv4: return "ipv4";
+    case IpFamily::Ipv6: return "ipv6";
+    case IpFamily::Ipv4v6: return "ipv4v6";
+    }
+    return "ipv4v6";
+}
+
+std::optional<IpFamily> parseIpFamily(std::string_view text) {
+    for (IpFamily family : {IpFamily::Ipv4, IpFamily::Ipv6, IpFamily::Ipv4v6})
+        if (text == toString(family)) return family;
+    return std::nullopt;
+}
+
 void validateApn(std::string_view apn) {
     if (apn.size() > kMaxApnLength)
         throw Error(error_name::kInvalidArgument,
@@ -62,20 +77,13 @@ void validatePassword(std::string_view password) {
         throw Error(error_name::kInvalidArgument, "password contains a NUL character");
 }
 
-std::string_view toString(IpFamily family) {
-    switch (family) {
-    case IpFamily::Ipv4: return "ipv4";
-    case IpFamily::Ipv6: return "ipv6";
-    case IpFamily::Ipv4v6: return "ipv4v6";
-    }
-    return "ipv4v6";
-}
-
 CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides) {
     if (overrides.apn) base.apn = *overrides.apn;
     if (overrides.user) base.user = *overrides.user;
     if (overrides.password) base.password = *overrides.password;
     if (overrides.reconnect) base.reconnect.enabled = *overrides.reconnect;
+    // Every uint32 is a metric the kernel takes (RTA_PRIORITY is a u32) and the enums are whole
+    // already: the bus layer parsed them by name. Nothing further to check for these four.
     if (overrides.defaultRoute) base.defaultRoute = *overrides.defaultRoute;
     if (overrides.routeMetric) base.routeMetric = *overrides.routeMetric;
     if (overrides.dns) base.dns = *overrides.dns;

@@ -17,6 +17,17 @@ std::string singleQuotedForChat(const std::string& text) {
     return "'" + text + "'";
 }
 
+// 3GPP TS 27.007 §10.1.1 PDP types: "IPV4V6" asks the network for both families on one
+// context; one that refuses it fails the activation after ATD.
+const char* pdpType(IpFamily family) {
+    switch (family) {
+    case IpFamily::Ipv4: return "IP";
+    case IpFamily::Ipv6: return "IPV6";
+    case IpFamily::Ipv4v6: return "IPV4V6";
+    }
+    return "IP";
+}
+
 }  // namespace
 
 std::string buildChatScript(const CallSettings& settings) {
@@ -35,9 +46,12 @@ std::string buildChatScript(const CallSettings& settings) {
         "ABORT 'NO ANSWER'\n"
         // Identification and network state land in the call log, for the hangup analysis.
         "OK 'ATI;+CSUB;+CSQ;+CPIN?;+COPS?;+CGREG?;&D2'\n";
-    // An empty APN leaves the module's stored context 1 alone.
+    // An empty APN leaves the module's stored context 1 alone, its PDP type included.
     if (!settings.apn.empty())
-        script += "OK " + singleQuotedForChat("AT+CGDCONT=1,\"IP\",\"" + settings.apn + "\",,0,0") + "\n";
+        script += "OK " +
+                  singleQuotedForChat(std::string("AT+CGDCONT=1,\"") + pdpType(settings.ipFamily) + "\",\"" +
+                                      settings.apn + "\",,0,0") +
+                  "\n";
     script +=
         "OK ATD*99#\n"
         "CONNECT ''\n";

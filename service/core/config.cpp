@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,7 +21,7 @@ namespace {
 // The keys callKey() takes, for the error that names an unknown one.
 constexpr const char* kCallKeys =
     "apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect, reconnect, "
-    "reconnect-delay, reconnect-max-delay, reconnect-attempts";
+    "reconnect-delay, reconnect-max-delay, reconnect-attempts, default-route, route-metric, dns, ip-family";
 
 struct Entry {
     std::string key;
@@ -116,6 +117,15 @@ public:
         return found->second;
     }
 
+    // One of a fixed set of words, by `parse` (parseDnsMode, parseIpFamily); `words` lists them
+    // for the error.
+    template <typename Parse>
+    auto oneOf(const Entry& entry, Parse parse, std::string_view words) const {
+        auto value = parse(entry.value);
+        if (!value) fail(entry.line, fmt::format("'{}' must be one of {}, got '{}'", entry.key, words, entry.value));
+        return *value;
+    }
+
     std::string absolutePath(const Entry& entry) const {
         if (entry.value.empty() || entry.value.front() != '/')
             fail(entry.line, fmt::format("'{}' must be an absolute path, got '{}'", entry.key, entry.value));
@@ -159,6 +169,16 @@ public:
             call.reconnect.maxDelaySeconds = number(entry, 1, 86400);
         } else if (entry.key == "reconnect-attempts") {
             call.reconnect.maxAttempts = number(entry, 0, 1000000);
+        } else if (entry.key == "default-route") {
+            call.defaultRoute = boolean(entry);
+        } else if (entry.key == "route-metric") {
+            // The kernel's route priority is a u32 (RTA_PRIORITY), as is the RouteMetric property:
+            // every value means something, so none is refused.
+            call.routeMetric = number(entry, 0, UINT32_MAX);
+        } else if (entry.key == "dns") {
+            call.dns = oneOf(entry, parseDnsMode, "auto, resolved, resolvconf, none");
+        } else if (entry.key == "ip-family") {
+            call.ipFamily = oneOf(entry, parseIpFamily, "ipv4, ipv6, ipv4v6");
         } else {
             return false;
         }

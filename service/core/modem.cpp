@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <limits>
 #include <memory>
@@ -482,8 +483,12 @@ void Modem::pppdReport(const PluginReport& report) {
         log_.append(secondsSinceStart(), "plugin", "phase " + report.phase);
         break;
     case PluginReport::Kind::Interface:
+        // The ppp unit exists; no NCP is up yet.
         log_.append(secondsSinceStart(), "plugin", "interface " + report.ip.interface);
         if (online_) online_->interfaceKnown(report.ip.interface);
+        break;
+    case PluginReport::Kind::Ipv6Sysctl:
+        logIpv6Sysctl(report.ip.interface, report.sysctl);
         break;
     case PluginReport::Kind::IpUp:
         log_.append(secondsSinceStart(), "plugin",
@@ -772,6 +777,27 @@ void Modem::publish(const std::vector<ModemProperty>& changed) {
 void Modem::note(std::string_view line) {
     spdlog::info("[{}] {}", config_.id, line);
     log_.append(secondsSinceStart(), "dialupd", line);
+}
+
+// What the plugin made of the router advertisement's sysctls (pppd_command.cpp says why each).
+void Modem::logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl) {
+    std::string where = fmt::format("/proc/sys/net/ipv6/conf/{}/{}", ifname, sysctl.name);
+    switch (sysctl.outcome) {
+    case Ipv6Sysctl::Outcome::Ok:
+        log_.append(secondsSinceStart(), "plugin", fmt::format("{} = {}", where, sysctl.value));
+        break;
+    case Ipv6Sysctl::Outcome::Absent:
+        // ra_defrtr_metric came with Linux 5.12: before it, the RA's default route has the
+        // kernel's metric (1024).
+        note(fmt::format("{} does not exist (an older kernel, or no IPv6): not set to {}", where, sysctl.value));
+        break;
+    case Ipv6Sysctl::Outcome::Failed:
+        spdlog::warn("[{}] pppd plugin cannot set {} to {}: {}", config_.id, where, sysctl.value,
+                     std::strerror(sysctl.error));
+        log_.append(secondsSinceStart(), "plugin",
+                    fmt::format("cannot set {} to {}: {}", where, sysctl.value, std::strerror(sysctl.error)));
+        break;
+    }
 }
 
 double Modem::secondsSinceStart() const {

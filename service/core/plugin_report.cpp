@@ -42,6 +42,14 @@ bool isPhaseName(std::string_view text) {
     return true;
 }
 
+// The sysctl file names the plugin writes: lower case, digits and '_'.
+bool isSysctlName(std::string_view text) {
+    if (text.empty() || text.size() > 32) return false;
+    for (char c : text)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+}
+
 template <typename Number>
 bool parseNumber(std::string_view text, Number& out) {
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -58,6 +66,31 @@ std::optional<PluginReport> parsePluginReport(std::string_view line) {
     if (verb == "phase" && fields.size() == 2 && isPhaseName(fields[1])) {
         report.kind = PluginReport::Kind::Phase;
         report.phase = fields[1];
+        return report;
+    }
+    if (verb == "interface" && fields.size() == 2 && isInterfaceName(fields[1])) {
+        report.kind = PluginReport::Kind::Interface;
+        report.ip.interface = fields[1];
+        return report;
+    }
+    if (verb == "ipv6-sysctl" && (fields.size() == 5 || fields.size() == 6)) {
+        report.kind = PluginReport::Kind::Ipv6Sysctl;
+        Ipv6Sysctl& sysctl = report.sysctl;
+        if (!isInterfaceName(fields[1]) || !isSysctlName(fields[2]) || !parseNumber(fields[3], sysctl.value))
+            return std::nullopt;
+        report.ip.interface = fields[1];
+        sysctl.name = fields[2];
+        std::string_view outcome = fields[4];
+        if (fields.size() == 5 && outcome == "ok") {
+            sysctl.outcome = Ipv6Sysctl::Outcome::Ok;
+        } else if (fields.size() == 5 && outcome == "absent") {
+            sysctl.outcome = Ipv6Sysctl::Outcome::Absent;
+        } else if (fields.size() == 6 && outcome == "error" && parseNumber(fields[5], sysctl.error) &&
+                   sysctl.error > 0 && sysctl.error < 4096) {
+            sysctl.outcome = Ipv6Sysctl::Outcome::Failed;
+        } else {
+            return std::nullopt;
+        }
         return report;
     }
     if (verb == "ip-up" && fields.size() == 6) {

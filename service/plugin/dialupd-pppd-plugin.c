@@ -6,13 +6,21 @@
  * Options (after `plugin dialupd-pppd-plugin.so`):
  *   dialupd-report-fd N   write reports to fd N (service/core/plugin_report.h has the protocol)
  *   dialupd-secret-fd N   read the password from fd N up to end of file, then close it
+ *   dialupd-accept-ra N           /proc/sys/net/ipv6/conf/<ifname>/accept_ra (0-2)
+ *   dialupd-ra-default-route N    .../accept_ra_defrtr (0 or 1)
+ *   dialupd-ra-route-metric N     .../ra_defrtr_metric (1-4294967295; Linux 5.12 and later)
+ * The three are written once the ppp unit exists (pppd's establish phase), before IPV6CP brings
+ * the link-local address up: the kernel sends its router solicitation then and drops a router
+ * advertisement that comes while accept_ra does not allow it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,14 +34,37 @@ static int report_fd = -1;
 static int cause_reported;
 static char secret[MAXSECRETLEN];
 
+/* A per-interface IPv6 sysctl the daemon asked for; unset ones are left as the kernel has them. */
+struct ipv6_sysctl {
+    const char *name;
+    unsigned long min, max;
+    int wanted;
+    unsigned long value;
+};
+static struct ipv6_sysctl ipv6_sysctls[] = {
+    {"accept_ra", 0, 2, 0, 0},
+    {"accept_ra_defrtr", 0, 1, 0, 0},
+    {"ra_defrtr_metric", 1, 4294967295UL, 0, 0},
+};
+static int link_prepared; /* the interface report and the sysctls are done for this link */
+
 static int set_report_fd(char **argv);
 static int read_secret_fd(char **argv);
+static int set_accept_ra(char **argv);
+static int set_ra_default_route(char **argv);
+static int set_ra_route_metric(char **argv);
 
 static option_t options[] = {
     {.name = "dialupd-report-fd", .type = o_special, .addr = (void *)set_report_fd,
      .description = "dialupd: report progress on this fd"},
     {.name = "dialupd-secret-fd", .type = o_special, .addr = (void *)read_secret_fd,
      .description = "dialupd: read the password from this fd"},
+    {.name = "dialupd-accept-ra", .type = o_special, .addr = (void *)set_accept_ra,
+     .description = "dialupd: the link's accept_ra sysctl"},
+    {.name = "dialupd-ra-default-route", .type = o_special, .addr = (void *)set_ra_default_route,
+     .description = "dialupd: the link's accept_ra_defrtr sysctl"},
+    {.name = "dialupd-ra-route-metric", .type = o_special, .addr = (void *)set_ra_route_metric,
+     .description = "dialupd: the link's ra_defrtr_metric sysctl"},
     {.name = NULL}};
 
 static int parse_fd(const char *text, int *fd) {
@@ -70,6 +101,73 @@ static void report(const char *format, ...) {
     } while (written < 0 && errno == EINTR);
 }
 
+/* A whole decimal number within the sysctl's range: what the kernel would take, nothing else. */
+static int set_ipv6_sysctl(struct ipv6_sysctl *sysctl, const char *text) {
+    char *end;
+    unsigned long long value;
+
+    errno = 0;
+    value = strtoull(text, &end, 10);
+    if (errno || *end || end == text || text[0] < '0' || text[0] > '9' || value < sysctl->min ||
+        value > sysctl->max) {
+        option_error("dialupd: '%s' is not a value for %s (%lu to %lu)", text, sysctl->name, sysctl->min,
+                     sysctl->max);
+        return 0;
+    }
+    sysctl->value = (unsigned long)value;
+    sysctl->wanted = 1;
+    return 1;
+}
+
+static int set_accept_ra(char **argv) { return set_ipv6_sysctl(&ipv6_sysctls[0], *argv); }
+static int set_ra_default_route(char **argv) { return set_ipv6_sysctl(&ipv6_sysctls[1], *argv); }
+static int set_ra_route_metric(char **argv) { return set_ipv6_sysctl(&ipv6_sysctls[2], *argv); }
+
+/* pppd names the unit "ppp<N>" (or as root's `ifname` option says): one path component. */
+static int is_path_component(const char *name) {
+    return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/') &&
+           strlen(name) < IFNAMSIZ;
+}
+
+static void write_ipv6_sysctl(const struct ipv6_sysctl *sysctl) {
+    char path[128], value[24];
+    int fd, length, saved;
+    ssize_t written;
+
+    snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/%s", ifname, sysctl->name);
+    length = snprintf(value, sizeof value, "%lu\n", sysctl->value);
+    fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        /* ra_defrtr_metric is Linux 5.12's; the whole directory is missing without IPv6. */
+        if (errno == ENOENT)
+            report("ipv6-sysctl %s %s %lu absent", ifname, sysctl->name, sysctl->value);
+        else
+            report("ipv6-sysctl %s %s %lu error %d", ifname, sysctl->name, sysctl->value, errno);
+        return;
+    }
+    do {
+        written = write(fd, value, (size_t)length);
+    } while (written < 0 && errno == EINTR);
+    saved = written < 0 ? errno : EIO; /* a short write to a sysctl has not set it */
+    close(fd);
+    if (written == length)
+        report("ipv6-sysctl %s %s %lu ok", ifname, sysctl->name, sysctl->value);
+    else
+        report("ipv6-sysctl %s %s %lu error %d", ifname, sysctl->name, sysctl->value, saved);
+}
+
+/* Once per link, as soon as the ppp unit exists: pppd 2.4.9's start_link names it (set_ifunit)
+ * before it enters the establish phase, and IPV6CP only runs in the network phase after it. */
+static void prepare_link(void) {
+    size_t i;
+
+    if (link_prepared || !is_path_component(ifname)) return;
+    link_prepared = 1;
+    report("interface %s", ifname);
+    for (i = 0; i < sizeof ipv6_sysctls / sizeof ipv6_sysctls[0]; ++i)
+        if (ipv6_sysctls[i].wanted) write_ipv6_sysctl(&ipv6_sysctls[i]);
+}
+
 static const char *phase_name(int phase) {
     static const char *const names[] = {"dead",         "initialize", "serialconn", "dormant", "establish",
                                         "authenticate", "callback",   "network",    "running", "terminate",
@@ -97,6 +195,8 @@ static void wipe_secret(void) { explicit_bzero(secret, sizeof secret); }
 static void on_phase_change(void *arg, int phase) {
     (void)arg;
     report("phase %s", phase_name(phase));
+    if (phase == PHASE_ESTABLISH || phase == PHASE_NETWORK) prepare_link();
+    if (phase == PHASE_DEAD) link_prepared = 0;
     if ((phase == PHASE_TERMINATE || phase == PHASE_DEAD) && !persist && !demand && !do_callback) wipe_secret();
     /* Why the link is going down, as pppd saw it then. The exit status can still change on the
      * way out: a tty that reads EOF while pppd hangs up turns a peer-dead (15) into a hangup

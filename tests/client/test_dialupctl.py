@@ -28,7 +28,8 @@ COMPLETION = os.path.join(ROOT, "client", "dialupctl.bash")
 COMMANDS = ["list", "status", "connect", "disconnect", "reset", "monitor", "log"]
 MODEM_KEYS = {"id", "path", "state", "device", "at_port", "vendor", "product", "model", "usb_path", "usb_serial",
               "interface", "ipv4_address", "peer_address", "dns", "connected_since_usec", "last_exit_reason",
-              "last_call", "reconnect_attempts", "next_reconnect_usec"}
+              "last_call", "reconnect_attempts", "next_reconnect_usec", "dns_backend", "default_route", "route_metric",
+              "ipv6_addresses"}
 SECRET = "Cl1ent-S3cret-pw"
 
 # Exit statuses, as dialupctl(1) documents them.
@@ -98,7 +99,7 @@ class ListAndStatus(ClientTestCase):
         result = self.ctl.run("list")
         self.assertExit(result, OK)
         lines = result.stdout.splitlines()
-        self.assertEqual(lines[0].split(), ["MODEM", "STATE", "MODEL", "DEVICE", "ADDRESS"])
+        self.assertEqual(lines[0].split(), ["MODEM", "STATE", "MODEL", "DEVICE", "ADDRESS", "ROUTE", "DNS"])
         self.assertEqual([line.split()[:2] for line in lines[1:]], [["gone", "unavailable"], ["m0", "disconnected"]])
         column = lines[0].index("DEVICE")
         self.assertEqual(lines[1][column:].split()[0], "/dev/ttyUSB99")

@@ -192,6 +192,18 @@ class HostileArguments(DaemonTestCase):
             self.assertNotEqual(call.returncode, 0, call.stdout)
             self.assertIn(f"option '{values[0]}' is given more than once", call.stderr)
 
+    def test_online_options_take_only_their_type_and_words(self):
+        for options in ({"dns": dbus.String("systemd")}, {"dns": dbus.String("")}, {"ip-family": dbus.String("IPv4")},
+                        {"ip-family": dbus.String("ipv4\nipv6")}, {"dns": dbus.Boolean(True)},
+                        {"default-route": dbus.String("no")}, {"route-metric": dbus.Int32(5)},
+                        {"route-metric": dbus.UInt64(700)}, {"route-metric": dbus.String("700")}):
+            with self.subTest(options=options):
+                self.assertRefused(**options)
+        with self.assertRaises(dbus.DBusException) as raised:
+            self.modem.connect(**{"dns": dbus.String("systemd\x1b[2J")})
+        self.assertIn("option 'dns' must be one of auto, resolved, resolvconf, none", raised.exception.get_dbus_message())
+        self.assertNotIn("\x1b", raised.exception.get_dbus_message())
+
     def test_wrong_signature_is_rejected_by_the_bus_layer(self):
         with self.assertRaises(dbus.DBusException):
             self.modem.iface.Connect("not a dict", signature="s")
@@ -226,6 +238,53 @@ class PasswordSecrecy(DaemonTestCase):
         for name in os.listdir(run_dir):
             with open(os.path.join(run_dir, name), errors="replace") as leftover:
                 self.assertNotIn(PASSWORD, leftover.read())
+
+
+class OnlineOptionsReachPppd(DaemonTestCase):
+    """The family and route choices as pppd gets them, with the real pppd behind a wrapper that
+    records its argv (it exits 4 here: no kernel PPP)."""
+
+    def setUp(self):
+        scratch = tempfile.mkdtemp(prefix="dialupd-wrap-")
+        self.addCleanup(shutil.rmtree, scratch, True)
+        self.argv_file = os.path.join(scratch, "argv")
+        wrapper = os.path.join(scratch, "pppd")
+        with open(wrapper, "w") as script:
+            script.write(f'#!/bin/sh\nprintf "%s\\n" "$@" > {self.argv_file}\nexec /usr/sbin/pppd "$@"\n')
+        os.chmod(wrapper, 0o755)
+        self.daemon_extra = f"pppd = {wrapper}\n"
+        self.defaults = "route-metric = 650\n"
+        super().setUp()
+
+    def argv_of_a_call(self, **options):
+        with self.assertRaises(dbus.DBusException) as raised:
+            self.modem.connect(**options)
+        # pppd took every option (an unknown one is exit 2) and stopped at the missing kernel PPP.
+        self.assertEqual(raised.exception.get_dbus_name(), ERROR + "CallFailed")
+        self.assertTrue(raised.exception.get_dbus_message().startswith("4 "), raised.exception.get_dbus_message())
+        with open(self.argv_file) as recorded:
+            return recorded.read().splitlines()
+
+    def test_dual_stack_from_the_configuration(self):
+        argv = self.argv_of_a_call()
+        for word in ("+ipv6", "ipv6cp-accept-local", "ipv6cp-accept-remote", "nodefaultroute", "nodefaultroute6",
+                     "noproxyarp"):
+            self.assertIn(word, argv)
+        self.assertNotIn("noipv6", argv)
+        self.assertEqual(argv[argv.index("dialupd-accept-ra") + 1], "2")
+        self.assertEqual(argv[argv.index("dialupd-ra-default-route") + 1], "1")
+        self.assertEqual(argv[argv.index("dialupd-ra-route-metric") + 1], "650")
+
+    def test_connect_options_override_it(self):
+        argv = self.argv_of_a_call(**{"ip-family": "ipv4", "default-route": dbus.Boolean(False),
+                                      "route-metric": dbus.UInt32(50), "dns": "none"})
+        self.assertIn("noipv6", argv)
+        for word in ("+ipv6", "dialupd-accept-ra", "dialupd-ra-route-metric"):
+            self.assertNotIn(word, argv)
+        argv = self.argv_of_a_call(**{"ip-family": "ipv6", "route-metric": dbus.UInt32(50)})
+        self.assertIn("noip", argv)
+        self.assertIn("+ipv6", argv)
+        self.assertEqual(argv[argv.index("dialupd-ra-route-metric") + 1], "50")
 
 
 class PasswordEqualToTheApn(DaemonTestCase):
@@ -1032,7 +1091,7 @@ class BusPolicy(DaemonTestCase):
 
 if __name__ == "__main__":
     sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileModemText,
-                     HostileArguments, PasswordSecrecy, PasswordEqualToTheApn, StopEscalation, Redial,
+                     HostileArguments, PasswordSecrecy, OnlineOptionsReachPppd, PasswordEqualToTheApn, StopEscalation, Redial,
                      ShutdownWithACall, OversizedCallLogs, CallLogsZero, Shutdown, ServiceManagerProtocol,
                      FixedPortNode, ConfigErrors, ConfigWarnings,
                      BusPolicy))

@@ -22,7 +22,7 @@ TEST(ChatScript, DialsLikeQuectelsScript) {
     EXPECT_THAT(script, HasSubstr("ABORT 'NO CARRIER'\n"));
     EXPECT_THAT(script, HasSubstr("ABORT 'ERROR'\n"));
     EXPECT_THAT(script, HasSubstr("TIMEOUT 30\n"));
-    EXPECT_THAT(script, HasSubstr("OK 'AT+CGDCONT=1,\"IP\",\"internet\",,0,0'\n"));
+    EXPECT_THAT(script, HasSubstr("OK 'AT+CGDCONT=1,\"IPV4V6\",\"internet\",,0,0'\n"));
     EXPECT_THAT(script, HasSubstr("OK ATD*99#\nCONNECT ''\n"));
     // The dial comes after the context is set.
     EXPECT_LT(script.find("CGDCONT"), script.find("ATD*99#"));
@@ -35,6 +35,16 @@ TEST(ChatScript, FirstEndsWhatADialCutShortLeftHalfTyped) {
     EXPECT_THAT(script, HasSubstr("'' '\\rAT'\nOK ATE0\n"));
     EXPECT_LT(script.find("'\\rAT'"), script.find("ABORT"));
     EXPECT_LT(script.find("ABORT 'ERROR'"), script.find("ATI;"));
+}
+
+TEST(ChatScript, ThePdpTypeFollowsTheIpFamily) {
+    CallSettings settings = withApn("internet");
+    settings.ipFamily = IpFamily::Ipv4;
+    EXPECT_THAT(buildChatScript(settings), HasSubstr("OK 'AT+CGDCONT=1,\"IP\",\"internet\",,0,0'\n"));
+    settings.ipFamily = IpFamily::Ipv6;
+    EXPECT_THAT(buildChatScript(settings), HasSubstr("OK 'AT+CGDCONT=1,\"IPV6\",\"internet\",,0,0'\n"));
+    settings.ipFamily = IpFamily::Ipv4v6;
+    EXPECT_THAT(buildChatScript(settings), HasSubstr("OK 'AT+CGDCONT=1,\"IPV4V6\",\"internet\",,0,0'\n"));
 }
 
 TEST(ChatScript, EmptyApnKeepsTheModemsStoredContext) {

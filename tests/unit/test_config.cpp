@@ -283,6 +283,53 @@ TEST(Config, ReconnectSettings) {
     EXPECT_THAT(errorOf("[defaults]\nredial = yes\n"), HasSubstr("reconnect-attempts"));  // the known keys
 }
 
+TEST(Config, OnlineSettings) {
+    Config defaults = parseConfig("[modem m]\ndevice = /dev/ttyS1\n", "o.conf");
+    const CallSettings& call = defaults.modems[0].call;
+    EXPECT_TRUE(call.defaultRoute);
+    EXPECT_EQ(call.routeMetric, 700u);
+    EXPECT_EQ(call.dns, DnsMode::Auto);
+    EXPECT_EQ(call.ipFamily, IpFamily::Ipv4v6);
+    Config set = parseConfig("[defaults]\ndefault-route = no\nroute-metric = 4294967295\ndns = none\nip-family = ipv4\n"
+                             "[modem m]\ndevice = /dev/ttyS1\n"
+                             "[modem n]\ndevice = /dev/ttyS2\ndefault-route = yes\nroute-metric = 0\ndns = resolvconf\n"
+                             "ip-family = ipv6\n"
+                             "[modem o]\ndevice = /dev/ttyS3\ndns = resolved\nip-family = ipv4v6\n",
+                             "o.conf");
+    const CallSettings& m = set.modems[0].call;  // the defaults, as given
+    EXPECT_FALSE(m.defaultRoute);
+    EXPECT_EQ(m.routeMetric, 4294967295u);
+    EXPECT_EQ(m.dns, DnsMode::None);
+    EXPECT_EQ(m.ipFamily, IpFamily::Ipv4);
+    const CallSettings& n = set.modems[1].call;  // its own values over them
+    EXPECT_TRUE(n.defaultRoute);
+    EXPECT_EQ(n.routeMetric, 0u);
+    EXPECT_EQ(n.dns, DnsMode::Resolvconf);
+    EXPECT_EQ(n.ipFamily, IpFamily::Ipv6);
+    EXPECT_EQ(set.modems[2].call.dns, DnsMode::Resolved);
+    EXPECT_EQ(set.modems[2].call.ipFamily, IpFamily::Ipv4v6);
+    EXPECT_FALSE(set.modems[2].call.defaultRoute) << "from [defaults]";
+}
+
+TEST(Config, BadOnlineSettingsAreNamed) {
+    EXPECT_EQ(errorOf("[defaults]\ndns = systemd\n"),
+              "test.conf:2: 'dns' must be one of auto, resolved, resolvconf, none, got 'systemd'");
+    EXPECT_EQ(errorOf("[modem m]\ndevice = /dev/x\nip-family = IPV4V6\n"),
+              "test.conf:3: 'ip-family' must be one of ipv4, ipv6, ipv4v6, got 'IPV4V6'");
+    EXPECT_EQ(errorOf("[defaults]\nroute-metric = 4294967296\n"),
+              "test.conf:2: 'route-metric' must be a whole number from 0 to 4294967295, got '4294967296'");
+    EXPECT_THAT(errorOf("[defaults]\nroute-metric = -1\n"), HasSubstr("test.conf:2: 'route-metric' must be a whole number"));
+    EXPECT_THAT(errorOf("[defaults]\nroute-metric =\n"), HasSubstr("test.conf:2: 'route-metric' must be a whole number"));
+    EXPECT_EQ(errorOf("[defaults]\ndefault-route = sometimes\n"),
+              "test.conf:2: 'default-route' must be yes or no, got 'sometimes'");
+    EXPECT_THAT(errorOf("[defaults]\ndns = \n"), HasSubstr("'dns' must be one of"));
+    // The lists of known keys name the new ones, in [defaults] and [modem].
+    for (const char* section : {"[defaults]\n", "[modem m]\ndevice = /dev/x\n"}) {
+        std::string error = errorOf(std::string(section) + "metric = 5\n");
+        EXPECT_THAT(error, HasSubstr("default-route, route-metric, dns, ip-family)"));
+    }
+}
+
 TEST(Config, UdevWatchingCanBeTurnedOff) {
     EXPECT_TRUE(parseConfig("", "d.conf").daemon.watchUdev);
     EXPECT_FALSE(parseConfig("[daemon]\nudev = no\n", "d.conf").daemon.watchUdev);

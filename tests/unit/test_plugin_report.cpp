@@ -25,6 +25,51 @@ TEST(PluginReport, IpUpWithoutDns) {
     EXPECT_TRUE(report->ip.dns.empty());
 }
 
+TEST(PluginReport, InterfaceAsSoonAsTheUnitExists) {
+    auto report = parsePluginReport("interface ppp3");
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->kind, PluginReport::Kind::Interface);
+    EXPECT_EQ(report->ip.interface, "ppp3");
+    using namespace std::string_literals;
+    for (const std::string& line : {"interface"s, "interface "s, "interface ppp0 ppp1"s, "interface bad/name"s,
+                                    "interface averyveryverylongifname"s, "interface ppp\x1b"s, "interface ppp\xff"s,
+                                    "interface ppp\0x"s, "interface ppp\xef\xbf\xbe"s}) {
+        EXPECT_FALSE(parsePluginReport(line)) << line;
+    }
+}
+
+TEST(PluginReport, Ipv6SysctlOutcomes) {
+    auto ok = parsePluginReport("ipv6-sysctl ppp0 accept_ra 2 ok");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->kind, PluginReport::Kind::Ipv6Sysctl);
+    EXPECT_EQ(ok->ip.interface, "ppp0");
+    EXPECT_EQ(ok->sysctl, (Ipv6Sysctl{"accept_ra", 2, Ipv6Sysctl::Outcome::Ok, 0}));
+    auto absent = parsePluginReport("ipv6-sysctl ppp0 ra_defrtr_metric 4294967295 absent");
+    ASSERT_TRUE(absent);
+    EXPECT_EQ(absent->sysctl, (Ipv6Sysctl{"ra_defrtr_metric", 4294967295u, Ipv6Sysctl::Outcome::Absent, 0}));
+    auto failed = parsePluginReport("ipv6-sysctl ppp1 accept_ra_defrtr 0 error 30");
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->ip.interface, "ppp1");
+    EXPECT_EQ(failed->sysctl, (Ipv6Sysctl{"accept_ra_defrtr", 0, Ipv6Sysctl::Outcome::Failed, 30}));
+}
+
+TEST(PluginReport, MalformedIpv6SysctlReportsAreRejected) {
+    using namespace std::string_literals;
+    for (const std::string& line :
+         {"ipv6-sysctl"s, "ipv6-sysctl ppp0 accept_ra 2"s, "ipv6-sysctl ppp0 accept_ra 2 fine"s,
+          "ipv6-sysctl ppp0 accept_ra 2 ok extra"s, "ipv6-sysctl ppp0 accept_ra 2 absent 5"s,
+          "ipv6-sysctl ppp0 accept_ra 2 error"s, "ipv6-sysctl ppp0 accept_ra 2 error 0"s,
+          "ipv6-sysctl ppp0 accept_ra 2 error 4096"s, "ipv6-sysctl ppp0 accept_ra 2 error -1"s,
+          "ipv6-sysctl ppp0 accept_ra 2 error x"s, "ipv6-sysctl ppp0 accept_ra -2 ok"s,
+          "ipv6-sysctl ppp0 accept_ra 4294967296 ok"s, "ipv6-sysctl ppp0 accept_ra x ok"s,
+          "ipv6-sysctl ppp0 ../../forwarding 1 ok"s, "ipv6-sysctl ppp0 Accept_RA 1 ok"s,
+          "ipv6-sysctl ppp0 accept_ra\x1b[2J 1 ok"s, "ipv6-sysctl ppp0 accept_ra\0x 1 ok"s,
+          "ipv6-sysctl ppp0  2 ok"s, "ipv6-sysctl ppp0 " + std::string(33, 'a') + " 1 ok",
+          "ipv6-sysctl bad/name accept_ra 2 ok"s, "ipv6-sysctl ppp\xc2\x9b accept_ra 2 ok"s}) {
+        EXPECT_FALSE(parsePluginReport(line)) << line;
+    }
+}
+
 TEST(PluginReport, StatsAndExit) {
     auto stats = parsePluginReport("stats 1200 3400 61");
     ASSERT_TRUE(stats);

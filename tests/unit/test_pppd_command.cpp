@@ -127,6 +127,73 @@ TEST_F(PppdCommandTest, LimitsOnlyWhenSet) {
     EXPECT_EQ(valueOf(limited, "maxconnect"), "3600");
 }
 
+// The options after the plugin, in order (its own options are only known from there on).
+static std::vector<std::string> after(const PppdLaunch& launch, const std::string& word) {
+    auto it = std::find(launch.argv.begin(), launch.argv.end(), word);
+    return it == launch.argv.end() ? std::vector<std::string>{} : std::vector<std::string>(it, launch.argv.end());
+}
+
+TEST_F(PppdCommandTest, PppdAddsNoRoutesAndNoProxyArpWhateverItsOptionFilesSay) {
+    for (IpFamily family : {IpFamily::Ipv4, IpFamily::Ipv6, IpFamily::Ipv4v6}) {
+        input.call.ipFamily = family;
+        for (bool defaultRoute : {true, false}) {
+            input.call.defaultRoute = defaultRoute;
+            PppdLaunch launch = buildPppdLaunch(daemon, input);
+            for (const char* word : {"nodefaultroute", "nodefaultroute6", "noproxyarp", "nopersist"})
+                EXPECT_THAT(launch.argv, Contains(word)) << toString(family);
+            for (const char* word : {"defaultroute", "defaultroute6", "replacedefaultroute", "proxyarp", "persist",
+                                     "usepeerdns", "defaultroute-metric"})
+                EXPECT_THAT(launch.argv, Not(Contains(word))) << toString(family);
+        }
+    }
+}
+
+TEST_F(PppdCommandTest, Ipv4OnlyTurnsIpv6cpOffExplicitly) {
+    input.call.ipFamily = IpFamily::Ipv4;
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    EXPECT_THAT(launch.argv, Contains("noipv6"));
+    for (const char* word : {"+ipv6", "noip", "ipv6cp-accept-local", "ipv6cp-accept-remote", "dialupd-accept-ra",
+                             "dialupd-ra-default-route", "dialupd-ra-route-metric"})
+        EXPECT_THAT(launch.argv, Not(Contains(word))) << word;
+}
+
+TEST_F(PppdCommandTest, DualStackNegotiatesBothAndPreparesTheRouterAdvertisement) {
+    PppdLaunch launch = buildPppdLaunch(daemon, input);  // the default: ipv4v6, default route, 700
+    EXPECT_THAT(launch.argv, Not(Contains("noipv6")));
+    EXPECT_THAT(launch.argv, Not(Contains("noip")));
+    std::vector<std::string> ipv6 = after(launch, "+ipv6");
+    ASSERT_GE(ipv6.size(), 9u);
+    EXPECT_EQ(std::vector<std::string>(ipv6.begin(), ipv6.begin() + 9),
+              (std::vector<std::string>{"+ipv6", "ipv6cp-accept-local", "ipv6cp-accept-remote", "dialupd-accept-ra",
+                                        "2", "dialupd-ra-default-route", "1", "dialupd-ra-route-metric", "700"}));
+    EXPECT_LT(std::find(launch.argv.begin(), launch.argv.end(), "plugin"),
+              std::find(launch.argv.begin(), launch.argv.end(), "dialupd-accept-ra"));
+}
+
+TEST_F(PppdCommandTest, Ipv6OnlyTurnsIpcpOff) {
+    input.call.ipFamily = IpFamily::Ipv6;
+    PppdLaunch launch = buildPppdLaunch(daemon, input);
+    EXPECT_THAT(launch.argv, Contains("noip"));
+    EXPECT_THAT(launch.argv, Contains("+ipv6"));
+    EXPECT_THAT(launch.argv, Not(Contains("noipv6")));
+    EXPECT_EQ(valueOf(launch, "dialupd-accept-ra"), "2");
+}
+
+TEST_F(PppdCommandTest, TheRouterAdvertisementFollowsDefaultRouteAndMetric) {
+    input.call.defaultRoute = false;
+    PppdLaunch without = buildPppdLaunch(daemon, input);
+    EXPECT_EQ(valueOf(without, "dialupd-ra-default-route"), "0");
+    EXPECT_THAT(without.argv, Not(Contains("dialupd-ra-route-metric")));
+    input.call.defaultRoute = true;
+    input.call.routeMetric = 50;
+    EXPECT_EQ(valueOf(buildPppdLaunch(daemon, input), "dialupd-ra-route-metric"), "50");
+    input.call.routeMetric = 4294967295u;
+    EXPECT_EQ(valueOf(buildPppdLaunch(daemon, input), "dialupd-ra-route-metric"), "4294967295");
+    // ra_defrtr_metric takes 1 to 2^32-1: metric 0 becomes the most preferred it allows.
+    input.call.routeMetric = 0;
+    EXPECT_EQ(valueOf(buildPppdLaunch(daemon, input), "dialupd-ra-route-metric"), "1");
+}
+
 TEST(ShellQuote, QuotesEverythingSafely) {
     EXPECT_EQ(shellQuote("plain"), "'plain'");
     EXPECT_EQ(shellQuote("a'b"), "'a'\\''b'");
