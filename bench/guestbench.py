@@ -248,17 +248,28 @@ def daemon_config(scratch, sims, at_ports=True):
 _WORLDS = []
 
 
-def start_world(name, sims_wanted=1, faults=(), log_level="info", at_ports=True):
+_RESOLVED = {}  # bus -> the systemd-resolved start_world(resolved=True) started on it
+
+
+def start_world(name, sims_wanted=1, faults=(), log_level="info", at_ports=True, resolved=False):
     """A private bus, `sims_wanted` simulators and dialupd for them (log level info, pppd's own
     debug off, as a deployment would run): (scratch, log_dir, bus, sims, daemon). Logs go to the
     guest's tmpfs while it runs (as a journal's pipe would take them, not through hostfs writes
-    that would slow the daemon and the simulators); stop_world copies them to the results."""
+    that would slow the daemon and the simulators); stop_world copies them to the results.
+    resolved: a real systemd-resolved (tests/guest/resolved.py) takes its name on the bus before
+    dialupd starts, so dialupd's `dns = auto` hands the links' DNS servers to it, as on a system
+    that runs it; `resolved_of(bus)` is it (the guest's /etc/resolv.conf points at its stub)."""
     from testbed import Bus, Daemon
 
     scratch = tempfile.mkdtemp(prefix=f"{name}-", dir="/run")
     log_dir = os.path.join(scratch, "logs")
     os.makedirs(log_dir, exist_ok=True)
     bus = Bus(scratch)
+    if resolved:
+        sys.path.insert(0, os.path.join(ROOT, "tests", "guest"))
+        from resolved import Resolved
+
+        _RESOLVED[bus] = Resolved(bus, scratch, log_dir)
     if not os.path.exists("/run/netns/network"):
         # Made once here: simulators starting together would race to create it.
         subprocess.run(["ip", "netns", "add", "network"], check=True)
@@ -270,6 +281,10 @@ def start_world(name, sims_wanted=1, faults=(), log_level="info", at_ports=True)
     return scratch, log_dir, bus, sims, daemon
 
 
+def resolved_of(bus):
+    return _RESOLVED[bus]
+
+
 def stop_world(bus, sims, daemon, log_dir, name):
     """Stops it all; the logs go to $GUEST_RESULT/name. Returns dialupd's exit status."""
     import shutil
@@ -277,21 +292,33 @@ def stop_world(bus, sims, daemon, log_dir, name):
     code = daemon.stop()
     for sim in sims:
         sim.stop()
+    if bus in _RESOLVED:
+        _RESOLVED.pop(bus).stop()
     bus.stop()
     shutil.copytree(log_dir, os.path.join(RESULT, name), dirs_exist_ok=True)
     return code
 
 
-def plain_argv(dialupd_argv, chat_copy):
+# pppd options that forbid what the online baseline asks for (pppd 2.4.9: "-defaultroute" is
+# "nodefaultroute"'s other name; both also lock the option against a later `defaultroute`).
+_OFFLINE_OPTIONS = ("nodefaultroute", "-defaultroute")
+
+
+def plain_argv(dialupd_argv, chat_copy, online=False):
     """dialupd's pppd command line (from /proc/PID/cmdline) made into a plain pppd's: what only
-    dialupd's side has taken out ("plugin <dialupd's plugin>", "dialupd-report-fd N",
-    "dialupd-secret-fd N"), "nodetach" replaced by "updetach" (the parent exits once IPCP is up,
-    just before pppd runs its ip-up notifiers, where dialupd's plugin reports "connected"), the
-    linkname "plain-<id>" and `chat_copy` for dialupd's chat script."""
+    dialupd's side has taken out ("plugin <dialupd's plugin>" and every "dialupd-* VALUE", its
+    plugin's options, all of which take a value), "nodetach" replaced by "updetach" (the parent
+    exits once the first network protocol is up, where dialupd's plugin reports the link up), the
+    linkname "plain-<id>" and `chat_copy` for dialupd's chat script. The IP family options
+    (`+ipv6`, `noipv6`, ...) stay: both sides negotiate the same protocols with the network.
+    online: the baseline a `pppd call provider` user has, `defaultroute usepeerdns` at the end
+    (pppd adds the IPv4 default route and writes /etc/ppp/resolv.conf), and any of dialupd's
+    negations of them left out; dialupd's `ip-up-script`/`ip-down-script` (files that do not
+    exist) stay, so no /etc/ppp/ip-up.d script acts on what usepeerdns wrote."""
     argv = []
     words = iter(dialupd_argv)
     for word in words:
-        if word in ("plugin", "dialupd-report-fd", "dialupd-secret-fd"):
+        if word == "plugin" or word.startswith("dialupd-"):
             next(words)
         elif word == "nodetach":
             argv.append("updetach")
@@ -301,8 +328,12 @@ def plain_argv(dialupd_argv, chat_copy):
             script = next(words)
             chat_file = script.rsplit(" ", 1)[1].strip("'")
             argv += ["connect", script.replace(chat_file, chat_copy)]
+        elif online and word in _OFFLINE_OPTIONS:
+            continue
         else:
             argv.append(word)
+    if online:
+        argv += ["defaultroute", "usepeerdns"]
     return argv
 
 

@@ -131,5 +131,48 @@ class PluginLoad(unittest.TestCase):
         self.assertGreater(faults["dialupd"], faults["baseline"])
 
 
+class PlainArgv(unittest.TestCase):
+    """The guest benchmarks' plain pppd runs dialupd's own pppd command line without what only
+    dialupd's side has; the online baseline adds `defaultroute usepeerdns` and must not keep a
+    negation of them that dialupd's line carries."""
+
+    DIALUPD = ["/usr/sbin/pppd", "/dev/ttyUSB3", "115200", "nodetach", "lock", "linkname", "dialupd-m0",
+               "ip-up-script", "/run/x/no-ip-up-script", "connect", "exec '/usr/sbin/chat' -s -v -f '/run/x/m0.chat'",
+               "plugin", "/build/dialupd-pppd-plugin.so", "dialupd-report-fd", "3", "nodefaultroute",
+               "nodefaultroute6", "-defaultroute", "noproxyarp", "+ipv6", "ipv6cp-accept-local", "dialupd-accept-ra",
+               "2", "dialupd-ra-default-route", "1", "dialupd-ra-route-metric", "700", "dialupd-secret-fd", "4",
+               "hide-password"]
+
+    def setUp(self):
+        sys.path.insert(0, BENCH)
+        import guestbench
+
+        self.plain_argv = guestbench.plain_argv
+
+    def test_dialupd_only_options_go_and_the_rest_stays(self):
+        argv = self.plain_argv(self.DIALUPD, "/run/x/plain.chat")
+        self.assertFalse([word for word in argv if word.startswith("dialupd-")], argv)
+        self.assertNotIn("plugin", argv)
+        for value in ("3", "4", "2", "700"):
+            self.assertNotIn(value, argv)
+        self.assertEqual(argv[argv.index("linkname") + 1], "plain-m0")
+        self.assertEqual(argv[argv.index("connect") + 1], "exec '/usr/sbin/chat' -s -v -f '/run/x/plain.chat'")
+        self.assertIn("updetach", argv)
+        self.assertNotIn("nodetach", argv)
+        # Offline, plain pppd keeps dialupd's choices, negations included; its IP family always.
+        for kept in ("nodefaultroute", "-defaultroute", "nodefaultroute6", "noproxyarp", "+ipv6",
+                     "ipv6cp-accept-local", "hide-password", "ip-up-script", "/run/x/no-ip-up-script"):
+            self.assertIn(kept, argv)
+        self.assertNotIn("defaultroute", argv)
+
+    def test_the_online_baseline_asks_for_the_route_and_dns_and_forbids_neither(self):
+        argv = self.plain_argv(self.DIALUPD, "/run/x/plain.chat", online=True)
+        self.assertEqual(argv[-2:], ["defaultroute", "usepeerdns"])
+        self.assertNotIn("nodefaultroute", argv)
+        self.assertNotIn("-defaultroute", argv)
+        for kept in ("+ipv6", "nodefaultroute6", "noproxyarp", "ip-up-script", "/run/x/no-ip-up-script"):
+            self.assertIn(kept, argv)
+
+
 if __name__ == "__main__":
-    sys.exit(run_tap(Programs, Report, PluginLoad))
+    sys.exit(run_tap(Programs, Report, PluginLoad, PlainArgv))
