@@ -17,6 +17,7 @@ std::string format(const PluginReport& report) {
     switch (report.kind) {
     case PluginReport::Kind::Phase: return "phase " + report.phase;
     case PluginReport::Kind::Interface: return "interface " + report.ip.interface;
+    case PluginReport::Kind::Ipv6Up: return "ipv6-up " + report.ip.interface;
     case PluginReport::Kind::Ipv6Sysctl: {
         const Ipv6Sysctl& sysctl = report.sysctl;
         std::string outcome = sysctl.outcome == Ipv6Sysctl::Outcome::Ok       ? "ok"
@@ -81,6 +82,12 @@ void check(std::string_view line) {
         FUZZ_CHECK(verb == "interface", "'{}' parsed as interface", line);
         checkInterface(report->ip.interface);
         FUZZ_CHECK(line == "interface " + report->ip.interface, "interface '{}' is not what '{}' says",
+                   report->ip.interface, line);
+        break;
+    case PluginReport::Kind::Ipv6Up:
+        FUZZ_CHECK(verb == "ipv6-up", "'{}' parsed as ipv6-up", line);
+        checkInterface(report->ip.interface);
+        FUZZ_CHECK(line == "ipv6-up " + report->ip.interface, "ipv6-up '{}' is not what '{}' says",
                    report->ip.interface, line);
         break;
     case PluginReport::Kind::Ipv6Sysctl: {

@@ -57,7 +57,12 @@ void LinkOnline::linkUp(const IpConfig& ip, std::function<void()> online) {
     ipv4Dns_ = ip.dns;
     state_.dnsServers = ipv4Dns_;
     state_.dnsServers.insert(state_.dnsServers.end(), rdnss_.begin(), rdnss_.end());
-    if (!ip.localAddress.empty()) addDefaultRoute();
+    ipv6Only_ = ip.localAddress.empty();
+    if (!ipv6Only_)
+        addDefaultRoute();
+    else
+        note_(defaultRoute_ ? "default route: IPv6 only, from the network's router advertisement"
+                            : "default route: IPv6 only, the router advertisement's kept off (default-route = no)");
     chooseDns();
 }
 
@@ -110,7 +115,9 @@ void LinkOnline::chooseDns() {
 }
 
 LinkDns LinkOnline::linkDns() const {
-    return LinkDns{ifindex_, ifname_, state_.dnsServers, state_.defaultRoute};
+    // IPv6 only: the RA's default route (kept unless default-route = no) makes this the default
+    // link for lookups from the start, as an IPv4 route we added does.
+    return LinkDns{ifindex_, ifname_, state_.dnsServers, state_.defaultRoute || (ipv6Only_ && defaultRoute_)};
 }
 
 void LinkOnline::applyDns(bool first) {
@@ -152,6 +159,8 @@ void LinkOnline::settleOnline() {
 void LinkOnline::linkIpv6AddressesChanged(const std::vector<std::string>& addresses) {
     if (ended_ || addresses == state_.ipv6Addresses) return;
     state_.ipv6Addresses = addresses;
+    // IPv6 only: the advertisement that gave the address gave the default route (accept_ra_defrtr).
+    if (ipv6Only_ && defaultRoute_) state_.defaultRoute = !addresses.empty();
     note_(fmt::format("IPv6: global addresses of {}: {}", ifname_, listOrNone(addresses)));
     changed_();
 }

@@ -86,6 +86,7 @@ private:
     bool dnsApplying_ = false;
     bool dnsDirty_ = false;  // servers changed while an apply was in flight
     bool routeAdded_ = false;
+    bool ipv6Only_ = false;  // no IPCP: the default route is the router advertisement's
     bool ended_ = false;
     std::function<void()> online_;
     // Answers from the DNS backends may come after this is gone: they hold a weak token.

@@ -487,6 +487,11 @@ void Modem::pppdReport(const PluginReport& report) {
         log_.append(secondsSinceStart(), "plugin", "interface " + report.ip.interface);
         if (online_) online_->interfaceKnown(report.ip.interface);
         break;
+    case PluginReport::Kind::Ipv6Up:
+        log_.append(secondsSinceStart(), "plugin", "ipv6-up " + report.ip.interface);
+        // The link is up once IPV6CP is when there is no IPCP; otherwise IPv4 decides.
+        if (callFamily_ == IpFamily::Ipv6 && ip_.interface.empty()) linkUp(IpConfig{report.ip.interface, "", "", {}});
+        break;
     case PluginReport::Kind::Ipv6Sysctl:
         logIpv6Sysctl(report.ip.interface, report.sysctl);
         break;

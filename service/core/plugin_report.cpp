@@ -68,8 +68,8 @@ std::optional<PluginReport> parsePluginReport(std::string_view line) {
         report.phase = fields[1];
         return report;
     }
-    if (verb == "interface" && fields.size() == 2 && isInterfaceName(fields[1])) {
-        report.kind = PluginReport::Kind::Interface;
+    if ((verb == "interface" || verb == "ipv6-up") && fields.size() == 2 && isInterfaceName(fields[1])) {
+        report.kind = verb == "interface" ? PluginReport::Kind::Interface : PluginReport::Kind::Ipv6Up;
         report.ip.interface = fields[1];
         return report;
     }

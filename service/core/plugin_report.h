@@ -6,6 +6,7 @@
 //   ipv6-sysctl <ifname> <name> <value> <outcome>  the plugin set /proc/sys/net/ipv6/conf/<ifname>/<name>
 //                                                  (before IPV6CP): outcome "ok", "absent" (no such
 //                                                  file: an older kernel) or "error <errno>"
+//   ipv6-up <ifname>                               IPV6CP is up (link-local addresses set)
 //   ip-up <ifname> <local> <peer> <dns1> <dns2>    IPCP is up; a missing DNS is "-"
 //   ip-down                                        IPCP went down
 //   cause <status>                                 why the link began to go down (pppd's status then)
@@ -42,10 +43,10 @@ struct Ipv6Sysctl {
 };
 
 struct PluginReport {
-    enum class Kind { Phase, Interface, Ipv6Sysctl, IpUp, IpDown, Cause, Stats, Exit };
+    enum class Kind { Phase, Interface, Ipv6Sysctl, Ipv6Up, IpUp, IpDown, Cause, Stats, Exit };
     Kind kind = Kind::Phase;
     std::string phase;      // Phase
-    IpConfig ip;            // IpUp; Interface and Ipv6Sysctl: ip.interface only
+    IpConfig ip;            // IpUp; Interface, Ipv6Up and Ipv6Sysctl: ip.interface only
     Ipv6Sysctl sysctl;      // Ipv6Sysctl
     uint64_t bytesIn = 0;   // Stats
     uint64_t bytesOut = 0;  // Stats

@@ -220,6 +220,15 @@ static void on_ip_up(void *arg, int unused) {
            address_text(ours->dnsaddr[0], dns1), address_text(secondary, dns2));
 }
 
+/* IPV6CP is up: the link-local addresses are set. An IPv6-only call (noip) has no IPCP, so this
+ * is its "link up"; the global address and DNS follow from the router advertisement, which the
+ * daemon watches itself. */
+static void on_ipv6_up(void *arg, int unused) {
+    (void)arg;
+    (void)unused;
+    report("ipv6-up %s", ifname);
+}
+
 /* DNS without usepeerdns: that option would also make pppd write /etc/ppp/resolv.conf (and
  * Debian's ip-up.d copy it over /etc/resolv.conf), and dialupd writes nothing under /etc: the
  * servers are published on D-Bus. ipcp_resetci copies its wanted options into the ones it asks
@@ -298,6 +307,7 @@ void plugin_init(void) {
     add_options(options);
     add_notifier(&phasechange, on_phase_change, NULL);
     add_notifier(&ip_up_notifier, on_ip_up, NULL);
+    add_notifier(&ipv6_up_notifier, on_ipv6_up, NULL);
     add_notifier(&ip_down_notifier, on_ip_down, NULL);
     add_notifier(&exitnotify, on_exit_notify, NULL);
     ip_choose_hook = request_dns;

@@ -196,6 +196,25 @@ def scenario_online_under_the_units_sandbox(world):
     assert_offline(world)
 
 
+def scenario_online_ipv6_only(world):
+    """ip-family = ipv6: no IPCP; the call is connected once IPV6CP is up, the address, the RA's
+    default route (at the route metric) and the RDNSS server follow, and resolved answers a name
+    only the network knows over IPv6."""
+    world.modem.connect()
+    assert world.modem.get("State") == "connected"
+    assert world.modem.get("Interface") == "ppp0" and world.modem.get("IPv4Address") == ""
+    assert wait_until(lambda: strs(world.modem.get("IPv6Addresses")), PATIENCE), "no global IPv6 address"
+    assert wait_until(lambda: default_via("ppp0", "-6") == [("ppp0", 700)], PATIENCE), routes("-6")
+    assert wait_until(lambda: world.resolved.link_dns("ppp0") == [NETWORK_DNS6], PATIENCE), \
+        world.resolved.link_dns("ppp0")
+    assert world.modem.get("DefaultRoute")
+    assert INTERNET_HOST[1] in world.resolved.resolve(TEST_NAME), world.resolved.resolve(TEST_NAME)
+    ping6 = subprocess.run(["ping", "-6", "-c", "1", "-W", "10", INTERNET_HOST[1]], capture_output=True, text=True)
+    assert ping6.returncode == 0, ping6.stdout + ping6.stderr
+    world.modem.disconnect()
+    assert_offline(world)
+
+
 def scenarios(unit_sandbox, make_run_trees):
     return [
         ("online-route-resolved-ipv6", scenario_online_route_resolved_ipv6, {"resolved": True}, None),
@@ -205,6 +224,8 @@ def scenarios(unit_sandbox, make_run_trees):
          {"resolved": True, "modem_settings": "dns = none\ndefault-route = no\nip-family = ipv4"}, None),
         ("online-no-default-route-keeps-the-ra-route-off", scenario_online_no_default_route_keeps_the_ra_route_off,
          {"resolved": True, "modem_settings": "default-route = no"}, None),
+        ("online-ipv6-only", scenario_online_ipv6_only, {"resolved": True, "modem_settings": "ip-family = ipv6"},
+         None),
         ("online-ipv4v6-refused-falls-back", scenario_online_ipv4v6_refused_falls_back,
          {"faults": ["ipv4v6-rejected"]}, None),
         ("online-under-the-units-sandbox", scenario_online_under_the_units_sandbox,

@@ -1132,5 +1132,37 @@ TEST_F(OnlineModemTest, NoFallbackForAnIpv4Call) {
     EXPECT_EQ(runner.launches.size(), 1u);
 }
 
+TEST_F(OnlineModemTest, AnIpv6OnlyCallIsConnectedOnceIpv6cpIsUp) {
+    CallOverrides overrides;
+    overrides.ipFamily = IpFamily::Ipv6;
+    Outcome outcome;
+    onlineModem().connect(overrides, true, outcome.completion());
+    PluginReport ipv6Up;
+    ipv6Up.kind = PluginReport::Kind::Ipv6Up;
+    ipv6Up.ip.interface = "ppp0";
+    runner.report(ipv6Up);
+    EXPECT_TRUE(outcome.called);
+    EXPECT_FALSE(outcome.errorName);
+    EXPECT_EQ(modem().state(), ModemState::Connected);
+    EXPECT_EQ(modem().ip().interface, "ppp0");
+    EXPECT_THAT(routes.routes, ::testing::IsEmpty());  // IPv6's default route is the RA's
+    watches.current()->rdnss({"2001:db8:ff::53"});
+    ASSERT_FALSE(dns.resolved.applied.empty());
+    EXPECT_THAT(dns.resolved.applied.back().servers, ElementsAre("2001:db8:ff::53"));
+}
+
+TEST_F(OnlineModemTest, ADualStackCallWaitsForIpcpNotIpv6cp) {
+    Outcome outcome;
+    onlineModem().connect({}, true, outcome.completion());
+    PluginReport ipv6Up;
+    ipv6Up.kind = PluginReport::Kind::Ipv6Up;
+    ipv6Up.ip.interface = "ppp0";
+    runner.report(ipv6Up);
+    EXPECT_FALSE(outcome.called);
+    EXPECT_EQ(modem().state(), ModemState::Connecting);
+    runner.ipUp(sampleIp());
+    EXPECT_TRUE(outcome.called);
+}
+
 }  // namespace
 }  // namespace dialupd

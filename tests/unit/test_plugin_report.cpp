@@ -38,6 +38,16 @@ TEST(PluginReport, InterfaceAsSoonAsTheUnitExists) {
     }
 }
 
+TEST(PluginReport, Ipv6UpNamesTheInterface) {
+    auto report = parsePluginReport("ipv6-up ppp0");
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->kind, PluginReport::Kind::Ipv6Up);
+    EXPECT_EQ(report->ip.interface, "ppp0");
+    using namespace std::string_literals;
+    for (const std::string& line : {"ipv6-up"s, "ipv6-up ppp0 x"s, "ipv6-up bad/name"s, "ipv6-up ppp\x1b"s})
+        EXPECT_FALSE(parsePluginReport(line)) << line;
+}
+
 TEST(PluginReport, Ipv6SysctlOutcomes) {
     auto ok = parsePluginReport("ipv6-sysctl ppp0 accept_ra 2 ok");
     ASSERT_TRUE(ok);
