@@ -22,9 +22,12 @@ void printOutcome(const OutputOptions& output, const ModemInfo& modem, uint64_t 
     if (modem.state == "connected") {
         std::cout << " in " << formatDuration(elapsedUsec) << ", " << modem.interface << " " << modem.ipv4Address
                   << " (peer " << modem.peerAddress << ")";
+        if (modem.defaultRoute) std::cout << ", default route (metric " << modem.routeMetric << ")";
         if (!modem.dns.empty()) {
             std::cout << ", DNS";
             for (const std::string& server : modem.dns) std::cout << ' ' << server;
+            if (modem.dnsBackend == "resolved" || modem.dnsBackend == "resolvconf")
+                std::cout << " (in " << modem.dnsBackend << ")";
         }
     } else if (modem.state == "disconnected" && modem.lastExitReason.code != 0) {
         std::cout << " (" << formatReason(modem.lastExitReason) << ")";

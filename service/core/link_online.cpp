@@ -105,8 +105,7 @@ void LinkOnline::chooseDns() {
             spdlog::warn("DNS servers of {} are not handed to the system: {}", online.ifname_, whyNone);
             online.note_(fmt::format("DNS: not handed to the system: {}", whyNone));
             online.state_.dnsBackend = "none";
-            online.changed_();
-            online.settleOnline();
+            online.settleOnline();  // the modem publishes it all with its State
             return;
         }
         online.backend_ = backend;
@@ -140,7 +139,7 @@ void LinkOnline::applyDns(bool first) {
                                      dns.defaultRoute ? ", the default for every domain" : ", not the default"));
             online.state_.dnsBackend = where;
         }
-        online.changed_();
+        if (!first) online.changed_();  // the first goes out with the modem's State change
         if (online.dnsDirty_) {
             online.dnsDirty_ = false;
             online.applyDns(false);

@@ -528,15 +528,8 @@ void Modem::pppdReport(const PluginReport& report) {
 void Modem::linkUp(const IpConfig& ip) {
     ip_ = ip;
     connectedSinceUsec_ = scheduler_.realtimeNowUsec();
-    std::vector<ModemProperty> changed = {ModemProperty::Interface, ModemProperty::IPv4Address,
-                                          ModemProperty::PeerAddress, ModemProperty::Dns,
-                                          ModemProperty::ConnectedSince};
-    if (redialAttempts_ != 0) {  // the link is back: the next trouble starts the backoff afresh
-        redialAttempts_ = 0;
-        changed.push_back(ModemProperty::ReconnectAttempts);
-    }
-    publish(changed);
     // "connected" once the route and DNS are in place: a Connect(wait) that returns means online.
+    // The addresses go out with that State change, as subscribers have always had them.
     if (online_)
         online_->linkUp(ip_, [this] { linkOnline(); });
     else
@@ -544,7 +537,14 @@ void Modem::linkUp(const IpConfig& ip) {
 }
 
 void Modem::linkOnline() {
-    std::vector<ModemProperty> changed;
+    std::vector<ModemProperty> changed = {ModemProperty::Interface,     ModemProperty::IPv4Address,
+                                          ModemProperty::PeerAddress,   ModemProperty::Dns,
+                                          ModemProperty::ConnectedSince, ModemProperty::DefaultRoute,
+                                          ModemProperty::DnsBackend,    ModemProperty::IPv6Addresses};
+    if (redialAttempts_ != 0) {  // the link is back: the next trouble starts the backoff afresh
+        redialAttempts_ = 0;
+        changed.push_back(ModemProperty::ReconnectAttempts);
+    }
     // A link that comes up while we are tearing it down stays "disconnecting".
     if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
     spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);

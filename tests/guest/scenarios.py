@@ -131,7 +131,8 @@ def scenario_connect_wait(world):
     assert world.modem.get("Interface") == "ppp0", world.modem.get("Interface")
     assert world.modem.get("IPv4Address") == "10.64.0.2"
     assert world.modem.get("PeerAddress") == "10.64.0.1"
-    assert [str(d) for d in world.modem.get("Dns")] == ["10.64.0.53", "10.64.0.54"], world.modem.get("Dns")
+    # IPCP's servers first; the router advertisement's IPv6 one may follow at any time.
+    assert [str(d) for d in world.modem.get("Dns")][:2] == ["10.64.0.53", "10.64.0.54"], world.modem.get("Dns")
     assert world.modem.get("ConnectedSince") > 0
     # The plugin set the link up for the router advertisement before IPV6CP ran (ip-family
     # ipv4v6, default-route yes, route-metric 700 by default).
@@ -421,9 +422,17 @@ def scenario_dialupctl_session(world):
     ctl("list")
     connected = ctl("connect", "--apn", "internet", "--wait")
     assert "ec25_SIMEC25: connected in" in connected and "ppp0 10.64.0.2 (peer 10.64.0.1)" in connected, connected
+    # (the RA's IPv6 server may or may not have come by the time the link is online)
+    assert ", default route (metric 700), DNS 10.64.0.53 10.64.0.54" in connected and "(in resolved)" in connected, \
+        connected
+    # The status shown once IPv6 has followed (the router advertisement: address and RDNSS).
+    assert wait_until(lambda: world.modem.get("IPv6Addresses") and len(world.modem.get("Dns")) == 3, PATIENCE), \
+        world.modem.get("Dns")
     status = ctl("--json", "status")
-    assert (status["state"], status["interface"], status["ipv4_address"], status["dns"]) == \
-        ("connected", "ppp0", "10.64.0.2", ["10.64.0.53", "10.64.0.54"]), status
+    assert (status["state"], status["interface"], status["ipv4_address"], status["dns"], status["dns_backend"],
+            status["default_route"], status["route_metric"], status["ipv6_addresses"]) == \
+        ("connected", "ppp0", "10.64.0.2", ["10.64.0.53", "10.64.0.54", "2001:db8:ff::53"], "resolved", True, 700,
+         ["2001:db8:64::2"]), status
     ctl("status")
     world.sim.command("fault carrier-drop")
     hangup = wait_for_hangup(world)
@@ -543,7 +552,7 @@ def scenario_call_in_the_units_sandbox(world):
         assert answers.get(path) == "written", f"{path}: {answers.get(path)} ({probe.stderr})"
     connect(world)
     assert world.modem.get("IPv4Address") == "10.64.0.2"
-    assert [str(d) for d in world.modem.get("Dns")] == ["10.64.0.53", "10.64.0.54"]
+    assert [str(d) for d in world.modem.get("Dns")][:2] == ["10.64.0.53", "10.64.0.54"]
     assert_ping()
     pppd = pppd_processes(pids=True)
     assert len(pppd) == 1, pppd
@@ -1026,7 +1035,8 @@ SCENARIOS = [
     ("caller-vanishes-mid-wait", scenario_caller_vanishes_mid_wait, {}, (5, "user-request", ENDED_BY_REQUEST, False)),
     ("daemon-sigterm-stops-calls", scenario_daemon_sigterm_stops_calls, {}, None),
     ("usb-unplug-mid-call-16", scenario_unplug_mid_call, {"hotplug": True}, None),
-    ("dialupctl-session", scenario_dialupctl_session, {"hotplug": True, "usb_config": False}, None),
+    ("dialupctl-session", scenario_dialupctl_session, {"hotplug": True, "usb_config": False, "resolved": True},
+     None),
     ("call-in-the-units-sandbox", scenario_call_in_the_units_sandbox,
      {"daemon_wrapper": UNIT_SANDBOX, "prepare": make_run_trees}, None),
     ("daemon-killed-mid-call", scenario_daemon_killed_mid_call, {}, None),
