@@ -84,17 +84,20 @@ def assert_reason(world, code, name):
 
 def pppd_processes(pids=False):
     """Client-side pppd processes, their argv or (pids=True) their pids (the simulator's network
-    side runs on a /dev/pts device)."""
-    found = []
+    side runs on a /dev/pts device). A child pppd forks to run a hook (/etc/ppp/ipv6-up, ip-pre-up)
+    has pppd's command line until it execs: it is pppd's, not a second pppd, and not counted."""
+    found = {}
     for path in glob.glob("/proc/[0-9]*/cmdline"):
         try:
             with open(path, "rb") as cmdline:
                 argv = cmdline.read().split(b"\0")
-        except OSError:
+            with open(path.replace("cmdline", "stat")) as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
         if argv and argv[0].endswith(b"pppd") and b"/dev/ttyUSB3" in argv:
-            found.append(int(path.split("/")[2]) if pids else argv)
-    return found
+            found[int(path.split("/")[2])] = (parent, argv)
+    return [pid if pids else argv for pid, (parent, argv) in found.items() if parent not in found]
 
 
 def assert_ping(address="10.64.0.1"):
@@ -361,9 +364,7 @@ def scenario_killed_from_outside(world):
     connect(world)
     processes = pppd_processes()
     assert len(processes) == 1, processes
-    pid = int(subprocess.run(["pgrep", "-f", "^/usr/sbin/pppd /dev/ttyUSB3"], capture_output=True,
-                             text=True).stdout.split()[0])
-    os.kill(pid, signal.SIGKILL)
+    os.kill(pppd_processes(pids=True)[0], signal.SIGKILL)
     hangup = wait_for_hangup(world)
     assert (hangup["code"], hangup["name"]) == (137, "killed-by-signal"), hangup
     assert "SIGKILL" in hangup["description"]
