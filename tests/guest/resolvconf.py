@@ -20,6 +20,7 @@ Use from a scenario (world.resolvconf when World(resolvconf=True)):
     resolvconf.nameservers()           -> ["10.64.0.53", ...]  (the generated resolv.conf's)
     resolvconf.stop()                  -> mounts gone, /run/resolvconf gone
 """
+import ctypes
 import os
 import shutil
 import subprocess
@@ -32,10 +33,12 @@ RUN_DIR = "/run/resolvconf"
 RECORDS = os.path.join(RUN_DIR, "interface")
 RESOLV_CONF = os.path.join(RUN_DIR, "resolv.conf")
 ETC_LINK = "../run/resolvconf/resolv.conf"  # as the postinst links it
+LIBC = ctypes.CDLL(None, use_errno=True)
+MNT_DETACH = 2
 
 
 class Resolvconf:
-    def __init__(self, scratch):
+    def __init__(self, scratch, log_dir):
         if not in_the_guest():
             raise RuntimeError("resolvconf.py mounts over /usr and /etc: only inside the guest")
         if not os.access(os.path.join(RESOLVCONF_ROOT, "sbin", "resolvconf"), os.X_OK):
@@ -45,6 +48,9 @@ class Resolvconf:
                                "did not clean up, or resolvconf is installed on the host")
         self.scratch = os.path.join(scratch, "resolvconf")
         self.mounts = []
+        self.pid_before = max(int(p) for p in os.listdir("/proc") if p.isdigit())
+        os.makedirs(log_dir, exist_ok=True)
+        self.log = open(os.path.join(log_dir, "resolvconf.log"), "w")
         try:
             self._load_overlayfs()
             usr = os.path.join(self.scratch, "usr")
@@ -85,6 +91,8 @@ class Resolvconf:
     def run(self, *args, stdin=""):
         """resolvconf ARGS as a root caller runs it; its stderr is part of a failure's text."""
         done = subprocess.run([PROGRAM, *args], input=stdin, capture_output=True, text=True)
+        self.log.write(f"resolvconf {' '.join(args)}: exit status {done.returncode}\n{done.stdout}{done.stderr}")
+        self.log.flush()
         if done.returncode != 0:
             raise RuntimeError(f"resolvconf {' '.join(args)}: exit status {done.returncode}: {done.stderr}")
         return done.stdout
@@ -112,12 +120,33 @@ class Resolvconf:
         return [line.split()[1] for line in self.resolv_conf().splitlines()
                 if line.startswith("nameserver") and len(line.split()) > 1]
 
+    def _users(self):
+        """Processes started since the overlays came (pid and command, for the log)."""
+        found = []
+        for pid in sorted(int(p) for p in os.listdir("/proc") if p.isdigit()):
+            if pid <= self.pid_before or pid == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                found.append(f"{pid} {command[:80] or os.readlink(f'/proc/{pid}/exe')}")
+            except OSError:
+                continue
+        return "; ".join(found) or "no process started since"
+
     def stop(self):
         for target in reversed(self.mounts):
-            if subprocess.run(["umount", target]).returncode != 0:
-                # Still in use (a leftover process started from the overlay, a library mapped
-                # from it): gone from the mount table now, freed when its last user goes.
-                subprocess.run(["umount", "-l", target])
+            # umount(2) from here: /usr/bin/umount, run from the /usr overlay, would keep it busy.
+            if LIBC.umount(target.encode()) != 0:
+                error = os.strerror(ctypes.get_errno())
+                # Still in use (a leftover process started from the overlay): gone from the
+                # mount table now, freed when its last user goes.
+                users = self._users()
+                lazy = LIBC.umount2(target.encode(), MNT_DETACH)
+                self.log.write(f"{target}: {error} ({users}), detached lazily (umount2: {lazy})\n")
         self.mounts = []
         shutil.rmtree(RUN_DIR, ignore_errors=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
+        self.log.write(f"stopped: {PROGRAM} {'still there' if os.path.lexists(PROGRAM) else 'gone'}, "
+                       f"/etc/resolv.conf {'a symlink' if os.path.islink('/etc/resolv.conf') else 'the host file'}\n")
+        self.log.close()

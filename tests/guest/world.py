@@ -90,7 +90,7 @@ class World:
         self.bus = Bus(self.scratch)
         # Before anything binds over /etc (resolved's users, the simulator's secrets): its overlay
         # over /etc would hide those mounts.
-        self.resolvconf = Resolvconf(self.scratch) if resolvconf else None
+        self.resolvconf = Resolvconf(self.scratch, log_dir) if resolvconf else None
         self.resolved = Resolved(self.bus, self.scratch, log_dir) if resolved else None
         self.sim = Simulator(self.scratch, log_dir, faults, sim_args)
         plugin = "" if "plugin" in daemon_settings else f"plugin = {PLUGIN}\n"
@@ -170,7 +170,8 @@ class World:
             sim.stop()
         if self.resolved:
             self.resolved.stop()
+        self.bus.stop()
+        # Last, when every process of the scenario is gone: nothing keeps its overlays busy.
         if self.resolvconf:
             self.resolvconf.stop()
-        self.bus.stop()
         return exit_code
