@@ -215,6 +215,93 @@ def scenario_online_ipv6_only(world):
     assert_offline(world)
 
 
+RECORD = "ppp0.dialupd"  # dialupd's resolvconf record for ppp0: <interface>.<program>, as Debian names them
+
+
+def record_servers(world):
+    """The nameservers of dialupd's record in /run/resolvconf/interface (None: no record)."""
+    record = world.resolvconf.record(RECORD)
+    return None if record is None else [line.split()[1] for line in record.splitlines()
+                                        if line.startswith("nameserver ")]
+
+
+def lookup_v4(name):
+    """The IPv4 addresses the guest's libc finds for `name` (/etc/resolv.conf's servers)."""
+    out = subprocess.run(["getent", "ahostsv4", name], capture_output=True, text=True)
+    return sorted({line.split()[0] for line in out.stdout.splitlines() if line.strip()})
+
+
+def assert_resolvconf_online(world):
+    """What a Connect(wait) that returned must have left with resolvconf: the record written and
+    the generated resolv.conf listing its servers (resolvconf -a regenerates it before exiting)."""
+    assert world.modem.get("State") == "connected"
+    assert str(world.modem.get("DnsBackend")) == "resolvconf", world.modem.get("DnsBackend")
+    assert (record_servers(world) or [])[:2] == NETWORK_DNS, world.resolvconf.record(RECORD)
+    assert world.resolvconf.records() == [RECORD], world.resolvconf.records()
+    assert world.resolvconf.nameservers()[:2] == NETWORK_DNS, world.resolvconf.resolv_conf()
+
+
+def assert_resolvconf_offline(world):
+    assert wait_until(lambda: record_servers(world) is None and world.resolvconf.nameservers() == [], PATIENCE), \
+        f"after the call: record {world.resolvconf.record(RECORD)!r}, resolv.conf {world.resolvconf.resolv_conf()!r}"
+    assert world.resolvconf.records() == []
+    assert str(world.modem.get("DnsBackend")) == ""
+
+
+def scenario_online_resolvconf(world):
+    """dns = resolvconf with Debian's resolvconf 1.91 (tests/guest/resolvconf.py), no resolved:
+    Connected means the record ppp0.dialupd holds the network's servers and the resolv.conf it
+    generates lists them, so the guest's libc finds a name only the network knows; the RA's
+    RDNSS server joins them; Disconnect, and a carrier drop, take the record and the servers
+    out of resolv.conf again."""
+    assert os.readlink("/etc/resolv.conf") == "../run/resolvconf/resolv.conf"
+    assert world.resolvconf.nameservers() == [] and lookup_v4(TEST_NAME) == [], world.resolvconf.resolv_conf()
+    world.modem.connect()
+    assert_resolvconf_online(world)
+    assert lookup_v4(TEST_NAME) == [INTERNET_HOST[0]], lookup_v4(TEST_NAME)
+    # The router advertisement's RDNSS server: resolvconf -a again, the record rewritten, then
+    # resolv.conf (by the same resolvconf process, after the record: both are waited for).
+    assert wait_until(lambda: record_servers(world) == NETWORK_DNS + [NETWORK_DNS6] and
+                      world.resolvconf.nameservers() == NETWORK_DNS + [NETWORK_DNS6], PATIENCE), \
+        (world.resolvconf.record(RECORD), world.resolvconf.resolv_conf())
+    with open(os.path.join(world.log_dir, "resolv.conf"), "w") as out:
+        out.write(world.resolvconf.resolv_conf())
+    world.modem.disconnect()
+    assert_resolvconf_offline(world)
+    assert lookup_v4(TEST_NAME) == [], lookup_v4(TEST_NAME)
+    # Again, then the network drops it: the interface is gone, the record is taken out all the same.
+    world.modem.connect()
+    assert_resolvconf_online(world)
+    world.sim.command("fault carrier-drop")
+    assert wait_until(lambda: world.modem.hangups, PATIENCE), "no Hangup after the carrier drop"
+    assert_resolvconf_offline(world)
+    log = world.modem.hangups[-1]["log"]
+    for line in ("DNS: servers 10.64.0.53 10.64.0.54 to resolvconf for ppp0",
+                 "DNS: taking ppp0's servers from resolvconf"):
+        assert line in log, f"'{line}' missing from the Hangup log:\n{log}"
+
+
+def scenario_online_auto_picks_resolvconf(world):
+    """dns = auto (as a Connect option, over the config's dns = none) with no systemd-resolved on
+    the bus and resolvconf installed: resolvconf gets the servers."""
+    world.modem.connect(dns="auto")
+    assert_resolvconf_online(world)
+    assert lookup_v4(TEST_NAME) == [INTERNET_HOST[0]], lookup_v4(TEST_NAME)
+    world.modem.disconnect()
+    assert_resolvconf_offline(world)
+
+
+def scenario_online_resolvconf_under_the_units_sandbox(world):
+    """dialupd under the unit's sandbox (tests/guest/unit-sandbox) with dns = resolvconf:
+    resolvconf, its child, writes its record and resolv.conf in /run/resolvconf (ReadWritePaths
+    has /run) and takes them out again."""
+    world.modem.connect()
+    assert_resolvconf_online(world)
+    assert lookup_v4(TEST_NAME) == [INTERNET_HOST[0]], lookup_v4(TEST_NAME)
+    world.modem.disconnect()
+    assert_resolvconf_offline(world)
+
+
 def scenarios(unit_sandbox, make_run_trees):
     return [
         ("online-route-resolved-ipv6", scenario_online_route_resolved_ipv6, {"resolved": True}, None),
@@ -228,6 +315,13 @@ def scenarios(unit_sandbox, make_run_trees):
          None),
         ("online-ipv4v6-refused-falls-back", scenario_online_ipv4v6_refused_falls_back,
          {"faults": ["ipv4v6-rejected"]}, None),
+        ("online-resolvconf", scenario_online_resolvconf, {"resolvconf": True, "modem_settings": "dns = resolvconf"},
+         None),
+        ("online-auto-picks-resolvconf", scenario_online_auto_picks_resolvconf,
+         {"resolvconf": True, "modem_settings": "dns = none"}, None),
+        ("online-resolvconf-under-the-units-sandbox", scenario_online_resolvconf_under_the_units_sandbox,
+         {"resolvconf": True, "modem_settings": "dns = resolvconf", "daemon_wrapper": unit_sandbox,
+          "prepare": make_run_trees}, None),
         ("online-under-the-units-sandbox", scenario_online_under_the_units_sandbox,
          {"resolved": True, "daemon_wrapper": unit_sandbox, "prepare": make_run_trees}, None),
     ]

@@ -15,6 +15,7 @@ from fake_usb import FakeUsbProcess  # noqa: E402
 from testbed import (PATIENCE, PLUGIN, ROOT, Bus, Daemon, MonitorProcess, control_request,  # noqa: E402,F401
                      wait_until)  # (scenarios use wait_until, PATIENCE and MonitorProcess from here)
 
+from resolvconf import Resolvconf  # noqa: E402
 from resolved import Resolved  # noqa: E402
 
 SIM = os.path.join(ROOT, "tools", "modem-sim")
@@ -70,7 +71,8 @@ class World:
     client's view of the ec25 object."""
 
     def __init__(self, log_dir, faults=(), sim_args=(), modem_settings="", daemon_settings="", device="/dev/ttyUSB3",
-                 hotplug=False, usb_config=True, daemon_wrapper=(), more_modems=(), resolved=False):
+                 hotplug=False, usb_config=True, daemon_wrapper=(), more_modems=(), resolved=False,
+                 resolvconf=False):
         """hotplug: the modem comes from udev (umockdev); usb_config: a config section names it
         "ec25" by serial (else it gets its own id, ec25_SIMEC25, and the [defaults]);
         daemon_wrapper: a command the daemon runs under (tests/guest/unit-sandbox);
@@ -78,11 +80,17 @@ class World:
         a simulator of their own serves the links (scratch and logs in <id>/: give it its own
         --local-ip/--remote-ip), or with args None the device does not exist;
         resolved: systemd-resolved runs on the bus before the daemon starts (`self.resolved`, see
-        tests/guest/resolved.py; the guest's /etc/resolv.conf points at its stub meanwhile)."""
+        tests/guest/resolved.py; the guest's /etc/resolv.conf points at its stub meanwhile);
+        resolvconf: Debian's resolvconf is "installed" as /sbin/resolvconf before the daemon
+        starts (`self.resolvconf`, see tests/guest/resolvconf.py; the guest's /etc/resolv.conf is
+        the one it generates meanwhile)."""
         self.scratch = tempfile.mkdtemp(prefix="world-", dir="/run")
         self.log_dir = log_dir
         os.makedirs(log_dir, exist_ok=True)
         self.bus = Bus(self.scratch)
+        # Before anything binds over /etc (resolved's users, the simulator's secrets): its overlay
+        # over /etc would hide those mounts.
+        self.resolvconf = Resolvconf(self.scratch, log_dir) if resolvconf else None
         self.resolved = Resolved(self.bus, self.scratch, log_dir) if resolved else None
         self.sim = Simulator(self.scratch, log_dir, faults, sim_args)
         plugin = "" if "plugin" in daemon_settings else f"plugin = {PLUGIN}\n"
@@ -163,4 +171,7 @@ class World:
         if self.resolved:
             self.resolved.stop()
         self.bus.stop()
+        # Last, when every process of the scenario is gone: nothing keeps its overlays busy.
+        if self.resolvconf:
+            self.resolvconf.stop()
         return exit_code
