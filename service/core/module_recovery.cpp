@@ -1,11 +1,8 @@
 #include "module_recovery.h"
 
-#include <array>
 #include <stdexcept>
 
 #include <fmt/format.h>
-
-#include "text.h"
 
 namespace dialupd {
 namespace {
