@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "errors.h"
 #include "text.h"
 
 namespace dialupd {

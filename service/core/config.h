@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "daemon_settings.h"
-#include "modem.h"
+#include "modem_config.h"
 #include "usb_models.h"
 
 namespace dialupd {
