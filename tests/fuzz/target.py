@@ -1,5 +1,5 @@
 """What the D-Bus fuzzer aims at: dialupd's bus name, paths and interfaces, the answers a caller
-may get (the bus's and sd-bus's standard errors, the names service/core/errors.h defines), and
+may get (the bus's and sd-bus's standard errors, the names service/core/bus_names.h defines), and
 what sd-bus refuses in a string (Unicode noncharacters)."""
 import os
 import re
@@ -27,9 +27,9 @@ NONCHARACTER = re.compile("[\ufdd0-\ufdef" + "".join(f"{chr(plane << 16 | 0xfffe
 
 
 def daemon_error_names():
-    """The names service/core/errors.h defines, less Internal (an exception nobody expected)."""
+    """The names service/core/bus_names.h defines, less Internal (an exception nobody expected)."""
     names = set()
-    with open(os.path.join(ROOT, "service", "core", "errors.h")) as header:
+    with open(os.path.join(ROOT, "service", "core", "bus_names.h")) as header:
         for line in header:
             if '"' + ERROR in line:
                 names.add(line.split('"')[1])

@@ -471,7 +471,7 @@ class Unprivileged_caller(FuzzCase):
             copies = [(os.path.join(here, name), os.path.join(readable, "tests", "fuzz", name))
                       for name in os.listdir(here) if name.endswith(".py")]  # this file and its modules
             copies += [(os.path.join(ROOT, "tests", "lib", name), None) for name in ("testbed.py", "dbus_wire.py")]
-            copies += [(os.path.join(ROOT, "service", "core", "errors.h"), None)]
+            copies += [(os.path.join(ROOT, "service", "core", "bus_names.h"), None)]
             for source, copy in copies:
                 copy = copy or os.path.join(readable, os.path.relpath(source, ROOT))
                 os.makedirs(os.path.dirname(copy), exist_ok=True)
