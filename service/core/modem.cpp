@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth_dump.h"
+#include "call_end.h"
 #include "pppd_command.h"
 #include "reconnect.h"
 #include "secret.h"
@@ -446,6 +447,7 @@ void Modem::escalateToKill() {
     killTimer_.reset();
     if (!process_) return;
     suspect_ = true;
+    killEscalated_ = true;
     note(fmt::format("pppd did not exit within {} s of SIGTERM: sending SIGKILL; the module may be left in "
                      "data mode",
                      daemon_.stopTimeout.count()));
@@ -554,7 +556,7 @@ void Modem::linkOnline() {
 
 bool Modem::fallBackToIpv4(const ExitReason& reason, bool requested) {
     if (requested || removed_ || ipv4FallbackDone_ || callFamily_ != IpFamily::Ipv4v6 || !dialSent_ ||
-        reason.code != kPppdExitConnectFailed)
+        !isStatus(reason, PppdExitStatus::ConnectFailed))
         return false;
     ipv4FallbackDone_ = true;
     note(fmt::format("the activation failed right after ATD with an IPV4V6 context ({} {}): dialing again as IPv4 "
@@ -574,42 +576,29 @@ bool Modem::fallBackToIpv4(const ExitReason& reason, bool requested) {
 }
 
 void Modem::pppdExited(ProcessExit exit) {
+    const bool killEscalated = killEscalated_;
     killTimer_.reset();
     removalTimer_.reset();
-    bool requested = stopRequested_ && !stoppedForRemoval_;
-    ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code));
-    bool crashed = !exit.signaled && reason.code == kPppdExitFatalSignal;
-    if (crashed && fatalSignal_) reason = reasonForFatalSignal(*fatalSignal_);
-    // pppd catches SIGTERM, SIGINT and SIGHUP; dying of one of them says nothing about the link.
-    bool abrupt = exit.signaled && exit.code != SIGTERM && exit.code != SIGINT && exit.code != SIGHUP;
-    if ((abrupt || crashed) && !suspect_) {
-        // pppd handles SIGTERM, SIGINT and SIGHUP by closing the link; any other signal killed it
-        // (or made it die at once) without an LCP Terminate or a hangup, so the module may still
-        // be in data mode.
-        suspect_ = true;
-        note("pppd died without closing the link: the module will be checked before the next dial");
-    }
-    if (requested && reason.code != kPppdExitUserRequest && !(exit.signaled && exit.code == SIGKILL)) {
-        // Stopped mid-dial, pppd's status is whatever the interruption made of it (SIGTERM before
-        // its handlers were in, chat's failure, ...): the call ended because it was asked to.
-        // A stop that needed SIGKILL keeps saying so.
-        note(fmt::format("pppd's own status was {} {}; the call was ended by request", reason.code, reason.name));
-        reason = reasonForExitStatus(kPppdExitUserRequest);
-    }
-    // The kernel hangs the tty up as it removes the device, so pppd may exit before udev's remove
-    // event arrives: a tty node that is gone by now says the same.
-    bool ttyGone = !removed_ && !requested && !ttyExists_(config_.device);
-    if ((removed_ || ttyGone) && !requested) {
-        // Whatever pppd made of it (hangup, a failed chat, our SIGTERM), the cause is the unplug.
-        note(fmt::format("pppd's own status was {} {}; the call ended because the device was removed{}", reason.code,
-                         reason.name, ttyGone ? fmt::format(" ({} is gone)", config_.device) : ""));
-        reason = reasonForRemovedDevice();
-    }
-    note(fmt::format("pppd exited: {} {} ({})", reason.code, reason.name, reason.description));
+    killEscalated_ = false;
+    EndFacts facts;
+    facts.stopRequested = stopRequested_;
+    facts.stoppedForRemoval = stoppedForRemoval_;
+    facts.killEscalated = killEscalated;
+    facts.deviceRemoved = removed_;
+    facts.ttyGone = !removed_ && !ttyExists_(config_.device);
+    facts.device = config_.device;
+    facts.terminationCause = std::exchange(terminationCause_, std::nullopt);
+    facts.fatalSignal = fatalSignal_;
+    facts.moduleAlreadySuspect = suspect_;
+    const CallEnd end = classifyCallEnd(exit, facts);
+    if (end.leavesModuleSuspect) suspect_ = true;
+    for (const std::string& line : end.notes) note(line);
+    const ExitReason& reason = end.reason;
+    const bool requested = end.requested;
 
     // The runner is inside its own callback: free the process object on a later turn.
     scheduler_.defer([process = std::shared_ptr<PppdProcess>(std::move(process_))] {});
-    if (!ttyGone && fallBackToIpv4(reason, requested)) return;
+    if (!end.deviceGone && fallBackToIpv4(reason, requested)) return;
     stopRequested_ = false;
     stoppedForRemoval_ = false;
     concludeCall(reason, requested);
@@ -749,23 +738,6 @@ std::vector<CallRecord> Modem::callLogs(size_t last) const {
     // 0 asks for everything kept: the store bounds that (call-logs-kept, and what one reply carries).
     if (last == 0) last = std::numeric_limits<size_t>::max();
     return callLogs_ ? callLogs_->load(config_.id, last) : std::vector<CallRecord>{};
-}
-
-int Modem::explainedStatus(int exitStatus) {
-    // pppd overwrites its status with EXIT_HANGUP (16) when the tty reads EOF while it hangs up,
-    // after the link has already gone down for another reason (peer-dead, auth failure, ...).
-    // That first reason is the one that explains the call's end.
-    std::optional<int> cause = std::exchange(terminationCause_, std::nullopt);
-    // The modem port is pppd's controlling tty (it leads a session of its own), so a line hangup
-    // also delivers SIGHUP, and pppd first records that as 5 user-request. Nobody asked: the
-    // hangup is the cause, and it is one a redial can mend.
-    if (cause == kPppdExitUserRequest && !stopRequested_) cause.reset();
-    if (exitStatus == kPppdExitHangup && cause && *cause != exitStatus) {
-        note(fmt::format("pppd exit status {} follows the link's end for status {}: reporting {}", exitStatus, *cause,
-                         *cause));
-        return *cause;
-    }
-    return exitStatus;
 }
 
 void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {

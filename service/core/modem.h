@@ -204,7 +204,6 @@ private:
     void logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl);
     void requestStop();
     void escalateToKill();
-    int explainedStatus(int exitStatus);
     double secondsSinceStart() const;
     void finishWaiters(std::vector<Completion>& waiters, const Error* error);
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
@@ -250,6 +249,7 @@ private:
     uint64_t bytesIn_ = 0;
     uint64_t bytesOut_ = 0;
     bool stopRequested_ = false;
+    bool killEscalated_ = false;  // SIGKILL followed an unanswered SIGTERM
     std::optional<int> terminationCause_;  // pppd's status when the link began to go down
     std::optional<int> fatalSignal_;       // from pppd's "Fatal signal N" line
     CallLog log_;
