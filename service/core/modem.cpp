@@ -79,11 +79,13 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     case ModemState::Disconnected:
         break;
     }
-    applyOverrides(config_.call, overrides);  // a bad argument changes nothing, a pending redial included
+    // Merged and validated once: a redial, the dial after a recovery and the IPv4 fallback keep
+    // these. A bad argument changes nothing, a pending redial included.
+    CallSettings call = applyOverrides(config_.call, overrides);
     std::vector<ModemProperty> changed;
     cancelRedial(changed);
     try {
-        beginCall(overrides, wait, std::move(done), changed);
+        beginCall(call, wait, std::move(done), changed);
     } catch (const Error&) {
         redialWith_.reset();
         publish(changed);
@@ -91,16 +93,15 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     }
 }
 
-void Modem::beginCall(const CallOverrides& overrides, bool wait, Completion done,
-                      std::vector<ModemProperty>& changed) {
+void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     startNewCallLog();
     ipv4FallbackDone_ = false;
     if (!suspect_ || !atPorts_ || !devicePresent()) {
-        startCall(overrides, wait, std::move(done), changed);
+        startCall(call, wait, std::move(done), changed);
         return;
     }
-    rememberForRedial(overrides);
-    callAfterRecovery_ = overrides;
+    rememberForRedial(call);
+    callAfterRecovery_ = call;
     publish(changed);
     changed.clear();
     startRecovery(fmt::format("the last call ended abnormally ({} {}): checking the module before dialing",
@@ -111,11 +112,9 @@ void Modem::beginCall(const CallOverrides& overrides, bool wait, Completion done
         done(nullptr);
 }
 
-void Modem::rememberForRedial(const CallOverrides& overrides) {
-    CallSettings call = applyOverrides(config_.call, overrides);
+void Modem::rememberForRedial(const CallSettings& call) {
     if (!call.reconnect.enabled.value_or(false)) return;
-    redialWith_ = overrides;
-    redialWith_->reconnect = true;
+    redialWith_ = call;
     redialSettings_ = call.reconnect;
 }
 
@@ -179,7 +178,7 @@ void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
             removeIfStillDetached();
         return;
     }
-    CallOverrides overrides = callAfterRecovery_.value_or(CallOverrides{});
+    CallSettings call = callAfterRecovery_.value_or(config_.call);
     callAfterRecovery_.reset();
     if (!recoveredBy) {
         endAttemptWithoutPppd(reasonForUnresponsiveModule());
@@ -188,7 +187,7 @@ void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
     }
     awaitReattach();
     try {
-        startCall(overrides, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
+        startCall(call, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
     } catch (const Error& error) {
         note(fmt::format("the dial after recovery failed: {}", error.what()));
         setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
@@ -215,11 +214,7 @@ void Modem::cancelRecovery(const Error& why) {
     removeIfStillDetached();
 }
 
-void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done,
-                      std::vector<ModemProperty>& changed) {
-    CallSettings call = applyOverrides(config_.call, overrides);
-    WipeOnExit wipeCall(call.password);
-
+void Modem::startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
     if (!devicePresent()) {
         setState(ModemState::Unavailable, changed);
@@ -238,7 +233,7 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
     std::unique_ptr<LinkOnline> online = startLinkOnline(call);
     process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
     online_ = std::move(online);
-    callOverrides_ = overrides;
+    callSettings_ = call;
     callFamily_ = call.ipFamily;
     dialSent_ = false;
     terminationCause_.reset();
@@ -247,7 +242,7 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
     stopRequested_ = false;
     note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", process_->pid(), config_.device, call.apn,
                      toString(call.ipFamily), redialAttempts_ ? fmt::format(", redial {}", redialAttempts_) : ""));
-    rememberForRedial(overrides);
+    rememberForRedial(call);
     if (routeMetric_ != call.routeMetric) {
         routeMetric_ = call.routeMetric;
         changed.push_back(ModemProperty::RouteMetric);
@@ -562,12 +557,12 @@ bool Modem::fallBackToIpv4(const ExitReason& reason, bool requested) {
     note(fmt::format("the activation failed right after ATD with an IPV4V6 context ({} {}): dialing again as IPv4 "
                      "only, as this Connect's ip-family",
                      reason.code, reason.name));
-    CallOverrides overrides = callOverrides_;
-    overrides.ipFamily = IpFamily::Ipv4;
+    CallSettings call = callSettings_;
+    call.ipFamily = IpFamily::Ipv4;
     if (online_) online_->end();
     std::vector<ModemProperty> changed;
     try {
-        startCall(overrides, false, [](const Error*) {}, changed);  // the waiters stay in connectWaiters_
+        startCall(call, false, [](const Error*) {}, changed);  // the waiters stay in connectWaiters_
     } catch (const Error& error) {
         note(fmt::format("the IPv4 dial could not start: {}", error.what()));
         return false;

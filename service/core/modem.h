@@ -174,9 +174,9 @@ private:
 
     // connect() without its redial bookkeeping: publishes `changed` with whatever it changes,
     // except when the spawn itself fails (then the caller publishes).
-    void startCall(const CallOverrides& overrides, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    void startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
     // startCall, preceded by module recovery when the last call left the module suspect.
-    void beginCall(const CallOverrides& overrides, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    void beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
     void startRecovery(std::string why);
     void recoveryFinished(std::optional<std::string> recoveredBy);
     void cancelRecovery(const Error& why);
@@ -193,7 +193,7 @@ private:
     // Connect dials once more as IPv4 only. True when that redial was started.
     bool fallBackToIpv4(const ExitReason& reason, bool requested);
     std::unique_ptr<LinkOnline> startLinkOnline(const CallSettings& call);
-    void rememberForRedial(const CallOverrides& overrides);
+    void rememberForRedial(const CallSettings& call);
     void startNewCallLog();
     void scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed);
     void redial();
@@ -239,7 +239,7 @@ private:
     std::unique_ptr<PppdProcess> process_;
     OnlineServices onlineServices_;
     std::unique_ptr<LinkOnline> online_;  // kept after the call ends, until the next starts
-    CallOverrides callOverrides_;          // what the current call was dialled with
+    CallSettings callSettings_;            // what the current call was dialled with (merged)
     IpFamily callFamily_ = IpFamily::Ipv4v6;
     uint32_t routeMetric_ = 700;
     bool dialSent_ = false;       // chat sent ATD in this attempt
@@ -265,14 +265,14 @@ private:
     // Module recovery: before a call (callAfterRecovery_ says with what) or on demand (resetDone_).
     UsbResetter* usbResetter_ = nullptr;
     std::unique_ptr<ModuleRecovery> recovery_;
-    std::optional<CallOverrides> callAfterRecovery_;
+    std::optional<CallSettings> callAfterRecovery_;
     ResetCompletion resetDone_;
     std::function<void()> detachedGone_;  // set while re-enumerating during a recovery
     std::unique_ptr<TimerHandle> reattachTimer_;
 
     // Redialling: what the next call is made with (set while reconnect is on for this call),
     // how many redials in a row, when the next is due.
-    std::optional<CallOverrides> redialWith_;
+    std::optional<CallSettings> redialWith_;
     ReconnectSettings redialSettings_;
     uint32_t redialAttempts_ = 0;
     uint64_t nextRedialUsec_ = 0;
