@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "at_snapshot.h"
+#include "call.h"
 #include "call_log.h"
 #include "call_record.h"
 #include "call_settings.h"
@@ -78,7 +79,7 @@ struct ResetResult {
 };
 using ResetCompletion = std::function<void(const Error* error, const ResetResult& result)>;
 
-class Modem final : private PppdObserver {
+class Modem final : private CallHost {
 public:
     using DeviceExists = std::function<bool(const std::string& path)>;
 
@@ -153,7 +154,7 @@ public:
     // Something outside the modem's own calls left the module suspect (a pppd an earlier daemon
     // left running had to be stopped): the next dial checks the module first.
     void markSuspect(std::string_view why);
-    bool callActive() const { return process_ != nullptr; }
+    bool callActive() const { return call_ != nullptr; }
     bool resetting() const { return recovery_ != nullptr; }
     bool removed() const { return removed_; }
     // Redials made since the link was last up (0 when none), and when the next one is due
@@ -168,9 +169,10 @@ public:
     std::vector<CallRecord> callLogs(size_t last) const;
 
 private:
-    void pppdLogLine(std::string_view line) override;
-    void pppdReport(const PluginReport& report) override;
-    void pppdExited(ProcessExit exit) override;
+    void callNote(std::string_view line) override;
+    void callReport(const PluginReport& report) override;
+    void callKillEscalated() override;
+    void callExited(ProcessExit exit) override;
 
     // connect() without its redial bookkeeping: publishes `changed` with whatever it changes,
     // except when the spawn itself fails (then the caller publishes).
@@ -185,13 +187,13 @@ private:
     // A call attempt that ended before any pppd ran (recovery failed): reported like a hangup.
     void endAttemptWithoutPppd(ExitReason reason);
     // The common end of every call: properties, redial, waiters, the call log and the Hangup.
-    void concludeCall(const ExitReason& reason, bool requested);
+    void concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut);
     // IPCP is up (IPV6CP for an IPv6-only call): LinkOnline puts the link online, then this.
     void linkUp(const IpConfig& ip);
     void linkOnline();
     // A network that refuses an IPV4V6 context fails the activation right after ATD: the same
     // Connect dials once more as IPv4 only. True when that redial was started.
-    bool fallBackToIpv4(const ExitReason& reason, bool requested);
+    bool fallBackToIpv4(const Call& ended, const ExitReason& reason, bool requested);
     std::unique_ptr<LinkOnline> startLinkOnline(const CallSettings& call);
     void rememberForRedial(const CallSettings& call);
     void startNewCallLog();
@@ -202,8 +204,7 @@ private:
     void publish(const std::vector<ModemProperty>& changed);
     void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
     void logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl);
-    void requestStop();
-    void escalateToKill();
+    void requestStop(Call::StopCause cause);
     double secondsSinceStart() const;
     void finishWaiters(std::vector<Completion>& waiters, const Error* error);
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
@@ -235,31 +236,20 @@ private:
     std::vector<std::unique_ptr<AtSnapshot>> pendingHangups_;
     std::vector<std::function<void()>> afterHangups_;
 
-    // The current call.
-    std::unique_ptr<PppdProcess> process_;
+    // The current call, and the attempt's log and start (a recovery, the call, an IPv4 fallback).
+    std::unique_ptr<Call> call_;
     OnlineServices onlineServices_;
     std::unique_ptr<LinkOnline> online_;  // kept after the call ends, until the next starts
-    CallSettings callSettings_;            // what the current call was dialled with (merged)
-    IpFamily callFamily_ = IpFamily::Ipv4v6;
     uint32_t routeMetric_ = 700;
-    bool dialSent_ = false;       // chat sent ATD in this attempt
     bool ipv4FallbackDone_ = false;
     std::chrono::microseconds startedAt_{0};
     uint64_t startedAtRealtimeUsec_ = 0;
-    uint64_t bytesIn_ = 0;
-    uint64_t bytesOut_ = 0;
-    bool stopRequested_ = false;
-    bool killEscalated_ = false;  // SIGKILL followed an unanswered SIGTERM
-    std::optional<int> terminationCause_;  // pppd's status when the link began to go down
-    std::optional<int> fatalSignal_;       // from pppd's "Fatal signal N" line
     CallLog log_;
-    std::unique_ptr<TimerHandle> killTimer_;
     std::vector<Completion> connectWaiters_;
     std::vector<Completion> disconnectWaiters_;
     std::vector<std::function<void()>> stopWaiters_;
     // Device removal during the call.
     std::unique_ptr<TimerHandle> removalTimer_;
-    bool stoppedForRemoval_ = false;
     std::vector<std::function<void()>> removalWaiters_;
 
     // Module recovery: before a call (callAfterRecovery_ says with what) or on demand (resetDone_).
