@@ -514,8 +514,7 @@ bool Modem::fallBackToIpv4(const Call& ended, const ExitReason& reason, bool req
 void Modem::callExited(ProcessExit exit) {
     removalTimer_.reset();
     // The runner is inside the Call's callback: free the Call (and its process) on a later turn.
-    std::shared_ptr<Call> ended(std::move(call_));
-    scheduler_.defer([ended] {});
+    std::unique_ptr<Call> ended = std::move(call_);
     EndFacts facts = ended->endFacts();
     facts.deviceRemoved = removed_;
     facts.ttyGone = !removed_ && !ttyExists_(config_.device);
@@ -527,8 +526,11 @@ void Modem::callExited(ProcessExit exit) {
     const ExitReason& reason = end.reason;
     const bool requested = end.requested;
 
-    if (!end.deviceGone && fallBackToIpv4(*ended, reason, requested)) return;
-    concludeCall(reason, requested, ended->bytesIn(), ended->bytesOut());
+    const bool redialledAsIpv4 = !end.deviceGone && fallBackToIpv4(*ended, reason, requested);
+    const uint64_t bytesIn = ended->bytesIn(), bytesOut = ended->bytesOut();
+    scheduler_.deferRelease(std::move(ended));
+    if (redialledAsIpv4) return;
+    concludeCall(reason, requested, bytesIn, bytesOut);
     finishWaiters(disconnectWaiters_, nullptr);
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
@@ -634,7 +636,7 @@ void Modem::finishHangup(AtSnapshot* snapshot, CallRecord record) {
         auto owned = std::find_if(pendingHangups_.begin(), pendingHangups_.end(),
                                   [&](const auto& pending) { return pending.get() == snapshot; });
         if (owned != pendingHangups_.end()) {
-            scheduler_.defer([finished = std::shared_ptr<AtSnapshot>(std::move(*owned))] {});
+            scheduler_.deferRelease(std::move(*owned));
             pendingHangups_.erase(owned);
         }
     }
