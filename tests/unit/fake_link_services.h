@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -41,10 +42,14 @@ public:
     int removals = 0;
 };
 
+// The list of open watches is shared: a watch may outlive the factory (a test fixture destroys
+// its fakes before the modem that holds the watch).
 class FakeLinkWatch final : public LinkWatch {
 public:
-    explicit FakeLinkWatch(std::vector<FakeLinkWatch*>& open) : open_(open) { open_.push_back(this); }
-    ~FakeLinkWatch() override { std::erase(open_, this); }
+    explicit FakeLinkWatch(std::shared_ptr<std::vector<FakeLinkWatch*>> open) : open_(std::move(open)) {
+        open_->push_back(this);
+    }
+    ~FakeLinkWatch() override { std::erase(*open_, this); }
     void follow(int ifindex, LinkEventsObserver& observer) override {
         followed = ifindex;
         observer_ = &observer;
@@ -55,7 +60,7 @@ public:
     int followed = 0;
 
 private:
-    std::vector<FakeLinkWatch*>& open_;
+    std::shared_ptr<std::vector<FakeLinkWatch*>> open_;
     LinkEventsObserver* observer_ = nullptr;
 };
 
@@ -66,9 +71,9 @@ public:
         ++opened;
         return std::make_unique<FakeLinkWatch>(watches);
     }
-    FakeLinkWatch* current() const { return watches.empty() ? nullptr : watches.back(); }
+    FakeLinkWatch* current() const { return watches->empty() ? nullptr : watches->back(); }
 
-    std::vector<FakeLinkWatch*> watches;  // open now
+    std::shared_ptr<std::vector<FakeLinkWatch*>> watches = std::make_shared<std::vector<FakeLinkWatch*>>();  // open now
     int opened = 0;
     bool failOpen = false;
 };
