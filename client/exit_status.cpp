@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "core/bus_names.h"
+
 namespace dialupctl {
 
 namespace {
@@ -23,14 +25,14 @@ ExitStatus exitStatusForError(std::string_view name) {
         {"org.freedesktop.DBus.Error.InteractiveAuthorizationRequired", ExitStatus::AccessDenied},
         {"org.freedesktop.DBus.Error.UnknownObject", ExitStatus::NoSuchModem},
         {"org.freedesktop.DBus.Error.UnknownInterface", ExitStatus::NoSuchModem},
-        {"org.dialupd1.Error.InvalidArgument", ExitStatus::Usage},
-        {"org.dialupd1.Error.CallFailed", ExitStatus::CallFailed},
-        {"org.dialupd1.Error.Cancelled", ExitStatus::CallFailed},
-        {"org.dialupd1.Error.RecoveryFailed", ExitStatus::CallFailed},
-        {"org.dialupd1.Error.AlreadyConnected", ExitStatus::WrongState},
-        {"org.dialupd1.Error.NotConnected", ExitStatus::WrongState},
-        {"org.dialupd1.Error.Busy", ExitStatus::WrongState},
-        {"org.dialupd1.Error.Unavailable", ExitStatus::WrongState},
+        {dialupd::error_name::kInvalidArgument, ExitStatus::Usage},
+        {dialupd::error_name::kCallFailed, ExitStatus::CallFailed},
+        {dialupd::error_name::kCancelled, ExitStatus::CallFailed},
+        {dialupd::error_name::kRecoveryFailed, ExitStatus::CallFailed},
+        {dialupd::error_name::kAlreadyConnected, ExitStatus::WrongState},
+        {dialupd::error_name::kNotConnected, ExitStatus::WrongState},
+        {dialupd::error_name::kBusy, ExitStatus::WrongState},
+        {dialupd::error_name::kUnavailable, ExitStatus::WrongState},
     }};
     for (const auto& [known, status] : kByName)
         if (name == known) return status;

@@ -6,12 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "core/bus_names.h"
+
 namespace dialupctl {
 
-inline constexpr const char* kBusName = "org.dialupd1";
-inline constexpr const char* kRootPath = "/org/dialupd1";
-inline constexpr const char* kModemPathPrefix = "/org/dialupd1/modem/";
-inline constexpr const char* kModemInterface = "org.dialupd1.Modem";
+// The daemon's names, from the header the daemon itself uses.
+using dialupd::kBusName;
+using dialupd::kModemInterface;
+using dialupd::kModemPathPrefix;
+using dialupd::kRootPath;
 
 struct ExitReason {
     uint32_t code = 0;

@@ -1,6 +1,7 @@
 // What a module says on its AT port, played line by line into the two parts of the core that
 // listen: the diagnostic snapshot after a hangup (AtSnapshot) and module recovery
-// (ModuleRecovery), plus the helpers they share (isFinalResult, explainAtError).
+// (ModuleRecovery), both over the one AT session (AtSession), plus the helpers they share
+// (the session's final-result parser, explainAtError).
 //
 // The input is a transcript: one line of it reaches the open channel every 10 ms of fake time,
 // whatever was sent (a module may answer late, early, twice or never). Two control lines: one
@@ -11,6 +12,7 @@
 #include <cctype>
 
 #include "../tests/unit/fakes.h"
+#include "core/at_session.h"
 #include "core/at_snapshot.h"
 #include "core/module_recovery.h"
 #include "fuzz.h"
@@ -95,7 +97,10 @@ bool mentionsQuectel(std::string_view line) {
 }
 
 void checkHelpers(std::string_view line) {
-    if (isFinalResult(line)) {
+    std::optional<AtFinal> final = parseFinalResult(line);
+    FUZZ_CHECK(final.has_value() == isFinalResult(line), "parseFinalResult and isFinalResult disagree on '{}'", line);
+    if (final) {
+        FUZZ_CHECK(line.starts_with(toString(*final)), "'{}' taken for {}", line, toString(*final));
         static const std::vector<std::string_view> kFinal = {"OK", "ERROR", "NO CARRIER", "BUSY", "NO DIALTONE",
                                                               "NO ANSWER", "CONNECT"};
         bool known = std::find(kFinal.begin(), kFinal.end(), line) != kFinal.end() || line.starts_with("CONNECT ") ||
@@ -214,8 +219,9 @@ void runRecovery(const std::vector<std::string_view>& lines) {
     if (recoveredBy) {
         static const std::vector<std::string> kRungs = {"probe", "escape", "reboot", "usb-reset"};
         FUZZ_CHECK(std::find(kRungs.begin(), kRungs.end(), *recoveredBy) != kRungs.end(), "rung '{}'", *recoveredBy);
-        // Only an OK brings a module back.
-        FUZZ_CHECK(std::find(port.delivered.begin(), port.delivered.end(), "OK") != port.delivered.end(),
+        // Only an OK brings a module back (the session trims the whitespace around a line).
+        FUZZ_CHECK(std::any_of(port.delivered.begin(), port.delivered.end(),
+                               [](const std::string& line) { return trimmedAtLine(line) == "OK"; }),
                    "recovered by {} without an OK", *recoveredBy);
     }
 }

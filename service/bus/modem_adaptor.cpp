@@ -1,6 +1,7 @@
 #include "modem_adaptor.h"
 
 #include <memory>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -8,6 +9,12 @@
 #include "error_translation.h"
 
 namespace dialupd {
+
+// The interface name is written in the introspection XML (which the glue is generated from) and
+// in core/bus_names.h (which dialupctl reads too): a rename in one must not pass unnoticed.
+static_assert(std::string_view(org::dialupd1::Modem_adaptor::INTERFACE_NAME) == kModemInterface,
+              "dbus/org.dialupd1.Modem.xml and core/bus_names.h name the interface differently");
+
 namespace {
 
 const char* propertyName(ModemProperty property) {

@@ -3,12 +3,11 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "core/bus_names.h"
 #include "core/modem.h"
 #include "modem-adaptor.h"  // generated from dbus/org.dialupd1.Modem.xml
 
 namespace dialupd {
-
-inline constexpr const char* kModemPathPrefix = "/org/dialupd1/modem/";
 
 class ModemAdaptor final
     : public sdbus::AdaptorInterfaces<org::dialupd1::Modem_adaptor, sdbus::ManagedObject_adaptor,

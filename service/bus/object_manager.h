@@ -3,10 +3,9 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-namespace dialupd {
+#include "core/bus_names.h"
 
-inline constexpr const char* kBusName = "org.dialupd1";
-inline constexpr const char* kRootPath = "/org/dialupd1";
+namespace dialupd {
 
 class ObjectManagerAdaptor final : public sdbus::AdaptorInterfaces<sdbus::ObjectManager_adaptor> {
 public:

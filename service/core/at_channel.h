@@ -1,6 +1,7 @@
 // An AT command channel: a tty in the daemon (sys/tty_at_port), a script in unit tests. The
 // diagnostic snapshot opens the AT port after pppd has exited; module recovery also opens the
-// modem port, only while no pppd runs on it.
+// modem port, only while no pppd runs on it. In the core only AtSession (at_session.h) talks
+// to a channel: the snapshot, the recovery and every later AT exchange go through it.
 #pragma once
 
 #include <memory>

@@ -13,35 +13,35 @@ namespace {
 
 constexpr const char* kQuectelServingCell = "AT+QENG=\"servingcell\"";
 
-bool isFinalResult(std::string_view line) {
-    return line == "OK" || line == "ERROR" || line.starts_with("+CME ERROR:") || line.starts_with("+CMS ERROR:") ||
-           line == "NO CARRIER";
-}
-
-std::string_view trimmed(std::string_view line) {
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
-    return line;
-}
-
-bool containsQuectel(std::string_view line) {
+bool containsQuectel(const std::string& line) {
     std::string lower(line);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     return lower.find("quectel") != std::string::npos;
 }
 
+// The questions, in order.
+struct AtSnapshotQuestion {
+    const char* command;
+    bool asksIdentity;  // a Quectel that names itself in the answer is asked AT+QENG too
+};
+constexpr AtSnapshotQuestion kQuestions[] = {
+    {"ATI", true},                                                   // manufacturer, model, firmware
+    {"AT+CEER", false},                                              // the network's cause for the last failure
+    {"AT+CSQ", false},                                               // signal; 99 = unknown / none
+    {"AT+CPIN?", false},                                             // SIM state
+    {"AT+CREG?", false}, {"AT+CGREG?", false}, {"AT+CEREG?", false}, // CS, GPRS and EPS registration
+    {"AT+COPS?", false},                                             // operator and access technology
+    {"AT+CGACT?", false},                                            // PDP contexts active
+};
+
 }  // namespace
 
 const std::vector<std::string>& atSnapshotCommands() {
-    static const std::vector<std::string> commands = {
-        "ATI",                                   // manufacturer, model, firmware
-        "AT+CEER",                               // the network's cause for the last failure
-        "AT+CSQ",                                // signal; 99 = unknown / none
-        "AT+CPIN?",                              // SIM state
-        "AT+CREG?", "AT+CGREG?", "AT+CEREG?",    // CS, GPRS and EPS registration
-        "AT+COPS?",                              // operator and access technology
-        "AT+CGACT?",                             // PDP contexts active
-    };
+    static const std::vector<std::string> commands = [] {
+        std::vector<std::string> all;
+        for (const AtSnapshotQuestion& question : kQuestions) all.emplace_back(question.command);
+        return all;
+    }();
     return commands;
 }
 
@@ -55,7 +55,7 @@ std::string explainAtError(std::string_view line) {
     };
     constexpr std::string_view prefix = "+CME ERROR:";
     if (!line.starts_with(prefix)) return std::string(line);
-    std::string_view code = trimmed(line.substr(prefix.size()));
+    std::string_view code = trimmedAtLine(line.substr(prefix.size()));
     int number = 0;
     for (char c : code) {
         if (c < '0' || c > '9' || number > 100000) return std::string(line);
@@ -67,20 +67,21 @@ std::string explainAtError(std::string_view line) {
 }
 
 AtSnapshot::AtSnapshot(AtPortOpener& opener, Scheduler& scheduler, AtSnapshotLimits limits)
-    : opener_(opener), scheduler_(scheduler), limits_(limits) {}
-
-AtSnapshot::~AtSnapshot() { *alive_ = false; }
+    : scheduler_(scheduler),
+      limits_(limits),
+      session_(opener, scheduler,
+               {.unsolicited = [this](std::string_view line) { record(fmt::format("(unsolicited) {}", line)); },
+                .closed = [this](std::string_view why) { finish(fmt::format("AT port closed: {}", why)); }}) {}
 
 void AtSnapshot::start(const std::string& port, Done done) {
     done_ = std::move(done);
     port_ = port;
     text_.clear();
-    quectel_ = false;
-    current_.clear();
-    answer_.clear();
-    queue_ = atSnapshotCommands();
+    current_ = {};
+    queue_.clear();
+    for (const AtSnapshotQuestion& question : kQuestions) queue_.push_back({question.command, question.asksIdentity});
     try {
-        channel_ = opener_.open(port, *this);
+        session_.open(port);
     } catch (const AtPortError& error) {
         const char* what = error.kind() == AtPortError::Kind::Absent ? "absent"
                            : error.kind() == AtPortError::Kind::Busy ? "busy"
@@ -89,65 +90,46 @@ void AtSnapshot::start(const std::string& port, Done done) {
         return;
     }
     totalTimer_ = scheduler_.after(limits_.total, [this] {
-        totalTimer_.reset();
-        finish(fmt::format("snapshot cut off after {} ms (waiting for {})", limits_.total.count(), current_));
+        auto fired = std::move(totalTimer_);
+        finish(fmt::format("snapshot cut off after {} ms (waiting for {})", limits_.total.count(), current_.command));
     });
-    sendNext();
+    askNext();
 }
 
-void AtSnapshot::sendNext() {
+void AtSnapshot::askNext() {
     if (queue_.empty()) {
         finish("");
         return;
     }
-    current_ = queue_.front();
+    current_ = std::move(queue_.front());
     queue_.erase(queue_.begin());
-    answer_.clear();
-    commandTimer_ = scheduler_.after(limits_.perCommand, [this] { commandTimedOut(); });
-    channel_->send(current_);
+    session_.send(current_.command, limits_.perCommand, [this](AtResult result) { answered(std::move(result)); });
 }
 
-void AtSnapshot::atLine(std::string_view raw) {
-    // The module's text enters the core here: from now on it is clean (text.h), final result
-    // codes such as "+CME ERROR: <anything>" included.
-    const std::string clean = sanitizeText(trimmed(raw));
-    std::string_view line = clean;
-    if (line.empty() || !done_) return;
-    if (current_.empty()) {
-        record(fmt::format("(unsolicited) {}", line));
+void AtSnapshot::answered(AtResult result) {
+    const std::string& command = current_.command;
+    switch (result.end) {
+    case AtResult::End::Closed:
+        finish(fmt::format("AT port closed waiting for {}: {}", command, result.closedWhy));
         return;
-    }
-    if (line == current_) return;  // the module echoes commands (ATE1)
-    if (!isFinalResult(line)) {
-        if (answer_.size() < 32) answer_.emplace_back(line);
-        if (current_ == "ATI" && containsQuectel(line)) quectel_ = true;
+    case AtResult::End::Timeout:
+        // A late answer could be taken for the next command's: stop here rather than guess.
+        record(fmt::format("{} -> no answer within {} ms", command, limits_.perCommand.count()));
+        finish(queue_.empty() ? "" : fmt::format("AT port silent: {} command(s) not sent", queue_.size()));
         return;
+    case AtResult::End::Final: break;
     }
-    commandTimer_.reset();
-    std::vector<std::string> shown = answer_;
-    if (line != "OK" || shown.empty()) shown.push_back(explainAtError(line));
+    std::vector<std::string> shown = result.lines;
+    if (!result.ok() || shown.empty()) shown.push_back(explainAtError(result.finalLine));
     if (shown.size() == 1) {
-        record(fmt::format("{} -> {}", current_, shown[0]));
+        record(fmt::format("{} -> {}", command, shown[0]));
     } else {
-        record(current_ + " ->");
+        record(command + " ->");
         for (const std::string& answer : shown) record("    " + answer);
     }
-    if (current_ == "ATI" && quectel_) queue_.push_back(kQuectelServingCell);
-    current_.clear();
-    sendNext();
-}
-
-void AtSnapshot::atClosed(std::string_view why) {
-    finish(fmt::format("AT port closed{}: {}", current_.empty() ? "" : " waiting for " + current_, why));
-}
-
-void AtSnapshot::commandTimedOut() {
-    commandTimer_.reset();
-    // A late answer could be taken for the next command's: stop here rather than guess.
-    std::string late = current_;
-    record(fmt::format("{} -> no answer within {} ms", late, limits_.perCommand.count()));
-    current_.clear();
-    finish(queue_.empty() ? "" : fmt::format("AT port silent: {} command(s) not sent", queue_.size()));
+    if (current_.asksIdentity && std::any_of(result.lines.begin(), result.lines.end(), containsQuectel))
+        queue_.push_back({kQuectelServingCell});
+    askNext();
 }
 
 void AtSnapshot::record(std::string line) {
@@ -162,17 +144,12 @@ void AtSnapshot::record(std::string line) {
 void AtSnapshot::finish(std::string_view why) {
     if (!done_) return;
     if (!why.empty()) record(std::string(why));
-    commandTimer_.reset();
     totalTimer_.reset();
-    Done done = std::move(done_);
-    done_ = nullptr;
-    // This may run inside the channel's own callback: close it on a later turn, then report.
-    std::shared_ptr<AtChannel> channel(std::move(channel_));
-    std::string text = fmt::format("== AT snapshot ({}) ==\n{}", port_, text_);
-    scheduler_.defer([alive = alive_, channel, done = std::move(done), text = std::move(text)]() mutable {
-        channel.reset();
-        if (*alive) done(std::move(text));
+    session_.close();  // the port and its lock go on a later turn, before `done` runs
+    session_.later([done = std::move(done_), text = fmt::format("== AT snapshot ({}) ==\n{}", port_, text_)]() mutable {
+        done(std::move(text));
     });
+    done_ = nullptr;
 }
 
 }  // namespace dialupd

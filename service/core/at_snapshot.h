@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "at_channel.h"
+#include "at_session.h"
 #include "scheduler.h"
 
 namespace dialupd {
@@ -24,43 +25,39 @@ struct AtSnapshotLimits {
 // Quectel in its ATI answer (other vendors answer ERROR, or worse, nothing).
 const std::vector<std::string>& atSnapshotCommands();
 
-class AtSnapshot final : private AtChannelObserver {
+class AtSnapshot final {
 public:
     using Done = std::function<void(std::string text)>;
 
     AtSnapshot(AtPortOpener& opener, Scheduler& scheduler, AtSnapshotLimits limits);
-    ~AtSnapshot();  // abandons a snapshot in progress: `done` is not called
+    ~AtSnapshot() = default;  // abandons a snapshot in progress: `done` is not called
     AtSnapshot(const AtSnapshot&) = delete;
     AtSnapshot& operator=(const AtSnapshot&) = delete;
 
     // Runs the snapshot on `port`; `done` gets the section's text (always, even on failure),
     // called from a later turn of the loop, never from inside start().
     void start(const std::string& port, Done done);
-    bool running() const { return static_cast<bool>(done_); }
 
 private:
-    void atLine(std::string_view line) override;
-    void atClosed(std::string_view why) override;
-    void sendNext();
-    void commandTimedOut();
+    struct Question {
+        std::string command;
+        bool asksIdentity = false;  // its answer says whether AT+QENG follows
+    };
+
+    void askNext();
+    void answered(AtResult result);
     void finish(std::string_view why);
     void record(std::string line);
 
-    AtPortOpener& opener_;
     Scheduler& scheduler_;
     AtSnapshotLimits limits_;
-    std::unique_ptr<AtChannel> channel_;
-    std::unique_ptr<TimerHandle> commandTimer_;
+    AtSession session_;
     std::unique_ptr<TimerHandle> totalTimer_;
     Done done_;
     std::string port_;
     std::string text_;
-    std::vector<std::string> queue_;
-    std::string current_;                 // the command waiting for its final result
-    std::vector<std::string> answer_;     // its lines so far
-    std::chrono::microseconds sentAt_{0};
-    bool quectel_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::vector<Question> queue_;
+    Question current_;  // the one waiting for its answer
 };
 
 // "+CME ERROR: 10" -> "+CME ERROR: 10 (SIM not inserted)"; other lines unchanged.

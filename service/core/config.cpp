@@ -9,19 +9,17 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <span>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "errors.h"
 #include "text.h"
 
 namespace dialupd {
 namespace {
-
-// The keys callKey() takes, for the error that names an unknown one.
-constexpr const char* kCallKeys =
-    "apn, user, password, baud, lcp-echo-interval, lcp-echo-failure, idle, max-connect, reconnect, "
-    "reconnect-delay, reconnect-max-delay, reconnect-attempts, default-route, route-metric, dns, ip-family";
 
 struct Entry {
     std::string key;
@@ -142,70 +140,6 @@ public:
         return entry.value;
     }
 
-    // A call key shared by [defaults] and [modem]; false if `entry` is not one.
-    bool callKey(const Entry& entry, CallSettings& call, bool& hasPassword) const {
-        if (entry.key == "apn") {
-            call.apn = validated(entry, validateApn);
-        } else if (entry.key == "user") {
-            call.user = validated(entry, validateUser);
-        } else if (entry.key == "password") {
-            call.password = validated(entry, validatePassword);
-            hasPassword = hasPassword || !call.password.empty();
-        } else if (entry.key == "baud") {
-            call.baud = number(entry, 300, 4000000);
-        } else if (entry.key == "lcp-echo-interval") {
-            call.lcpEchoInterval = number(entry, 0, 3600);
-        } else if (entry.key == "lcp-echo-failure") {
-            call.lcpEchoFailure = number(entry, 0, 100);
-        } else if (entry.key == "idle") {
-            call.idleSeconds = number(entry, 0, 604800);
-        } else if (entry.key == "max-connect") {
-            call.maxConnectSeconds = number(entry, 0, 31536000);
-        } else if (entry.key == "reconnect") {
-            call.reconnect.enabled = boolean(entry);
-        } else if (entry.key == "reconnect-delay") {
-            call.reconnect.delaySeconds = number(entry, 1, 3600);
-        } else if (entry.key == "reconnect-max-delay") {
-            call.reconnect.maxDelaySeconds = number(entry, 1, 86400);
-        } else if (entry.key == "reconnect-attempts") {
-            call.reconnect.maxAttempts = number(entry, 0, 1000000);
-        } else if (entry.key == "default-route") {
-            call.defaultRoute = boolean(entry);
-        } else if (entry.key == "route-metric") {
-            // The kernel's route priority is a u32 (RTA_PRIORITY), as is the RouteMetric property:
-            // every value means something, so none is refused.
-            call.routeMetric = number(entry, 0, UINT32_MAX);
-        } else if (entry.key == "dns") {
-            call.dns = oneOf(entry, parseDnsMode, "auto, resolved, resolvconf, none");
-        } else if (entry.key == "ip-family") {
-            call.ipFamily = oneOf(entry, parseIpFamily, "ipv4, ipv6, ipv4v6");
-        } else {
-            return false;
-        }
-        return true;
-    }
-
-    void daemonKey(const Entry& entry, DaemonSettings& daemon) const {
-        if (entry.key == "pppd") daemon.pppdPath = absolutePath(entry);
-        else if (entry.key == "chat") daemon.chatPath = absolutePath(entry);
-        else if (entry.key == "plugin") daemon.pluginPath = absolutePath(entry);
-        else if (entry.key == "runtime-dir") daemon.runtimeDir = absolutePath(entry);
-        else if (entry.key == "lock-dir") daemon.lockDir = absolutePath(entry);
-        else if (entry.key == "stop-timeout") daemon.stopTimeout = std::chrono::seconds(number(entry, 1, 600));
-        else if (entry.key == "pppd-debug") daemon.pppdDebug = boolean(entry);
-        else if (entry.key == "udev") daemon.watchUdev = boolean(entry);
-        else if (entry.key == "state-dir") daemon.stateDir = absolutePath(entry);
-        else if (entry.key == "call-log-size") daemon.callLogBytes = number(entry, 4096, 16 * 1024 * 1024);
-        else if (entry.key == "call-logs-kept") daemon.keptCallLogs = number(entry, 0, 1000);
-        else if (entry.key == "diagnostics-timeout")
-            daemon.diagnosticsTimeout = std::chrono::milliseconds(number(entry, 100, 30000));
-        else if (entry.key == "recovery-wait")
-            daemon.recoveryWait = std::chrono::seconds(number(entry, 1, 600));
-        else unknownKey(entry, "daemon", "pppd, chat, plugin, runtime-dir, lock-dir, stop-timeout, pppd-debug, udev, "
-                                         "state-dir, call-log-size, call-logs-kept, diagnostics-timeout, "
-                                         "recovery-wait");
-    }
-
     std::string nonEmpty(const Entry& entry) const {
         if (entry.value.empty()) fail(entry.line, fmt::format("'{}' must not be empty", entry.key));
         if (entry.value.size() > 256) fail(entry.line, fmt::format("'{}' is longer than 256 characters", entry.key));
@@ -227,33 +161,6 @@ public:
             !digitsAndDots(std::string_view(path).substr(dash + 1)) || path.size() > 64)
             fail(entry.line, fmt::format("'usb-path' must be a USB port path like 1-1.2 (see the UsbPath property), got '{}'", path));
         return path;
-    }
-
-    UsbModel usbModel(const Section& section) const {
-        auto [vendor, product] = *parseVidPid(section.id);
-        UsbModel model{vendor, product, {}, 0, std::nullopt};
-        bool hasPpp = false;
-        for (const Entry& entry : section.entries) {
-            if (entry.key == "name") {
-                model.name = nonEmpty(entry);
-            } else if (entry.key == "ppp-interface") {
-                model.pppInterface = static_cast<uint8_t>(number(entry, 0, 255));
-                hasPpp = true;
-            } else if (entry.key == "at-interface") {
-                model.atInterface = static_cast<uint8_t>(number(entry, 0, 255));
-            } else {
-                unknownKey(entry, "usb-model", "name, ppp-interface, at-interface");
-            }
-        }
-        if (model.name.empty() || !hasPpp)
-            fail(section.line, fmt::format("[usb-model {}] needs 'name' and 'ppp-interface'", section.id));
-        if (model.atInterface == model.pppInterface)
-            fail(section.line, fmt::format("[usb-model {}]: 'at-interface' must differ from 'ppp-interface'", section.id));
-        return model;
-    }
-
-    [[noreturn]] void unknownKey(const Entry& entry, const char* section, std::string_view known) const {
-        fail(entry.line, fmt::format("unknown key '{}' in [{}] (known: {})", entry.key, section, known));
     }
 
 private:
@@ -284,7 +191,136 @@ private:
     std::string file_;
 };
 
+// Every key of the file: its name, and how its value is read into its setting (the range with
+// it). The parser, the "unknown key ... (known: ...)" message and the check that docs/CONFIG.md
+// and dialupd.conf.example name every key (tests/unit/test_config_keys.cpp) all follow from
+// these tables; a key is added in one row. A table's order is the order the message lists.
+template <typename Target>
+struct Key {
+    const char* name;
+    void (*set)(const Parser&, const Entry&, Target&);
+};
+
+using P = const Parser&;
+using E = const Entry&;
+
+// [defaults], and [modem ID] after the modem's own keys.
+constexpr Key<CallSettings> kCallKeys[] = {
+    {"apn", [](P p, E e, CallSettings& c) { c.apn = p.validated(e, validateApn); }},
+    {"user", [](P p, E e, CallSettings& c) { c.user = p.validated(e, validateUser); }},
+    {"password", [](P p, E e, CallSettings& c) { c.password = p.validated(e, validatePassword); }},
+    {"baud", [](P p, E e, CallSettings& c) { c.baud = p.number(e, 300, 4000000); }},
+    {"lcp-echo-interval", [](P p, E e, CallSettings& c) { c.lcpEchoInterval = p.number(e, 0, 3600); }},
+    {"lcp-echo-failure", [](P p, E e, CallSettings& c) { c.lcpEchoFailure = p.number(e, 0, 100); }},
+    {"idle", [](P p, E e, CallSettings& c) { c.idleSeconds = p.number(e, 0, 604800); }},
+    {"max-connect", [](P p, E e, CallSettings& c) { c.maxConnectSeconds = p.number(e, 0, 31536000); }},
+    {"reconnect", [](P p, E e, CallSettings& c) { c.reconnect.enabled = p.boolean(e); }},
+    {"reconnect-delay", [](P p, E e, CallSettings& c) { c.reconnect.delaySeconds = p.number(e, 1, 3600); }},
+    {"reconnect-max-delay", [](P p, E e, CallSettings& c) { c.reconnect.maxDelaySeconds = p.number(e, 1, 86400); }},
+    {"reconnect-attempts", [](P p, E e, CallSettings& c) { c.reconnect.maxAttempts = p.number(e, 0, 1000000); }},
+    {"default-route", [](P p, E e, CallSettings& c) { c.defaultRoute = p.boolean(e); }},
+    // The kernel's route priority is a u32 (RTA_PRIORITY), as is the RouteMetric property:
+    // every value means something, so none is refused.
+    {"route-metric", [](P p, E e, CallSettings& c) { c.routeMetric = p.number(e, 0, UINT32_MAX); }},
+    {"dns", [](P p, E e, CallSettings& c) { c.dns = p.oneOf(e, parseDnsMode, "auto, resolved, resolvconf, none"); }},
+    {"ip-family", [](P p, E e, CallSettings& c) { c.ipFamily = p.oneOf(e, parseIpFamily, "ipv4, ipv6, ipv4v6"); }},
+};
+
+constexpr Key<DaemonSettings> kDaemonKeys[] = {
+    {"pppd", [](P p, E e, DaemonSettings& d) { d.pppdPath = p.absolutePath(e); }},
+    {"chat", [](P p, E e, DaemonSettings& d) { d.chatPath = p.absolutePath(e); }},
+    {"plugin", [](P p, E e, DaemonSettings& d) { d.pluginPath = p.absolutePath(e); }},
+    {"runtime-dir", [](P p, E e, DaemonSettings& d) { d.runtimeDir = p.absolutePath(e); }},
+    {"lock-dir", [](P p, E e, DaemonSettings& d) { d.lockDir = p.absolutePath(e); }},
+    {"stop-timeout", [](P p, E e, DaemonSettings& d) { d.stopTimeout = std::chrono::seconds(p.number(e, 1, 600)); }},
+    {"pppd-debug", [](P p, E e, DaemonSettings& d) { d.pppdDebug = p.boolean(e); }},
+    {"udev", [](P p, E e, DaemonSettings& d) { d.watchUdev = p.boolean(e); }},
+    {"state-dir", [](P p, E e, DaemonSettings& d) { d.stateDir = p.absolutePath(e); }},
+    {"call-log-size", [](P p, E e, DaemonSettings& d) { d.callLogBytes = p.number(e, 4096, 16 * 1024 * 1024); }},
+    {"call-logs-kept", [](P p, E e, DaemonSettings& d) { d.keptCallLogs = p.number(e, 0, 1000); }},
+    {"diagnostics-timeout",
+     [](P p, E e, DaemonSettings& d) { d.diagnosticsTimeout = std::chrono::milliseconds(p.number(e, 100, 30000)); }},
+    {"recovery-wait", [](P p, E e, DaemonSettings& d) { d.recoveryWait = std::chrono::seconds(p.number(e, 1, 600)); }},
+};
+
+// [modem ID]'s own keys; the call keys follow them.
+constexpr Key<ModemConfig> kModemKeys[] = {
+    {"device", [](P p, E e, ModemConfig& m) { m.device = p.absolutePath(e); }},
+    {"at-port", [](P p, E e, ModemConfig& m) { m.atPort = p.absolutePath(e); }},
+    {"usb-serial", [](P p, E e, ModemConfig& m) { m.matchUsbSerial = p.nonEmpty(e); }},
+    {"usb-path", [](P p, E e, ModemConfig& m) { m.matchUsbPath = p.usbPortPath(e); }},
+    {"autoconnect", [](P p, E e, ModemConfig& m) { m.autoconnect = p.boolean(e); }},
+};
+
+constexpr Key<UsbModel> kUsbModelKeys[] = {
+    {"name", [](P p, E e, UsbModel& u) { u.name = p.nonEmpty(e); }},
+    {"ppp-interface", [](P p, E e, UsbModel& u) { u.pppInterface = static_cast<uint8_t>(p.number(e, 0, 255)); }},
+    {"at-interface", [](P p, E e, UsbModel& u) { u.atInterface = static_cast<uint8_t>(p.number(e, 0, 255)); }},
+};
+
+template <typename Target>
+std::vector<std::string> names(std::span<const Key<Target>> table) {
+    std::vector<std::string> result;
+    for (const Key<Target>& key : table) result.push_back(key.name);
+    return result;
+}
+
+// Sets `entry` by its row of `table`; false if no row has its key.
+template <typename Target>
+bool set(const Parser& parser, std::span<const Key<Target>> table, const Entry& entry, Target& target) {
+    for (const Key<Target>& key : table)
+        if (entry.key == key.name) {
+            key.set(parser, entry, target);
+            return true;
+        }
+    return false;
+}
+
+[[noreturn]] void unknownKey(const Parser& parser, const Entry& entry, std::string_view section) {
+    parser.fail(entry.line, fmt::format("unknown key '{}' in [{}] (known: {})", entry.key, section,
+                                        fmt::join(configKeys(section), ", ")));
+}
+
+void setCallKey(const Parser& parser, const Entry& entry, CallSettings& call, std::string_view section) {
+    if (!set<CallSettings>(parser, kCallKeys, entry, call)) unknownKey(parser, entry, section);
+}
+
+UsbModel usbModel(const Parser& parser, const Section& section) {
+    auto [vendor, product] = *parseVidPid(section.id);
+    UsbModel model{vendor, product, {}, 0, std::nullopt};
+    for (const Entry& entry : section.entries)
+        if (!set<UsbModel>(parser, kUsbModelKeys, entry, model)) unknownKey(parser, entry, "usb-model");
+    bool hasPpp = std::any_of(section.entries.begin(), section.entries.end(),
+                              [](const Entry& entry) { return entry.key == "ppp-interface"; });
+    if (model.name.empty() || !hasPpp)
+        parser.fail(section.line, fmt::format("[usb-model {}] needs 'name' and 'ppp-interface'", section.id));
+    if (model.atInterface == model.pppInterface)
+        parser.fail(section.line, fmt::format("[usb-model {}]: 'at-interface' must differ from 'ppp-interface'", section.id));
+    return model;
+}
+
+// A password set (and so validated) in [defaults] or a [modem]: the file holds a secret.
+bool holdsPassword(const std::vector<Section>& sections) {
+    for (const Section& section : sections)
+        if (section.name == "defaults" || section.name == "modem")
+            for (const Entry& entry : section.entries)
+                if (entry.key == "password" && !entry.value.empty()) return true;
+    return false;
+}
+
 }  // namespace
+
+std::vector<std::string> configKeys(std::string_view section) {
+    if (section == "daemon") return names<DaemonSettings>(kDaemonKeys);
+    if (section == "defaults") return names<CallSettings>(kCallKeys);
+    if (section == "usb-model") return names<UsbModel>(kUsbModelKeys);
+    if (section == "modem") {
+        std::vector<std::string> keys = names<ModemConfig>(kModemKeys);
+        for (std::string& key : names<CallSettings>(kCallKeys)) keys.push_back(std::move(key));
+        return keys;
+    }
+    return {};
+}
 
 ConfigError::ConfigError(const std::string& file, int line, const std::string& what)
     : std::runtime_error(line > 0 ? fmt::format("{}:{}: {}", file, line, what) : fmt::format("{}: {}", file, what)) {}
@@ -299,28 +335,21 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
     // [defaults] first wherever it stands: a modem's values are its overrides of the defaults.
     for (const Section& section : sections) {
         if (section.name == "daemon") {
-            for (const Entry& entry : section.entries) parser.daemonKey(entry, config.daemon);
-        } else if (section.name == "defaults") {
             for (const Entry& entry : section.entries)
-                if (!parser.callKey(entry, config.defaults, config.hasPassword))
-                    parser.unknownKey(entry, "defaults", kCallKeys);
+                if (!set<DaemonSettings>(parser, kDaemonKeys, entry, config.daemon))
+                    unknownKey(parser, entry, "daemon");
+        } else if (section.name == "defaults") {
+            for (const Entry& entry : section.entries) setCallKey(parser, entry, config.defaults, "defaults");
         }
     }
     for (const Section& section : sections) {
-        if (section.name == "usb-model") config.usbModels.push_back(parser.usbModel(section));
+        if (section.name == "usb-model") config.usbModels.push_back(usbModel(parser, section));
         if (section.name != "modem") continue;
         ModemConfig modem;
         modem.id = section.id;
         modem.call = config.defaults;
-        for (const Entry& entry : section.entries) {
-            if (entry.key == "device") modem.device = parser.absolutePath(entry);
-            else if (entry.key == "at-port") modem.atPort = parser.absolutePath(entry);
-            else if (entry.key == "usb-serial") modem.matchUsbSerial = parser.nonEmpty(entry);
-            else if (entry.key == "usb-path") modem.matchUsbPath = parser.usbPortPath(entry);
-            else if (entry.key == "autoconnect") modem.autoconnect = parser.boolean(entry);
-            else if (!parser.callKey(entry, modem.call, config.hasPassword))
-                parser.unknownKey(entry, "modem", std::string("device, at-port, usb-serial, usb-path, autoconnect, ") + kCallKeys);
-        }
+        for (const Entry& entry : section.entries)
+            if (!set<ModemConfig>(parser, kModemKeys, entry, modem)) setCallKey(parser, entry, modem.call, "modem");
         int ways = !modem.device.empty() + !modem.matchUsbSerial.empty() + !modem.matchUsbPath.empty();
         if (ways != 1)
             parser.fail(section.line, fmt::format("[modem {}] needs exactly one of 'device' (a fixed port), 'usb-serial' "
@@ -350,6 +379,7 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
         }
         config.modems.push_back(std::move(modem));
     }
+    config.hasPassword = config.hasPassword || holdsPassword(sections);
     return config;
 }
 

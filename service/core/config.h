@@ -5,10 +5,11 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon_settings.h"
-#include "modem.h"
+#include "modem_config.h"
 #include "usb_models.h"
 
 namespace dialupd {
@@ -28,6 +29,10 @@ class ConfigError : public std::runtime_error {
 public:
     ConfigError(const std::string& file, int line, const std::string& what);
 };
+
+// The keys a section takes ("daemon", "defaults", "modem", "usb-model"; none for any other
+// name), in the order the "unknown key" error lists them. From the tables the parser runs on.
+std::vector<std::string> configKeys(std::string_view section);
 
 // `base` supplies the defaults not set in the file (the built-in plugin path, say).
 Config parseConfig(const std::string& text, const std::string& fileName, const Config& base = {});

@@ -7,13 +7,13 @@
 namespace dialupd {
 namespace {
 
-struct PppdExit {
+struct PppdExitText {
     std::string_view name;
     std::string_view description;
 };
 
 // pppd 2.4.9's EXIT_* values (pppd.h; man pppd, EXIT STATUS), indexed by status.
-constexpr std::array<PppdExit, 22> kPppdExits{{
+constexpr std::array<PppdExitText, kPppdExitStatusCount> kPppdExits{{
     {"ok", "pppd ended without error (the link was closed at the peer's request)"},
     {"fatal-error", "pppd hit a fatal error (out of memory or a failed system call)"},
     {"option-error", "pppd rejected an option, or its plugin failed to load"},
@@ -49,18 +49,18 @@ ExitReason noCallYetReason() { return {0, "none", "no call has ended yet"}; }
 
 ExitReason reasonForExitStatus(int status) {
     if (status >= 0 && static_cast<size_t>(status) < kPppdExits.size()) {
-        const PppdExit& exit = kPppdExits[static_cast<size_t>(status)];
+        const PppdExitText& exit = kPppdExits[static_cast<size_t>(status)];
         return {static_cast<uint32_t>(status), std::string(exit.name), std::string(exit.description)};
     }
-    if (status == kPppdExitFatalSignal)
-        return {kPppdExitFatalSignal, "fatal-signal",
+    if (status == toInt(PppdExitStatus::FatalSignal))
+        return {toCode(PppdExitStatus::FatalSignal), "fatal-signal",
                 "pppd crashed: it caught a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, ...) and exited"};
     return {static_cast<uint32_t>(status), "unknown-exit-status",
             "pppd exited with status " + std::to_string(status)};
 }
 
 ExitReason reasonForFatalSignal(int signal) {
-    ExitReason reason = reasonForExitStatus(kPppdExitFatalSignal);
+    ExitReason reason = reasonForExitStatus(PppdExitStatus::FatalSignal);
     reason.description = "pppd crashed: it caught " + signalName(signal) + " (signal " + std::to_string(signal) +
                          ") and exited";
     return reason;
@@ -72,7 +72,7 @@ ExitReason reasonForSignal(int signal) {
 }
 
 ExitReason reasonForRemovedDevice() {
-    ExitReason reason = reasonForExitStatus(kPppdExitHangup);
+    ExitReason reason = reasonForExitStatus(PppdExitStatus::Hangup);
     reason.description = "the modem was removed (its USB device went away) during the call";
     return reason;
 }

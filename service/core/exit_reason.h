@@ -18,10 +18,47 @@ struct ExitReason {
 
 inline constexpr uint32_t kSignalReasonBase = 128;
 
+// pppd 2.4.9's exit statuses (pppd.h EXIT_*; man pppd, EXIT STATUS), and 127 for its crash.
+enum class PppdExitStatus : int {
+    Ok = 0,
+    FatalError = 1,
+    OptionError = 2,
+    NotRoot = 3,
+    NoKernelSupport = 4,
+    UserRequest = 5,  // it was sent SIGTERM, SIGINT or SIGHUP
+    LockFailed = 6,
+    OpenFailed = 7,
+    ConnectFailed = 8,  // the connect script (chat) failed
+    PtyCommandFailed = 9,
+    NegotiationFailed = 10,
+    PeerAuthFailed = 11,
+    IdleTimeout = 12,
+    ConnectTimeLimit = 13,
+    Callback = 14,
+    PeerDead = 15,
+    Hangup = 16,  // the modem (tty) hung up
+    Loopback = 17,
+    InitFailed = 18,
+    AuthToPeerFailed = 19,
+    TrafficLimit = 20,
+    CnidAuthFailed = 21,
+    // pppd's handler for SIGSEGV, SIGBUS, SIGFPE, SIGILL, ... logs "Fatal signal N" and exits 127
+    // (pppd 2.4.9 main.c, bad_signal): a crash, not killed by the signal as far as wait() sees.
+    FatalSignal = 127,
+};
+// The statuses pppd's own table names: 0 ..< this.
+inline constexpr int kPppdExitStatusCount = 22;
+
+constexpr int toInt(PppdExitStatus status) { return static_cast<int>(status); }
+constexpr uint32_t toCode(PppdExitStatus status) { return static_cast<uint32_t>(status); }
+// Whether a published reason is this pppd status (a signal's 128+N never is).
+inline bool isStatus(const ExitReason& reason, PppdExitStatus status) { return reason.code == toCode(status); }
+
 // Before the first call.
 ExitReason noCallYetReason();
 // pppd exited with `status` (its EXIT_* value); unknown values get name "unknown-exit-status".
 ExitReason reasonForExitStatus(int status);
+inline ExitReason reasonForExitStatus(PppdExitStatus status) { return reasonForExitStatus(toInt(status)); }
 // pppd was killed by `signal`.
 ExitReason reasonForSignal(int signal);
 
@@ -32,16 +69,7 @@ ExitReason reasonForRemovedDevice();
 inline constexpr uint32_t kModuleUnresponsiveCode = 64;
 ExitReason reasonForUnresponsiveModule();
 
-// pppd's handler for SIGSEGV, SIGBUS, SIGFPE, SIGILL, ... logs "Fatal signal N" and exits 127
-// (pppd 2.4.9 main.c, bad_signal): a crash, not killed by the signal as far as wait() sees.
-inline constexpr uint32_t kPppdExitFatalSignal = 127;
+// pppd crashed (PppdExitStatus::FatalSignal) and its log named `signal`.
 ExitReason reasonForFatalSignal(int signal);
-
-// pppd's EXIT_USER_REQUEST: it was sent SIGTERM, SIGINT or SIGHUP.
-inline constexpr int kPppdExitUserRequest = 5;
-// pppd's EXIT_CONNECT_FAILED: the connect script (chat) failed.
-inline constexpr uint32_t kPppdExitConnectFailed = 8;
-// pppd's EXIT_HANGUP: the modem (tty) hung up.
-inline constexpr int kPppdExitHangup = 16;
 
 }  // namespace dialupd

@@ -12,11 +12,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "auth_dump.h"
-#include "pppd_command.h"
+#include "call_end.h"
 #include "reconnect.h"
-#include "secret.h"
-#include "text.h"
 
 namespace dialupd {
 namespace {
@@ -78,11 +75,13 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     case ModemState::Disconnected:
         break;
     }
-    applyOverrides(config_.call, overrides);  // a bad argument changes nothing, a pending redial included
+    // Merged and validated once: a redial, the dial after a recovery and the IPv4 fallback keep
+    // these. A bad argument changes nothing, a pending redial included.
+    CallSettings call = applyOverrides(config_.call, overrides);
     std::vector<ModemProperty> changed;
     cancelRedial(changed);
     try {
-        beginCall(overrides, wait, std::move(done), changed);
+        beginCall(call, wait, std::move(done), changed);
     } catch (const Error&) {
         redialWith_.reset();
         publish(changed);
@@ -90,16 +89,15 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     }
 }
 
-void Modem::beginCall(const CallOverrides& overrides, bool wait, Completion done,
-                      std::vector<ModemProperty>& changed) {
+void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     startNewCallLog();
     ipv4FallbackDone_ = false;
     if (!suspect_ || !atPorts_ || !devicePresent()) {
-        startCall(overrides, wait, std::move(done), changed);
+        startCall(call, wait, std::move(done), changed);
         return;
     }
-    rememberForRedial(overrides);
-    callAfterRecovery_ = overrides;
+    rememberForRedial(call);
+    callAfterRecovery_ = call;
     publish(changed);
     changed.clear();
     startRecovery(fmt::format("the last call ended abnormally ({} {}): checking the module before dialing",
@@ -110,11 +108,9 @@ void Modem::beginCall(const CallOverrides& overrides, bool wait, Completion done
         done(nullptr);
 }
 
-void Modem::rememberForRedial(const CallOverrides& overrides) {
-    CallSettings call = applyOverrides(config_.call, overrides);
+void Modem::rememberForRedial(const CallSettings& call) {
     if (!call.reconnect.enabled.value_or(false)) return;
-    redialWith_ = overrides;
-    redialWith_->reconnect = true;
+    redialWith_ = call;
     redialSettings_ = call.reconnect;
 }
 
@@ -126,7 +122,7 @@ void Modem::startNewCallLog() {
 
 void Modem::reset(ResetCompletion done) {
     if (recovery_) throw Error(error_name::kBusy, fmt::format("modem {} is already resetting", config_.id));
-    if (process_)
+    if (call_)
         throw Error(error_name::kBusy,
                     fmt::format("modem {} has a call ({}): Disconnect it first", config_.id, toString(state_)));
     if (!atPorts_) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
@@ -178,7 +174,7 @@ void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
             removeIfStillDetached();
         return;
     }
-    CallOverrides overrides = callAfterRecovery_.value_or(CallOverrides{});
+    CallSettings call = callAfterRecovery_.value_or(config_.call);
     callAfterRecovery_.reset();
     if (!recoveredBy) {
         endAttemptWithoutPppd(reasonForUnresponsiveModule());
@@ -187,7 +183,7 @@ void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
     }
     awaitReattach();
     try {
-        startCall(overrides, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
+        startCall(call, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
     } catch (const Error& error) {
         note(fmt::format("the dial after recovery failed: {}", error.what()));
         setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
@@ -214,11 +210,7 @@ void Modem::cancelRecovery(const Error& why) {
     removeIfStillDetached();
 }
 
-void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done,
-                      std::vector<ModemProperty>& changed) {
-    CallSettings call = applyOverrides(config_.call, overrides);
-    WipeOnExit wipeCall(call.password);
-
+void Modem::startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
     if (!devicePresent()) {
         setState(ModemState::Unavailable, changed);
@@ -229,24 +221,16 @@ void Modem::startCall(const CallOverrides& overrides, bool wait, Completion done
                              : fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
     }
 
-    PppdCommandInput input{config_.id, config_.device, call};
-    WipeOnExit wipeInput(input.call.password);
-    PppdLaunch launch = buildPppdLaunch(daemon_, input);
-    WipeOnExit wipeLaunch(launch.secret);  // pppd has it in its pipe once start returns
+    auto newCall = std::make_unique<Call>(config_.id, call, daemon_, scheduler_, log_, startedAt_,
+                                          static_cast<CallHost&>(*this));
     // Open before pppd runs: the router advertisement's RDNSS is told to user space only once.
     std::unique_ptr<LinkOnline> online = startLinkOnline(call);
-    process_ = runner_.start(launch, *this);  // throws Error(SpawnFailed); nothing changed yet
+    newCall->start(runner_, config_.device);  // throws Error(SpawnFailed); nothing changed yet
+    call_ = std::move(newCall);
     online_ = std::move(online);
-    callOverrides_ = overrides;
-    callFamily_ = call.ipFamily;
-    dialSent_ = false;
-    terminationCause_.reset();
-    fatalSignal_.reset();
-    bytesIn_ = bytesOut_ = 0;
-    stopRequested_ = false;
-    note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", process_->pid(), config_.device, call.apn,
+    note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), config_.device, call.apn,
                      toString(call.ipFamily), redialAttempts_ ? fmt::format(", redial {}", redialAttempts_) : ""));
-    rememberForRedial(overrides);
+    rememberForRedial(call);
     if (routeMetric_ != call.routeMetric) {
         routeMetric_ = call.routeMetric;
         changed.push_back(ModemProperty::RouteMetric);
@@ -296,7 +280,7 @@ void Modem::redial() {
     redialTimer_.reset();
     nextRedialUsec_ = 0;
     std::vector<ModemProperty> changed = {ModemProperty::NextReconnect};
-    if (!redialWith_ || process_ || recovery_) {
+    if (!redialWith_ || call_ || recovery_) {
         publish(changed);
         return;
     }
@@ -332,7 +316,7 @@ void Modem::disconnect(Completion done) {
         done(nullptr);
         return;
     }
-    if (!process_ && redialTimer_) {
+    if (!call_ && redialTimer_) {
         std::vector<ModemProperty> changed;
         cancelRedial(changed);
         spdlog::info("[{}] Disconnect: the pending redial is cancelled", config_.id);
@@ -340,11 +324,11 @@ void Modem::disconnect(Completion done) {
         done(nullptr);
         return;
     }
-    if (!process_)
+    if (!call_)
         throw Error(error_name::kNotConnected,
                     fmt::format("modem {} has no call to end (state {})", config_.id, toString(state_)));
     disconnectWaiters_.push_back(std::move(done));
-    requestStop();
+    requestStop(Call::StopCause::Requested);
 }
 
 void Modem::stop(std::function<void()> stopped) {
@@ -352,18 +336,18 @@ void Modem::stop(std::function<void()> stopped) {
     cancelRedial(changed);  // shutting down: no more calls
     publish(changed);
     cancelRecovery(Error(error_name::kCancelled, "dialupd is stopping"));
-    if (!process_) {
+    if (!call_) {
         whenNoHangupPending(std::move(stopped));  // a Hangup on its way still goes out
         return;
     }
     stopWaiters_.push_back(std::move(stopped));
-    requestStop();
+    requestStop(Call::StopCause::Requested);
 }
 
 void Modem::deviceRemoved(std::function<void()> gone) {
     removed_ = true;
     cancelRecovery(Error(error_name::kUnavailable, fmt::format("modem {} has been removed", config_.id)));
-    if (!process_) {
+    if (!call_) {
         std::vector<ModemProperty> changed;
         cancelRedial(changed);
         setState(ModemState::Unavailable, changed);
@@ -373,15 +357,14 @@ void Modem::deviceRemoved(std::function<void()> gone) {
     }
     removalWaiters_.push_back(std::move(gone));
     note(fmt::format("the modem's device {} was removed during the call", config_.device));
-    if (!stopRequested_) removalTimer_ = scheduler_.after(kRemovedDeviceGrace, [this] { stopAfterRemoval(); });
+    if (!call_->stopRequested()) removalTimer_ = scheduler_.after(kRemovedDeviceGrace, [this] { stopAfterRemoval(); });
 }
 
 void Modem::stopAfterRemoval() {
     removalTimer_.reset();
-    if (!process_ || stopRequested_) return;
+    if (!call_ || call_->stopRequested()) return;
     note(fmt::format("pppd still runs {} s after its device went away: stopping it", kRemovedDeviceGrace.count()));
-    stoppedForRemoval_ = true;
-    requestStop();
+    requestStop(Call::StopCause::DeviceRemoved);
 }
 
 void Modem::deviceDetachedDuringReset(std::function<void()> gone) {
@@ -430,53 +413,18 @@ void Modem::setAtPort(std::string atPort) {
     publish({ModemProperty::AtPort});
 }
 
-void Modem::requestStop() {
-    if (stopRequested_) return;  // already on its way down; the kill timer is running
-    stopRequested_ = true;
-    note(fmt::format("stop requested: SIGTERM to pppd, SIGKILL in {} s if it has not exited",
-                     daemon_.stopTimeout.count()));
-    process_->sendSignal(SIGTERM);
-    killTimer_ = scheduler_.after(daemon_.stopTimeout, [this] { escalateToKill(); });
+void Modem::requestStop(Call::StopCause cause) {
+    if (!call_->stop(cause)) return;
     std::vector<ModemProperty> changed;
     setState(ModemState::Disconnecting, changed);
     publish(changed);
 }
 
-void Modem::escalateToKill() {
-    killTimer_.reset();
-    if (!process_) return;
-    suspect_ = true;
-    note(fmt::format("pppd did not exit within {} s of SIGTERM: sending SIGKILL; the module may be left in "
-                     "data mode",
-                     daemon_.stopTimeout.count()));
-    spdlog::warn("[{}] pppd (pid {}) ignored SIGTERM for {} s, killed; module marked suspect", config_.id,
-                 process_->pid(), daemon_.stopTimeout.count());
-    process_->sendSignal(SIGKILL);
-}
+void Modem::callNote(std::string_view line) { note(line); }
 
-void Modem::pppdLogLine(std::string_view line) {
-    // pppd's last word when it crashes: which signal, for the exit reason (it then exits 127).
-    constexpr std::string_view kFatal = "Fatal signal ";
-    if (line.starts_with(kFatal)) {
-        int signal = 0;
-        for (char c : line.substr(kFatal.size())) {
-            if (c < '0' || c > '9' || signal > 1000) break;
-            signal = signal * 10 + (c - '0');
-        }
-        if (signal > 0) fatalSignal_ = signal;
-    }
-    // pppd's and chat's text enters the core here. The password is never searched for (that
-    // would mark where it equals other text, the APN say): the fields of pppd's auth packet
-    // dumps that can hold it are hidden where they are, on the bytes as they came; then the
-    // line is made clean text.
-    std::string clean = sanitizeText(hideAuthSecrets(line));
-    // chat -v: "send (ATD*99#^M)". A failure after it is the network's answer to the activation.
-    if (clean.find("send (ATD") != std::string::npos) dialSent_ = true;
-    spdlog::debug("[{}] pppd: {}", config_.id, clean);
-    log_.append(secondsSinceStart(), "pppd", clean);
-}
+void Modem::callKillEscalated() { suspect_ = true; }
 
-void Modem::pppdReport(const PluginReport& report) {
+void Modem::callReport(const PluginReport& report) {
     std::vector<ModemProperty> changed;
     switch (report.kind) {
     case PluginReport::Kind::Phase:
@@ -490,7 +438,7 @@ void Modem::pppdReport(const PluginReport& report) {
     case PluginReport::Kind::Ipv6Up:
         log_.append(secondsSinceStart(), "plugin", "ipv6-up " + report.ip.interface);
         // The link is up once IPV6CP is when there is no IPCP; otherwise IPv4 decides.
-        if (callFamily_ == IpFamily::Ipv6 && ip_.interface.empty()) linkUp(IpConfig{report.ip.interface, "", "", {}});
+        if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty()) linkUp(IpConfig{report.ip.interface, "", "", {}});
         break;
     case PluginReport::Kind::Ipv6Sysctl:
         logIpv6Sysctl(report.ip.interface, report.sysctl);
@@ -509,19 +457,9 @@ void Modem::pppdReport(const PluginReport& report) {
                  ModemProperty::Dns, ModemProperty::ConnectedSince});
         break;
     case PluginReport::Kind::Cause:
-        log_.append(secondsSinceStart(), "plugin", fmt::format("link going down, pppd status {}", report.exitStatus));
-        if (!terminationCause_) terminationCause_ = report.exitStatus;
-        break;
     case PluginReport::Kind::Stats:
-        bytesIn_ = report.bytesIn;
-        bytesOut_ = report.bytesOut;
-        log_.append(secondsSinceStart(), "plugin",
-                    fmt::format("link statistics: {} bytes in, {} bytes out, {} s", report.bytesIn, report.bytesOut,
-                                report.seconds));
-        break;
     case PluginReport::Kind::Exit:
-        log_.append(secondsSinceStart(), "plugin", fmt::format("pppd exiting with status {}", report.exitStatus));
-        break;
+        break;  // the Call's own
     }
 }
 
@@ -552,20 +490,20 @@ void Modem::linkOnline() {
     if (state_ == ModemState::Connected) finishWaiters(connectWaiters_, nullptr);
 }
 
-bool Modem::fallBackToIpv4(const ExitReason& reason, bool requested) {
-    if (requested || removed_ || ipv4FallbackDone_ || callFamily_ != IpFamily::Ipv4v6 || !dialSent_ ||
-        reason.code != kPppdExitConnectFailed)
+bool Modem::fallBackToIpv4(const Call& ended, const ExitReason& reason, bool requested) {
+    if (requested || removed_ || ipv4FallbackDone_ || ended.settings().ipFamily != IpFamily::Ipv4v6 || !ended.dialSent() ||
+        !isStatus(reason, PppdExitStatus::ConnectFailed))
         return false;
     ipv4FallbackDone_ = true;
     note(fmt::format("the activation failed right after ATD with an IPV4V6 context ({} {}): dialing again as IPv4 "
                      "only, as this Connect's ip-family",
                      reason.code, reason.name));
-    CallOverrides overrides = callOverrides_;
-    overrides.ipFamily = IpFamily::Ipv4;
+    CallSettings call = ended.settings();
+    call.ipFamily = IpFamily::Ipv4;
     if (online_) online_->end();
     std::vector<ModemProperty> changed;
     try {
-        startCall(overrides, false, [](const Error*) {}, changed);  // the waiters stay in connectWaiters_
+        startCall(call, false, [](const Error*) {}, changed);  // the waiters stay in connectWaiters_
     } catch (const Error& error) {
         note(fmt::format("the IPv4 dial could not start: {}", error.what()));
         return false;
@@ -573,46 +511,26 @@ bool Modem::fallBackToIpv4(const ExitReason& reason, bool requested) {
     return true;
 }
 
-void Modem::pppdExited(ProcessExit exit) {
-    killTimer_.reset();
+void Modem::callExited(ProcessExit exit) {
     removalTimer_.reset();
-    bool requested = stopRequested_ && !stoppedForRemoval_;
-    ExitReason reason = exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code));
-    bool crashed = !exit.signaled && reason.code == kPppdExitFatalSignal;
-    if (crashed && fatalSignal_) reason = reasonForFatalSignal(*fatalSignal_);
-    // pppd catches SIGTERM, SIGINT and SIGHUP; dying of one of them says nothing about the link.
-    bool abrupt = exit.signaled && exit.code != SIGTERM && exit.code != SIGINT && exit.code != SIGHUP;
-    if ((abrupt || crashed) && !suspect_) {
-        // pppd handles SIGTERM, SIGINT and SIGHUP by closing the link; any other signal killed it
-        // (or made it die at once) without an LCP Terminate or a hangup, so the module may still
-        // be in data mode.
-        suspect_ = true;
-        note("pppd died without closing the link: the module will be checked before the next dial");
-    }
-    if (requested && reason.code != kPppdExitUserRequest && !(exit.signaled && exit.code == SIGKILL)) {
-        // Stopped mid-dial, pppd's status is whatever the interruption made of it (SIGTERM before
-        // its handlers were in, chat's failure, ...): the call ended because it was asked to.
-        // A stop that needed SIGKILL keeps saying so.
-        note(fmt::format("pppd's own status was {} {}; the call was ended by request", reason.code, reason.name));
-        reason = reasonForExitStatus(kPppdExitUserRequest);
-    }
-    // The kernel hangs the tty up as it removes the device, so pppd may exit before udev's remove
-    // event arrives: a tty node that is gone by now says the same.
-    bool ttyGone = !removed_ && !requested && !ttyExists_(config_.device);
-    if ((removed_ || ttyGone) && !requested) {
-        // Whatever pppd made of it (hangup, a failed chat, our SIGTERM), the cause is the unplug.
-        note(fmt::format("pppd's own status was {} {}; the call ended because the device was removed{}", reason.code,
-                         reason.name, ttyGone ? fmt::format(" ({} is gone)", config_.device) : ""));
-        reason = reasonForRemovedDevice();
-    }
-    note(fmt::format("pppd exited: {} {} ({})", reason.code, reason.name, reason.description));
+    // The runner is inside the Call's callback: free the Call (and its process) on a later turn.
+    std::unique_ptr<Call> ended = std::move(call_);
+    EndFacts facts = ended->endFacts();
+    facts.deviceRemoved = removed_;
+    facts.ttyGone = !removed_ && !ttyExists_(config_.device);
+    facts.device = config_.device;
+    facts.moduleAlreadySuspect = suspect_;
+    const CallEnd end = classifyCallEnd(exit, facts);
+    if (end.leavesModuleSuspect) suspect_ = true;
+    for (const std::string& line : end.notes) note(line);
+    const ExitReason& reason = end.reason;
+    const bool requested = end.requested;
 
-    // The runner is inside its own callback: free the process object on a later turn.
-    scheduler_.defer([process = std::shared_ptr<PppdProcess>(std::move(process_))] {});
-    if (!ttyGone && fallBackToIpv4(reason, requested)) return;
-    stopRequested_ = false;
-    stoppedForRemoval_ = false;
-    concludeCall(reason, requested);
+    const bool redialledAsIpv4 = !end.deviceGone && fallBackToIpv4(*ended, reason, requested);
+    const uint64_t bytesIn = ended->bytesIn(), bytesOut = ended->bytesOut();
+    scheduler_.deferRelease(std::move(ended));
+    if (redialledAsIpv4) return;
+    concludeCall(reason, requested, bytesIn, bytesOut);
     finishWaiters(disconnectWaiters_, nullptr);
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
@@ -624,10 +542,10 @@ void Modem::pppdExited(ProcessExit exit) {
 
 void Modem::endAttemptWithoutPppd(ExitReason reason) {
     note(fmt::format("the call failed before pppd ran: {} {} ({})", reason.code, reason.name, reason.description));
-    concludeCall(reason, false);
+    concludeCall(reason, false, 0, 0);
 }
 
-void Modem::concludeCall(const ExitReason& reason, bool requested) {
+void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut) {
     auto duration = scheduler_.monotonicNow() - startedAt_;
     spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
                  std::chrono::duration<double>(duration).count(), reason.code, reason.name);
@@ -638,8 +556,8 @@ void Modem::concludeCall(const ExitReason& reason, bool requested) {
     CallRecord record;
     record.startedAtUsec = startedAtRealtimeUsec_;
     record.durationUsec = static_cast<uint64_t>(duration.count());
-    record.bytesIn = bytesIn_;
-    record.bytesOut = bytesOut_;
+    record.bytesIn = bytesIn;
+    record.bytesOut = bytesOut;
     record.reason = reason;
     record.requested = requested;
     lastCall_ = record;
@@ -718,7 +636,7 @@ void Modem::finishHangup(AtSnapshot* snapshot, CallRecord record) {
         auto owned = std::find_if(pendingHangups_.begin(), pendingHangups_.end(),
                                   [&](const auto& pending) { return pending.get() == snapshot; });
         if (owned != pendingHangups_.end()) {
-            scheduler_.defer([finished = std::shared_ptr<AtSnapshot>(std::move(*owned))] {});
+            scheduler_.deferRelease(std::move(*owned));
             pendingHangups_.erase(owned);
         }
     }
@@ -749,23 +667,6 @@ std::vector<CallRecord> Modem::callLogs(size_t last) const {
     // 0 asks for everything kept: the store bounds that (call-logs-kept, and what one reply carries).
     if (last == 0) last = std::numeric_limits<size_t>::max();
     return callLogs_ ? callLogs_->load(config_.id, last) : std::vector<CallRecord>{};
-}
-
-int Modem::explainedStatus(int exitStatus) {
-    // pppd overwrites its status with EXIT_HANGUP (16) when the tty reads EOF while it hangs up,
-    // after the link has already gone down for another reason (peer-dead, auth failure, ...).
-    // That first reason is the one that explains the call's end.
-    std::optional<int> cause = std::exchange(terminationCause_, std::nullopt);
-    // The modem port is pppd's controlling tty (it leads a session of its own), so a line hangup
-    // also delivers SIGHUP, and pppd first records that as 5 user-request. Nobody asked: the
-    // hangup is the cause, and it is one a redial can mend.
-    if (cause == kPppdExitUserRequest && !stopRequested_) cause.reset();
-    if (exitStatus == kPppdExitHangup && cause && *cause != exitStatus) {
-        note(fmt::format("pppd exit status {} follows the link's end for status {}: reporting {}", exitStatus, *cause,
-                         *cause));
-        return *cause;
-    }
-    return exitStatus;
 }
 
 void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "at_snapshot.h"
+#include "call.h"
 #include "call_log.h"
 #include "call_record.h"
 #include "call_settings.h"
@@ -19,6 +20,7 @@
 #include "errors.h"
 #include "exit_reason.h"
 #include "link_online.h"
+#include "modem_config.h"
 #include "module_recovery.h"
 #include "pppd_runner.h"
 #include "scheduler.h"
@@ -46,27 +48,6 @@ protected:
     ~ModemObserver() = default;
 };
 
-// What udev told us about a hotplugged modem; all empty for a modem on a fixed port.
-struct UsbIdentity {
-    std::string vendorId;   // "2c7c"
-    std::string productId;  // "0125"
-    std::string model;      // "EC25", from the model table
-    std::string portPath;   // "1-1.2"
-    std::string serial;     // may be empty
-};
-
-struct ModemConfig {
-    std::string id;      // [A-Za-z0-9_]+, the object path element
-    std::string device;  // PPP tty; empty in a config section that matches a USB modem
-    std::string atPort;  // optional AT command tty
-    CallSettings call;
-    bool autoconnect = false;  // dial once when the modem appears (daemon start or plug-in)
-    // A config section for a USB modem names it by one of these instead of `device`.
-    std::string matchUsbSerial;
-    std::string matchUsbPath;
-    UsbIdentity usb;  // filled in for a modem found by udev
-};
-
 // nullptr: success; otherwise the named error the request failed with.
 using Completion = std::function<void(const Error* error)>;
 
@@ -78,7 +59,7 @@ struct ResetResult {
 };
 using ResetCompletion = std::function<void(const Error* error, const ResetResult& result)>;
 
-class Modem final : private PppdObserver {
+class Modem final : private CallHost {
 public:
     using DeviceExists = std::function<bool(const std::string& path)>;
 
@@ -153,7 +134,7 @@ public:
     // Something outside the modem's own calls left the module suspect (a pppd an earlier daemon
     // left running had to be stopped): the next dial checks the module first.
     void markSuspect(std::string_view why);
-    bool callActive() const { return process_ != nullptr; }
+    bool callActive() const { return call_ != nullptr; }
     bool resetting() const { return recovery_ != nullptr; }
     bool removed() const { return removed_; }
     // Redials made since the link was last up (0 when none), and when the next one is due
@@ -168,15 +149,16 @@ public:
     std::vector<CallRecord> callLogs(size_t last) const;
 
 private:
-    void pppdLogLine(std::string_view line) override;
-    void pppdReport(const PluginReport& report) override;
-    void pppdExited(ProcessExit exit) override;
+    void callNote(std::string_view line) override;
+    void callReport(const PluginReport& report) override;
+    void callKillEscalated() override;
+    void callExited(ProcessExit exit) override;
 
     // connect() without its redial bookkeeping: publishes `changed` with whatever it changes,
     // except when the spawn itself fails (then the caller publishes).
-    void startCall(const CallOverrides& overrides, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    void startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
     // startCall, preceded by module recovery when the last call left the module suspect.
-    void beginCall(const CallOverrides& overrides, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    void beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
     void startRecovery(std::string why);
     void recoveryFinished(std::optional<std::string> recoveredBy);
     void cancelRecovery(const Error& why);
@@ -185,15 +167,15 @@ private:
     // A call attempt that ended before any pppd ran (recovery failed): reported like a hangup.
     void endAttemptWithoutPppd(ExitReason reason);
     // The common end of every call: properties, redial, waiters, the call log and the Hangup.
-    void concludeCall(const ExitReason& reason, bool requested);
+    void concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut);
     // IPCP is up (IPV6CP for an IPv6-only call): LinkOnline puts the link online, then this.
     void linkUp(const IpConfig& ip);
     void linkOnline();
     // A network that refuses an IPV4V6 context fails the activation right after ATD: the same
     // Connect dials once more as IPv4 only. True when that redial was started.
-    bool fallBackToIpv4(const ExitReason& reason, bool requested);
+    bool fallBackToIpv4(const Call& ended, const ExitReason& reason, bool requested);
     std::unique_ptr<LinkOnline> startLinkOnline(const CallSettings& call);
-    void rememberForRedial(const CallOverrides& overrides);
+    void rememberForRedial(const CallSettings& call);
     void startNewCallLog();
     void scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed);
     void redial();
@@ -202,9 +184,7 @@ private:
     void publish(const std::vector<ModemProperty>& changed);
     void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
     void logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl);
-    void requestStop();
-    void escalateToKill();
-    int explainedStatus(int exitStatus);
+    void requestStop(Call::StopCause cause);
     double secondsSinceStart() const;
     void finishWaiters(std::vector<Completion>& waiters, const Error* error);
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
@@ -236,43 +216,33 @@ private:
     std::vector<std::unique_ptr<AtSnapshot>> pendingHangups_;
     std::vector<std::function<void()>> afterHangups_;
 
-    // The current call.
-    std::unique_ptr<PppdProcess> process_;
+    // The current call, and the attempt's log and start (a recovery, the call, an IPv4 fallback).
+    std::unique_ptr<Call> call_;
     OnlineServices onlineServices_;
     std::unique_ptr<LinkOnline> online_;  // kept after the call ends, until the next starts
-    CallOverrides callOverrides_;          // what the current call was dialled with
-    IpFamily callFamily_ = IpFamily::Ipv4v6;
     uint32_t routeMetric_ = 700;
-    bool dialSent_ = false;       // chat sent ATD in this attempt
     bool ipv4FallbackDone_ = false;
     std::chrono::microseconds startedAt_{0};
     uint64_t startedAtRealtimeUsec_ = 0;
-    uint64_t bytesIn_ = 0;
-    uint64_t bytesOut_ = 0;
-    bool stopRequested_ = false;
-    std::optional<int> terminationCause_;  // pppd's status when the link began to go down
-    std::optional<int> fatalSignal_;       // from pppd's "Fatal signal N" line
     CallLog log_;
-    std::unique_ptr<TimerHandle> killTimer_;
     std::vector<Completion> connectWaiters_;
     std::vector<Completion> disconnectWaiters_;
     std::vector<std::function<void()>> stopWaiters_;
     // Device removal during the call.
     std::unique_ptr<TimerHandle> removalTimer_;
-    bool stoppedForRemoval_ = false;
     std::vector<std::function<void()>> removalWaiters_;
 
     // Module recovery: before a call (callAfterRecovery_ says with what) or on demand (resetDone_).
     UsbResetter* usbResetter_ = nullptr;
     std::unique_ptr<ModuleRecovery> recovery_;
-    std::optional<CallOverrides> callAfterRecovery_;
+    std::optional<CallSettings> callAfterRecovery_;
     ResetCompletion resetDone_;
     std::function<void()> detachedGone_;  // set while re-enumerating during a recovery
     std::unique_ptr<TimerHandle> reattachTimer_;
 
     // Redialling: what the next call is made with (set while reconnect is on for this call),
     // how many redials in a row, when the next is due.
-    std::optional<CallOverrides> redialWith_;
+    std::optional<CallSettings> redialWith_;
     ReconnectSettings redialSettings_;
     uint32_t redialAttempts_ = 0;
     uint64_t nextRedialUsec_ = 0;

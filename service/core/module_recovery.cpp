@@ -1,11 +1,8 @@
 #include "module_recovery.h"
 
-#include <array>
 #include <stdexcept>
 
 #include <fmt/format.h>
-
-#include "text.h"
 
 namespace dialupd {
 namespace {
@@ -17,14 +14,6 @@ double secondsBetween(std::chrono::microseconds from, std::chrono::microseconds 
 double seconds(std::chrono::milliseconds span) { return std::chrono::duration<double>(span).count(); }
 
 }  // namespace
-
-bool isFinalResult(std::string_view line) {
-    static constexpr std::array<std::string_view, 7> kFinal = {"OK",          "ERROR",   "NO CARRIER", "BUSY",
-                                                               "NO DIALTONE", "NO ANSWER", "CONNECT"};
-    for (std::string_view final : kFinal)
-        if (line == final || (final == "CONNECT" && line.starts_with("CONNECT "))) return true;
-    return line.starts_with("+CME ERROR:") || line.starts_with("+CMS ERROR:");
-}
 
 std::string_view toString(ModuleRecovery::Step step) {
     using Step = ModuleRecovery::Step;
@@ -43,6 +32,17 @@ std::string_view toString(ModuleRecovery::Step step) {
     return "unknown";
 }
 
+std::string_view toString(ModuleRecovery::Rung rung) {
+    using Rung = ModuleRecovery::Rung;
+    switch (rung) {
+    case Rung::Probe: return "probe";
+    case Rung::Escape: return "escape";
+    case Rung::Reboot: return "reboot";
+    case Rung::UsbReset: return "usb-reset";
+    }
+    return "unknown";
+}
+
 std::chrono::milliseconds RecoveryLimits::overallBound() const {
     if (overall.count() > 0) return overall;
     // probe, guard, '+++' with the guard after, ATH, AT, AT+CFUN=1,1 (5 answers), and up to two
@@ -52,40 +52,13 @@ std::chrono::milliseconds RecoveryLimits::overallBound() const {
     return ladder + std::chrono::milliseconds(10000);
 }
 
-// Destroyed channel first (members go in reverse order), then the listener it was calling.
-struct ModuleRecovery::OpenPort {
-    std::string path;
-    std::unique_ptr<Listener> listener;
-    std::unique_ptr<AtChannel> channel;
-    bool closed = false;
-    std::string closedWhy;
-};
-
-// Hears one opened channel only. A channel lives on for a turn after it is let go (it may be
-// closed from inside its own callback), and a tty that hangs up then must not end the wait of
-// whatever step came next; nor may it reach a recovery that has been destroyed meanwhile.
-class ModuleRecovery::Listener final : public AtChannelObserver {
-public:
-    Listener(ModuleRecovery& owner, std::shared_ptr<bool> alive) : owner_(owner), alive_(std::move(alive)) {}
-    void atLine(std::string_view line) override {
-        if (current()) owner_.portLine(line);
-    }
-    void atClosed(std::string_view why) override {
-        if (current()) owner_.portClosed(why);
-    }
-
-private:
-    bool current() const { return *alive_ && owner_.port_ && owner_.port_->listener.get() == this; }
-
-    ModuleRecovery& owner_;
-    std::shared_ptr<bool> alive_;
-};
-
 ModuleRecovery::ModuleRecovery(AtPortOpener& ports, Scheduler& scheduler, UsbResetter* usbResetter,
                                RecoveryLimits limits, Note note)
-    : ports_(ports), scheduler_(scheduler), usbResetter_(usbResetter), limits_(limits), note_(std::move(note)) {}
-
-ModuleRecovery::~ModuleRecovery() { *alive_ = false; }
+    : scheduler_(scheduler),
+      usbResetter_(usbResetter),
+      limits_(limits),
+      note_(std::move(note)),
+      session_(ports, scheduler, {.unsolicited = {}, .closed = [this](std::string_view) { portHungUp_ = true; }}) {}
 
 void ModuleRecovery::start(std::function<RecoveryPorts()> ports, Done done) {
     where_ = std::move(ports);
@@ -96,79 +69,58 @@ void ModuleRecovery::start(std::function<RecoveryPorts()> ports, Done done) {
         overrun();
     });
     // The first step runs on a later turn: `done` must never come from inside start().
-    unsigned generation = generation_;
-    scheduler_.defer([this, alive = alive_, generation] {
-        if (*alive && generation == generation_ && done_) probe();
+    session_.later([this, generation = generation_] {
+        if (generation == generation_ && done_) probe();
     });
 }
 
 // --- talking to a port -------------------------------------------------------------------
 
 bool ModuleRecovery::openPort(const std::string& path) {
-    closePort();
     openFailedAbsent_ = false;
-    auto port = std::make_unique<OpenPort>();
-    port->path = path;
-    port->listener = std::make_unique<Listener>(*this, alive_);
     try {
-        port->channel = ports_.open(path, *port->listener);
+        session_.open(path);
     } catch (const AtPortError& error) {
         lastTryProblem_ = error.what();
         openFailedAbsent_ = error.kind() == AtPortError::Kind::Absent;
         return false;
     }
-    port_ = std::move(port);
     return true;
 }
 
-void ModuleRecovery::closePort() {
-    if (!port_) return;
-    // This may run inside the channel's own callback: let it go on a later turn.
-    scheduler_.defer([port = std::shared_ptr<OpenPort>(std::move(port_))] {});
+AtSession::Callback ModuleRecovery::continueWith(Then then) {
+    return [this, generation = generation_, then = std::move(then)](AtResult result) {
+        Outcome outcome = Outcome::Silent;
+        std::string detail = result.lastLine;
+        switch (result.end) {
+        case AtResult::End::Final:
+            outcome = result.ok() ? Outcome::Ok : Outcome::Failed;
+            detail = result.finalLine;
+            break;
+        case AtResult::End::Timeout: break;
+        case AtResult::End::Closed:
+            outcome = Outcome::Closed;
+            detail = result.closedWhy;
+            break;
+        }
+        // Never continue from inside the channel's callback (the next step may close it), and
+        // not at all once the recovery has ended meanwhile (its overall bound).
+        session_.later([this, generation, then, outcome, detail = std::move(detail)] {
+            if (generation == generation_ && done_) then(outcome, detail);
+        });
+    };
 }
 
-void ModuleRecovery::send(std::string_view text, bool raw) {
-    if (!port_ || port_->closed) return;  // the wait that follows ends as Closed
-    lastLine_.clear();
-    if (raw)
-        port_->channel->sendRaw(text);
-    else
-        port_->channel->send(text);
+void ModuleRecovery::command(std::string_view text, std::chrono::milliseconds timeout, Then then) {
+    session_.send(text, timeout, continueWith(std::move(then)));
 }
 
-void ModuleRecovery::wait(std::chrono::milliseconds timeout, bool answerEnds, Then then) {
-    wait_ = Wait{std::move(then), answerEnds};
-    timer_ = scheduler_.after(timeout, [this] { end(Outcome::Silent, lastLine_); });
-    if (port_ && port_->closed) end(Outcome::Closed, port_->closedWhy);
+void ModuleRecovery::escapeSequence(std::chrono::milliseconds timeout, Then then) {
+    session_.sendRaw("+++", timeout, continueWith(std::move(then)));
 }
 
-void ModuleRecovery::portLine(std::string_view raw) {
-    // The module's text enters the core here: what is kept of it (notes, the Reset reply) is clean.
-    std::string line = sanitizeText(raw);
-    if (line.empty()) return;
-    lastLine_ = line;
-    if (!wait_ || !wait_->answerEnds || !isFinalResult(line)) return;
-    end(line == "OK" ? Outcome::Ok : Outcome::Failed, line);
-}
-
-void ModuleRecovery::portClosed(std::string_view why) {
-    port_->closed = true;
-    port_->closedWhy = std::string(why);
-    portHungUp_ = true;
-    end(Outcome::Closed, std::string(why));
-}
-
-void ModuleRecovery::end(Outcome outcome, std::string detail) {
-    if (!wait_) return;
-    timer_.reset();
-    Then then = std::move(wait_->then);
-    wait_.reset();
-    // Never continue from inside the channel's callback (the next step may close it), and not
-    // at all once the recovery has ended meanwhile (its overall bound).
-    unsigned generation = generation_;
-    scheduler_.defer([this, alive = alive_, generation, then = std::move(then), outcome, detail = std::move(detail)] {
-        if (*alive && generation == generation_ && done_) then(outcome, detail);
-    });
+void ModuleRecovery::quiet(std::chrono::milliseconds span, Then then) {
+    session_.guard(span, continueWith(std::move(then)));
 }
 
 // --- the rungs ---------------------------------------------------------------------------
@@ -182,12 +134,11 @@ void ModuleRecovery::probe() {
         reboot();
         return;
     }
-    send("AT", false);
-    wait(limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
+    command("AT", limits_.answer, [this](Outcome outcome, const std::string& detail) {
         if (outcome == Outcome::Ok) {
-            closePort();
+            session_.close();
             note_("recovery: the module answers OK: nothing to recover");
-            finish("probe");
+            finish(Rung::Probe);
             return;
         }
         if (outcome == Outcome::Closed) {
@@ -205,7 +156,7 @@ void ModuleRecovery::escapeGuard() {
     step_ = Step::EscapeGuardBefore;
     note_(fmt::format("recovery, step 1 of 3: escape to command mode ('+++' with {:.1f} s guard times, then ATH)",
                       seconds(limits_.guard)));
-    wait(limits_.guard, false, [this](Outcome outcome, const std::string& detail) {
+    quiet(limits_.guard, [this](Outcome outcome, const std::string& detail) {
         if (outcome == Outcome::Closed) {
             portLost("the guard time before '+++'", detail);
             return;
@@ -216,8 +167,7 @@ void ModuleRecovery::escapeGuard() {
 
 void ModuleRecovery::escapePlus() {
     step_ = Step::EscapePlus;
-    send("+++", true);
-    wait(limits_.guard + limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
+    escapeSequence(limits_.guard + limits_.answer, [this](Outcome outcome, const std::string& detail) {
         if (outcome == Outcome::Ok) {
             escapeHangUp();
             return;
@@ -228,15 +178,14 @@ void ModuleRecovery::escapePlus() {
         }
         note_(outcome == Outcome::Silent ? "recovery: no OK after '+++'"
                                          : fmt::format("recovery: '+++' got '{}'", detail));
-        closePort();
+        session_.close();
         reboot();
     });
 }
 
 void ModuleRecovery::escapeHangUp() {
     step_ = Step::EscapeHangUp;
-    send("ATH", false);
-    wait(limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
+    command("ATH", limits_.answer, [this](Outcome outcome, const std::string& detail) {
         if (outcome == Outcome::Closed) {
             portLost("ATH", detail);
             return;
@@ -248,12 +197,11 @@ void ModuleRecovery::escapeHangUp() {
 
 void ModuleRecovery::escapeCheck() {
     step_ = Step::EscapeCheck;
-    send("AT", false);
-    wait(limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
+    command("AT", limits_.answer, [this](Outcome outcome, const std::string& detail) {
         if (outcome == Outcome::Ok) {
-            closePort();
+            session_.close();
             note_("recovery: the module is back in command mode after '+++' and ATH");
-            finish("escape");
+            finish(Rung::Escape);
             return;
         }
         if (outcome == Outcome::Closed) {
@@ -261,15 +209,16 @@ void ModuleRecovery::escapeCheck() {
             return;
         }
         note_(fmt::format("recovery: after '+++' and ATH, AT still got {}", detail.empty() ? "nothing" : detail));
-        closePort();
+        session_.close();
         reboot();
     });
 }
 
 void ModuleRecovery::portLost(std::string_view during, const std::string& why) {
     // The escape cannot go on over a port that is gone: the next rung does not need it.
-    note_(fmt::format("recovery: {} hung up during {} ({})", port_ ? port_->path : "the port", during, why));
-    closePort();
+    note_(fmt::format("recovery: {} hung up during {} ({})", session_.isOpen() ? session_.path() : "the port",
+                      during, why));
+    session_.close();
     reboot();
 }
 
@@ -288,20 +237,19 @@ void ModuleRecovery::reboot() {
             // Hung up, and now its other port is gone too: the module restarts (re-enumerates) by
             // itself, as a rebooting module does. Wait for it as after our own restart.
             note_("recovery: its port hung up and the AT port is gone: the module seems to restart by itself");
-            awaitReturn("reboot");
+            awaitReturn(Rung::Reboot);
             return;
         }
         usbReset();
         return;
     }
-    send("AT+CFUN=1,1", false);
-    wait(limits_.answer * 5, true, [this](Outcome outcome, const std::string& detail) {
-        closePort();
+    command("AT+CFUN=1,1", limits_.answer * 5, [this](Outcome outcome, const std::string& detail) {
+        session_.close();
         // A module that restarts at once may close its port before the OK: that counts too.
         if (outcome == Outcome::Ok || outcome == Outcome::Closed) {
             if (outcome == Outcome::Closed)
                 note_(fmt::format("recovery: the AT port hung up before its OK ({}): the module restarts", detail));
-            awaitReturn("reboot");
+            awaitReturn(Rung::Reboot);
             return;
         }
         note_(fmt::format("recovery: AT+CFUN=1,1 got {}", detail.empty() ? "no answer" : "'" + detail + "'"));
@@ -325,11 +273,11 @@ void ModuleRecovery::usbReset() {
         finish(std::nullopt);
         return;
     }
-    awaitReturn("usb-reset");
+    awaitReturn(Rung::UsbReset);
 }
 
-void ModuleRecovery::awaitReturn(std::string rung) {
-    awaiting_ = std::move(rung);
+void ModuleRecovery::awaitReturn(Rung rung) {
+    awaiting_ = rung;
     awaitDeadline_ = scheduler_.monotonicNow() + limits_.rebootWait;
     lastTryProblem_.clear();
     note_(fmt::format("recovery: waiting up to {:.0f} s for the modem port to answer AT", seconds(limits_.rebootWait)));
@@ -339,7 +287,7 @@ void ModuleRecovery::awaitReturn(std::string rung) {
 void ModuleRecovery::pause() {
     // No port is open here: only the timer ends this wait.
     step_ = Step::AwaitPause;
-    wait(limits_.poll, false, [this](Outcome, const std::string&) { tryReturn(); });
+    quiet(limits_.poll, [this](Outcome, const std::string&) { tryReturn(); });
 }
 
 void ModuleRecovery::tryReturn() {
@@ -348,9 +296,8 @@ void ModuleRecovery::tryReturn() {
         nextTry();
         return;
     }
-    send("AT", false);
-    wait(limits_.answer, true, [this](Outcome outcome, const std::string& detail) {
-        closePort();
+    command("AT", limits_.answer, [this](Outcome outcome, const std::string& detail) {
+        session_.close();
         if (outcome == Outcome::Ok) {
             note_(fmt::format("recovery: {} answers OK again", where_().modemPort));
             finish(awaiting_);
@@ -365,11 +312,11 @@ void ModuleRecovery::tryReturn() {
 }
 
 void ModuleRecovery::nextTry() {
-    closePort();
+    session_.close();
     if (scheduler_.monotonicNow() + limits_.poll > awaitDeadline_) {
         note_(fmt::format("recovery: the modem port did not answer within {:.0f} s ({})", seconds(limits_.rebootWait),
                           lastTryProblem_.empty() ? "silent" : lastTryProblem_));
-        if (awaiting_ == "reboot")
+        if (awaiting_ == Rung::Reboot)
             usbReset();
         else
             finish(std::nullopt);
@@ -384,24 +331,21 @@ void ModuleRecovery::overrun() {
     finish(std::nullopt, "the recovery overran its bound");
 }
 
-void ModuleRecovery::finish(std::optional<std::string> recoveredBy, std::string_view failure) {
+void ModuleRecovery::finish(std::optional<Rung> recoveredBy, std::string_view failure) {
     if (!done_) return;
     ++generation_;  // whatever is still on its way finds the recovery over
     step_ = Step::Done;
-    wait_.reset();
-    timer_.reset();
     overallTimer_.reset();
-    closePort();
+    session_.close();
     double took = secondsBetween(startedAt_, scheduler_.monotonicNow());
     if (!recoveredBy)
         note_(fmt::format("recovery: gave up after {:.1f} s: {}", took, failure));
-    else if (*recoveredBy != "probe")
-        note_(fmt::format("recovery: module recovered by {} in {:.1f} s", *recoveredBy, took));
-    Done done = std::move(done_);
+    else if (*recoveredBy != Rung::Probe)
+        note_(fmt::format("recovery: module recovered by {} in {:.1f} s", toString(*recoveredBy), took));
+    std::optional<std::string> rung;
+    if (recoveredBy) rung = std::string(toString(*recoveredBy));
+    session_.later([done = std::move(done_), rung = std::move(rung)] { done(rung); });
     done_ = nullptr;
-    scheduler_.defer([alive = alive_, done = std::move(done), recoveredBy] {
-        if (*alive) done(recoveredBy);
-    });
 }
 
 }  // namespace dialupd

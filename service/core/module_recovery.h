@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "at_channel.h"
+#include "at_session.h"
 #include "scheduler.h"
 
 namespace dialupd {
@@ -60,8 +61,12 @@ public:
 class ModuleRecovery final {
 public:
     using Note = std::function<void(std::string_view line)>;
-    // The rung that brought OK back ("probe" when the module was fine), or nullopt when none did.
+    // The rung that brought OK back (toString(Rung): "probe" when the module was fine), or
+    // nullopt when none did.
     using Done = std::function<void(std::optional<std::string> recoveredBy)>;
+
+    // The rungs of the ladder, gentlest first.
+    enum class Rung { Probe, Escape, Reboot, UsbReset };
 
     // The waits of the ladder, in order.
     enum class Step {
@@ -79,36 +84,25 @@ public:
 
     ModuleRecovery(AtPortOpener& ports, Scheduler& scheduler, UsbResetter* usbResetter, RecoveryLimits limits,
                    Note note);
-    ~ModuleRecovery();  // abandons a recovery in progress: `done` is not called
+    ~ModuleRecovery() = default;  // abandons a recovery in progress: `done` is not called
     ModuleRecovery(const ModuleRecovery&) = delete;
     ModuleRecovery& operator=(const ModuleRecovery&) = delete;
 
     // `done` is called from a later turn of the loop, never from inside start().
     void start(std::function<RecoveryPorts()> ports, Done done);
-    bool running() const { return static_cast<bool>(done_); }
     Step step() const { return step_; }
 
 private:
     enum class Outcome { Ok, Failed, Silent, Closed };
     using Then = std::function<void(Outcome outcome, const std::string& detail)>;
-    class Listener;
-    struct OpenPort;
-    struct Wait {
-        Then then;
-        bool answerEnds;  // a final result ends it (the guard time and the pause ignore lines)
-    };
-
-    void portLine(std::string_view line);
-    void portClosed(std::string_view why);
 
     bool openPort(const std::string& path);
-    void closePort();
-    void send(std::string_view text, bool raw);
-    // The one way the ladder waits: `then` runs on a later turn with Silent after `timeout`, with
-    // the final result when `answerEnds`, or with Closed when the open port closes (at once if
-    // it closed already).
-    void wait(std::chrono::milliseconds timeout, bool answerEnds, Then then);
-    void end(Outcome outcome, std::string detail);
+    // The one way the ladder waits: `then` runs on a later turn with the wait's outcome, unless
+    // the recovery has ended meanwhile. A hang-up of the open port ends every wait as Closed.
+    void command(std::string_view text, std::chrono::milliseconds timeout, Then then);
+    void escapeSequence(std::chrono::milliseconds timeout, Then then);
+    void quiet(std::chrono::milliseconds span, Then then);
+    AtSession::Callback continueWith(Then then);
 
     void probe();
     void escapeGuard();
@@ -118,14 +112,13 @@ private:
     void portLost(std::string_view during, const std::string& why);
     void reboot();
     void usbReset();
-    void awaitReturn(std::string rung);
+    void awaitReturn(Rung rung);
     void pause();
     void tryReturn();
     void nextTry();
     void overrun();
-    void finish(std::optional<std::string> recoveredBy, std::string_view failure = "the module answered no step");
+    void finish(std::optional<Rung> recoveredBy, std::string_view failure = "the module answered no step");
 
-    AtPortOpener& ports_;
     Scheduler& scheduler_;
     UsbResetter* usbResetter_;
     RecoveryLimits limits_;
@@ -136,25 +129,18 @@ private:
     std::chrono::microseconds startedAt_{0};
     std::unique_ptr<TimerHandle> overallTimer_;
 
-    std::unique_ptr<OpenPort> port_;
+    AtSession session_;              // on one port at a time: the modem port or the AT port
     bool openFailedAbsent_ = false;  // the last open failed because the port is not there
     bool portHungUp_ = false;        // a port of the module hung up during this recovery
-    std::optional<Wait> wait_;
-    std::unique_ptr<TimerHandle> timer_;
-    std::string lastLine_;
-    unsigned generation_ = 0;  // a continuation from an earlier wait or run finds it changed
+    unsigned generation_ = 0;        // a continuation from an earlier run finds it changed
 
     // Waiting for the module to come back after a reboot or reset.
-    std::string awaiting_;
+    Rung awaiting_ = Rung::Reboot;
     std::chrono::microseconds awaitDeadline_{0};
     std::string lastTryProblem_;
-
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 std::string_view toString(ModuleRecovery::Step step);
-
-// An AT final result code, as opposed to an intermediate line or an echo.
-bool isFinalResult(std::string_view line);
+std::string_view toString(ModuleRecovery::Rung rung);  // "probe", "escape", "reboot", "usb-reset"
 
 }  // namespace dialupd

@@ -16,14 +16,15 @@ std::chrono::microseconds reconnectDelay(const ReconnectSettings& settings, uint
 }
 
 bool redialCanHelp(const ExitReason& reason) {
-    switch (reason.code) {
-    case 2:   // option-error
-    case 3:   // not-root
-    case 4:   // no-kernel-support
-    case 5:   // user-request: someone stopped pppd on purpose
-    case 11:  // peer-auth-failed
-    case 19:  // auth-to-peer-failed: the password will not get better
-    case 21:  // cnid-auth-failed
+    // A signal's 128+N is no enumerator: it falls to the default.
+    switch (static_cast<PppdExitStatus>(reason.code)) {
+    case PppdExitStatus::OptionError:
+    case PppdExitStatus::NotRoot:
+    case PppdExitStatus::NoKernelSupport:
+    case PppdExitStatus::UserRequest:       // someone stopped pppd on purpose
+    case PppdExitStatus::PeerAuthFailed:
+    case PppdExitStatus::AuthToPeerFailed:  // the password will not get better
+    case PppdExitStatus::CnidAuthFailed:
         return false;
     default:
         return true;

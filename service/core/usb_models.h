@@ -1,6 +1,6 @@
 // Which USB modems dialupd takes on its own, and which of their interfaces carries PPP and
-// which AT commands. Data, not code: add a row here (and to udev-rules/60-dialupd.rules), or
-// a [usb-model VID:PID] section to the config file.
+// which AT commands. Data, not code: add a row here (the udev rules are generated from it,
+// udev-rules/generate_rules.cpp), or a [usb-model VID:PID] section to the config file.
 #pragma once
 
 #include <cstdint>

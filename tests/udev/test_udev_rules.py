@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""udev-rules/78-dialupd.rules run by the real udevadm (`udevadm test`) on umockdev devices,
-for every model in dialupd's table (`dialupd --list-usb-models`): the modem port gets
-ID_MM_PORT_IGNORE=1 and starts dialupd.service; other ports and other devices get nothing.
+"""The rules file generated from the model table (udev-rules/generate_rules.cpp, in the build
+tree) run by the real udevadm (`udevadm test`) on umockdev devices, for every model in dialupd's
+table (`dialupd --list-usb-models`): the modem port gets ID_MM_PORT_IGNORE=1 and starts
+dialupd.service; other ports and other devices get nothing. The rules and the daemon read the
+same table, so this checks the generator and udev's reading of what it writes.
 
 udevadm reads the fake sysfs through umockdev's preload library. It runs in a private mount
 namespace where /etc/udev/rules.d holds only our rules file and /run and /dev are empty
@@ -25,7 +27,8 @@ from gi.repository import UMockdev  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from testbed import DIALUPD, ROOT, run_tap  # noqa: E402
 
-RULES = os.path.join(ROOT, "udev-rules", "78-dialupd.rules")
+RULES = os.path.join(os.environ.get("DIALUPD_BUILD_ROOT", os.path.join(ROOT, "build")), "udev-rules",
+                     "78-dialupd.rules")
 
 
 def table():
@@ -90,13 +93,11 @@ class Rules(unittest.TestCase):
 
     def assertOurs(self, found, what):
         self.assertEqual(found.get("ID_MM_PORT_IGNORE"), "1", what)
-        self.assertEqual(found.get("DIALUPD_PORT"), "ppp", what)
         self.assertIn(":systemd:", found.get("TAGS", ""), what)
         self.assertIn("dialupd.service", found.get("SYSTEMD_WANTS", "").split(), what)
 
     def assertNotOurs(self, found, what):
-        for key in ("ID_MM_PORT_IGNORE", "DIALUPD_PORT"):
-            self.assertNotIn(key, found, what)
+        self.assertNotIn("ID_MM_PORT_IGNORE", found, what)
         self.assertNotIn("dialupd.service", found.get("SYSTEMD_WANTS", ""), what)
 
     def test_every_model_in_the_table(self):

@@ -343,11 +343,5 @@ TEST(ModuleRecoveryHangUp, TheDefaultBoundIsAboveTheLongestLadder) {
     EXPECT_EQ(limits.overallBound(), 7s);
 }
 
-TEST(FinalResult, TellsFinalResultsFromOtherLines) {
-    for (const char* line : {"OK", "ERROR", "NO CARRIER", "BUSY", "+CME ERROR: 10", "CONNECT", "CONNECT 150000000"})
-        EXPECT_TRUE(isFinalResult(line)) << line;
-    for (const char* line : {"AT", "+CSQ: 24,99", "RDY", "OKAY", "CONNECTED"}) EXPECT_FALSE(isFinalResult(line)) << line;
-}
-
 }  // namespace
 }  // namespace dialupd

@@ -1,0 +1,31 @@
+// The names under which dialupd is found on the system bus, in one place for the daemon and
+// dialupctl alike (like systemd's bus-common-errors.h): a name spelled twice drifts. Plain
+// strings, no sdbus types, so the client (which links only the core's text sanitizer) and the
+// core can both include it. The interface name is also in dbus/org.dialupd1.Modem.xml, from
+// which the glue is generated: the adaptor checks at compile time that the two agree, and the
+// D-Bus policy (dbus/org.dialupd1.conf.in) names the bus name and the interface for dbus-daemon.
+#pragma once
+
+namespace dialupd {
+
+inline constexpr const char* kBusName = "org.dialupd1";
+inline constexpr const char* kRootPath = "/org/dialupd1";  // the ObjectManager
+inline constexpr const char* kModemPathPrefix = "/org/dialupd1/modem/";  // + the modem's id
+inline constexpr const char* kModemInterface = "org.dialupd1.Modem";
+
+// Every error dialupd returns over D-Bus. The core throws dialupd::Error (core/errors.h) with
+// one of these; clients map them to exit statuses (client/exit_status.cpp).
+namespace error_name {
+inline constexpr const char* kInvalidArgument = "org.dialupd1.Error.InvalidArgument";
+inline constexpr const char* kAlreadyConnected = "org.dialupd1.Error.AlreadyConnected";
+inline constexpr const char* kNotConnected = "org.dialupd1.Error.NotConnected";
+inline constexpr const char* kBusy = "org.dialupd1.Error.Busy";
+inline constexpr const char* kUnavailable = "org.dialupd1.Error.Unavailable";
+inline constexpr const char* kSpawnFailed = "org.dialupd1.Error.SpawnFailed";
+inline constexpr const char* kCallFailed = "org.dialupd1.Error.CallFailed";
+inline constexpr const char* kCancelled = "org.dialupd1.Error.Cancelled";
+inline constexpr const char* kRecoveryFailed = "org.dialupd1.Error.RecoveryFailed";
+inline constexpr const char* kInternal = "org.dialupd1.Error.Internal";
+}  // namespace error_name
+
+}  // namespace dialupd

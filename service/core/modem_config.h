@@ -1,0 +1,33 @@
+// What a modem is configured as: its id, ports, call settings and how a config section names
+// it, and what udev said of a USB modem. Its own header so that config.h need not pull in all
+// of modem.h for one struct.
+#pragma once
+
+#include <string>
+
+#include "call_settings.h"
+
+namespace dialupd {
+
+// What udev told us about a hotplugged modem; all empty for a modem on a fixed port.
+struct UsbIdentity {
+    std::string vendorId;   // "2c7c"
+    std::string productId;  // "0125"
+    std::string model;      // "EC25", from the model table
+    std::string portPath;   // "1-1.2"
+    std::string serial;     // may be empty
+};
+
+struct ModemConfig {
+    std::string id;      // [A-Za-z0-9_]+, the object path element
+    std::string device;  // PPP tty; empty in a config section that matches a USB modem
+    std::string atPort;  // optional AT command tty
+    CallSettings call;
+    bool autoconnect = false;  // dial once when the modem appears (daemon start or plug-in)
+    // A config section for a USB modem names it by one of these instead of `device`.
+    std::string matchUsbSerial;
+    std::string matchUsbPath;
+    UsbIdentity usb;  // filled in for a modem found by udev
+};
+
+}  // namespace dialupd
