@@ -179,12 +179,13 @@ void LinkOnline::linkRdnssChanged(const std::vector<std::string>& servers) {
         applyDns(false);
 }
 
-void LinkOnline::end() {
+void LinkOnline::end(bool interfaceGone) {
     if (ended_) return;
     ended_ = true;
     online_ = nullptr;
     watch_.reset();
-    const bool interfaceThere = services_.routes && ifindex_ > 0 && services_.routes->ifindex(ifname_) == ifindex_;
+    const bool interfaceThere =
+        !interfaceGone && services_.routes && ifindex_ > 0 && services_.routes->ifindex(ifname_) == ifindex_;
     if (routeAdded_) {
         if (!interfaceThere) {
             note_(fmt::format("default route via {}: gone with the interface", ifname_));

@@ -55,7 +55,10 @@ public:
     void linkUp(const IpConfig& ip, std::function<void()> online);
     // The call is over: whatever outlives the interface is taken away (the route and resolved's
     // link state go with the interface; resolvconf's entry does not). Notes what was removed.
-    void end();
+    // `interfaceGone`: pppd has exited, so its interface is gone or going with its fd; the kernel
+    // is not asked (while it tears a ppp interface down it holds rtnl, and a lookup would block
+    // the event loop for up to hundreds of milliseconds). false: look, and remove what is there.
+    void end(bool interfaceGone = true);
 
     const OnlineState& state() const { return state_; }
 

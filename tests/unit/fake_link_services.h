@@ -18,6 +18,7 @@ namespace dialupd::testing {
 class FakeRouteTable final : public RouteTable {
 public:
     int ifindex(const std::string& ifname) override {
+        ++lookups;
         auto found = interfaces.find(ifname);
         return found == interfaces.end() ? 0 : found->second;
     }
@@ -40,6 +41,7 @@ public:
     std::set<std::pair<int, uint32_t>> routes;
     bool failAdd = false;
     int removals = 0;
+    int lookups = 0;
 };
 
 // The list of open watches is shared: a watch may outlive the factory (a test fixture destroys

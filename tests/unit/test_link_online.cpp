@@ -175,7 +175,7 @@ TEST_F(LinkOnlineTest, ALinkWatchThatCannotOpenIsLoggedAndTheCallGoesOn) {
 TEST_F(LinkOnlineTest, AtTheEndResolvedForgetsWithTheInterfaceAndNothingIsReverted) {
     up();
     routes.removeInterface("ppp0");
-    online().end();
+    online().end(false);
     EXPECT_THAT(dns.resolved.reverted, IsEmpty());
     EXPECT_EQ(routes.removals, 0);
     EXPECT_THAT(log, HasSubstr("default route via ppp0: gone with the interface"));
@@ -187,11 +187,22 @@ TEST_F(LinkOnlineTest, AtTheEndResolvedForgetsWithTheInterfaceAndNothingIsRevert
 
 TEST_F(LinkOnlineTest, AtTheEndAnInterfaceStillThereLosesRouteAndDns) {
     up();
-    online().end();
+    online().end(false);
     EXPECT_THAT(routes.routes, IsEmpty());
     ASSERT_EQ(dns.resolved.reverted.size(), 1u);
     EXPECT_EQ(dns.resolved.reverted[0].ifindex, 7);
     EXPECT_THAT(log, HasSubstr("default route via ppp0 removed"));
+}
+
+TEST_F(LinkOnlineTest, AfterPppdTheKernelIsNotAskedWhetherTheInterfaceIsThere) {
+    up();
+    const int before = routes.lookups;
+    online().end();  // the modem's call: pppd has exited, its interface is going
+    EXPECT_EQ(routes.lookups, before);  // the kernel may hold rtnl for a long while meanwhile
+    EXPECT_EQ(routes.removals, 0);
+    EXPECT_THAT(dns.resolved.reverted, IsEmpty());
+    EXPECT_THAT(log, HasSubstr("default route via ppp0: gone with the interface"));
+    EXPECT_THAT(log, HasSubstr("DNS: resolved forgot ppp0's servers with the interface"));
 }
 
 TEST_F(LinkOnlineTest, ResolvconfIsAlwaysTakenBackSinceItDoesNotWatchInterfaces) {
