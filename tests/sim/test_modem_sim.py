@@ -631,6 +631,7 @@ class RegistrationStates(RadioTestCase):
         self.assert_urc("+CREG: 5")
         self.assert_urc(f"+CGREG: 5,{LOCATION}")
         self.assert_quiet()  # nothing from +CEREG, its n being 0
+        self.assert_answer("AT+CEREG=?", "+CEREG: (0-2)")
         self.assert_answer("AT+CEREG=3", final="ERROR")
         self.assert_answer("AT+CEREG=", final="ERROR")
 
