@@ -39,17 +39,19 @@ std::string_view toString(ModemState state) {
 }
 
 Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runner, Scheduler& scheduler,
-             DeviceExists deviceExists)
+             DeviceExists deviceExists, ModemServices services)
     : config_(std::move(config)),
       daemon_(daemon),
       runner_(runner),
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)),
-      ttyExists_(deviceExists_),
-      log_(daemon.callLogBytes),
-      random_([engine = std::make_shared<std::mt19937>(std::random_device{}())] {
-          return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
-      }) {
+      services_(std::move(services)),
+      log_(daemon.callLogBytes) {
+    if (!services_.ttyExists) services_.ttyExists = deviceExists_;
+    if (!services_.random)
+        services_.random = [engine = std::make_shared<std::mt19937>(std::random_device{}())] {
+            return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+        };
     state_ = devicePresent() ? ModemState::Disconnected : ModemState::Unavailable;
     routeMetric_ = config_.call.routeMetric;
 }
@@ -92,7 +94,7 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
 void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     startNewCallLog();
     ipv4FallbackDone_ = false;
-    if (!suspect_ || !atPorts_ || !devicePresent()) {
+    if (!suspect_ || !services_.atPorts || !devicePresent()) {
         startCall(call, wait, std::move(done), changed);
         return;
     }
@@ -125,7 +127,7 @@ void Modem::reset(ResetCompletion done) {
     if (call_)
         throw Error(error_name::kBusy,
                     fmt::format("modem {} has a call ({}): Disconnect it first", config_.id, toString(state_)));
-    if (!atPorts_) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
+    if (!services_.atPorts) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
     if (!devicePresent())
         throw Error(error_name::kUnavailable, fmt::format("modem {}: device {} is not there", config_.id,
                                                           config_.device));
@@ -141,7 +143,7 @@ void Modem::startRecovery(std::string why) {
     note(why);
     RecoveryLimits limits;
     limits.rebootWait = daemon_.recoveryWait;
-    recovery_ = std::make_unique<ModuleRecovery>(*atPorts_, scheduler_, usbResetter_, limits,
+    recovery_ = std::make_unique<ModuleRecovery>(*services_.atPorts, scheduler_, services_.usbResetter, limits,
                                                  [this](std::string_view line) { note(line); });
     std::vector<ModemProperty> changed;
     setState(ModemState::Resetting, changed);
@@ -246,7 +248,7 @@ void Modem::startCall(const CallSettings& call, bool wait, Completion done, std:
 
 std::unique_ptr<LinkOnline> Modem::startLinkOnline(const CallSettings& call) {
     auto online = std::make_unique<LinkOnline>(
-        call, onlineServices_, [this](std::string_view line) { note(line); },
+        call, services_.online, [this](std::string_view line) { note(line); },
         [this] {
             publish({ModemProperty::Dns, ModemProperty::IPv6Addresses, ModemProperty::DefaultRoute,
                      ModemProperty::DnsBackend});
@@ -268,7 +270,7 @@ void Modem::scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed) {
         return;
     }
     ++redialAttempts_;
-    auto delay = reconnectDelay(redialSettings_, redialAttempts_, random_());
+    auto delay = reconnectDelay(redialSettings_, redialAttempts_, services_.random());
     nextRedialUsec_ = scheduler_.realtimeNowUsec() + static_cast<uint64_t>(delay.count());
     redialTimer_ = scheduler_.after(delay, [this] { redial(); });
     note(fmt::format("redial {} in {:.1f} s", redialAttempts_, std::chrono::duration<double>(delay).count()));
@@ -517,7 +519,7 @@ void Modem::callExited(ProcessExit exit) {
     std::unique_ptr<Call> ended = std::move(call_);
     EndFacts facts = ended->endFacts();
     facts.deviceRemoved = removed_;
-    facts.ttyGone = !removed_ && !ttyExists_(config_.device);
+    facts.ttyGone = !removed_ && !services_.ttyExists(config_.device);
     facts.device = config_.device;
     facts.moduleAlreadySuspect = suspect_;
     const CallEnd end = classifyCallEnd(exit, facts);
@@ -579,7 +581,7 @@ void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t byte
     if (requested) {
         Error cancelled(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", config_.id));
         finishWaiters(connectWaiters_, &cancelled);
-        if (callLogs_) callLogs_->save(config_.id, record);
+        if (services_.callLogs) services_.callLogs->save(config_.id, record);
     } else {
         Error failed(error_name::kCallFailed,
                      fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
@@ -608,7 +610,7 @@ std::string Modem::callSummary(const CallRecord& record) const {
 void Modem::reportHangup(CallRecord record) {
     const std::string& port = config_.atPort;
     std::string unavailable;
-    if (!atPorts_) unavailable = "no AT diagnostics in this daemon";
+    if (!services_.atPorts) unavailable = "no AT diagnostics in this daemon";
     else if (port.empty()) unavailable = "no AT port known for this modem";
     else if (port == config_.device) unavailable = "the AT port is the PPP port: not asked";
     if (!unavailable.empty()) {
@@ -618,7 +620,7 @@ void Modem::reportHangup(CallRecord record) {
     }
     spdlog::info("[{}] asking the module why the call ended (AT snapshot on {})", config_.id, port);
     auto snapshot = std::make_unique<AtSnapshot>(
-        *atPorts_, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
+        *services_.atPorts, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
     AtSnapshot* raw = snapshot.get();
     pendingHangups_.push_back(std::move(snapshot));
     raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
@@ -628,7 +630,7 @@ void Modem::reportHangup(CallRecord record) {
 }
 
 void Modem::finishHangup(AtSnapshot* snapshot, CallRecord record) {
-    if (callLogs_) callLogs_->save(config_.id, record);
+    if (services_.callLogs) services_.callLogs->save(config_.id, record);
     if (observer_)
         observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec), record.text);
     if (snapshot) {
@@ -666,7 +668,7 @@ void Modem::recheckDevice() {
 std::vector<CallRecord> Modem::callLogs(size_t last) const {
     // 0 asks for everything kept: the store bounds that (call-logs-kept, and what one reply carries).
     if (last == 0) last = std::numeric_limits<size_t>::max();
-    return callLogs_ ? callLogs_->load(config_.id, last) : std::vector<CallRecord>{};
+    return services_.callLogs ? services_.callLogs->load(config_.id, last) : std::vector<CallRecord>{};
 }
 
 void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {

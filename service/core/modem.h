@@ -21,6 +21,7 @@
 #include "exit_reason.h"
 #include "link_online.h"
 #include "modem_config.h"
+#include "modem_services.h"
 #include "module_recovery.h"
 #include "pppd_runner.h"
 #include "scheduler.h"
@@ -61,26 +62,16 @@ using ResetCompletion = std::function<void(const Error* error, const ResetResult
 
 class Modem final : private CallHost {
 public:
-    using DeviceExists = std::function<bool(const std::string& path)>;
+    using DeviceExists = dialupd::DeviceExists;
 
     Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runner, Scheduler& scheduler,
-          DeviceExists deviceExists);
+          DeviceExists deviceExists, ModemServices services = {});
     ~Modem();
     Modem(const Modem&) = delete;
     Modem& operator=(const Modem&) = delete;
 
+    // The D-Bus adaptor registers once the object is published, after construction.
     void setObserver(ModemObserver* observer) { observer_ = observer; }
-    // Optional services: the AT port for the snapshot after a hangup, and where finished calls
-    // are kept. Without them there is no snapshot, and no call logs to read back.
-    // The same opener serves module recovery, which may also reset the USB device.
-    void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
-    void setUsbResetter(UsbResetter* resetter) { usbResetter_ = resetter; }
-    // Whether the tty node exists, asked when pppd exits (default: `deviceExists`). A USB modem's
-    // presence is udev's word, but its node going away is the first sign of an unplug.
-    void setTtyCheck(DeviceExists ttyExists) { ttyExists_ = std::move(ttyExists); }
-    void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
-    // Routes, the link's IPv6 events and DNS backends: what puts a call online (LinkOnline).
-    void setOnlineServices(OnlineServices services) { onlineServices_ = services; }
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
     // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
@@ -141,8 +132,6 @@ public:
     // (µs since the epoch; 0 when none is pending).
     uint32_t reconnectAttempts() const { return redialAttempts_; }
     uint64_t nextReconnectUsec() const { return nextRedialUsec_; }
-    // Uniform in [0, 1), for the redial jitter; tests make it predictable.
-    void setRandomSource(std::function<double()> random) { random_ = std::move(random); }
     // The last finished call's figures (no text); zero before the first.
     const CallRecord& lastCall() const { return lastCall_; }
     // Kept call records, newest first (empty without a store); `last` == 0: all that are kept.
@@ -200,10 +189,8 @@ private:
     PppdRunner& runner_;
     Scheduler& scheduler_;
     DeviceExists deviceExists_;
-    DeviceExists ttyExists_;
+    ModemServices services_;
     ModemObserver* observer_ = nullptr;
-    AtPortOpener* atPorts_ = nullptr;
-    CallLogStore* callLogs_ = nullptr;
 
     ModemState state_ = ModemState::Disconnected;
     ExitReason lastExitReason_ = noCallYetReason();
@@ -218,7 +205,6 @@ private:
 
     // The current call, and the attempt's log and start (a recovery, the call, an IPv4 fallback).
     std::unique_ptr<Call> call_;
-    OnlineServices onlineServices_;
     std::unique_ptr<LinkOnline> online_;  // kept after the call ends, until the next starts
     uint32_t routeMetric_ = 700;
     bool ipv4FallbackDone_ = false;
@@ -233,7 +219,6 @@ private:
     std::vector<std::function<void()>> removalWaiters_;
 
     // Module recovery: before a call (callAfterRecovery_ says with what) or on demand (resetDone_).
-    UsbResetter* usbResetter_ = nullptr;
     std::unique_ptr<ModuleRecovery> recovery_;
     std::optional<CallSettings> callAfterRecovery_;
     ResetCompletion resetDone_;
@@ -247,7 +232,6 @@ private:
     uint32_t redialAttempts_ = 0;
     uint64_t nextRedialUsec_ = 0;
     std::unique_ptr<TimerHandle> redialTimer_;
-    std::function<double()> random_;
 };
 
 }  // namespace dialupd

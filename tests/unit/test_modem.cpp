@@ -74,7 +74,7 @@ protected:
     Modem& modem() {
         if (!modem_) {
             modem_ = std::make_unique<Modem>(config, daemon, runner, scheduler,
-                                             [this](const std::string&) { return deviceExists; });
+                                             [this](const std::string&) { return deviceExists; }, services);
             recorder_ = std::make_unique<Recorder>(*modem_);
         }
         return *modem_;
@@ -89,8 +89,8 @@ protected:
     Modem& diagnosedModem() {
         config.atPort = "/dev/ttyUSB2";
         atPort.answerLikeAnEc25();
-        modem().setDiagnostics(&atPort);
-        modem().setCallLogStore(&store);
+        services.atPorts = &atPort;
+        services.callLogs = &store;
         return modem();
     }
     static PluginReport stats(uint64_t in, uint64_t out) {
@@ -108,6 +108,7 @@ protected:
     FakeAtPort atPort{scheduler};
     FakeCallLogStore store;
     bool deviceExists = true;
+    ModemServices services;  // handed to the modem when modem() first makes it
 
 private:
     std::unique_ptr<Modem> modem_;
@@ -521,7 +522,7 @@ TEST_F(ModemTest, PropertiesChangeAtOnceAndTheHangupFollowsTheSnapshotWithEveryS
 }
 
 TEST_F(ModemTest, WithoutAnAtPortTheHangupSaysSoAtOnce) {
-    modem().setDiagnostics(&atPort);
+    services.atPorts = &atPort;
     modem().connect({}, false, Outcome().completion());
     runner.exitWith(8);
     ASSERT_EQ(recorder().hangups.size(), 1u);
@@ -531,7 +532,7 @@ TEST_F(ModemTest, WithoutAnAtPortTheHangupSaysSoAtOnce) {
 
 TEST_F(ModemTest, TheAtPortIsNeverThePppPort) {
     config.atPort = config.device;
-    modem().setDiagnostics(&atPort);
+    services.atPorts = &atPort;
     modem().connect({}, false, Outcome().completion());
     runner.exitWith(16);
     ASSERT_EQ(recorder().hangups.size(), 1u);
@@ -603,7 +604,7 @@ protected:
     // A modem whose calls redial, with no jitter (the random source sits in the middle).
     Modem& redialling() {
         config.call.reconnect.enabled = true;
-        modem().setRandomSource([] { return 0.5; });
+        services.random = [] { return 0.5; };
         return modem();
     }
     void endBy(int status) {
@@ -669,7 +670,7 @@ TEST_F(RedialTest, TheRedialDialsWithTheSameCallOptions) {
     CallOverrides overrides;
     overrides.apn = "m2m.example";
     overrides.reconnect = true;  // asked for by this Connect; the modem's setting is unset
-    modem().setRandomSource([] { return 0.5; });
+    services.random = [] { return 0.5; };
     modem().connect(overrides, false, [](const Error*) {});
     endBy(16);
     scheduler.advance(5s);
@@ -818,8 +819,8 @@ protected:
     Modem& recoverable() {
         config.atPort = "/dev/ttyUSB2";
         config.usb.portPath = "1-1";
-        modem().setDiagnostics(&module);
-        modem().setUsbResetter(&module);
+        services.atPorts = &module;
+        services.usbResetter = &module;
         return modem();
     }
     // A call that came up and then lost pppd to SIGKILL: the module is left in data mode.
@@ -881,7 +882,8 @@ TEST_F(RecoveryTest, AnOrderlyEndLeavesNothingToRecover) {
 
 TEST_F(RecoveryTest, WhenNoRungHelpsTheCallFailsAsModuleUnresponsiveAndIsRedialled) {
     config.call.reconnect.enabled = true;
-    recoverable().setRandomSource([] { return 0.5; });
+    services.random = [] { return 0.5; };
+    recoverable();
     callKilled();
     module.escapeWorks = module.rebootWorks = module.usbResetWorks = false;
     scheduler.advanceInSteps(6s);  // the redial, 5 s after the kill
@@ -977,7 +979,7 @@ TEST_F(RecoveryTest, AConnectWaitingOnARecoveryWhosePortHangsUpGetsItsReply) {
 TEST_F(RecoveryTest, WhenTheHangUpLeavesNoRungTheWaitingConnectFailsByName) {
     // The same hang-up on a fixed-port modem with no AT port: nothing is left to try. The
     // waiting Connect fails as module-unresponsive, and the modem takes the next Connect.
-    modem().setDiagnostics(&module);  // no AT port configured, not a USB modem
+    services.atPorts = &module;  // no AT port configured, not a USB modem
     modem().connect({}, false, [](const Error*) {});
     runner.ipUp(sampleIp());
     module.stuck = true;
@@ -1024,7 +1026,7 @@ TEST_F(RecoveryTest, DisconnectAndShutdownCancelARecovery) {
 class OnlineModemTest : public ModemTest {
 protected:
     Modem& onlineModem() {
-        modem().setOnlineServices(OnlineServices{&routes, &watches, &dns});
+        services.online = OnlineServices{&routes, &watches, &dns};
         return modem();
     }
     testing::FakeRouteTable routes;

@@ -200,8 +200,10 @@ protected:
     void resetStuckModule() {
         registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
                                                     bus);
-        registry_->setDiagnostics(&module);
-        registry_->setUsbResetter(&module);
+        ModemServices services;
+        services.atPorts = &module;
+        services.usbResetter = &module;
+        registry_->setModemServices(services);
         devices.start(*registry_);
         plug("1-1");
         module.stuck = true;
@@ -291,7 +293,9 @@ TEST_F(ModemRegistryTest, TheObjectGoesOnlyAfterTheHangupWithItsSnapshot) {
     atPort.openError = AtPortError(AtPortError::Kind::Absent, "/dev/ttyUSB1-1.02: No such file or directory");
     registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
                                                 bus);
-    registry_->setDiagnostics(&atPort);
+    ModemServices services;
+    services.atPorts = &atPort;
+    registry_->setModemServices(services);
     devices.start(*registry_);
     devices.add(usbTty("1-1", "02"));
     devices.add(usbTty("1-1", "03"));
