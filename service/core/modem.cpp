@@ -1,14 +1,11 @@
 #include "modem.h"
 
-#include <algorithm>
 #include <csignal>
 #include <cstring>
-#include <ctime>
 #include <limits>
 #include <memory>
 #include <random>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -46,6 +43,12 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)),
       services_(std::move(services)),
+      hangups_(config_, daemon_, scheduler_, services_,
+               [this](const CallRecord& record) {
+                   if (observer_)
+                       observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec),
+                                              record.text);
+               }),
       log_(daemon.callLogBytes) {
     if (!services_.ttyExists) services_.ttyExists = deviceExists_;
     if (!services_.random)
@@ -339,7 +342,7 @@ void Modem::stop(std::function<void()> stopped) {
     publish(changed);
     cancelRecovery(Error(error_name::kCancelled, "dialupd is stopping"));
     if (!call_) {
-        whenNoHangupPending(std::move(stopped));  // a Hangup on its way still goes out
+        hangups_.whenNoneLeft(std::move(stopped));  // a Hangup on its way still goes out
         return;
     }
     stopWaiters_.push_back(std::move(stopped));
@@ -354,7 +357,7 @@ void Modem::deviceRemoved(std::function<void()> gone) {
         cancelRedial(changed);
         setState(ModemState::Unavailable, changed);
         publish(changed);
-        whenNoHangupPending(std::move(gone));
+        hangups_.whenNoneLeft(std::move(gone));
         return;
     }
     removalWaiters_.push_back(std::move(gone));
@@ -536,10 +539,10 @@ void Modem::callExited(ProcessExit exit) {
     finishWaiters(disconnectWaiters_, nullptr);
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
-    for (auto& stopped : stopWaiters) whenNoHangupPending(std::move(stopped));
+    for (auto& stopped : stopWaiters) hangups_.whenNoneLeft(std::move(stopped));
     auto removalWaiters = std::move(removalWaiters_);
     removalWaiters_.clear();
-    for (auto& gone : removalWaiters) whenNoHangupPending(std::move(gone));
+    for (auto& gone : removalWaiters) hangups_.whenNoneLeft(std::move(gone));
 }
 
 void Modem::endAttemptWithoutPppd(ExitReason reason) {
@@ -576,83 +579,18 @@ void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t byte
         scheduleRedial(redialCanHelp(reason), changed);
     // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
-    record.text = callSummary(record) + "== pppd, chat and dialupd ==\n" + log_.text();
+    record.text = HangupReporter::withSummary(config_, record, log_.text());
 
     if (requested) {
         Error cancelled(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", config_.id));
         finishWaiters(connectWaiters_, &cancelled);
-        if (services_.callLogs) services_.callLogs->save(config_.id, record);
+        hangups_.keep(record);
     } else {
         Error failed(error_name::kCallFailed,
                      fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
         finishWaiters(connectWaiters_, &failed);
-        reportHangup(std::move(record));
+        hangups_.report(std::move(record));
     }
-}
-
-std::string Modem::callSummary(const CallRecord& record) const {
-    std::string identity = config_.usb.vendorId.empty()
-                               ? "fixed port"
-                               : fmt::format("{} {}:{} at usb {}", config_.usb.model, config_.usb.vendorId,
-                                             config_.usb.productId, config_.usb.portPath);
-    auto started = static_cast<std::time_t>(record.startedAtUsec / 1'000'000);
-    return fmt::format("== call ==\n"
-                       "modem: {} ({}), device {}\n"
-                       "started: {:%Y-%m-%d %H:%M:%S} UTC, lasted {:.1f} s\n"
-                       "ended: {} {}: {}{}\n"
-                       "traffic: {} bytes in, {} bytes out\n",
-                       config_.id, identity, config_.device, fmt::gmtime(started),
-                       static_cast<double>(record.durationUsec) / 1e6, record.reason.code, record.reason.name,
-                       record.reason.description, record.requested ? " (requested)" : "", record.bytesIn,
-                       record.bytesOut);
-}
-
-void Modem::reportHangup(CallRecord record) {
-    const std::string& port = config_.atPort;
-    std::string unavailable;
-    if (!services_.atPorts) unavailable = "no AT diagnostics in this daemon";
-    else if (port.empty()) unavailable = "no AT port known for this modem";
-    else if (port == config_.device) unavailable = "the AT port is the PPP port: not asked";
-    if (!unavailable.empty()) {
-        record.text += "== AT snapshot ==\n" + unavailable + "\n";
-        finishHangup(nullptr, std::move(record));
-        return;
-    }
-    spdlog::info("[{}] asking the module why the call ended (AT snapshot on {})", config_.id, port);
-    auto snapshot = std::make_unique<AtSnapshot>(
-        *services_.atPorts, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
-    AtSnapshot* raw = snapshot.get();
-    pendingHangups_.push_back(std::move(snapshot));
-    raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
-        record.text += section;
-        finishHangup(raw, std::move(record));
-    });
-}
-
-void Modem::finishHangup(AtSnapshot* snapshot, CallRecord record) {
-    if (services_.callLogs) services_.callLogs->save(config_.id, record);
-    if (observer_)
-        observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec), record.text);
-    if (snapshot) {
-        // Called from the snapshot's own completion: free it on a later turn.
-        auto owned = std::find_if(pendingHangups_.begin(), pendingHangups_.end(),
-                                  [&](const auto& pending) { return pending.get() == snapshot; });
-        if (owned != pendingHangups_.end()) {
-            scheduler_.deferRelease(std::move(*owned));
-            pendingHangups_.erase(owned);
-        }
-    }
-    if (hangupPending()) return;
-    auto waiting = std::move(afterHangups_);
-    afterHangups_.clear();
-    for (auto& then : waiting) then();
-}
-
-void Modem::whenNoHangupPending(std::function<void()> then) {
-    if (hangupPending())
-        afterHangups_.push_back(std::move(then));
-    else
-        then();
 }
 
 void Modem::recheckDevice() {

@@ -11,7 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "at_snapshot.h"
 #include "call.h"
 #include "call_log.h"
 #include "call_record.h"
@@ -19,6 +18,7 @@
 #include "daemon_settings.h"
 #include "errors.h"
 #include "exit_reason.h"
+#include "hangup_reporter.h"
 #include "link_online.h"
 #include "modem_config.h"
 #include "modem_services.h"
@@ -178,11 +178,6 @@ private:
     void finishWaiters(std::vector<Completion>& waiters, const Error* error);
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
     void stopAfterRemoval();
-    std::string callSummary(const CallRecord& record) const;
-    void reportHangup(CallRecord record);
-    void finishHangup(AtSnapshot* snapshot, CallRecord record);
-    bool hangupPending() const { return !pendingHangups_.empty(); }
-    void whenNoHangupPending(std::function<void()> then);
 
     ModemConfig config_;
     const DaemonSettings& daemon_;
@@ -191,6 +186,7 @@ private:
     DeviceExists deviceExists_;
     ModemServices services_;
     ModemObserver* observer_ = nullptr;
+    HangupReporter hangups_;  // the AT snapshot, the call log and the Hangup of each finished call
 
     ModemState state_ = ModemState::Disconnected;
     ExitReason lastExitReason_ = noCallYetReason();
@@ -199,9 +195,6 @@ private:
     bool suspect_ = false;
     bool removed_ = false;
     CallRecord lastCall_;
-    // Hangups waiting for their AT snapshot, and what waits for them (removal, shutdown).
-    std::vector<std::unique_ptr<AtSnapshot>> pendingHangups_;
-    std::vector<std::function<void()>> afterHangups_;
 
     // The current call, and the attempt's log and start (a recovery, the call, an IPv4 fallback).
     std::unique_ptr<Call> call_;
