@@ -18,22 +18,17 @@ namespace {
 // An unplugged modem's tty hangs up at once and pppd exits within milliseconds; this long
 // without an exit means pppd is stuck on a device that no longer exists.
 constexpr std::chrono::seconds kRemovedDeviceGrace{2};
-// After a recovery that re-enumerated the module: how long its udev add event may lag.
-constexpr std::chrono::seconds kReattachGrace{10};
+
+ModemServices withDefaults(ModemServices services, const DeviceExists& deviceExists) {
+    if (!services.ttyExists) services.ttyExists = deviceExists;
+    if (!services.random)
+        services.random = [engine = std::make_shared<std::mt19937>(std::random_device{}())] {
+            return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+        };
+    return services;
+}
 
 }  // namespace
-
-std::string_view toString(ModemState state) {
-    switch (state) {
-    case ModemState::Unavailable: return "unavailable";
-    case ModemState::Disconnected: return "disconnected";
-    case ModemState::Connecting: return "connecting";
-    case ModemState::Connected: return "connected";
-    case ModemState::Disconnecting: return "disconnecting";
-    case ModemState::Resetting: return "resetting";
-    }
-    return "unknown";
-}
 
 Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runner, Scheduler& scheduler,
              DeviceExists deviceExists, ModemServices services)
@@ -42,19 +37,21 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
       runner_(runner),
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)),
-      services_(std::move(services)),
+      services_(withDefaults(std::move(services), deviceExists_)),
       hangups_(config_, daemon_, scheduler_, services_,
                [this](const CallRecord& record) {
                    if (observer_)
                        observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec),
                                               record.text);
                }),
-      log_(daemon.callLogBytes) {
-    if (!services_.ttyExists) services_.ttyExists = deviceExists_;
-    if (!services_.random)
-        services_.random = [engine = std::make_shared<std::mt19937>(std::random_device{}())] {
-            return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
-        };
+      log_(daemon.callLogBytes),
+      recovery_(
+          daemon_, scheduler_, services_, [this](std::string_view line) { note(line); },
+          [this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
+          [this](ModemRecovery::Outcome outcome) { recoveryFinished(std::move(outcome)); },
+          [this](std::function<void()> gone) { deviceRemoved(std::move(gone)); }),
+      redialer_(
+          scheduler_, services_.random, [this](std::string_view line) { note(line); }, [this] { redial(); }) {
     state_ = devicePresent() ? ModemState::Disconnected : ModemState::Unavailable;
     routeMetric_ = config_.call.routeMetric;
 }
@@ -84,11 +81,11 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
     // these. A bad argument changes nothing, a pending redial included.
     CallSettings call = applyOverrides(config_.call, overrides);
     std::vector<ModemProperty> changed;
-    cancelRedial(changed);
+    redialer_.cancel(changed);
     try {
         beginCall(call, wait, std::move(done), changed);
     } catch (const Error&) {
-        redialWith_.reset();
+        redialer_.forget();
         publish(changed);
         throw;
     }
@@ -101,22 +98,16 @@ void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std:
         startCall(call, wait, std::move(done), changed);
         return;
     }
-    rememberForRedial(call);
-    callAfterRecovery_ = call;
+    redialer_.remember(call);
     publish(changed);
     changed.clear();
     startRecovery(fmt::format("the last call ended abnormally ({} {}): checking the module before dialing",
-                              lastExitReason_.code, lastExitReason_.name));
+                              lastExitReason_.code, lastExitReason_.name),
+                  nullptr, call);
     if (wait)
         connectWaiters_.push_back(std::move(done));
     else
         done(nullptr);
-}
-
-void Modem::rememberForRedial(const CallSettings& call) {
-    if (!call.reconnect.enabled.value_or(false)) return;
-    redialWith_ = call;
-    redialSettings_ = call.reconnect;
 }
 
 void Modem::startNewCallLog() {
@@ -126,7 +117,7 @@ void Modem::startNewCallLog() {
 }
 
 void Modem::reset(ResetCompletion done) {
-    if (recovery_) throw Error(error_name::kBusy, fmt::format("modem {} is already resetting", config_.id));
+    if (recovery_.running()) throw Error(error_name::kBusy, fmt::format("modem {} is already resetting", config_.id));
     if (call_)
         throw Error(error_name::kBusy,
                     fmt::format("modem {} has a call ({}): Disconnect it first", config_.id, toString(state_)));
@@ -135,84 +126,70 @@ void Modem::reset(ResetCompletion done) {
         throw Error(error_name::kUnavailable, fmt::format("modem {}: device {} is not there", config_.id,
                                                           config_.device));
     std::vector<ModemProperty> changed;
-    cancelRedial(changed);
+    redialer_.cancel(changed);
     publish(changed);
-    resetDone_ = std::move(done);
     startNewCallLog();
-    startRecovery("Reset requested");
+    startRecovery("Reset requested", std::move(done), std::nullopt);
 }
 
-void Modem::startRecovery(std::string why) {
+void Modem::startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call) {
     note(why);
-    RecoveryLimits limits;
-    limits.rebootWait = daemon_.recoveryWait;
-    recovery_ = std::make_unique<ModuleRecovery>(*services_.atPorts, scheduler_, services_.usbResetter, limits,
-                                                 [this](std::string_view line) { note(line); });
+    recovery_.start(std::move(reset), std::move(call));
     std::vector<ModemProperty> changed;
     setState(ModemState::Resetting, changed);
     publish(changed);
-    recovery_->start([this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
-                     [this](std::optional<std::string> recoveredBy) { recoveryFinished(std::move(recoveredBy)); });
 }
 
-void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
-    recovery_.reset();  // called from the loop, not from inside the recovery
+void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
+    const std::optional<std::string>& recoveredBy = outcome.recoveredBy;
     if (recoveredBy) suspect_ = false;
     std::vector<ModemProperty> changed;
-    if (resetDone_) {
+    if (outcome.reset) {
         setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
         publish(changed);
-        ResetCompletion done = std::move(resetDone_);
-        resetDone_ = nullptr;
         ResetResult result{recoveredBy.value_or(""), log_.text()};
         if (recoveredBy) {
-            done(nullptr, result);
+            outcome.reset(nullptr, result);
         } else {
             Error failed(error_name::kRecoveryFailed,
                          fmt::format("modem {}: the module answered no recovery step (the steps are in the journal)",
                                      config_.id));
-            done(&failed, result);
+            outcome.reset(&failed, result);
         }
         if (recoveredBy)
-            awaitReattach();
+            recovery_.awaitReattach();
         else
-            removeIfStillDetached();
+            recovery_.removeIfStillDetached();
         return;
     }
-    CallSettings call = callAfterRecovery_.value_or(config_.call);
-    callAfterRecovery_.reset();
+    CallSettings call = outcome.call.value_or(config_.call);
     if (!recoveredBy) {
         endAttemptWithoutPppd(reasonForUnresponsiveModule());
-        removeIfStillDetached();
+        recovery_.removeIfStillDetached();
         return;
     }
-    awaitReattach();
+    recovery_.awaitReattach();
     try {
         startCall(call, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
     } catch (const Error& error) {
         note(fmt::format("the dial after recovery failed: {}", error.what()));
         setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
         finishWaiters(connectWaiters_, &error);
-        scheduleRedial(true, changed);
+        redialer_.schedule(true, changed);
         publish(changed);
     }
 }
 
 void Modem::cancelRecovery(const Error& why) {
-    if (!recovery_) return;
+    if (!recovery_.running()) return;
     note(fmt::format("recovery cancelled: {}", why.what()));
-    recovery_.reset();
-    callAfterRecovery_.reset();
+    ResetCompletion reset = recovery_.cancel();
     std::vector<ModemProperty> changed;
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
     publish(changed);
     finishWaiters(connectWaiters_, &why);
-    if (resetDone_) {
-        ResetCompletion done = std::move(resetDone_);
-        resetDone_ = nullptr;
-        done(&why, ResetResult{"", log_.text()});
-    }
-    removeIfStillDetached();
+    if (reset) reset(&why, ResetResult{"", log_.text()});
+    recovery_.removeIfStillDetached();
 }
 
 void Modem::startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
@@ -234,8 +211,9 @@ void Modem::startCall(const CallSettings& call, bool wait, Completion done, std:
     call_ = std::move(newCall);
     online_ = std::move(online);
     note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), config_.device, call.apn,
-                     toString(call.ipFamily), redialAttempts_ ? fmt::format(", redial {}", redialAttempts_) : ""));
-    rememberForRedial(call);
+                     toString(call.ipFamily),
+                     redialer_.attempts() ? fmt::format(", redial {}", redialer_.attempts()) : ""));
+    redialer_.remember(call);
     if (routeMetric_ != call.routeMetric) {
         routeMetric_ = call.routeMetric;
         changed.push_back(ModemProperty::RouteMetric);
@@ -260,70 +238,35 @@ std::unique_ptr<LinkOnline> Modem::startLinkOnline(const CallSettings& call) {
     return online;
 }
 
-void Modem::scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed) {
-    if (!redialWith_) return;
-    if (!canHelp) {
-        note("no redial: trying again cannot mend this");
-        redialWith_.reset();
-        return;
-    }
-    if (redialSettings_.maxAttempts != 0 && redialAttempts_ >= redialSettings_.maxAttempts) {
-        note(fmt::format("no redial: {} in a row did not bring the link up (reconnect-attempts)", redialAttempts_));
-        redialWith_.reset();
-        return;
-    }
-    ++redialAttempts_;
-    auto delay = reconnectDelay(redialSettings_, redialAttempts_, services_.random());
-    nextRedialUsec_ = scheduler_.realtimeNowUsec() + static_cast<uint64_t>(delay.count());
-    redialTimer_ = scheduler_.after(delay, [this] { redial(); });
-    note(fmt::format("redial {} in {:.1f} s", redialAttempts_, std::chrono::duration<double>(delay).count()));
-    changed.push_back(ModemProperty::ReconnectAttempts);
-    changed.push_back(ModemProperty::NextReconnect);
-}
-
 void Modem::redial() {
-    redialTimer_.reset();
-    nextRedialUsec_ = 0;
     std::vector<ModemProperty> changed = {ModemProperty::NextReconnect};
-    if (!redialWith_ || call_ || recovery_) {
+    if (!redialer_.plan() || call_ || recovery_.running()) {
         publish(changed);
         return;
     }
     try {
-        beginCall(*redialWith_, false, [](const Error*) {}, changed);
+        CallSettings call = *redialer_.plan();
+        beginCall(call, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         // No pppd ran (the tty is missing, say): that counts as an attempt, and the next follows.
-        spdlog::warn("[{}] redial {} failed: {}", config_.id, redialAttempts_, error.what());
-        scheduleRedial(true, changed);
+        spdlog::warn("[{}] redial {} failed: {}", config_.id, redialer_.attempts(), error.what());
+        redialer_.schedule(true, changed);
         publish(changed);
     }
 }
 
-void Modem::cancelRedial(std::vector<ModemProperty>& changed) {
-    redialWith_.reset();
-    redialTimer_.reset();
-    if (nextRedialUsec_ != 0) {
-        nextRedialUsec_ = 0;
-        changed.push_back(ModemProperty::NextReconnect);
-    }
-    if (redialAttempts_ != 0) {
-        redialAttempts_ = 0;
-        changed.push_back(ModemProperty::ReconnectAttempts);
-    }
-}
-
 void Modem::disconnect(Completion done) {
-    if (recovery_) {
+    if (recovery_.running()) {
         std::vector<ModemProperty> changed;
-        cancelRedial(changed);
+        redialer_.cancel(changed);
         publish(changed);
         cancelRecovery(Error(error_name::kCancelled, fmt::format("modem {}: Disconnect was called", config_.id)));
         done(nullptr);
         return;
     }
-    if (!call_ && redialTimer_) {
+    if (!call_ && redialer_.timerPending()) {
         std::vector<ModemProperty> changed;
-        cancelRedial(changed);
+        redialer_.cancel(changed);
         spdlog::info("[{}] Disconnect: the pending redial is cancelled", config_.id);
         publish(changed);
         done(nullptr);
@@ -338,7 +281,7 @@ void Modem::disconnect(Completion done) {
 
 void Modem::stop(std::function<void()> stopped) {
     std::vector<ModemProperty> changed;
-    cancelRedial(changed);  // shutting down: no more calls
+    redialer_.cancel(changed);  // shutting down: no more calls
     publish(changed);
     cancelRecovery(Error(error_name::kCancelled, "dialupd is stopping"));
     if (!call_) {
@@ -354,7 +297,7 @@ void Modem::deviceRemoved(std::function<void()> gone) {
     cancelRecovery(Error(error_name::kUnavailable, fmt::format("modem {} has been removed", config_.id)));
     if (!call_) {
         std::vector<ModemProperty> changed;
-        cancelRedial(changed);
+        redialer_.cancel(changed);
         setState(ModemState::Unavailable, changed);
         publish(changed);
         hangups_.whenNoneLeft(std::move(gone));
@@ -375,36 +318,17 @@ void Modem::stopAfterRemoval() {
 void Modem::deviceDetachedDuringReset(std::function<void()> gone) {
     note(fmt::format("the modem port {} went away during the recovery (the module re-enumerates); waiting for it",
                      config_.device));
-    detachedGone_ = std::move(gone);
+    recovery_.detached(std::move(gone));
 }
 
 void Modem::deviceReattached(std::string device, std::string atPort) {
-    detachedGone_ = nullptr;
-    reattachTimer_.reset();
+    recovery_.reattached();
     note(fmt::format("the module is back: modem port {}, AT port {}", device, atPort.empty() ? "none" : atPort));
     if (device != config_.device) {
         config_.device = std::move(device);
         publish({ModemProperty::Device});
     }
     setAtPort(std::move(atPort));
-}
-
-void Modem::awaitReattach() {
-    // The tty node can answer before udev's add event for it is in: give the event time.
-    if (!detachedGone_) return;
-    note(fmt::format("the module answers; waiting up to {} s for udev to announce it again", kReattachGrace.count()));
-    reattachTimer_ = scheduler_.after(kReattachGrace, [this] {
-        reattachTimer_.reset();
-        removeIfStillDetached();
-    });
-}
-
-void Modem::removeIfStillDetached() {
-    if (!detachedGone_) return;
-    note("the module did not come back on USB: the modem is removed");
-    auto gone = std::move(detachedGone_);
-    detachedGone_ = nullptr;
-    deviceRemoved(std::move(gone));
 }
 
 void Modem::markSuspect(std::string_view why) {
@@ -484,10 +408,7 @@ void Modem::linkOnline() {
                                           ModemProperty::PeerAddress,   ModemProperty::Dns,
                                           ModemProperty::ConnectedSince, ModemProperty::DefaultRoute,
                                           ModemProperty::DnsBackend,    ModemProperty::IPv6Addresses};
-    if (redialAttempts_ != 0) {  // the link is back: the next trouble starts the backoff afresh
-        redialAttempts_ = 0;
-        changed.push_back(ModemProperty::ReconnectAttempts);
-    }
+    redialer_.linkUp(changed);
     // A link that comes up while we are tearing it down stays "disconnecting".
     if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
     spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);
@@ -574,9 +495,9 @@ void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t byte
                                           ModemProperty::IPv6Addresses, ModemProperty::DnsBackend};
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
     if (requested || removed_)
-        cancelRedial(changed);
+        redialer_.cancel(changed);
     else
-        scheduleRedial(redialCanHelp(reason), changed);
+        redialer_.schedule(redialCanHelp(reason), changed);
     // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
     record.text = HangupReporter::withSummary(config_, record, log_.text());

@@ -21,22 +21,14 @@
 #include "hangup_reporter.h"
 #include "link_online.h"
 #include "modem_config.h"
+#include "modem_recovery.h"
 #include "modem_services.h"
-#include "module_recovery.h"
+#include "modem_states.h"
 #include "pppd_runner.h"
+#include "redialer.h"
 #include "scheduler.h"
 
 namespace dialupd {
-
-enum class ModemState { Unavailable, Disconnected, Connecting, Connected, Disconnecting, Resetting };
-std::string_view toString(ModemState state);
-
-// The published properties, so the observer knows which changed.
-enum class ModemProperty {
-    State, LastExitReason, Device, AtPort, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince,
-    LastCallDuration, LastCallBytesIn, LastCallBytesOut, ReconnectAttempts, NextReconnect, DefaultRoute,
-    RouteMetric, IPv6Addresses, DnsBackend
-};
 
 class ModemObserver {
 public:
@@ -51,14 +43,6 @@ protected:
 
 // nullptr: success; otherwise the named error the request failed with.
 using Completion = std::function<void(const Error* error)>;
-
-// What Reset() did: the rung that brought the module back ("probe": it was fine) and the
-// steps as noted.
-struct ResetResult {
-    std::string recoveredBy;
-    std::string log;
-};
-using ResetCompletion = std::function<void(const Error* error, const ResetResult& result)>;
 
 class Modem final : private CallHost {
 public:
@@ -98,7 +82,7 @@ public:
     // modem port went away. The object stays; if the recovery ends before the module is back,
     // the modem is removed as by deviceRemoved(gone).
     void deviceDetachedDuringReset(std::function<void()> gone);
-    bool detachedDuringReset() const { return static_cast<bool>(detachedGone_); }
+    bool detachedDuringReset() const { return recovery_.detached(); }
     // The module is back (possibly on other tty names).
     void deviceReattached(std::string device, std::string atPort);
     // The AT port appeared or went away ("" = none).
@@ -126,12 +110,12 @@ public:
     // left running had to be stopped): the next dial checks the module first.
     void markSuspect(std::string_view why);
     bool callActive() const { return call_ != nullptr; }
-    bool resetting() const { return recovery_ != nullptr; }
+    bool resetting() const { return recovery_.running(); }
     bool removed() const { return removed_; }
     // Redials made since the link was last up (0 when none), and when the next one is due
     // (µs since the epoch; 0 when none is pending).
-    uint32_t reconnectAttempts() const { return redialAttempts_; }
-    uint64_t nextReconnectUsec() const { return nextRedialUsec_; }
+    uint32_t reconnectAttempts() const { return redialer_.attempts(); }
+    uint64_t nextReconnectUsec() const { return redialer_.nextUsec(); }
     // The last finished call's figures (no text); zero before the first.
     const CallRecord& lastCall() const { return lastCall_; }
     // Kept call records, newest first (empty without a store); `last` == 0: all that are kept.
@@ -148,11 +132,10 @@ private:
     void startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
     // startCall, preceded by module recovery when the last call left the module suspect.
     void beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
-    void startRecovery(std::string why);
-    void recoveryFinished(std::optional<std::string> recoveredBy);
+    // `reset` answers a Reset; otherwise the dial with `call` follows.
+    void startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call);
+    void recoveryFinished(ModemRecovery::Outcome outcome);
     void cancelRecovery(const Error& why);
-    void removeIfStillDetached();
-    void awaitReattach();
     // A call attempt that ended before any pppd ran (recovery failed): reported like a hangup.
     void endAttemptWithoutPppd(ExitReason reason);
     // The common end of every call: properties, redial, waiters, the call log and the Hangup.
@@ -164,11 +147,8 @@ private:
     // Connect dials once more as IPv4 only. True when that redial was started.
     bool fallBackToIpv4(const Call& ended, const ExitReason& reason, bool requested);
     std::unique_ptr<LinkOnline> startLinkOnline(const CallSettings& call);
-    void rememberForRedial(const CallSettings& call);
     void startNewCallLog();
-    void scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed);
     void redial();
-    void cancelRedial(std::vector<ModemProperty>& changed);
     void setState(ModemState state, std::vector<ModemProperty>& changed);
     void publish(const std::vector<ModemProperty>& changed);
     void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
@@ -211,20 +191,9 @@ private:
     std::unique_ptr<TimerHandle> removalTimer_;
     std::vector<std::function<void()>> removalWaiters_;
 
-    // Module recovery: before a call (callAfterRecovery_ says with what) or on demand (resetDone_).
-    std::unique_ptr<ModuleRecovery> recovery_;
-    std::optional<CallSettings> callAfterRecovery_;
-    ResetCompletion resetDone_;
-    std::function<void()> detachedGone_;  // set while re-enumerating during a recovery
-    std::unique_ptr<TimerHandle> reattachTimer_;
-
-    // Redialling: what the next call is made with (set while reconnect is on for this call),
-    // how many redials in a row, when the next is due.
-    std::optional<CallSettings> redialWith_;
-    ReconnectSettings redialSettings_;
-    uint32_t redialAttempts_ = 0;
-    uint64_t nextRedialUsec_ = 0;
-    std::unique_ptr<TimerHandle> redialTimer_;
+    // Module recovery, before a call or on demand, and the module's re-enumeration during it.
+    ModemRecovery recovery_;
+    Redialer redialer_;
 };
 
 }  // namespace dialupd
