@@ -95,7 +95,8 @@ void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std:
     startNewCallLog();
     ipv4FallbackDone_ = false;
     if (!suspect_ || !services_.atPorts || !devicePresent()) {
-        startCall(call, wait, std::move(done), changed);
+        Waiters none;
+        startCall(call, none, wait, std::move(done), changed);
         return;
     }
     redialer_.remember(call);
@@ -105,7 +106,7 @@ void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std:
                               lastExitReason_.code, lastExitReason_.name),
                   nullptr, call);
     if (wait)
-        connectWaiters_.push_back(std::move(done));
+        recovery_.connectWaiters().add(std::move(done));
     else
         done(nullptr);
 }
@@ -164,17 +165,17 @@ void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
     }
     CallSettings call = outcome.call.value_or(config_.call);
     if (!recoveredBy) {
-        endAttemptWithoutPppd(reasonForUnresponsiveModule());
+        endAttemptWithoutPppd(reasonForUnresponsiveModule(), outcome.connectWaiters);
         recovery_.removeIfStillDetached();
         return;
     }
     recovery_.awaitReattach();
     try {
-        startCall(call, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
+        startCall(call, outcome.connectWaiters, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         note(fmt::format("the dial after recovery failed: {}", error.what()));
         setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
-        finishWaiters(connectWaiters_, &error);
+        outcome.connectWaiters.finish(&error);
         redialer_.schedule(true, changed);
         publish(changed);
     }
@@ -183,16 +184,17 @@ void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
 void Modem::cancelRecovery(const Error& why) {
     if (!recovery_.running()) return;
     note(fmt::format("recovery cancelled: {}", why.what()));
-    ResetCompletion reset = recovery_.cancel();
+    ModemRecovery::Outcome cancelled = recovery_.cancel();
     std::vector<ModemProperty> changed;
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
     publish(changed);
-    finishWaiters(connectWaiters_, &why);
-    if (reset) reset(&why, ResetResult{"", log_.text()});
+    cancelled.connectWaiters.finish(&why);
+    if (cancelled.reset) cancelled.reset(&why, ResetResult{"", log_.text()});
     recovery_.removeIfStillDetached();
 }
 
-void Modem::startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
+void Modem::startCall(const CallSettings& call, Waiters& waiting, bool wait, Completion done,
+                      std::vector<ModemProperty>& changed) {
     // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
     if (!devicePresent()) {
         setState(ModemState::Unavailable, changed);
@@ -209,6 +211,7 @@ void Modem::startCall(const CallSettings& call, bool wait, Completion done, std:
     std::unique_ptr<LinkOnline> online = startLinkOnline(call);
     newCall->start(runner_, config_.device);  // throws Error(SpawnFailed); nothing changed yet
     call_ = std::move(newCall);
+    call_->connectWaiters().adopt(waiting);
     online_ = std::move(online);
     note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), config_.device, call.apn,
                      toString(call.ipFamily),
@@ -222,7 +225,7 @@ void Modem::startCall(const CallSettings& call, bool wait, Completion done, std:
     setState(ModemState::Connecting, changed);
     publish(changed);
     if (wait)
-        connectWaiters_.push_back(std::move(done));
+        call_->connectWaiters().add(std::move(done));
     else
         done(nullptr);
 }
@@ -275,7 +278,7 @@ void Modem::disconnect(Completion done) {
     if (!call_)
         throw Error(error_name::kNotConnected,
                     fmt::format("modem {} has no call to end (state {})", config_.id, toString(state_)));
-    disconnectWaiters_.push_back(std::move(done));
+    call_->exitWaiters().add(std::move(done));
     requestStop(Call::StopCause::Requested);
 }
 
@@ -413,10 +416,10 @@ void Modem::linkOnline() {
     if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
     spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);
     publish(changed);
-    if (state_ == ModemState::Connected) finishWaiters(connectWaiters_, nullptr);
+    if (state_ == ModemState::Connected && call_) call_->connectWaiters().finish(nullptr);
 }
 
-bool Modem::fallBackToIpv4(const Call& ended, const ExitReason& reason, bool requested) {
+bool Modem::fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested) {
     if (requested || removed_ || ipv4FallbackDone_ || ended.settings().ipFamily != IpFamily::Ipv4v6 || !ended.dialSent() ||
         !isStatus(reason, PppdExitStatus::ConnectFailed))
         return false;
@@ -429,7 +432,8 @@ bool Modem::fallBackToIpv4(const Call& ended, const ExitReason& reason, bool req
     if (online_) online_->end();
     std::vector<ModemProperty> changed;
     try {
-        startCall(call, false, [](const Error*) {}, changed);  // the waiters stay in connectWaiters_
+        startCall(call, ended.connectWaiters(), false, [](const Error*) {}, changed);  // the same Connects wait
+        call_->exitWaiters().adopt(ended.exitWaiters());
     } catch (const Error& error) {
         note(fmt::format("the IPv4 dial could not start: {}", error.what()));
         return false;
@@ -454,10 +458,13 @@ void Modem::callExited(ProcessExit exit) {
 
     const bool redialledAsIpv4 = !end.deviceGone && fallBackToIpv4(*ended, reason, requested);
     const uint64_t bytesIn = ended->bytesIn(), bytesOut = ended->bytesOut();
+    Waiters connectWaiters, exitWaiters;
+    connectWaiters.adopt(ended->connectWaiters());
+    exitWaiters.adopt(ended->exitWaiters());
     scheduler_.deferRelease(std::move(ended));
     if (redialledAsIpv4) return;
-    concludeCall(reason, requested, bytesIn, bytesOut);
-    finishWaiters(disconnectWaiters_, nullptr);
+    concludeCall(reason, requested, bytesIn, bytesOut, connectWaiters);
+    exitWaiters.finish(nullptr);
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
     for (auto& stopped : stopWaiters) hangups_.whenNoneLeft(std::move(stopped));
@@ -466,12 +473,13 @@ void Modem::callExited(ProcessExit exit) {
     for (auto& gone : removalWaiters) hangups_.whenNoneLeft(std::move(gone));
 }
 
-void Modem::endAttemptWithoutPppd(ExitReason reason) {
+void Modem::endAttemptWithoutPppd(ExitReason reason, Waiters& connectWaiters) {
     note(fmt::format("the call failed before pppd ran: {} {} ({})", reason.code, reason.name, reason.description));
-    concludeCall(reason, false, 0, 0);
+    concludeCall(reason, false, 0, 0, connectWaiters);
 }
 
-void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut) {
+void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
+                         Waiters& connectWaiters) {
     auto duration = scheduler_.monotonicNow() - startedAt_;
     spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
                  std::chrono::duration<double>(duration).count(), reason.code, reason.name);
@@ -504,12 +512,12 @@ void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t byte
 
     if (requested) {
         Error cancelled(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", config_.id));
-        finishWaiters(connectWaiters_, &cancelled);
+        connectWaiters.finish(&cancelled);
         hangups_.keep(record);
     } else {
         Error failed(error_name::kCallFailed,
                      fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
-        finishWaiters(connectWaiters_, &failed);
+        connectWaiters.finish(&failed);
         hangups_.report(std::move(record));
     }
 }
@@ -569,12 +577,6 @@ void Modem::logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl) {
 
 double Modem::secondsSinceStart() const {
     return std::chrono::duration<double>(scheduler_.monotonicNow() - startedAt_).count();
-}
-
-void Modem::finishWaiters(std::vector<Completion>& waiters, const Error* error) {
-    auto pending = std::move(waiters);
-    waiters.clear();
-    for (auto& done : pending) done(error);
 }
 
 }  // namespace dialupd

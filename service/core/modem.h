@@ -41,9 +41,6 @@ protected:
     ~ModemObserver() = default;
 };
 
-// nullptr: success; otherwise the named error the request failed with.
-using Completion = std::function<void(const Error* error)>;
-
 class Modem final : private CallHost {
 public:
     using DeviceExists = dialupd::DeviceExists;
@@ -128,8 +125,10 @@ private:
     void callExited(ProcessExit exit) override;
 
     // connect() without its redial bookkeeping: publishes `changed` with whatever it changes,
-    // except when the spawn itself fails (then the caller publishes).
-    void startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    // except when the spawn itself fails (then the caller publishes). The call takes over
+    // `waiting` (a recovery's or an earlier call's Connects) once pppd runs.
+    void startCall(const CallSettings& call, Waiters& waiting, bool wait, Completion done,
+                   std::vector<ModemProperty>& changed);
     // startCall, preceded by module recovery when the last call left the module suspect.
     void beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
     // `reset` answers a Reset; otherwise the dial with `call` follows.
@@ -137,15 +136,16 @@ private:
     void recoveryFinished(ModemRecovery::Outcome outcome);
     void cancelRecovery(const Error& why);
     // A call attempt that ended before any pppd ran (recovery failed): reported like a hangup.
-    void endAttemptWithoutPppd(ExitReason reason);
+    void endAttemptWithoutPppd(ExitReason reason, Waiters& connectWaiters);
     // The common end of every call: properties, redial, waiters, the call log and the Hangup.
-    void concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut);
+    void concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
+                      Waiters& connectWaiters);
     // IPCP is up (IPV6CP for an IPv6-only call): LinkOnline puts the link online, then this.
     void linkUp(const IpConfig& ip);
     void linkOnline();
     // A network that refuses an IPV4V6 context fails the activation right after ATD: the same
     // Connect dials once more as IPv4 only. True when that redial was started.
-    bool fallBackToIpv4(const Call& ended, const ExitReason& reason, bool requested);
+    bool fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested);
     std::unique_ptr<LinkOnline> startLinkOnline(const CallSettings& call);
     void startNewCallLog();
     void redial();
@@ -155,7 +155,6 @@ private:
     void logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl);
     void requestStop(Call::StopCause cause);
     double secondsSinceStart() const;
-    void finishWaiters(std::vector<Completion>& waiters, const Error* error);
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
     void stopAfterRemoval();
 
@@ -184,8 +183,6 @@ private:
     std::chrono::microseconds startedAt_{0};
     uint64_t startedAtRealtimeUsec_ = 0;
     CallLog log_;
-    std::vector<Completion> connectWaiters_;
-    std::vector<Completion> disconnectWaiters_;
     std::vector<std::function<void()>> stopWaiters_;
     // Device removal during the call.
     std::unique_ptr<TimerHandle> removalTimer_;

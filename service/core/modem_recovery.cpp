@@ -33,18 +33,20 @@ void ModemRecovery::start(ResetCompletion reset, std::optional<CallSettings> cal
 
 void ModemRecovery::ladderDone(std::optional<std::string> recoveredBy) {
     ladder_.reset();  // called from the loop, not from inside the ladder
-    Outcome outcome{std::move(recoveredBy), std::move(reset_), std::move(call_)};
+    Outcome outcome{std::move(recoveredBy), std::move(reset_), std::move(call_), {}};
+    outcome.connectWaiters.adopt(connectWaiters_);
     reset_ = nullptr;
     call_.reset();
     finished_(std::move(outcome));
 }
 
-ResetCompletion ModemRecovery::cancel() {
+ModemRecovery::Outcome ModemRecovery::cancel() {
     ladder_.reset();
-    call_.reset();
-    ResetCompletion reset = std::move(reset_);
+    Outcome outcome{std::nullopt, std::move(reset_), std::move(call_), {}};
+    outcome.connectWaiters.adopt(connectWaiters_);
     reset_ = nullptr;
-    return reset;
+    call_.reset();
+    return outcome;
 }
 
 void ModemRecovery::detached(std::function<void()> gone) { gone_ = std::move(gone); }

@@ -17,6 +17,7 @@
 #include "modem_services.h"
 #include "module_recovery.h"
 #include "scheduler.h"
+#include "waiters.h"
 
 namespace dialupd {
 
@@ -36,6 +37,7 @@ public:
         std::optional<std::string> recoveredBy;  // the rung that helped; nullopt: none did
         ResetCompletion reset;                   // a Reset's answer; null before a dial
         std::optional<CallSettings> call;        // the dial that follows; nullopt for a Reset
+        Waiters connectWaiters;                  // the Connects waiting for that dial
     };
     // The ladder ended (from the loop, never from inside start()).
     using Finished = std::function<void(Outcome outcome)>;
@@ -52,8 +54,10 @@ public:
     // the dial made with `call`.
     void start(ResetCompletion reset, std::optional<CallSettings> call);
     bool running() const { return ladder_ != nullptr; }
-    // Abandons a running ladder: `finished` is not called; returns the Reset's answer to give.
-    ResetCompletion cancel();
+    // Abandons a running ladder: `finished` is not called; returns who is still to be answered.
+    Outcome cancel();
+    // The Connects waiting for the dial after the ladder.
+    Waiters& connectWaiters() { return connectWaiters_; }
 
     // The modem port went away during the ladder: `gone` is for removing the modem if the module
     // does not come back.
@@ -81,6 +85,7 @@ private:
     std::unique_ptr<ModuleRecovery> ladder_;
     ResetCompletion reset_;
     std::optional<CallSettings> call_;
+    Waiters connectWaiters_;
     std::function<void()> gone_;  // set while re-enumerating during a recovery
     std::unique_ptr<TimerHandle> reattachTimer_;
 };
