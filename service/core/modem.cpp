@@ -64,19 +64,7 @@ const OnlineState& Modem::online() const {
 Modem::~Modem() = default;
 
 void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) {
-    switch (state_) {
-    case ModemState::Connecting:
-    case ModemState::Connected:
-        throw Error(error_name::kAlreadyConnected,
-                    fmt::format("modem {} is already {}", config_.id, toString(state_)));
-    case ModemState::Disconnecting:
-        throw Error(error_name::kBusy, fmt::format("modem {} is still ending its previous call", config_.id));
-    case ModemState::Resetting:
-        throw Error(error_name::kBusy, fmt::format("modem {} is resetting its module", config_.id));
-    case ModemState::Unavailable:
-    case ModemState::Disconnected:
-        break;
-    }
+    refuseIfTheStateSaysSo(ModemRequest::Connect, state_, config_.id);
     // Merged and validated once: a redial, the dial after a recovery and the IPv4 fallback keep
     // these. A bad argument changes nothing, a pending redial included.
     CallSettings call = applyOverrides(config_.call, overrides);
@@ -118,10 +106,7 @@ void Modem::startNewCallLog() {
 }
 
 void Modem::reset(ResetCompletion done) {
-    if (recovery_.running()) throw Error(error_name::kBusy, fmt::format("modem {} is already resetting", config_.id));
-    if (call_)
-        throw Error(error_name::kBusy,
-                    fmt::format("modem {} has a call ({}): Disconnect it first", config_.id, toString(state_)));
+    refuseIfTheStateSaysSo(ModemRequest::Reset, state_, config_.id);
     if (!services_.atPorts) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
     if (!devicePresent())
         throw Error(error_name::kUnavailable, fmt::format("modem {}: device {} is not there", config_.id,
@@ -259,7 +244,7 @@ void Modem::redial() {
 }
 
 void Modem::disconnect(Completion done) {
-    if (recovery_.running()) {
+    if (state_ == ModemState::Resetting) {
         std::vector<ModemProperty> changed;
         redialer_.cancel(changed);
         publish(changed);
@@ -275,9 +260,7 @@ void Modem::disconnect(Completion done) {
         done(nullptr);
         return;
     }
-    if (!call_)
-        throw Error(error_name::kNotConnected,
-                    fmt::format("modem {} has no call to end (state {})", config_.id, toString(state_)));
+    refuseIfTheStateSaysSo(ModemRequest::Disconnect, state_, config_.id);
     call_->exitWaiters().add(std::move(done));
     requestStop(Call::StopCause::Requested);
 }
@@ -540,7 +523,11 @@ std::vector<CallRecord> Modem::callLogs(size_t last) const {
 
 void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {
     if (state == state_) return;
-    spdlog::debug("[{}] state {} -> {}", config_.id, toString(state_), toString(state));
+    if (const ModemTransition* transition = findTransition(state_, state))
+        spdlog::debug("[{}] state {} -> {}: {}", config_.id, toString(state_), toString(state), transition->why);
+    else
+        spdlog::error("[{}] bug: state {} -> {} is not in the transition table (modem_states.h)", config_.id,
+                      toString(state_), toString(state));
     state_ = state;
     changed.push_back(ModemProperty::State);
 }

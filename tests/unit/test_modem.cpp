@@ -10,6 +10,7 @@
 #include "core/text.h"
 #include "fake_link_services.h"
 #include "fakes.h"
+#include "transition_watch.h"
 
 namespace dialupd {
 namespace {
@@ -109,6 +110,7 @@ protected:
     FakeCallLogStore store;
     bool deviceExists = true;
     ModemServices services;  // handed to the modem when modem() first makes it
+    testing::TransitionWatch transitions;  // every state change checked against the table
 
 private:
     std::unique_ptr<Modem> modem_;
@@ -1165,6 +1167,71 @@ TEST_F(OnlineModemTest, ADualStackCallWaitsForIpcpNotIpv6cp) {
     runner.ipUp(sampleIp());
     EXPECT_TRUE(outcome.called);
 }
+
+// The transitions to and from "unavailable" that no other scenario here makes (the table's rows,
+// modem_states.h, each happen somewhere in this file: EveryTransitionHappens below).
+TEST_F(ModemTest, AFixedPortThatAppearsMakesTheModemDisconnected) {
+    deviceExists = false;
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+    deviceExists = true;
+    modem().recheckDevice();
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    EXPECT_THAT(recorder().states, ElementsAre("disconnected"));
+}
+
+TEST_F(ModemTest, ACallWhoseDeviceIsGoneEndsUnavailable) {
+    modem().connect({}, false, Outcome().completion());
+    runner.ipUp(sampleIp());
+    ASSERT_EQ(modem().state(), ModemState::Connected);
+    deviceExists = false;
+    runner.exitWith(16);
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+
+    deviceExists = true;
+    modem().recheckDevice();
+    modem().connect({}, false, Outcome().completion());
+    Outcome disconnected;
+    modem().disconnect(disconnected.completion());
+    ASSERT_EQ(modem().state(), ModemState::Disconnecting);
+    deviceExists = false;
+    runner.exitWith(5);
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+    EXPECT_TRUE(disconnected.called);
+    EXPECT_THAT(recorder().states, ElementsAre("connecting", "connected", "unavailable", "disconnected", "connecting",
+                                               "disconnecting", "unavailable"));
+}
+
+TEST_F(RecoveryTest, AResetOfADeviceBackUnannouncedAndRemovedDuringIt) {
+    deviceExists = false;
+    recoverable();
+    ASSERT_EQ(modem().state(), ModemState::Unavailable);
+    deviceExists = true;  // the node is back; nobody has said so yet
+    std::string resetError;
+    modem().reset([&](const Error* error, const ResetResult&) { resetError = error ? error->name() : "none"; });
+    EXPECT_EQ(modem().state(), ModemState::Resetting);
+    bool gone = false;
+    modem().deviceRemoved([&] { gone = true; });
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+    EXPECT_EQ(resetError, error_name::kUnavailable);
+    EXPECT_TRUE(gone);
+    EXPECT_THAT(recorder().states, ElementsAre("resetting", "unavailable"));
+}
+
+// Over a whole run of this file: every row of the transition table happens in some scenario
+// above, so the table lists nothing the modem never does. (A filtered run checks only that what
+// it saw is listed.)
+class EveryTransitionHappens : public ::testing::Environment {
+public:
+    void TearDown() override {
+        if (::testing::GTEST_FLAG(filter) != "*") return;
+        for (const ModemTransition& transition : kModemTransitions)
+            EXPECT_TRUE(testing::seenTransitions().count({transition.from, transition.to}))
+                << "no scenario makes " << toString(transition.from) << " -> " << toString(transition.to) << " ("
+                << transition.why << ")";
+    }
+};
+[[maybe_unused]] const auto* const kEveryTransitionHappens =
+    ::testing::AddGlobalTestEnvironment(new EveryTransitionHappens);
 
 }  // namespace
 }  // namespace dialupd

@@ -11,6 +11,7 @@
 
 #include "core/text.h"
 #include "fakes.h"
+#include "transition_watch.h"
 
 namespace dialupd {
 namespace {
@@ -82,6 +83,7 @@ protected:
     FakePppdRunner runner;
     FakeDeviceSource devices;
     BusSide bus;
+    testing::TransitionWatch transitions;  // every state change checked against the table
     std::unique_ptr<ModemRegistry> registry_;
 };
 
