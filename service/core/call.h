@@ -26,8 +26,7 @@ class CallHost {
 public:
     // dialupd's own decisions, for the call log and the journal.
     virtual void callNote(std::string_view line) = 0;
-    // The plugin's reports the Call does not keep itself: the link's progress (phase, interface,
-    // ip-up, ipv6-up and its sysctls, ip-down).
+    // The link's progress (interface, ipv6-up, ip-up, ip-down), after the Call has logged it.
     virtual void callReport(const PluginReport& report) = 0;
     // SIGTERM went unanswered: SIGKILL is on its way, the module may be left in data mode.
     virtual void callKillEscalated() = 0;
@@ -73,6 +72,7 @@ private:
     void pppdLogLine(std::string_view line) override;
     void pppdReport(const PluginReport& report) override;
     void pppdExited(ProcessExit exit) override;
+    void logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl);
     void escalateToKill();
     double secondsSinceStart() const;
 

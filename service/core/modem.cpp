@@ -1,7 +1,6 @@
 #include "modem.h"
 
 #include <csignal>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <random>
@@ -340,40 +339,25 @@ void Modem::callNote(std::string_view line) { note(line); }
 void Modem::callKillEscalated() { suspect_ = true; }
 
 void Modem::callReport(const PluginReport& report) {
-    std::vector<ModemProperty> changed;
     switch (report.kind) {
-    case PluginReport::Kind::Phase:
-        log_.append(secondsSinceStart(), "plugin", "phase " + report.phase);
-        break;
     case PluginReport::Kind::Interface:
-        // The ppp unit exists; no NCP is up yet.
-        log_.append(secondsSinceStart(), "plugin", "interface " + report.ip.interface);
         if (online_) online_->interfaceKnown(report.ip.interface);
         break;
     case PluginReport::Kind::Ipv6Up:
-        log_.append(secondsSinceStart(), "plugin", "ipv6-up " + report.ip.interface);
         // The link is up once IPV6CP is when there is no IPCP; otherwise IPv4 decides.
-        if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty()) linkUp(IpConfig{report.ip.interface, "", "", {}});
-        break;
-    case PluginReport::Kind::Ipv6Sysctl:
-        logIpv6Sysctl(report.ip.interface, report.sysctl);
+        if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty())
+            linkUp(IpConfig{report.ip.interface, "", "", {}});
         break;
     case PluginReport::Kind::IpUp:
-        log_.append(secondsSinceStart(), "plugin",
-                    fmt::format("ip-up {} local {} peer {}", report.ip.interface, report.ip.localAddress,
-                                report.ip.peerAddress));
         linkUp(report.ip);
         break;
     case PluginReport::Kind::IpDown:
-        log_.append(secondsSinceStart(), "plugin", "ip-down");
         ip_ = {};
         connectedSinceUsec_ = 0;
         publish({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
                  ModemProperty::Dns, ModemProperty::ConnectedSince});
         break;
-    case PluginReport::Kind::Cause:
-    case PluginReport::Kind::Stats:
-    case PluginReport::Kind::Exit:
+    default:
         break;  // the Call's own
     }
 }
@@ -539,27 +523,6 @@ void Modem::publish(const std::vector<ModemProperty>& changed) {
 void Modem::note(std::string_view line) {
     spdlog::info("[{}] {}", config_.id, line);
     log_.append(secondsSinceStart(), "dialupd", line);
-}
-
-// What the plugin made of the router advertisement's sysctls (pppd_command.cpp says why each).
-void Modem::logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl) {
-    std::string where = fmt::format("/proc/sys/net/ipv6/conf/{}/{}", ifname, sysctl.name);
-    switch (sysctl.outcome) {
-    case Ipv6Sysctl::Outcome::Ok:
-        log_.append(secondsSinceStart(), "plugin", fmt::format("{} = {}", where, sysctl.value));
-        break;
-    case Ipv6Sysctl::Outcome::Absent:
-        // ra_defrtr_metric came with Linux 5.12: before it, the RA's default route has the
-        // kernel's metric (1024).
-        note(fmt::format("{} does not exist (an older kernel, or no IPv6): not set to {}", where, sysctl.value));
-        break;
-    case Ipv6Sysctl::Outcome::Failed:
-        spdlog::warn("[{}] pppd plugin cannot set {} to {}: {}", config_.id, where, sysctl.value,
-                     std::strerror(sysctl.error));
-        log_.append(secondsSinceStart(), "plugin",
-                    fmt::format("cannot set {} to {}: {}", where, sysctl.value, std::strerror(sysctl.error)));
-        break;
-    }
 }
 
 double Modem::secondsSinceStart() const {

@@ -152,7 +152,6 @@ private:
     void setState(ModemState state, std::vector<ModemProperty>& changed);
     void publish(const std::vector<ModemProperty>& changed);
     void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
-    void logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl);
     void requestStop(Call::StopCause cause);
     double secondsSinceStart() const;
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
