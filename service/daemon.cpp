@@ -101,11 +101,13 @@ int Daemon::run() {
     objectManager_ = std::make_unique<ObjectManagerAdaptor>(*bus_);
     registry_ = std::make_unique<ModemRegistry>(config_, runner_, loop_, deviceExists,
                                                 static_cast<ModemRegistryListener&>(*this), resolvePath);
-    registry_->setDiagnostics(&atPorts_);
-    registry_->setUsbResetter(&usbResetter_);
-    registry_->setCallLogStore(&callLogs_);
     dnsBackends_ = std::make_unique<SystemDnsBackends>(loop_, *bus_);
-    registry_->setOnlineServices(OnlineServices{&routes_, &linkWatches_, dnsBackends_.get()});
+    ModemServices services;
+    services.atPorts = &atPorts_;
+    services.usbResetter = &usbResetter_;
+    services.callLogs = &callLogs_;
+    services.online = OnlineServices{&routes_, &linkWatches_, dnsBackends_.get()};
+    registry_->setModemServices(std::move(services));
     try {
         deviceNodes_ = std::make_unique<InotifyDeviceNodes>(loop_);
         registry_->setDeviceNodes(deviceNodes_.get());

@@ -1,6 +1,7 @@
 #include "call.h"
 
 #include <csignal>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -103,9 +104,50 @@ void Call::pppdReport(const PluginReport& report) {
     case PluginReport::Kind::Exit:
         log_.append(secondsSinceStart(), "plugin", fmt::format("pppd exiting with status {}", report.exitStatus));
         return;
-    default:
-        host_.callReport(report);
+    case PluginReport::Kind::Phase:
+        log_.append(secondsSinceStart(), "plugin", "phase " + report.phase);
         return;
+    case PluginReport::Kind::Interface:
+        // The ppp unit exists; no NCP is up yet.
+        log_.append(secondsSinceStart(), "plugin", "interface " + report.ip.interface);
+        break;
+    case PluginReport::Kind::Ipv6Up:
+        log_.append(secondsSinceStart(), "plugin", "ipv6-up " + report.ip.interface);
+        break;
+    case PluginReport::Kind::Ipv6Sysctl:
+        logIpv6Sysctl(report.ip.interface, report.sysctl);
+        return;
+    case PluginReport::Kind::IpUp:
+        log_.append(secondsSinceStart(), "plugin",
+                    fmt::format("ip-up {} local {} peer {}", report.ip.interface, report.ip.localAddress,
+                                report.ip.peerAddress));
+        break;
+    case PluginReport::Kind::IpDown:
+        log_.append(secondsSinceStart(), "plugin", "ip-down");
+        break;
+    }
+    host_.callReport(report);  // the link's progress
+}
+
+// What the plugin made of the router advertisement's sysctls (pppd_command.cpp says why each).
+void Call::logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl) {
+    std::string where = fmt::format("/proc/sys/net/ipv6/conf/{}/{}", ifname, sysctl.name);
+    switch (sysctl.outcome) {
+    case Ipv6Sysctl::Outcome::Ok:
+        log_.append(secondsSinceStart(), "plugin", fmt::format("{} = {}", where, sysctl.value));
+        break;
+    case Ipv6Sysctl::Outcome::Absent:
+        // ra_defrtr_metric came with Linux 5.12: before it, the RA's default route has the
+        // kernel's metric (1024).
+        host_.callNote(
+            fmt::format("{} does not exist (an older kernel, or no IPv6): not set to {}", where, sysctl.value));
+        break;
+    case Ipv6Sysctl::Outcome::Failed:
+        spdlog::warn("[{}] pppd plugin cannot set {} to {}: {}", modemId_, where, sysctl.value,
+                     std::strerror(sysctl.error));
+        log_.append(secondsSinceStart(), "plugin",
+                    fmt::format("cannot set {} to {}: {}", where, sysctl.value, std::strerror(sysctl.error)));
+        break;
     }
 }
 

@@ -1,7 +1,7 @@
 // One pppd run: its process, what it logs and reports, its byte counts, the stop (SIGTERM, then
 // SIGKILL after the stop window) and the facts of its end. Made with settings already merged and
-// validated (Modem::connect); the Modem keeps presence, recovery, redial, the waiters and the
-// published state, and hears from its Call through CallHost.
+// validated (Modem::connect), and the requests waiting on it; the Modem keeps presence, recovery,
+// redial and the published state, and hears from its Call through CallHost.
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +18,7 @@
 #include "daemon_settings.h"
 #include "pppd_runner.h"
 #include "scheduler.h"
+#include "waiters.h"
 
 namespace dialupd {
 
@@ -25,8 +26,7 @@ class CallHost {
 public:
     // dialupd's own decisions, for the call log and the journal.
     virtual void callNote(std::string_view line) = 0;
-    // The plugin's reports the Call does not keep itself: the link's progress (phase, interface,
-    // ip-up, ipv6-up and its sysctls, ip-down).
+    // The link's progress (interface, ipv6-up, ip-up, ip-down), after the Call has logged it.
     virtual void callReport(const PluginReport& report) = 0;
     // SIGTERM went unanswered: SIGKILL is on its way, the module may be left in data mode.
     virtual void callKillEscalated() = 0;
@@ -63,10 +63,16 @@ public:
     // What the Call knows of its end; the Modem adds presence and the module's state.
     EndFacts endFacts() const;
 
+    // Who waits on this call: Connect(wait) until the link is up or the call ends (taken over from
+    // the recovery before it, or handed on to its IPv4 fallback), Disconnect until pppd has exited.
+    Waiters& connectWaiters() { return connectWaiters_; }
+    Waiters& exitWaiters() { return exitWaiters_; }
+
 private:
     void pppdLogLine(std::string_view line) override;
     void pppdReport(const PluginReport& report) override;
     void pppdExited(ProcessExit exit) override;
+    void logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl);
     void escalateToKill();
     double secondsSinceStart() const;
 
@@ -88,6 +94,8 @@ private:
     bool killEscalated_ = false;
     std::optional<int> terminationCause_;  // pppd's status when the link began to go down
     std::optional<int> fatalSignal_;       // from pppd's "Fatal signal N" line
+    Waiters connectWaiters_;
+    Waiters exitWaiters_;
 };
 
 }  // namespace dialupd

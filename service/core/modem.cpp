@@ -1,14 +1,10 @@
 #include "modem.h"
 
-#include <algorithm>
 #include <csignal>
-#include <cstring>
-#include <ctime>
 #include <limits>
 #include <memory>
 #include <random>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -21,35 +17,40 @@ namespace {
 // An unplugged modem's tty hangs up at once and pppd exits within milliseconds; this long
 // without an exit means pppd is stuck on a device that no longer exists.
 constexpr std::chrono::seconds kRemovedDeviceGrace{2};
-// After a recovery that re-enumerated the module: how long its udev add event may lag.
-constexpr std::chrono::seconds kReattachGrace{10};
+
+ModemServices withDefaults(ModemServices services, const DeviceExists& deviceExists) {
+    if (!services.ttyExists) services.ttyExists = deviceExists;
+    if (!services.random)
+        services.random = [engine = std::make_shared<std::mt19937>(std::random_device{}())] {
+            return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
+        };
+    return services;
+}
 
 }  // namespace
 
-std::string_view toString(ModemState state) {
-    switch (state) {
-    case ModemState::Unavailable: return "unavailable";
-    case ModemState::Disconnected: return "disconnected";
-    case ModemState::Connecting: return "connecting";
-    case ModemState::Connected: return "connected";
-    case ModemState::Disconnecting: return "disconnecting";
-    case ModemState::Resetting: return "resetting";
-    }
-    return "unknown";
-}
-
 Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runner, Scheduler& scheduler,
-             DeviceExists deviceExists)
+             DeviceExists deviceExists, ModemServices services)
     : config_(std::move(config)),
       daemon_(daemon),
       runner_(runner),
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)),
-      ttyExists_(deviceExists_),
+      services_(withDefaults(std::move(services), deviceExists_)),
+      hangups_(config_, daemon_, scheduler_, services_,
+               [this](const CallRecord& record) {
+                   if (observer_)
+                       observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec),
+                                              record.text);
+               }),
       log_(daemon.callLogBytes),
-      random_([engine = std::make_shared<std::mt19937>(std::random_device{}())] {
-          return std::uniform_real_distribution<double>(0.0, 1.0)(*engine);
-      }) {
+      recovery_(
+          daemon_, scheduler_, services_, [this](std::string_view line) { note(line); },
+          [this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
+          [this](ModemRecovery::Outcome outcome) { recoveryFinished(std::move(outcome)); },
+          [this](std::function<void()> gone) { deviceRemoved(std::move(gone)); }),
+      redialer_(
+          scheduler_, services_.random, [this](std::string_view line) { note(line); }, [this] { redial(); }) {
     state_ = devicePresent() ? ModemState::Disconnected : ModemState::Unavailable;
     routeMetric_ = config_.call.routeMetric;
 }
@@ -62,28 +63,16 @@ const OnlineState& Modem::online() const {
 Modem::~Modem() = default;
 
 void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) {
-    switch (state_) {
-    case ModemState::Connecting:
-    case ModemState::Connected:
-        throw Error(error_name::kAlreadyConnected,
-                    fmt::format("modem {} is already {}", config_.id, toString(state_)));
-    case ModemState::Disconnecting:
-        throw Error(error_name::kBusy, fmt::format("modem {} is still ending its previous call", config_.id));
-    case ModemState::Resetting:
-        throw Error(error_name::kBusy, fmt::format("modem {} is resetting its module", config_.id));
-    case ModemState::Unavailable:
-    case ModemState::Disconnected:
-        break;
-    }
+    refuseIfTheStateSaysSo(ModemRequest::Connect, state_, config_.id);
     // Merged and validated once: a redial, the dial after a recovery and the IPv4 fallback keep
     // these. A bad argument changes nothing, a pending redial included.
     CallSettings call = applyOverrides(config_.call, overrides);
     std::vector<ModemProperty> changed;
-    cancelRedial(changed);
+    redialer_.cancel(changed);
     try {
         beginCall(call, wait, std::move(done), changed);
     } catch (const Error&) {
-        redialWith_.reset();
+        redialer_.forget();
         publish(changed);
         throw;
     }
@@ -92,26 +81,21 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
 void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     startNewCallLog();
     ipv4FallbackDone_ = false;
-    if (!suspect_ || !atPorts_ || !devicePresent()) {
-        startCall(call, wait, std::move(done), changed);
+    if (!suspect_ || !services_.atPorts || !devicePresent()) {
+        Waiters none;
+        startCall(call, none, wait, std::move(done), changed);
         return;
     }
-    rememberForRedial(call);
-    callAfterRecovery_ = call;
+    redialer_.remember(call);
     publish(changed);
     changed.clear();
     startRecovery(fmt::format("the last call ended abnormally ({} {}): checking the module before dialing",
-                              lastExitReason_.code, lastExitReason_.name));
+                              lastExitReason_.code, lastExitReason_.name),
+                  nullptr, call);
     if (wait)
-        connectWaiters_.push_back(std::move(done));
+        recovery_.connectWaiters().add(std::move(done));
     else
         done(nullptr);
-}
-
-void Modem::rememberForRedial(const CallSettings& call) {
-    if (!call.reconnect.enabled.value_or(false)) return;
-    redialWith_ = call;
-    redialSettings_ = call.reconnect;
 }
 
 void Modem::startNewCallLog() {
@@ -121,96 +105,80 @@ void Modem::startNewCallLog() {
 }
 
 void Modem::reset(ResetCompletion done) {
-    if (recovery_) throw Error(error_name::kBusy, fmt::format("modem {} is already resetting", config_.id));
-    if (call_)
-        throw Error(error_name::kBusy,
-                    fmt::format("modem {} has a call ({}): Disconnect it first", config_.id, toString(state_)));
-    if (!atPorts_) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
+    refuseIfTheStateSaysSo(ModemRequest::Reset, state_, config_.id);
+    if (!services_.atPorts) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
     if (!devicePresent())
         throw Error(error_name::kUnavailable, fmt::format("modem {}: device {} is not there", config_.id,
                                                           config_.device));
     std::vector<ModemProperty> changed;
-    cancelRedial(changed);
+    redialer_.cancel(changed);
     publish(changed);
-    resetDone_ = std::move(done);
     startNewCallLog();
-    startRecovery("Reset requested");
+    startRecovery("Reset requested", std::move(done), std::nullopt);
 }
 
-void Modem::startRecovery(std::string why) {
+void Modem::startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call) {
     note(why);
-    RecoveryLimits limits;
-    limits.rebootWait = daemon_.recoveryWait;
-    recovery_ = std::make_unique<ModuleRecovery>(*atPorts_, scheduler_, usbResetter_, limits,
-                                                 [this](std::string_view line) { note(line); });
+    recovery_.start(std::move(reset), std::move(call));
     std::vector<ModemProperty> changed;
     setState(ModemState::Resetting, changed);
     publish(changed);
-    recovery_->start([this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
-                     [this](std::optional<std::string> recoveredBy) { recoveryFinished(std::move(recoveredBy)); });
 }
 
-void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
-    recovery_.reset();  // called from the loop, not from inside the recovery
+void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
+    const std::optional<std::string>& recoveredBy = outcome.recoveredBy;
     if (recoveredBy) suspect_ = false;
     std::vector<ModemProperty> changed;
-    if (resetDone_) {
+    if (outcome.reset) {
         setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
         publish(changed);
-        ResetCompletion done = std::move(resetDone_);
-        resetDone_ = nullptr;
         ResetResult result{recoveredBy.value_or(""), log_.text()};
         if (recoveredBy) {
-            done(nullptr, result);
+            outcome.reset(nullptr, result);
         } else {
             Error failed(error_name::kRecoveryFailed,
                          fmt::format("modem {}: the module answered no recovery step (the steps are in the journal)",
                                      config_.id));
-            done(&failed, result);
+            outcome.reset(&failed, result);
         }
         if (recoveredBy)
-            awaitReattach();
+            recovery_.awaitReattach();
         else
-            removeIfStillDetached();
+            recovery_.removeIfStillDetached();
         return;
     }
-    CallSettings call = callAfterRecovery_.value_or(config_.call);
-    callAfterRecovery_.reset();
+    CallSettings call = outcome.call.value_or(config_.call);
     if (!recoveredBy) {
-        endAttemptWithoutPppd(reasonForUnresponsiveModule());
-        removeIfStillDetached();
+        endAttemptWithoutPppd(reasonForUnresponsiveModule(), outcome.connectWaiters);
+        recovery_.removeIfStillDetached();
         return;
     }
-    awaitReattach();
+    recovery_.awaitReattach();
     try {
-        startCall(call, false, [](const Error*) {}, changed);  // the waiters are already in connectWaiters_
+        startCall(call, outcome.connectWaiters, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         note(fmt::format("the dial after recovery failed: {}", error.what()));
         setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
-        finishWaiters(connectWaiters_, &error);
-        scheduleRedial(true, changed);
+        outcome.connectWaiters.finish(&error);
+        redialer_.schedule(true, changed);
         publish(changed);
     }
 }
 
 void Modem::cancelRecovery(const Error& why) {
-    if (!recovery_) return;
+    if (!recovery_.running()) return;
     note(fmt::format("recovery cancelled: {}", why.what()));
-    recovery_.reset();
-    callAfterRecovery_.reset();
+    ModemRecovery::Outcome cancelled = recovery_.cancel();
     std::vector<ModemProperty> changed;
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
     publish(changed);
-    finishWaiters(connectWaiters_, &why);
-    if (resetDone_) {
-        ResetCompletion done = std::move(resetDone_);
-        resetDone_ = nullptr;
-        done(&why, ResetResult{"", log_.text()});
-    }
-    removeIfStillDetached();
+    cancelled.connectWaiters.finish(&why);
+    if (cancelled.reset) cancelled.reset(&why, ResetResult{"", log_.text()});
+    recovery_.removeIfStillDetached();
 }
 
-void Modem::startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
+void Modem::startCall(const CallSettings& call, Waiters& waiting, bool wait, Completion done,
+                      std::vector<ModemProperty>& changed) {
     // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
     if (!devicePresent()) {
         setState(ModemState::Unavailable, changed);
@@ -227,10 +195,12 @@ void Modem::startCall(const CallSettings& call, bool wait, Completion done, std:
     std::unique_ptr<LinkOnline> online = startLinkOnline(call);
     newCall->start(runner_, config_.device);  // throws Error(SpawnFailed); nothing changed yet
     call_ = std::move(newCall);
+    call_->connectWaiters().adopt(waiting);
     online_ = std::move(online);
     note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), config_.device, call.apn,
-                     toString(call.ipFamily), redialAttempts_ ? fmt::format(", redial {}", redialAttempts_) : ""));
-    rememberForRedial(call);
+                     toString(call.ipFamily),
+                     redialer_.attempts() ? fmt::format(", redial {}", redialer_.attempts()) : ""));
+    redialer_.remember(call);
     if (routeMetric_ != call.routeMetric) {
         routeMetric_ = call.routeMetric;
         changed.push_back(ModemProperty::RouteMetric);
@@ -239,14 +209,14 @@ void Modem::startCall(const CallSettings& call, bool wait, Completion done, std:
     setState(ModemState::Connecting, changed);
     publish(changed);
     if (wait)
-        connectWaiters_.push_back(std::move(done));
+        call_->connectWaiters().add(std::move(done));
     else
         done(nullptr);
 }
 
 std::unique_ptr<LinkOnline> Modem::startLinkOnline(const CallSettings& call) {
     auto online = std::make_unique<LinkOnline>(
-        call, onlineServices_, [this](std::string_view line) { note(line); },
+        call, services_.online, [this](std::string_view line) { note(line); },
         [this] {
             publish({ModemProperty::Dns, ModemProperty::IPv6Addresses, ModemProperty::DefaultRoute,
                      ModemProperty::DnsBackend});
@@ -255,89 +225,52 @@ std::unique_ptr<LinkOnline> Modem::startLinkOnline(const CallSettings& call) {
     return online;
 }
 
-void Modem::scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed) {
-    if (!redialWith_) return;
-    if (!canHelp) {
-        note("no redial: trying again cannot mend this");
-        redialWith_.reset();
-        return;
-    }
-    if (redialSettings_.maxAttempts != 0 && redialAttempts_ >= redialSettings_.maxAttempts) {
-        note(fmt::format("no redial: {} in a row did not bring the link up (reconnect-attempts)", redialAttempts_));
-        redialWith_.reset();
-        return;
-    }
-    ++redialAttempts_;
-    auto delay = reconnectDelay(redialSettings_, redialAttempts_, random_());
-    nextRedialUsec_ = scheduler_.realtimeNowUsec() + static_cast<uint64_t>(delay.count());
-    redialTimer_ = scheduler_.after(delay, [this] { redial(); });
-    note(fmt::format("redial {} in {:.1f} s", redialAttempts_, std::chrono::duration<double>(delay).count()));
-    changed.push_back(ModemProperty::ReconnectAttempts);
-    changed.push_back(ModemProperty::NextReconnect);
-}
-
 void Modem::redial() {
-    redialTimer_.reset();
-    nextRedialUsec_ = 0;
     std::vector<ModemProperty> changed = {ModemProperty::NextReconnect};
-    if (!redialWith_ || call_ || recovery_) {
+    if (!redialer_.plan() || call_ || recovery_.running()) {
         publish(changed);
         return;
     }
     try {
-        beginCall(*redialWith_, false, [](const Error*) {}, changed);
+        CallSettings call = *redialer_.plan();
+        beginCall(call, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         // No pppd ran (the tty is missing, say): that counts as an attempt, and the next follows.
-        spdlog::warn("[{}] redial {} failed: {}", config_.id, redialAttempts_, error.what());
-        scheduleRedial(true, changed);
+        spdlog::warn("[{}] redial {} failed: {}", config_.id, redialer_.attempts(), error.what());
+        redialer_.schedule(true, changed);
         publish(changed);
     }
 }
 
-void Modem::cancelRedial(std::vector<ModemProperty>& changed) {
-    redialWith_.reset();
-    redialTimer_.reset();
-    if (nextRedialUsec_ != 0) {
-        nextRedialUsec_ = 0;
-        changed.push_back(ModemProperty::NextReconnect);
-    }
-    if (redialAttempts_ != 0) {
-        redialAttempts_ = 0;
-        changed.push_back(ModemProperty::ReconnectAttempts);
-    }
-}
-
 void Modem::disconnect(Completion done) {
-    if (recovery_) {
+    if (state_ == ModemState::Resetting) {
         std::vector<ModemProperty> changed;
-        cancelRedial(changed);
+        redialer_.cancel(changed);
         publish(changed);
         cancelRecovery(Error(error_name::kCancelled, fmt::format("modem {}: Disconnect was called", config_.id)));
         done(nullptr);
         return;
     }
-    if (!call_ && redialTimer_) {
+    if (!call_ && redialer_.timerPending()) {
         std::vector<ModemProperty> changed;
-        cancelRedial(changed);
+        redialer_.cancel(changed);
         spdlog::info("[{}] Disconnect: the pending redial is cancelled", config_.id);
         publish(changed);
         done(nullptr);
         return;
     }
-    if (!call_)
-        throw Error(error_name::kNotConnected,
-                    fmt::format("modem {} has no call to end (state {})", config_.id, toString(state_)));
-    disconnectWaiters_.push_back(std::move(done));
+    refuseIfTheStateSaysSo(ModemRequest::Disconnect, state_, config_.id);
+    call_->exitWaiters().add(std::move(done));
     requestStop(Call::StopCause::Requested);
 }
 
 void Modem::stop(std::function<void()> stopped) {
     std::vector<ModemProperty> changed;
-    cancelRedial(changed);  // shutting down: no more calls
+    redialer_.cancel(changed);  // shutting down: no more calls
     publish(changed);
     cancelRecovery(Error(error_name::kCancelled, "dialupd is stopping"));
     if (!call_) {
-        whenNoHangupPending(std::move(stopped));  // a Hangup on its way still goes out
+        hangups_.whenNoneLeft(std::move(stopped));  // a Hangup on its way still goes out
         return;
     }
     stopWaiters_.push_back(std::move(stopped));
@@ -349,10 +282,10 @@ void Modem::deviceRemoved(std::function<void()> gone) {
     cancelRecovery(Error(error_name::kUnavailable, fmt::format("modem {} has been removed", config_.id)));
     if (!call_) {
         std::vector<ModemProperty> changed;
-        cancelRedial(changed);
+        redialer_.cancel(changed);
         setState(ModemState::Unavailable, changed);
         publish(changed);
-        whenNoHangupPending(std::move(gone));
+        hangups_.whenNoneLeft(std::move(gone));
         return;
     }
     removalWaiters_.push_back(std::move(gone));
@@ -370,36 +303,17 @@ void Modem::stopAfterRemoval() {
 void Modem::deviceDetachedDuringReset(std::function<void()> gone) {
     note(fmt::format("the modem port {} went away during the recovery (the module re-enumerates); waiting for it",
                      config_.device));
-    detachedGone_ = std::move(gone);
+    recovery_.detached(std::move(gone));
 }
 
 void Modem::deviceReattached(std::string device, std::string atPort) {
-    detachedGone_ = nullptr;
-    reattachTimer_.reset();
+    recovery_.reattached();
     note(fmt::format("the module is back: modem port {}, AT port {}", device, atPort.empty() ? "none" : atPort));
     if (device != config_.device) {
         config_.device = std::move(device);
         publish({ModemProperty::Device});
     }
     setAtPort(std::move(atPort));
-}
-
-void Modem::awaitReattach() {
-    // The tty node can answer before udev's add event for it is in: give the event time.
-    if (!detachedGone_) return;
-    note(fmt::format("the module answers; waiting up to {} s for udev to announce it again", kReattachGrace.count()));
-    reattachTimer_ = scheduler_.after(kReattachGrace, [this] {
-        reattachTimer_.reset();
-        removeIfStillDetached();
-    });
-}
-
-void Modem::removeIfStillDetached() {
-    if (!detachedGone_) return;
-    note("the module did not come back on USB: the modem is removed");
-    auto gone = std::move(detachedGone_);
-    detachedGone_ = nullptr;
-    deviceRemoved(std::move(gone));
 }
 
 void Modem::markSuspect(std::string_view why) {
@@ -425,40 +339,25 @@ void Modem::callNote(std::string_view line) { note(line); }
 void Modem::callKillEscalated() { suspect_ = true; }
 
 void Modem::callReport(const PluginReport& report) {
-    std::vector<ModemProperty> changed;
     switch (report.kind) {
-    case PluginReport::Kind::Phase:
-        log_.append(secondsSinceStart(), "plugin", "phase " + report.phase);
-        break;
     case PluginReport::Kind::Interface:
-        // The ppp unit exists; no NCP is up yet.
-        log_.append(secondsSinceStart(), "plugin", "interface " + report.ip.interface);
         if (online_) online_->interfaceKnown(report.ip.interface);
         break;
     case PluginReport::Kind::Ipv6Up:
-        log_.append(secondsSinceStart(), "plugin", "ipv6-up " + report.ip.interface);
         // The link is up once IPV6CP is when there is no IPCP; otherwise IPv4 decides.
-        if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty()) linkUp(IpConfig{report.ip.interface, "", "", {}});
-        break;
-    case PluginReport::Kind::Ipv6Sysctl:
-        logIpv6Sysctl(report.ip.interface, report.sysctl);
+        if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty())
+            linkUp(IpConfig{report.ip.interface, "", "", {}});
         break;
     case PluginReport::Kind::IpUp:
-        log_.append(secondsSinceStart(), "plugin",
-                    fmt::format("ip-up {} local {} peer {}", report.ip.interface, report.ip.localAddress,
-                                report.ip.peerAddress));
         linkUp(report.ip);
         break;
     case PluginReport::Kind::IpDown:
-        log_.append(secondsSinceStart(), "plugin", "ip-down");
         ip_ = {};
         connectedSinceUsec_ = 0;
         publish({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
                  ModemProperty::Dns, ModemProperty::ConnectedSince});
         break;
-    case PluginReport::Kind::Cause:
-    case PluginReport::Kind::Stats:
-    case PluginReport::Kind::Exit:
+    default:
         break;  // the Call's own
     }
 }
@@ -479,18 +378,15 @@ void Modem::linkOnline() {
                                           ModemProperty::PeerAddress,   ModemProperty::Dns,
                                           ModemProperty::ConnectedSince, ModemProperty::DefaultRoute,
                                           ModemProperty::DnsBackend,    ModemProperty::IPv6Addresses};
-    if (redialAttempts_ != 0) {  // the link is back: the next trouble starts the backoff afresh
-        redialAttempts_ = 0;
-        changed.push_back(ModemProperty::ReconnectAttempts);
-    }
+    redialer_.linkUp(changed);
     // A link that comes up while we are tearing it down stays "disconnecting".
     if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
     spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);
     publish(changed);
-    if (state_ == ModemState::Connected) finishWaiters(connectWaiters_, nullptr);
+    if (state_ == ModemState::Connected && call_) call_->connectWaiters().finish(nullptr);
 }
 
-bool Modem::fallBackToIpv4(const Call& ended, const ExitReason& reason, bool requested) {
+bool Modem::fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested) {
     if (requested || removed_ || ipv4FallbackDone_ || ended.settings().ipFamily != IpFamily::Ipv4v6 || !ended.dialSent() ||
         !isStatus(reason, PppdExitStatus::ConnectFailed))
         return false;
@@ -503,7 +399,8 @@ bool Modem::fallBackToIpv4(const Call& ended, const ExitReason& reason, bool req
     if (online_) online_->end();
     std::vector<ModemProperty> changed;
     try {
-        startCall(call, false, [](const Error*) {}, changed);  // the waiters stay in connectWaiters_
+        startCall(call, ended.connectWaiters(), false, [](const Error*) {}, changed);  // the same Connects wait
+        call_->exitWaiters().adopt(ended.exitWaiters());
     } catch (const Error& error) {
         note(fmt::format("the IPv4 dial could not start: {}", error.what()));
         return false;
@@ -517,7 +414,7 @@ void Modem::callExited(ProcessExit exit) {
     std::unique_ptr<Call> ended = std::move(call_);
     EndFacts facts = ended->endFacts();
     facts.deviceRemoved = removed_;
-    facts.ttyGone = !removed_ && !ttyExists_(config_.device);
+    facts.ttyGone = !removed_ && !services_.ttyExists(config_.device);
     facts.device = config_.device;
     facts.moduleAlreadySuspect = suspect_;
     const CallEnd end = classifyCallEnd(exit, facts);
@@ -528,24 +425,28 @@ void Modem::callExited(ProcessExit exit) {
 
     const bool redialledAsIpv4 = !end.deviceGone && fallBackToIpv4(*ended, reason, requested);
     const uint64_t bytesIn = ended->bytesIn(), bytesOut = ended->bytesOut();
+    Waiters connectWaiters, exitWaiters;
+    connectWaiters.adopt(ended->connectWaiters());
+    exitWaiters.adopt(ended->exitWaiters());
     scheduler_.deferRelease(std::move(ended));
     if (redialledAsIpv4) return;
-    concludeCall(reason, requested, bytesIn, bytesOut);
-    finishWaiters(disconnectWaiters_, nullptr);
+    concludeCall(reason, requested, bytesIn, bytesOut, connectWaiters);
+    exitWaiters.finish(nullptr);
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
-    for (auto& stopped : stopWaiters) whenNoHangupPending(std::move(stopped));
+    for (auto& stopped : stopWaiters) hangups_.whenNoneLeft(std::move(stopped));
     auto removalWaiters = std::move(removalWaiters_);
     removalWaiters_.clear();
-    for (auto& gone : removalWaiters) whenNoHangupPending(std::move(gone));
+    for (auto& gone : removalWaiters) hangups_.whenNoneLeft(std::move(gone));
 }
 
-void Modem::endAttemptWithoutPppd(ExitReason reason) {
+void Modem::endAttemptWithoutPppd(ExitReason reason, Waiters& connectWaiters) {
     note(fmt::format("the call failed before pppd ran: {} {} ({})", reason.code, reason.name, reason.description));
-    concludeCall(reason, false, 0, 0);
+    concludeCall(reason, false, 0, 0, connectWaiters);
 }
 
-void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut) {
+void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
+                         Waiters& connectWaiters) {
     auto duration = scheduler_.monotonicNow() - startedAt_;
     spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
                  std::chrono::duration<double>(duration).count(), reason.code, reason.name);
@@ -569,88 +470,23 @@ void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t byte
                                           ModemProperty::IPv6Addresses, ModemProperty::DnsBackend};
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
     if (requested || removed_)
-        cancelRedial(changed);
+        redialer_.cancel(changed);
     else
-        scheduleRedial(redialCanHelp(reason), changed);
+        redialer_.schedule(redialCanHelp(reason), changed);
     // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
-    record.text = callSummary(record) + "== pppd, chat and dialupd ==\n" + log_.text();
+    record.text = HangupReporter::withSummary(config_, record, log_.text());
 
     if (requested) {
         Error cancelled(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", config_.id));
-        finishWaiters(connectWaiters_, &cancelled);
-        if (callLogs_) callLogs_->save(config_.id, record);
+        connectWaiters.finish(&cancelled);
+        hangups_.keep(record);
     } else {
         Error failed(error_name::kCallFailed,
                      fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
-        finishWaiters(connectWaiters_, &failed);
-        reportHangup(std::move(record));
+        connectWaiters.finish(&failed);
+        hangups_.report(std::move(record));
     }
-}
-
-std::string Modem::callSummary(const CallRecord& record) const {
-    std::string identity = config_.usb.vendorId.empty()
-                               ? "fixed port"
-                               : fmt::format("{} {}:{} at usb {}", config_.usb.model, config_.usb.vendorId,
-                                             config_.usb.productId, config_.usb.portPath);
-    auto started = static_cast<std::time_t>(record.startedAtUsec / 1'000'000);
-    return fmt::format("== call ==\n"
-                       "modem: {} ({}), device {}\n"
-                       "started: {:%Y-%m-%d %H:%M:%S} UTC, lasted {:.1f} s\n"
-                       "ended: {} {}: {}{}\n"
-                       "traffic: {} bytes in, {} bytes out\n",
-                       config_.id, identity, config_.device, fmt::gmtime(started),
-                       static_cast<double>(record.durationUsec) / 1e6, record.reason.code, record.reason.name,
-                       record.reason.description, record.requested ? " (requested)" : "", record.bytesIn,
-                       record.bytesOut);
-}
-
-void Modem::reportHangup(CallRecord record) {
-    const std::string& port = config_.atPort;
-    std::string unavailable;
-    if (!atPorts_) unavailable = "no AT diagnostics in this daemon";
-    else if (port.empty()) unavailable = "no AT port known for this modem";
-    else if (port == config_.device) unavailable = "the AT port is the PPP port: not asked";
-    if (!unavailable.empty()) {
-        record.text += "== AT snapshot ==\n" + unavailable + "\n";
-        finishHangup(nullptr, std::move(record));
-        return;
-    }
-    spdlog::info("[{}] asking the module why the call ended (AT snapshot on {})", config_.id, port);
-    auto snapshot = std::make_unique<AtSnapshot>(
-        *atPorts_, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
-    AtSnapshot* raw = snapshot.get();
-    pendingHangups_.push_back(std::move(snapshot));
-    raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
-        record.text += section;
-        finishHangup(raw, std::move(record));
-    });
-}
-
-void Modem::finishHangup(AtSnapshot* snapshot, CallRecord record) {
-    if (callLogs_) callLogs_->save(config_.id, record);
-    if (observer_)
-        observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec), record.text);
-    if (snapshot) {
-        // Called from the snapshot's own completion: free it on a later turn.
-        auto owned = std::find_if(pendingHangups_.begin(), pendingHangups_.end(),
-                                  [&](const auto& pending) { return pending.get() == snapshot; });
-        if (owned != pendingHangups_.end()) {
-            scheduler_.deferRelease(std::move(*owned));
-            pendingHangups_.erase(owned);
-        }
-    }
-    if (hangupPending()) return;
-    auto waiting = std::move(afterHangups_);
-    afterHangups_.clear();
-    for (auto& then : waiting) then();
-}
-
-void Modem::whenNoHangupPending(std::function<void()> then) {
-    if (hangupPending())
-        afterHangups_.push_back(std::move(then));
-    else
-        then();
 }
 
 void Modem::recheckDevice() {
@@ -666,12 +502,16 @@ void Modem::recheckDevice() {
 std::vector<CallRecord> Modem::callLogs(size_t last) const {
     // 0 asks for everything kept: the store bounds that (call-logs-kept, and what one reply carries).
     if (last == 0) last = std::numeric_limits<size_t>::max();
-    return callLogs_ ? callLogs_->load(config_.id, last) : std::vector<CallRecord>{};
+    return services_.callLogs ? services_.callLogs->load(config_.id, last) : std::vector<CallRecord>{};
 }
 
 void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {
     if (state == state_) return;
-    spdlog::debug("[{}] state {} -> {}", config_.id, toString(state_), toString(state));
+    if (const ModemTransition* transition = findTransition(state_, state))
+        spdlog::debug("[{}] state {} -> {}: {}", config_.id, toString(state_), toString(state), transition->why);
+    else
+        spdlog::error("[{}] bug: state {} -> {} is not in the transition table (modem_states.h)", config_.id,
+                      toString(state_), toString(state));
     state_ = state;
     changed.push_back(ModemProperty::State);
 }
@@ -685,35 +525,8 @@ void Modem::note(std::string_view line) {
     log_.append(secondsSinceStart(), "dialupd", line);
 }
 
-// What the plugin made of the router advertisement's sysctls (pppd_command.cpp says why each).
-void Modem::logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl) {
-    std::string where = fmt::format("/proc/sys/net/ipv6/conf/{}/{}", ifname, sysctl.name);
-    switch (sysctl.outcome) {
-    case Ipv6Sysctl::Outcome::Ok:
-        log_.append(secondsSinceStart(), "plugin", fmt::format("{} = {}", where, sysctl.value));
-        break;
-    case Ipv6Sysctl::Outcome::Absent:
-        // ra_defrtr_metric came with Linux 5.12: before it, the RA's default route has the
-        // kernel's metric (1024).
-        note(fmt::format("{} does not exist (an older kernel, or no IPv6): not set to {}", where, sysctl.value));
-        break;
-    case Ipv6Sysctl::Outcome::Failed:
-        spdlog::warn("[{}] pppd plugin cannot set {} to {}: {}", config_.id, where, sysctl.value,
-                     std::strerror(sysctl.error));
-        log_.append(secondsSinceStart(), "plugin",
-                    fmt::format("cannot set {} to {}: {}", where, sysctl.value, std::strerror(sysctl.error)));
-        break;
-    }
-}
-
 double Modem::secondsSinceStart() const {
     return std::chrono::duration<double>(scheduler_.monotonicNow() - startedAt_).count();
-}
-
-void Modem::finishWaiters(std::vector<Completion>& waiters, const Error* error) {
-    auto pending = std::move(waiters);
-    waiters.clear();
-    for (auto& done : pending) done(error);
 }
 
 }  // namespace dialupd

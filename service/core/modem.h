@@ -11,7 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "at_snapshot.h"
 #include "call.h"
 #include "call_log.h"
 #include "call_record.h"
@@ -19,23 +18,17 @@
 #include "daemon_settings.h"
 #include "errors.h"
 #include "exit_reason.h"
+#include "hangup_reporter.h"
 #include "link_online.h"
 #include "modem_config.h"
-#include "module_recovery.h"
+#include "modem_recovery.h"
+#include "modem_services.h"
+#include "modem_states.h"
 #include "pppd_runner.h"
+#include "redialer.h"
 #include "scheduler.h"
 
 namespace dialupd {
-
-enum class ModemState { Unavailable, Disconnected, Connecting, Connected, Disconnecting, Resetting };
-std::string_view toString(ModemState state);
-
-// The published properties, so the observer knows which changed.
-enum class ModemProperty {
-    State, LastExitReason, Device, AtPort, Interface, IPv4Address, PeerAddress, Dns, ConnectedSince,
-    LastCallDuration, LastCallBytesIn, LastCallBytesOut, ReconnectAttempts, NextReconnect, DefaultRoute,
-    RouteMetric, IPv6Addresses, DnsBackend
-};
 
 class ModemObserver {
 public:
@@ -48,39 +41,18 @@ protected:
     ~ModemObserver() = default;
 };
 
-// nullptr: success; otherwise the named error the request failed with.
-using Completion = std::function<void(const Error* error)>;
-
-// What Reset() did: the rung that brought the module back ("probe": it was fine) and the
-// steps as noted.
-struct ResetResult {
-    std::string recoveredBy;
-    std::string log;
-};
-using ResetCompletion = std::function<void(const Error* error, const ResetResult& result)>;
-
 class Modem final : private CallHost {
 public:
-    using DeviceExists = std::function<bool(const std::string& path)>;
+    using DeviceExists = dialupd::DeviceExists;
 
     Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runner, Scheduler& scheduler,
-          DeviceExists deviceExists);
+          DeviceExists deviceExists, ModemServices services = {});
     ~Modem();
     Modem(const Modem&) = delete;
     Modem& operator=(const Modem&) = delete;
 
+    // The D-Bus adaptor registers once the object is published, after construction.
     void setObserver(ModemObserver* observer) { observer_ = observer; }
-    // Optional services: the AT port for the snapshot after a hangup, and where finished calls
-    // are kept. Without them there is no snapshot, and no call logs to read back.
-    // The same opener serves module recovery, which may also reset the USB device.
-    void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
-    void setUsbResetter(UsbResetter* resetter) { usbResetter_ = resetter; }
-    // Whether the tty node exists, asked when pppd exits (default: `deviceExists`). A USB modem's
-    // presence is udev's word, but its node going away is the first sign of an unplug.
-    void setTtyCheck(DeviceExists ttyExists) { ttyExists_ = std::move(ttyExists); }
-    void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
-    // Routes, the link's IPv6 events and DNS backends: what puts a call online (LinkOnline).
-    void setOnlineServices(OnlineServices services) { onlineServices_ = services; }
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
     // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
@@ -107,7 +79,7 @@ public:
     // modem port went away. The object stays; if the recovery ends before the module is back,
     // the modem is removed as by deviceRemoved(gone).
     void deviceDetachedDuringReset(std::function<void()> gone);
-    bool detachedDuringReset() const { return static_cast<bool>(detachedGone_); }
+    bool detachedDuringReset() const { return recovery_.detached(); }
     // The module is back (possibly on other tty names).
     void deviceReattached(std::string device, std::string atPort);
     // The AT port appeared or went away ("" = none).
@@ -135,14 +107,12 @@ public:
     // left running had to be stopped): the next dial checks the module first.
     void markSuspect(std::string_view why);
     bool callActive() const { return call_ != nullptr; }
-    bool resetting() const { return recovery_ != nullptr; }
+    bool resetting() const { return recovery_.running(); }
     bool removed() const { return removed_; }
     // Redials made since the link was last up (0 when none), and when the next one is due
     // (µs since the epoch; 0 when none is pending).
-    uint32_t reconnectAttempts() const { return redialAttempts_; }
-    uint64_t nextReconnectUsec() const { return nextRedialUsec_; }
-    // Uniform in [0, 1), for the redial jitter; tests make it predictable.
-    void setRandomSource(std::function<double()> random) { random_ = std::move(random); }
+    uint32_t reconnectAttempts() const { return redialer_.attempts(); }
+    uint64_t nextReconnectUsec() const { return redialer_.nextUsec(); }
     // The last finished call's figures (no text); zero before the first.
     const CallRecord& lastCall() const { return lastCall_; }
     // Kept call records, newest first (empty without a store); `last` == 0: all that are kept.
@@ -155,55 +125,46 @@ private:
     void callExited(ProcessExit exit) override;
 
     // connect() without its redial bookkeeping: publishes `changed` with whatever it changes,
-    // except when the spawn itself fails (then the caller publishes).
-    void startCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
+    // except when the spawn itself fails (then the caller publishes). The call takes over
+    // `waiting` (a recovery's or an earlier call's Connects) once pppd runs.
+    void startCall(const CallSettings& call, Waiters& waiting, bool wait, Completion done,
+                   std::vector<ModemProperty>& changed);
     // startCall, preceded by module recovery when the last call left the module suspect.
     void beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
-    void startRecovery(std::string why);
-    void recoveryFinished(std::optional<std::string> recoveredBy);
+    // `reset` answers a Reset; otherwise the dial with `call` follows.
+    void startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call);
+    void recoveryFinished(ModemRecovery::Outcome outcome);
     void cancelRecovery(const Error& why);
-    void removeIfStillDetached();
-    void awaitReattach();
     // A call attempt that ended before any pppd ran (recovery failed): reported like a hangup.
-    void endAttemptWithoutPppd(ExitReason reason);
+    void endAttemptWithoutPppd(ExitReason reason, Waiters& connectWaiters);
     // The common end of every call: properties, redial, waiters, the call log and the Hangup.
-    void concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut);
+    void concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
+                      Waiters& connectWaiters);
     // IPCP is up (IPV6CP for an IPv6-only call): LinkOnline puts the link online, then this.
     void linkUp(const IpConfig& ip);
     void linkOnline();
     // A network that refuses an IPV4V6 context fails the activation right after ATD: the same
     // Connect dials once more as IPv4 only. True when that redial was started.
-    bool fallBackToIpv4(const Call& ended, const ExitReason& reason, bool requested);
+    bool fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested);
     std::unique_ptr<LinkOnline> startLinkOnline(const CallSettings& call);
-    void rememberForRedial(const CallSettings& call);
     void startNewCallLog();
-    void scheduleRedial(bool canHelp, std::vector<ModemProperty>& changed);
     void redial();
-    void cancelRedial(std::vector<ModemProperty>& changed);
     void setState(ModemState state, std::vector<ModemProperty>& changed);
     void publish(const std::vector<ModemProperty>& changed);
     void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
-    void logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl);
     void requestStop(Call::StopCause cause);
     double secondsSinceStart() const;
-    void finishWaiters(std::vector<Completion>& waiters, const Error* error);
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
     void stopAfterRemoval();
-    std::string callSummary(const CallRecord& record) const;
-    void reportHangup(CallRecord record);
-    void finishHangup(AtSnapshot* snapshot, CallRecord record);
-    bool hangupPending() const { return !pendingHangups_.empty(); }
-    void whenNoHangupPending(std::function<void()> then);
 
     ModemConfig config_;
     const DaemonSettings& daemon_;
     PppdRunner& runner_;
     Scheduler& scheduler_;
     DeviceExists deviceExists_;
-    DeviceExists ttyExists_;
+    ModemServices services_;
     ModemObserver* observer_ = nullptr;
-    AtPortOpener* atPorts_ = nullptr;
-    CallLogStore* callLogs_ = nullptr;
+    HangupReporter hangups_;  // the AT snapshot, the call log and the Hangup of each finished call
 
     ModemState state_ = ModemState::Disconnected;
     ExitReason lastExitReason_ = noCallYetReason();
@@ -212,42 +173,23 @@ private:
     bool suspect_ = false;
     bool removed_ = false;
     CallRecord lastCall_;
-    // Hangups waiting for their AT snapshot, and what waits for them (removal, shutdown).
-    std::vector<std::unique_ptr<AtSnapshot>> pendingHangups_;
-    std::vector<std::function<void()>> afterHangups_;
 
     // The current call, and the attempt's log and start (a recovery, the call, an IPv4 fallback).
     std::unique_ptr<Call> call_;
-    OnlineServices onlineServices_;
     std::unique_ptr<LinkOnline> online_;  // kept after the call ends, until the next starts
     uint32_t routeMetric_ = 700;
     bool ipv4FallbackDone_ = false;
     std::chrono::microseconds startedAt_{0};
     uint64_t startedAtRealtimeUsec_ = 0;
     CallLog log_;
-    std::vector<Completion> connectWaiters_;
-    std::vector<Completion> disconnectWaiters_;
     std::vector<std::function<void()>> stopWaiters_;
     // Device removal during the call.
     std::unique_ptr<TimerHandle> removalTimer_;
     std::vector<std::function<void()>> removalWaiters_;
 
-    // Module recovery: before a call (callAfterRecovery_ says with what) or on demand (resetDone_).
-    UsbResetter* usbResetter_ = nullptr;
-    std::unique_ptr<ModuleRecovery> recovery_;
-    std::optional<CallSettings> callAfterRecovery_;
-    ResetCompletion resetDone_;
-    std::function<void()> detachedGone_;  // set while re-enumerating during a recovery
-    std::unique_ptr<TimerHandle> reattachTimer_;
-
-    // Redialling: what the next call is made with (set while reconnect is on for this call),
-    // how many redials in a row, when the next is due.
-    std::optional<CallSettings> redialWith_;
-    ReconnectSettings redialSettings_;
-    uint32_t redialAttempts_ = 0;
-    uint64_t nextRedialUsec_ = 0;
-    std::unique_ptr<TimerHandle> redialTimer_;
-    std::function<double()> random_;
+    // Module recovery, before a call or on demand, and the module's re-enumeration during it.
+    ModemRecovery recovery_;
+    Redialer redialer_;
 };
 
 }  // namespace dialupd

@@ -124,13 +124,11 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
         // udev's word is the presence of a USB modem's tty; its node is not stat'ed.
         exists = [](const std::string&) { return true; };
     }
-    modems_.push_back(std::make_unique<Modem>(std::move(modemConfig), config_.daemon, runner_, scheduler_, exists));
+    ModemServices services = modemServices_;
+    if (!services.ttyExists) services.ttyExists = deviceExists_;
+    modems_.push_back(
+        std::make_unique<Modem>(std::move(modemConfig), config_.daemon, runner_, scheduler_, exists, std::move(services)));
     Modem& modem = *modems_.back();
-    modem.setDiagnostics(atPorts_);
-    modem.setCallLogStore(callLogs_);
-    modem.setUsbResetter(usbResetter_);
-    modem.setOnlineServices(onlineServices_);
-    modem.setTtyCheck(deviceExists_);
     try {
         listener_.modemAdded(modem);
     } catch (const std::exception& error) {

@@ -41,11 +41,9 @@ public:
     ModemRegistry(const ModemRegistry&) = delete;
     ModemRegistry& operator=(const ModemRegistry&) = delete;
 
-    // Services every modem gets (optional; set before the first modem is added).
-    void setDiagnostics(AtPortOpener* atPorts) { atPorts_ = atPorts; }
-    void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
-    void setUsbResetter(UsbResetter* resetter) { usbResetter_ = resetter; }
-    void setOnlineServices(OnlineServices services) { onlineServices_ = services; }
+    // The services every modem gets (optional; set before the first modem is added). Without a
+    // ttyExists of their own, modems ask `deviceExists` whether their tty is still there.
+    void setModemServices(ModemServices services) { modemServices_ = std::move(services); }
     // Where the fixed-port modems' nodes are watched (optional; set before addConfiguredModems):
     // without it their state follows the node only at each call's end.
     void setDeviceNodes(DeviceNodes* nodes) { deviceNodes_ = nodes; }
@@ -91,10 +89,7 @@ private:
     Modem::DeviceExists deviceExists_;
     ModemRegistryListener& listener_;
     ResolvePath resolvePath_;
-    AtPortOpener* atPorts_ = nullptr;
-    CallLogStore* callLogs_ = nullptr;
-    OnlineServices onlineServices_;
-    UsbResetter* usbResetter_ = nullptr;
+    ModemServices modemServices_;
     DeviceNodes* deviceNodes_ = nullptr;
     UsbModelTable models_;
 

@@ -10,6 +10,7 @@
 #include "core/text.h"
 #include "fake_link_services.h"
 #include "fakes.h"
+#include "transition_watch.h"
 
 namespace dialupd {
 namespace {
@@ -74,7 +75,7 @@ protected:
     Modem& modem() {
         if (!modem_) {
             modem_ = std::make_unique<Modem>(config, daemon, runner, scheduler,
-                                             [this](const std::string&) { return deviceExists; });
+                                             [this](const std::string&) { return deviceExists; }, services);
             recorder_ = std::make_unique<Recorder>(*modem_);
         }
         return *modem_;
@@ -89,8 +90,8 @@ protected:
     Modem& diagnosedModem() {
         config.atPort = "/dev/ttyUSB2";
         atPort.answerLikeAnEc25();
-        modem().setDiagnostics(&atPort);
-        modem().setCallLogStore(&store);
+        services.atPorts = &atPort;
+        services.callLogs = &store;
         return modem();
     }
     static PluginReport stats(uint64_t in, uint64_t out) {
@@ -108,6 +109,8 @@ protected:
     FakeAtPort atPort{scheduler};
     FakeCallLogStore store;
     bool deviceExists = true;
+    ModemServices services;  // handed to the modem when modem() first makes it
+    testing::TransitionWatch transitions;  // every state change checked against the table
 
 private:
     std::unique_ptr<Modem> modem_;
@@ -521,7 +524,7 @@ TEST_F(ModemTest, PropertiesChangeAtOnceAndTheHangupFollowsTheSnapshotWithEveryS
 }
 
 TEST_F(ModemTest, WithoutAnAtPortTheHangupSaysSoAtOnce) {
-    modem().setDiagnostics(&atPort);
+    services.atPorts = &atPort;
     modem().connect({}, false, Outcome().completion());
     runner.exitWith(8);
     ASSERT_EQ(recorder().hangups.size(), 1u);
@@ -531,7 +534,7 @@ TEST_F(ModemTest, WithoutAnAtPortTheHangupSaysSoAtOnce) {
 
 TEST_F(ModemTest, TheAtPortIsNeverThePppPort) {
     config.atPort = config.device;
-    modem().setDiagnostics(&atPort);
+    services.atPorts = &atPort;
     modem().connect({}, false, Outcome().completion());
     runner.exitWith(16);
     ASSERT_EQ(recorder().hangups.size(), 1u);
@@ -603,7 +606,7 @@ protected:
     // A modem whose calls redial, with no jitter (the random source sits in the middle).
     Modem& redialling() {
         config.call.reconnect.enabled = true;
-        modem().setRandomSource([] { return 0.5; });
+        services.random = [] { return 0.5; };
         return modem();
     }
     void endBy(int status) {
@@ -669,7 +672,7 @@ TEST_F(RedialTest, TheRedialDialsWithTheSameCallOptions) {
     CallOverrides overrides;
     overrides.apn = "m2m.example";
     overrides.reconnect = true;  // asked for by this Connect; the modem's setting is unset
-    modem().setRandomSource([] { return 0.5; });
+    services.random = [] { return 0.5; };
     modem().connect(overrides, false, [](const Error*) {});
     endBy(16);
     scheduler.advance(5s);
@@ -818,8 +821,8 @@ protected:
     Modem& recoverable() {
         config.atPort = "/dev/ttyUSB2";
         config.usb.portPath = "1-1";
-        modem().setDiagnostics(&module);
-        modem().setUsbResetter(&module);
+        services.atPorts = &module;
+        services.usbResetter = &module;
         return modem();
     }
     // A call that came up and then lost pppd to SIGKILL: the module is left in data mode.
@@ -881,7 +884,8 @@ TEST_F(RecoveryTest, AnOrderlyEndLeavesNothingToRecover) {
 
 TEST_F(RecoveryTest, WhenNoRungHelpsTheCallFailsAsModuleUnresponsiveAndIsRedialled) {
     config.call.reconnect.enabled = true;
-    recoverable().setRandomSource([] { return 0.5; });
+    services.random = [] { return 0.5; };
+    recoverable();
     callKilled();
     module.escapeWorks = module.rebootWorks = module.usbResetWorks = false;
     scheduler.advanceInSteps(6s);  // the redial, 5 s after the kill
@@ -977,7 +981,7 @@ TEST_F(RecoveryTest, AConnectWaitingOnARecoveryWhosePortHangsUpGetsItsReply) {
 TEST_F(RecoveryTest, WhenTheHangUpLeavesNoRungTheWaitingConnectFailsByName) {
     // The same hang-up on a fixed-port modem with no AT port: nothing is left to try. The
     // waiting Connect fails as module-unresponsive, and the modem takes the next Connect.
-    modem().setDiagnostics(&module);  // no AT port configured, not a USB modem
+    services.atPorts = &module;  // no AT port configured, not a USB modem
     modem().connect({}, false, [](const Error*) {});
     runner.ipUp(sampleIp());
     module.stuck = true;
@@ -1024,7 +1028,7 @@ TEST_F(RecoveryTest, DisconnectAndShutdownCancelARecovery) {
 class OnlineModemTest : public ModemTest {
 protected:
     Modem& onlineModem() {
-        modem().setOnlineServices(OnlineServices{&routes, &watches, &dns});
+        services.online = OnlineServices{&routes, &watches, &dns};
         return modem();
     }
     testing::FakeRouteTable routes;
@@ -1163,6 +1167,71 @@ TEST_F(OnlineModemTest, ADualStackCallWaitsForIpcpNotIpv6cp) {
     runner.ipUp(sampleIp());
     EXPECT_TRUE(outcome.called);
 }
+
+// The transitions to and from "unavailable" that no other scenario here makes (the table's rows,
+// modem_states.h, each happen somewhere in this file: EveryTransitionHappens below).
+TEST_F(ModemTest, AFixedPortThatAppearsMakesTheModemDisconnected) {
+    deviceExists = false;
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+    deviceExists = true;
+    modem().recheckDevice();
+    EXPECT_EQ(modem().state(), ModemState::Disconnected);
+    EXPECT_THAT(recorder().states, ElementsAre("disconnected"));
+}
+
+TEST_F(ModemTest, ACallWhoseDeviceIsGoneEndsUnavailable) {
+    modem().connect({}, false, Outcome().completion());
+    runner.ipUp(sampleIp());
+    ASSERT_EQ(modem().state(), ModemState::Connected);
+    deviceExists = false;
+    runner.exitWith(16);
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+
+    deviceExists = true;
+    modem().recheckDevice();
+    modem().connect({}, false, Outcome().completion());
+    Outcome disconnected;
+    modem().disconnect(disconnected.completion());
+    ASSERT_EQ(modem().state(), ModemState::Disconnecting);
+    deviceExists = false;
+    runner.exitWith(5);
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+    EXPECT_TRUE(disconnected.called);
+    EXPECT_THAT(recorder().states, ElementsAre("connecting", "connected", "unavailable", "disconnected", "connecting",
+                                               "disconnecting", "unavailable"));
+}
+
+TEST_F(RecoveryTest, AResetOfADeviceBackUnannouncedAndRemovedDuringIt) {
+    deviceExists = false;
+    recoverable();
+    ASSERT_EQ(modem().state(), ModemState::Unavailable);
+    deviceExists = true;  // the node is back; nobody has said so yet
+    std::string resetError;
+    modem().reset([&](const Error* error, const ResetResult&) { resetError = error ? error->name() : "none"; });
+    EXPECT_EQ(modem().state(), ModemState::Resetting);
+    bool gone = false;
+    modem().deviceRemoved([&] { gone = true; });
+    EXPECT_EQ(modem().state(), ModemState::Unavailable);
+    EXPECT_EQ(resetError, error_name::kUnavailable);
+    EXPECT_TRUE(gone);
+    EXPECT_THAT(recorder().states, ElementsAre("resetting", "unavailable"));
+}
+
+// Over a whole run of this file: every row of the transition table happens in some scenario
+// above, so the table lists nothing the modem never does. (A filtered run checks only that what
+// it saw is listed.)
+class EveryTransitionHappens : public ::testing::Environment {
+public:
+    void TearDown() override {
+        if (::testing::GTEST_FLAG(filter) != "*") return;
+        for (const ModemTransition& transition : kModemTransitions)
+            EXPECT_TRUE(testing::seenTransitions().count({transition.from, transition.to}))
+                << "no scenario makes " << toString(transition.from) << " -> " << toString(transition.to) << " ("
+                << transition.why << ")";
+    }
+};
+[[maybe_unused]] const auto* const kEveryTransitionHappens =
+    ::testing::AddGlobalTestEnvironment(new EveryTransitionHappens);
 
 }  // namespace
 }  // namespace dialupd

@@ -11,6 +11,7 @@
 
 #include "core/text.h"
 #include "fakes.h"
+#include "transition_watch.h"
 
 namespace dialupd {
 namespace {
@@ -82,6 +83,7 @@ protected:
     FakePppdRunner runner;
     FakeDeviceSource devices;
     BusSide bus;
+    testing::TransitionWatch transitions;  // every state change checked against the table
     std::unique_ptr<ModemRegistry> registry_;
 };
 
@@ -200,8 +202,10 @@ protected:
     void resetStuckModule() {
         registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
                                                     bus);
-        registry_->setDiagnostics(&module);
-        registry_->setUsbResetter(&module);
+        ModemServices services;
+        services.atPorts = &module;
+        services.usbResetter = &module;
+        registry_->setModemServices(services);
         devices.start(*registry_);
         plug("1-1");
         module.stuck = true;
@@ -291,7 +295,9 @@ TEST_F(ModemRegistryTest, TheObjectGoesOnlyAfterTheHangupWithItsSnapshot) {
     atPort.openError = AtPortError(AtPortError::Kind::Absent, "/dev/ttyUSB1-1.02: No such file or directory");
     registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
                                                 bus);
-    registry_->setDiagnostics(&atPort);
+    ModemServices services;
+    services.atPorts = &atPort;
+    registry_->setModemServices(services);
     devices.start(*registry_);
     devices.add(usbTty("1-1", "02"));
     devices.add(usbTty("1-1", "03"));

@@ -1,0 +1,60 @@
+// Redialling after a call ended by itself (ReconnectSettings): the settings the next dial is made
+// with (kept while reconnect is on for the call), how many redials in a row, when the next is
+// due, and its timer. reconnect.h has the rules (delay, jitter, which ends a redial can mend).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "call_settings.h"
+#include "modem_states.h"
+#include "scheduler.h"
+
+namespace dialupd {
+
+class Redialer final {
+public:
+    using Note = std::function<void(std::string_view line)>;
+    // The redial is due: NextReconnect is 0 again; plan() is what to dial, if anything.
+    using Due = std::function<void()>;
+
+    Redialer(Scheduler& scheduler, std::function<double()> random, Note note, Due due);
+    Redialer(const Redialer&) = delete;
+    Redialer& operator=(const Redialer&) = delete;
+
+    // A call started with `call`: its settings are the next redial's when reconnect is on for it.
+    void remember(const CallSettings& call);
+    // No redial for the call being made (it could not start).
+    void forget() { plan_.reset(); }
+    const std::optional<CallSettings>& plan() const { return plan_; }
+    // The call ended by itself: the next redial is scheduled, unless trying again cannot help,
+    // the attempts are used up or no redial was planned.
+    void schedule(bool canHelp, std::vector<ModemProperty>& changed);
+    // No redial: the plan, the timer and the count are dropped.
+    void cancel(std::vector<ModemProperty>& changed);
+    // The link is up: the next trouble starts the backoff afresh.
+    void linkUp(std::vector<ModemProperty>& changed);
+
+    bool timerPending() const { return timer_ != nullptr; }
+    // Redials made since the link was last up (0 when none), and when the next one is due
+    // (µs since the epoch; 0 when none is pending).
+    uint32_t attempts() const { return attempts_; }
+    uint64_t nextUsec() const { return nextUsec_; }
+
+private:
+    Scheduler& scheduler_;
+    std::function<double()> random_;
+    Note note_;
+    Due due_;
+    std::optional<CallSettings> plan_;
+    ReconnectSettings settings_;
+    uint32_t attempts_ = 0;
+    uint64_t nextUsec_ = 0;
+    std::unique_ptr<TimerHandle> timer_;
+};
+
+}  // namespace dialupd
