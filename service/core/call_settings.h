@@ -9,6 +9,7 @@
 
 #include "link_services.h"
 #include "reconnect.h"
+#include "secret.h"
 
 namespace dialupd {
 
@@ -33,6 +34,10 @@ struct CallSettings {
     uint32_t routeMetric = 700;   // NetworkManager's WWAN metric: wired and Wi-Fi stay preferred
     DnsMode dns = DnsMode::Auto;  // where the network's DNS servers go
     IpFamily ipFamily = IpFamily::Ipv4v6;
+    // Before the dial (core/readiness.h).
+    uint32_t registrationTimeoutSeconds = 60;  // Quectel's application note: 60 s for registration
+    bool allowRoaming = true;
+    Secret pin;  // Connect's `pin` (empty: none; the modem's sim-pin-file is read when the SIM asks)
 };
 
 // The subset a caller may change for one call (Connect's options).
@@ -45,6 +50,7 @@ struct CallOverrides {
     std::optional<uint32_t> routeMetric;
     std::optional<DnsMode> dns;
     std::optional<IpFamily> ipFamily;
+    std::optional<Secret> pin;  // the SIM's PIN: never logged, never in argv
 };
 
 // Each throws dialupd::Error(InvalidArgument) naming the field and the offending character;
@@ -52,6 +58,8 @@ struct CallOverrides {
 void validateApn(std::string_view apn);
 void validateUser(std::string_view user);
 void validatePassword(std::string_view password);
+// 4 to 8 digits (3GPP TS 31.101); the message never repeats it.
+void validatePin(std::string_view pin);
 
 // `base` with `overrides` applied, every field validated.
 CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides);

@@ -128,5 +128,22 @@ TEST(CallSettings, OverridesApplyAndAreValidated) {
     EXPECT_THROW(applyOverrides(base, overrides), Error);
 }
 
+TEST(CallSettings, APinOverrideIsValidatedWithoutBeingRepeated) {
+    CallOverrides overrides;
+    overrides.pin = Secret("0042");
+    EXPECT_EQ(applyOverrides(CallSettings{}, overrides).pin.value(), "0042");
+    EXPECT_TRUE(CallSettings{}.pin.empty());
+    for (const char* pin : {"123", "123456789", "12a4", "12\"4", "", "98 76"}) {
+        overrides.pin = Secret(pin);
+        try {
+            applyOverrides(CallSettings{}, overrides);
+            ADD_FAILURE() << "accepted " << pin;
+        } catch (const Error& error) {
+            EXPECT_STREQ(error.name(), error_name::kInvalidArgument);
+            EXPECT_STREQ(error.what(), "pin must be 4 to 8 digits");
+        }
+    }
+}
+
 }  // namespace
 }  // namespace dialupd
