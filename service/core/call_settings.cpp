@@ -86,7 +86,10 @@ void validatePin(std::string_view pin) {
 }
 
 CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides) {
-    if (overrides.apn) base.apn = *overrides.apn;
+    if (overrides.apn) {
+        base.apn = *overrides.apn;
+        base.apnGiven = true;
+    }
     if (overrides.user) base.user = *overrides.user;
     if (overrides.password) base.password = *overrides.password;
     if (overrides.reconnect) base.reconnect.enabled = *overrides.reconnect;

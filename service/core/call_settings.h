@@ -21,6 +21,10 @@ std::optional<IpFamily> parseIpFamily(std::string_view text);
 
 struct CallSettings {
     std::string apn = "internet";
+    // The config or Connect named the APN (even empty: the module's stored context). Without it,
+    // the readiness checks look one up in the provider database; "internet" is the fallback
+    // for a modem that cannot be asked (no AT port).
+    bool apnGiven = false;
     std::string user;
     std::string password;
     uint32_t baud = 115200;

@@ -206,7 +206,10 @@ using E = const Entry&;
 
 // [defaults], and [modem ID] after the modem's own keys.
 constexpr Key<CallSettings> kCallKeys[] = {
-    {"apn", [](P p, E e, CallSettings& c) { c.apn = p.validated(e, validateApn); }},
+    {"apn", [](P p, E e, CallSettings& c) {
+         c.apn = p.validated(e, validateApn);
+         c.apnGiven = true;
+     }},
     {"user", [](P p, E e, CallSettings& c) { c.user = p.validated(e, validateUser); }},
     {"password", [](P p, E e, CallSettings& c) { c.password = p.validated(e, validatePassword); }},
     {"baud", [](P p, E e, CallSettings& c) { c.baud = p.number(e, 300, 4000000); }},

@@ -463,12 +463,9 @@ std::string ReadinessCheck::registrationSummary() const {
 
 void ReadinessCheck::skip(std::string why) {
     readiness_.checked = false;
-    if (!settings_.apnGiven) {
-        fail(error_name::kApnRequired,
-             fmt::format("no APN given, and the module's IMSI cannot be read to look one up ({})", why));
-        return;
-    }
-    note_(fmt::format("{}: SIM and registration not checked before the dial", why));
+    // As before these checks existed: the dial goes on with the configured (or built-in) APN.
+    note_(fmt::format("{}: SIM and registration not checked before the dial{}", why,
+                      settings_.apnGiven ? "" : ", no APN looked up"));
     readiness_.skipped = std::move(why);
     finish(std::nullopt);
 }

@@ -17,8 +17,9 @@
 // The data domains decide (EPS and PS; CS only for a module that answers neither): any one
 // registered is enough, as for ModemManager.
 // Every answer goes to `note` (the call log), the PIN never. A port that is absent, busy or
-// does not answer skips the checks (said in the note): the dial goes on as before readiness
-// existed, and the Hangup's AT snapshot tells the rest.
+// does not answer skips the checks (said in the note), the APN lookup included: the dial goes
+// on as before readiness existed (with the built-in APN), and the Hangup's AT snapshot tells
+// the rest.
 #pragma once
 
 #include <chrono>
@@ -62,7 +63,7 @@ private:
 
 struct ReadinessSettings {
     std::string atPort;        // "": the modem has none: every check is skipped (said once in the note)
-    bool apnGiven = true;      // Connect or the config named an APN: the database is not asked
+    bool apnGiven = true;      // Connect or the config named an APN (CallSettings::apnGiven): the database is not asked
     bool allowRoaming = true;  // allow-roaming
     std::chrono::milliseconds registrationTimeout{60000};  // registration-timeout
     std::chrono::milliseconds answer{2000};                // per command (AT+CPIN="..." gets 3 times it)

@@ -121,8 +121,10 @@ TEST(CallSettings, OverridesApplyAndAreValidated) {
     CallOverrides overrides;
     overrides.apn = "other";
     overrides.user = "bob";
+    EXPECT_FALSE(applyOverrides(base, CallOverrides{}).apnGiven);
     CallSettings merged = applyOverrides(base, overrides);
     EXPECT_EQ(merged.apn, "other");
+    EXPECT_TRUE(merged.apnGiven);
     EXPECT_EQ(merged.user, "bob");
     overrides.apn = "bad\"apn";
     EXPECT_THROW(applyOverrides(base, overrides), Error);

@@ -332,6 +332,9 @@ TEST(Config, BadOnlineSettingsAreNamed) {
 
 TEST(Config, ReadinessSettings) {
     Config defaults = parseConfig("", "r.conf");
+    EXPECT_FALSE(defaults.defaults.apnGiven);  // the provider database is asked
+    EXPECT_EQ(defaults.defaults.apn, "internet");  // unless the module cannot be
+    EXPECT_TRUE(parseConfig("[defaults]\napn =\n", "r.conf").defaults.apnGiven);  // the stored context, on purpose
     EXPECT_EQ(defaults.defaults.registrationTimeoutSeconds, 60u);
     EXPECT_TRUE(defaults.defaults.allowRoaming);
     Config set = parseConfig("[defaults]\nregistration-timeout = 120\nallow-roaming = no\n"

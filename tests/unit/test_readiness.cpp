@@ -507,10 +507,12 @@ TEST_F(ReadinessTest, WithoutAUsableAtPortTheChecksAreSkippedAndSaidSo) {
     EXPECT_EQ(outcome->skipped, "no answer to AT+CPIN? within 1000 ms");
     EXPECT_EQ(endedAt - began, 1s);
 
-    // Without an APN, a module that cannot be asked for its IMSI cannot be dialled.
+    // Without an APN, nothing is looked up: the dial goes on with the built-in one, as before.
     settings.apnGiven = false;
     runToEnd();
-    EXPECT_EQ(errorName(), error_name::kApnRequired);
+    EXPECT_EQ(errorName(), "");
+    EXPECT_EQ(outcome->apn, std::nullopt);
+    EXPECT_THAT(notes.back(), HasSubstr("no APN looked up"));
 }
 
 TEST_F(ReadinessTest, AbandonedWhileWaitingForTheNetworkItLeavesNoTimerAndNoCallback) {
