@@ -171,6 +171,7 @@ void DaemonClient::connect(const ModemInfo& modem, const ConnectRequest& request
     if (request.apn) options["apn"] = sdbus::Variant(*request.apn);
     if (request.user) options["user"] = sdbus::Variant(*request.user);
     if (request.password) options["password"] = sdbus::Variant(*request.password);
+    if (request.pin) options["pin"] = sdbus::Variant(*request.pin);
     if (request.reconnect) options["reconnect"] = sdbus::Variant(*request.reconnect);
     if (request.defaultRoute) options["default-route"] = sdbus::Variant(*request.defaultRoute);
     if (request.routeMetric) options["route-metric"] = sdbus::Variant(*request.routeMetric);

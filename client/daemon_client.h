@@ -22,6 +22,7 @@ struct ConnectRequest {
     std::optional<std::string> apn;
     std::optional<std::string> user;
     std::optional<std::string> password;
+    std::optional<std::string> pin;  // the SIM's PIN: from a file or a prompt, never argv
     std::optional<bool> reconnect;
     std::optional<bool> defaultRoute;
     std::optional<uint32_t> routeMetric;

@@ -18,7 +18,7 @@ _dialupctl() {
     done
 
     case $prev in
-        --password-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --password-file|--pin-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --apn|--user|--timeout|--last|--route-metric) COMPREPLY=(); return ;;
         --dns) COMPREPLY=($(compgen -W "auto resolved resolvconf none" -- "$cur")); return ;;
         --ip-family) COMPREPLY=($(compgen -W "ipv4 ipv6 ipv4v6" -- "$cur")); return ;;
@@ -29,7 +29,7 @@ _dialupctl() {
         "") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
         list) options="--quiet" ;;
         status) options="" ;;
-        connect) options="--apn --user --password-file --ask-password --reconnect --no-reconnect --default-route --no-default-route --route-metric --dns --ip-family --wait --timeout" ;;
+        connect) options="--apn --user --password-file --ask-password --pin-file --ask-pin --reconnect --no-reconnect --default-route --no-default-route --route-metric --dns --ip-family --wait --timeout" ;;
         disconnect) options="--timeout" ;;
         reset) options="--timeout" ;;
         monitor) options="--log" ;;

@@ -18,7 +18,7 @@ bool startsWith(std::string_view text, std::string_view prefix) {
 }  // namespace
 
 ExitStatus exitStatusForError(std::string_view name) {
-    static constexpr std::array<std::pair<std::string_view, ExitStatus>, 14> kByName{{
+    static constexpr std::array<std::pair<std::string_view, ExitStatus>, 22> kByName{{
         {"org.freedesktop.DBus.Error.ServiceUnknown", ExitStatus::DaemonNotRunning},
         {"org.freedesktop.DBus.Error.NameHasNoOwner", ExitStatus::DaemonNotRunning},
         {"org.freedesktop.DBus.Error.AccessDenied", ExitStatus::AccessDenied},
@@ -33,6 +33,15 @@ ExitStatus exitStatusForError(std::string_view name) {
         {dialupd::error_name::kNotConnected, ExitStatus::WrongState},
         {dialupd::error_name::kBusy, ExitStatus::WrongState},
         {dialupd::error_name::kUnavailable, ExitStatus::WrongState},
+        // Found before the dial (the readiness checks): what to fix differs, so does the status.
+        {dialupd::error_name::kApnRequired, ExitStatus::Usage},  // give --apn
+        {dialupd::error_name::kSimPinRequired, ExitStatus::SimNotReady},
+        {dialupd::error_name::kSimPinRejected, ExitStatus::SimNotReady},
+        {dialupd::error_name::kSimPukRequired, ExitStatus::SimNotReady},
+        {dialupd::error_name::kSimMissing, ExitStatus::SimNotReady},
+        {dialupd::error_name::kRegistrationDenied, ExitStatus::NoNetwork},
+        {dialupd::error_name::kRoamingNotAllowed, ExitStatus::NoNetwork},
+        {dialupd::error_name::kNotRegistered, ExitStatus::NoNetwork},
     }};
     for (const auto& [known, status] : kByName)
         if (name == known) return status;

@@ -16,6 +16,8 @@ enum class ExitStatus : int {
     NoSuchModem = 5,       // no modem by that name, or none at all
     CallFailed = 6,        // the call ended before the link came up (pppd's reason in the message)
     WrongState = 7,        // already connected, not connected, busy, or the modem is unavailable
+    SimNotReady = 8,       // the SIM wants a PIN (none given, or refused or not risked), its PUK, or is missing
+    NoNetwork = 9,         // not registered within registration-timeout, denied, or roaming not allowed
 };
 
 // What a command ends with when it cannot do its job: the status, the D-Bus error name when

@@ -74,6 +74,12 @@ int main(int argc, char** argv) {
     connect->add_flag("--ask-password", askPassword, "ask for the password on the terminal")->excludes(fileOption);
     // Refused with a reason rather than unknown: a password on the command line is in /proc.
     connect->add_option("--password", password)->group("");
+    std::string pinFile, pin;
+    auto* pinFileOption = connect->add_option("--pin-file", pinFile,
+                                              "read the SIM's PIN from the first line of FILE ('-': standard input)");
+    bool askPin = false;
+    connect->add_flag("--ask-pin", askPin, "ask for the SIM's PIN on the terminal")->excludes(pinFileOption);
+    connect->add_option("--pin", pin)->group("");  // refused, like --password
     bool reconnect = false;
     bool noReconnect = false;
     auto* reconnectFlag = connect->add_flag(
@@ -132,6 +138,9 @@ int main(int argc, char** argv) {
     const bool colorWanted = !noColor && !std::getenv("NO_COLOR");
     const dialupctl::OutputOptions output{json, colorWanted && ::isatty(STDOUT_FILENO)};
     try {
+        if (connect->parsed() && connect->count("--pin"))
+            throw ClientError(ExitStatus::Usage, "--pin is refused: a PIN on the command line can be read by every "
+                                                 "user; use --pin-file FILE or --ask-pin");
         if (connect->parsed() && connect->count("--password"))
             throw ClientError(ExitStatus::Usage, "--password is refused: a password on the command line can be read "
                                                  "by every user; use --password-file FILE or --ask-password");
@@ -141,6 +150,8 @@ int main(int argc, char** argv) {
             if (connect->count("--user")) request.user = user;
             if (!passwordFile.empty()) request.password = dialupctl::readPasswordFile(passwordFile);
             if (askPassword) request.password = dialupctl::promptPassword("Password: ");
+            if (!pinFile.empty()) request.pin = dialupctl::readPasswordFile(pinFile, "PIN");
+            if (askPin) request.pin = dialupctl::promptPassword("SIM PIN: ");
             if (reconnect || noReconnect) request.reconnect = reconnect;
             if (defaultRoute || noDefaultRoute) request.defaultRoute = defaultRoute;
             if (connect->count("--route-metric")) request.routeMetric = routeMetric;

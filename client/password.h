@@ -8,7 +8,7 @@ namespace dialupctl {
 
 // The file's first line without its line ending; "-" reads standard input. Warns on stderr when
 // other users may read the file. Throws ClientError(Usage) when it cannot be read.
-std::string readPasswordFile(const std::string& path);
+std::string readPasswordFile(const std::string& path, const std::string& what = "password");
 
 // Asks on /dev/tty with echo off. Throws ClientError(Usage) when there is no terminal.
 std::string promptPassword(const std::string& prompt);

@@ -1,7 +1,8 @@
 // What a module says on its AT port, played line by line into the two parts of the core that
 // listen: the diagnostic snapshot after a hangup (AtSnapshot) and module recovery
 // (ModuleRecovery), both over the one AT session (AtSession), plus the helpers they share
-// (the session's final-result parser, explainAtError).
+// (the session's final-result parser, explainAtError); and the readiness checks before a dial
+// (ReadinessCheck) with the parsers of at_replies.h.
 //
 // The input is a transcript: one line of it reaches the open channel every 10 ms of fake time,
 // whatever was sent (a module may answer late, early, twice or never). Two control lines: one
@@ -12,9 +13,11 @@
 #include <cctype>
 
 #include "../tests/unit/fakes.h"
+#include "core/at_replies.h"
 #include "core/at_session.h"
 #include "core/at_snapshot.h"
 #include "core/module_recovery.h"
+#include "core/readiness.h"
 #include "fuzz.h"
 
 using namespace dialupd;
@@ -40,6 +43,10 @@ public:
         }
         void send(std::string_view commandLine) override { port_.sent.emplace_back(commandLine); }
         void sendRaw(std::string_view bytes) override { port_.sent.emplace_back(bytes); }
+        void sendSecret(std::string_view commandLine) override {
+            port_.sent.emplace_back(commandLine);
+            ++port_.secretSends;
+        }
 
         ScriptedPort& port_;
         AtChannelObserver& observer_;
@@ -80,6 +87,7 @@ public:
     int openChannels = 0;
     int usbResets = 0;
     int hangUps = 0;
+    int secretSends = 0;
     std::vector<std::string> sent;
     std::vector<std::string> delivered;
 
@@ -113,6 +121,98 @@ void checkHelpers(std::string_view line) {
                    "explainAtError('{}') = '{}'", line, explained);
         std::string problem = fuzz::textProblem(explained.substr(line.size()), false);
         FUZZ_CHECK(problem.empty(), "the explanation added to '{}': {}", line, problem);
+    }
+}
+
+// The parsers of at_replies.h: whatever they accept is within range.
+void checkReplies(std::string_view line) {
+    if (std::optional<PinRetries> retries = parseQpinc(line))
+        FUZZ_CHECK(retries->pin <= 15 && retries->puk <= 15, "'{}' read as {} and {} tries", line, retries->pin,
+                   retries->puk);
+    for (bool solicited : {true, false}) {
+        std::optional<RegistrationReport> report = parseRegistration(line, solicited);
+        if (!report) continue;
+        FUZZ_CHECK(report->lac.size() <= 6 && report->cellId.size() <= 9, "'{}' read with location {} {}", line,
+                   report->lac, report->cellId);
+        FUZZ_CHECK(!report->act || *report->act <= 13, "'{}' read with AcT {}", line, *report->act);
+    }
+    if (std::optional<std::string> imsi = parseImsi(line))
+        FUZZ_CHECK(imsi->size() >= 6 && imsi->size() <= 15 &&
+                       std::all_of(imsi->begin(), imsi->end(), [](char c) { return c >= '0' && c <= '9'; }),
+                   "'{}' read as IMSI {}", line, *imsi);
+    parseCpin(line);
+}
+
+class NoProviders final : public ProviderDatabase {
+public:
+    std::optional<ProviderApn> findApn(std::string_view imsi) override {
+        if (imsi.starts_with("26201")) return ProviderApn{"P", "262", "01", "internet.example", "", "", ""};
+        return std::nullopt;
+    }
+    std::string source() const override { return "test"; }
+};
+
+void runReadiness(const std::vector<std::string_view>& lines, bool apnGiven) {
+    testing::FakeScheduler scheduler;
+    ScriptedPort port(lines);
+    NoProviders providers;
+    FailedPins failedPins;
+    ReadinessSettings settings{.atPort = "/dev/ttyUSB2", .apnGiven = apnGiven, .allowRoaming = true,
+                               .registrationTimeout = 500ms, .answer = 50ms};
+    // Every command at its longest (the PIN's 3 times), and the registration's wait.
+    auto bound = 16 * settings.answer * 3 + settings.registrationTimeout + 20 * kTick;
+    int done = 0;
+    bool inStart = true;
+    std::vector<std::string> notes;
+    std::optional<Error> error;
+    auto started = scheduler.monotonicNow();
+    {
+        ReadinessCheck check(port, scheduler, providers, failedPins);
+        check.start(
+            settings, [] { return std::optional<Secret>(Secret("1234")); },
+            [&](std::string_view note) { notes.emplace_back(note); },
+            [&](Readiness, std::optional<Error> failed) {
+                FUZZ_CHECK(!inStart, "readiness reported from inside start()");
+                ++done;
+                error = std::move(failed);
+            });
+        inStart = false;
+        while (done == 0 && scheduler.monotonicNow() - started <= bound) {
+            port.tick();
+            scheduler.advance(kTick);
+        }
+        FUZZ_CHECK(done == 1, "readiness reported {} times within {} ms", done,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(bound).count());
+        scheduler.advance(bound);
+    }
+    scheduler.runDeferred();
+    FUZZ_CHECK(done == 1, "readiness reported {} times", done);
+    FUZZ_CHECK(port.openChannels == 0, "{} channel(s) left open after readiness", port.openChannels);
+    if (error) {
+        static const std::vector<std::string_view> kNames = {
+            error_name::kSimPinRequired, error_name::kSimPinRejected,     error_name::kSimPukRequired,
+            error_name::kSimMissing,     error_name::kRegistrationDenied, error_name::kRoamingNotAllowed,
+            error_name::kNotRegistered,  error_name::kApnRequired};
+        FUZZ_CHECK(std::find(kNames.begin(), kNames.end(), error->name()) != kNames.end(), "error {}", error->name());
+    }
+    // The PIN goes only as a secret, at most once, and only after the module said 2 or more
+    // tries are left; it is in no note.
+    int pinCommands = static_cast<int>(std::count_if(port.sent.begin(), port.sent.end(), [](const std::string& sent) {
+        return sent.starts_with("AT+CPIN=");
+    }));
+    FUZZ_CHECK(pinCommands <= 1 && pinCommands == port.secretSends, "{} PIN commands, {} secret sends", pinCommands,
+               port.secretSends);
+    if (pinCommands == 1) {
+        bool allowed = std::any_of(port.delivered.begin(), port.delivered.end(), [](const std::string& line) {
+            std::optional<PinRetries> retries = parseQpinc(trimmedAtLine(line));
+            return retries && retries->pin >= 2;
+        });
+        FUZZ_CHECK(allowed, "the PIN was sent without the module saying 2 or more tries are left");
+    }
+    for (const std::string& note : notes) {
+        FUZZ_CHECK(note.find("AT+CPIN=\"1234") == std::string::npos, "the PIN in a note: {}", note);
+        std::string problem = fuzz::textProblem(note, false);
+        FUZZ_CHECK(problem.empty(), "readiness note: {}", problem);
     }
 }
 
@@ -232,8 +332,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data), size);
     std::vector<std::string_view> lines;
     fuzz::forEachLine(input, [&](std::string_view line) { lines.push_back(line); });
-    for (std::string_view line : lines) checkHelpers(line);
+    for (std::string_view line : lines) {
+        checkHelpers(line);
+        checkReplies(line);
+    }
     runSnapshot(lines);
     runRecovery(lines);
+    runReadiness(lines, true);
+    runReadiness(lines, false);
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/secret.h"
 #include "core/text.h"
 
 namespace dialupd {
@@ -37,6 +38,13 @@ auto wordOf(const std::string& key, const sdbus::Variant& value, Parse parse, co
     return *parsed;
 }
 
+// A secret option (pin): its text wiped once it is a Secret.
+Secret secretOf(const std::string& key, const sdbus::Variant& value) {
+    std::string text = valueOf<std::string>(key, value, "s");
+    WipeOnExit wipe(text);
+    return Secret(text);
+}
+
 }  // namespace
 
 void refuseRepeatedOptions(const sdbus::Message& call) {
@@ -65,6 +73,8 @@ ConnectRequest parseConnectOptions(const std::map<std::string, sdbus::Variant>& 
             request.overrides.user = valueOf<std::string>(key, value, "s");
         else if (key == "password")
             request.overrides.password = valueOf<std::string>(key, value, "s");
+        else if (key == "pin")
+            request.overrides.pin = secretOf(key, value);
         else if (key == "wait")
             request.wait = valueOf<bool>(key, value, "b");
         else if (key == "reconnect")
@@ -79,7 +89,7 @@ ConnectRequest parseConnectOptions(const std::map<std::string, sdbus::Variant>& 
             request.overrides.ipFamily = wordOf(key, value, parseIpFamily, "ipv4, ipv6, ipv4v6");
         else
             throw Error(error_name::kInvalidArgument,
-                        fmt::format("unknown option '{}' (known: apn, user, password, wait, reconnect, "
+                        fmt::format("unknown option '{}' (known: apn, user, password, pin, wait, reconnect, "
                                     "default-route, route-metric, dns, ip-family)",
                                     shortened(key, 64)));
     }

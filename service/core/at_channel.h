@@ -26,6 +26,9 @@ public:
     virtual ~AtChannel() = default;  // closes the port and releases its lock
     virtual void send(std::string_view commandLine) = 0;  // "AT+CSQ"; the CR is added here
     virtual void sendRaw(std::string_view bytes) = 0;      // as they are ("+++" must have no CR)
+    // As send(), for a command that carries a secret (AT+CPIN="<pin>"): never logged, and
+    // whatever copy the channel makes is wiped. The default suits a channel that logs nothing.
+    virtual void sendSecret(std::string_view commandLine) { send(commandLine); }
 };
 
 // Why a port could not be opened: recorded in the snapshot as such.

@@ -91,6 +91,7 @@ AtSession::AtSession(AtPortOpener& opener, Scheduler& scheduler, Events events)
 
 AtSession::~AtSession() {
     *alive_ = false;
+    if (pending_) wipeSecret(pending_->echo);
     pending_.reset();
     if (port_) {
         port_->listener->owner_ = nullptr;
@@ -131,6 +132,7 @@ void AtSession::letGo(std::unique_ptr<Port> port) {
 void AtSession::cancel() {
     if (!pending_) return;
     ++generation_;
+    wipeSecret(pending_->echo);
     pending_.reset();
 }
 
@@ -143,6 +145,11 @@ void AtSession::later(std::function<void()> work) {
 void AtSession::send(std::string_view command, std::chrono::milliseconds timeout, Callback done) {
     start(command, true, timeout, std::move(done));
     if (port_ && !hungUp_) port_->channel->send(command);
+}
+
+void AtSession::sendSecret(std::string_view command, std::chrono::milliseconds timeout, Callback done) {
+    start(command, true, timeout, std::move(done));
+    if (port_ && !hungUp_) port_->channel->sendSecret(command);
 }
 
 void AtSession::sendRaw(std::string_view bytes, std::chrono::milliseconds timeout, Callback done) {
@@ -171,13 +178,16 @@ void AtSession::start(std::string_view echo, bool endsOnFinal, std::chrono::mill
 
 void AtSession::heard(std::string_view raw) {
     // The module's text enters the core here: from now on it is clean (text.h).
-    const std::string line = sanitizeText(trimmedAtLine(raw));
+    std::string line = sanitizeText(trimmedAtLine(raw));
     if (line.empty()) return;
     if (!pending_) {
         if (events_.unsolicited) events_.unsolicited(line);
         return;
     }
-    if (!pending_->echo.empty() && line == pending_->echo) return;  // ATE1
+    if (!pending_->echo.empty() && line == pending_->echo) {  // ATE1
+        wipeSecret(line);  // it may be a secret command's
+        return;
+    }
     AtResult& result = pending_->result;
     result.lastLine = line;
     if (pending_->endsOnFinal) {
@@ -205,6 +215,7 @@ void AtSession::portHungUp(std::string_view why) {
 void AtSession::complete(AtResult::End end) {
     // The state is cleared before the callback, which may send the next command or destroy the
     // session; nothing of `this` is touched after it.
+    wipeSecret(pending_->echo);
     Pending pending = std::move(*pending_);
     pending_.reset();
     ++generation_;

@@ -30,6 +30,7 @@
 
 #include "at_channel.h"
 #include "scheduler.h"
+#include "secret.h"
 
 namespace dialupd {
 
@@ -91,6 +92,11 @@ public:
     // Sends "AT..." (the CR is added) and waits up to `timeout` for its final result. A line
     // equal to the command is its echo (ATE1) and is dropped.
     void send(std::string_view command, std::chrono::milliseconds timeout, Callback done);
+    // As send(), for a command that carries a secret (AT+CPIN="<pin>"): the channel neither
+    // logs it nor keeps a copy, and the session wipes its own (kept to tell the echo) when the
+    // command ends. Its result's lines stay the caller's to keep out of logs: an echo the
+    // module garbled would be among them.
+    void sendSecret(std::string_view command, std::chrono::milliseconds timeout, Callback done);
     // Sends `bytes` as they are ("+++") and waits up to `timeout` for a final result. For the
     // escape sequence the module wants a guard time of silence on both sides: guard() before,
     // and a `timeout` that covers the guard time after plus the answer.
@@ -114,7 +120,7 @@ private:
     struct Port;
     struct Pending {
         Callback done;
-        std::string echo;  // the command as sent, to tell its echo
+        std::string echo;  // the command as sent, to tell its echo (wiped at the end: sendSecret)
         bool endsOnFinal;  // false for guard()
         AtResult result;
         std::unique_ptr<TimerHandle> timer;

@@ -25,6 +25,15 @@ inline constexpr const char* kSpawnFailed = "org.dialupd1.Error.SpawnFailed";
 inline constexpr const char* kCallFailed = "org.dialupd1.Error.CallFailed";
 inline constexpr const char* kCancelled = "org.dialupd1.Error.Cancelled";
 inline constexpr const char* kRecoveryFailed = "org.dialupd1.Error.RecoveryFailed";
+// Before the dial (core/readiness.h): the SIM, the network, the APN.
+inline constexpr const char* kSimPinRequired = "org.dialupd1.Error.SimPinRequired";  // locked, no PIN given
+inline constexpr const char* kSimPinRejected = "org.dialupd1.Error.SimPinRejected";  // refused, or not risked
+inline constexpr const char* kSimPukRequired = "org.dialupd1.Error.SimPukRequired";
+inline constexpr const char* kSimMissing = "org.dialupd1.Error.SimMissing";  // none, or none usable
+inline constexpr const char* kRegistrationDenied = "org.dialupd1.Error.RegistrationDenied";
+inline constexpr const char* kRoamingNotAllowed = "org.dialupd1.Error.RoamingNotAllowed";
+inline constexpr const char* kNotRegistered = "org.dialupd1.Error.NotRegistered";  // registration-timeout passed
+inline constexpr const char* kApnRequired = "org.dialupd1.Error.ApnRequired";  // none given, none in the database
 inline constexpr const char* kInternal = "org.dialupd1.Error.Internal";
 }  // namespace error_name
 

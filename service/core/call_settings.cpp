@@ -1,5 +1,7 @@
 #include "call_settings.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "errors.h"
@@ -77,8 +79,17 @@ void validatePassword(std::string_view password) {
         throw Error(error_name::kInvalidArgument, "password contains a NUL character");
 }
 
+void validatePin(std::string_view pin) {
+    bool digits = std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (pin.size() < 4 || pin.size() > 8 || !digits)
+        throw Error(error_name::kInvalidArgument, "pin must be 4 to 8 digits");
+}
+
 CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides) {
-    if (overrides.apn) base.apn = *overrides.apn;
+    if (overrides.apn) {
+        base.apn = *overrides.apn;
+        base.apnGiven = true;
+    }
     if (overrides.user) base.user = *overrides.user;
     if (overrides.password) base.password = *overrides.password;
     if (overrides.reconnect) base.reconnect.enabled = *overrides.reconnect;
@@ -88,6 +99,10 @@ CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides) {
     if (overrides.routeMetric) base.routeMetric = *overrides.routeMetric;
     if (overrides.dns) base.dns = *overrides.dns;
     if (overrides.ipFamily) base.ipFamily = *overrides.ipFamily;
+    if (overrides.pin) {
+        validatePin(overrides.pin->value());
+        base.pin = *overrides.pin;
+    }
     validateApn(base.apn);
     validateUser(base.user);
     validatePassword(base.password);

@@ -9,6 +9,7 @@
 
 #include "link_services.h"
 #include "reconnect.h"
+#include "secret.h"
 
 namespace dialupd {
 
@@ -20,6 +21,10 @@ std::optional<IpFamily> parseIpFamily(std::string_view text);
 
 struct CallSettings {
     std::string apn = "internet";
+    // The config or Connect named the APN (even empty: the module's stored context). Without it,
+    // the readiness checks look one up in the provider database; "internet" is the fallback
+    // for a modem that cannot be asked (no AT port).
+    bool apnGiven = false;
     std::string user;
     std::string password;
     uint32_t baud = 115200;
@@ -33,6 +38,10 @@ struct CallSettings {
     uint32_t routeMetric = 700;   // NetworkManager's WWAN metric: wired and Wi-Fi stay preferred
     DnsMode dns = DnsMode::Auto;  // where the network's DNS servers go
     IpFamily ipFamily = IpFamily::Ipv4v6;
+    // Before the dial (core/readiness.h).
+    uint32_t registrationTimeoutSeconds = 60;  // Quectel's application note: 60 s for registration
+    bool allowRoaming = true;
+    Secret pin;  // Connect's `pin` (empty: none; the modem's sim-pin-file is read when the SIM asks)
 };
 
 // The subset a caller may change for one call (Connect's options).
@@ -45,6 +54,7 @@ struct CallOverrides {
     std::optional<uint32_t> routeMetric;
     std::optional<DnsMode> dns;
     std::optional<IpFamily> ipFamily;
+    std::optional<Secret> pin;  // the SIM's PIN: never logged, never in argv
 };
 
 // Each throws dialupd::Error(InvalidArgument) naming the field and the offending character;
@@ -52,6 +62,8 @@ struct CallOverrides {
 void validateApn(std::string_view apn);
 void validateUser(std::string_view user);
 void validatePassword(std::string_view password);
+// 4 to 8 digits (3GPP TS 31.101); the message never repeats it.
+void validatePin(std::string_view pin);
 
 // `base` with `overrides` applied, every field validated.
 CallSettings applyOverrides(CallSettings base, const CallOverrides& overrides);

@@ -206,7 +206,10 @@ using E = const Entry&;
 
 // [defaults], and [modem ID] after the modem's own keys.
 constexpr Key<CallSettings> kCallKeys[] = {
-    {"apn", [](P p, E e, CallSettings& c) { c.apn = p.validated(e, validateApn); }},
+    {"apn", [](P p, E e, CallSettings& c) {
+         c.apn = p.validated(e, validateApn);
+         c.apnGiven = true;
+     }},
     {"user", [](P p, E e, CallSettings& c) { c.user = p.validated(e, validateUser); }},
     {"password", [](P p, E e, CallSettings& c) { c.password = p.validated(e, validatePassword); }},
     {"baud", [](P p, E e, CallSettings& c) { c.baud = p.number(e, 300, 4000000); }},
@@ -224,6 +227,8 @@ constexpr Key<CallSettings> kCallKeys[] = {
     {"route-metric", [](P p, E e, CallSettings& c) { c.routeMetric = p.number(e, 0, UINT32_MAX); }},
     {"dns", [](P p, E e, CallSettings& c) { c.dns = p.oneOf(e, parseDnsMode, "auto, resolved, resolvconf, none"); }},
     {"ip-family", [](P p, E e, CallSettings& c) { c.ipFamily = p.oneOf(e, parseIpFamily, "ipv4, ipv6, ipv4v6"); }},
+    {"registration-timeout", [](P p, E e, CallSettings& c) { c.registrationTimeoutSeconds = p.number(e, 1, 3600); }},
+    {"allow-roaming", [](P p, E e, CallSettings& c) { c.allowRoaming = p.boolean(e); }},
 };
 
 constexpr Key<DaemonSettings> kDaemonKeys[] = {
@@ -247,6 +252,7 @@ constexpr Key<DaemonSettings> kDaemonKeys[] = {
 constexpr Key<ModemConfig> kModemKeys[] = {
     {"device", [](P p, E e, ModemConfig& m) { m.device = p.absolutePath(e); }},
     {"at-port", [](P p, E e, ModemConfig& m) { m.atPort = p.absolutePath(e); }},
+    {"sim-pin-file", [](P p, E e, ModemConfig& m) { m.simPinFile = p.absolutePath(e); }},
     {"usb-serial", [](P p, E e, ModemConfig& m) { m.matchUsbSerial = p.nonEmpty(e); }},
     {"usb-path", [](P p, E e, ModemConfig& m) { m.matchUsbPath = p.usbPortPath(e); }},
     {"autoconnect", [](P p, E e, ModemConfig& m) { m.autoconnect = p.boolean(e); }},

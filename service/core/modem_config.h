@@ -22,6 +22,7 @@ struct ModemConfig {
     std::string id;      // [A-Za-z0-9_]+, the object path element
     std::string device;  // PPP tty; empty in a config section that matches a USB modem
     std::string atPort;  // optional AT command tty
+    std::string simPinFile;  // sim-pin-file: the SIM's PIN, read (sys/sim_pin_file.h) only when the SIM asks
     CallSettings call;
     bool autoconnect = false;  // dial once when the modem appears (daemon start or plug-in)
     // A config section for a USB modem names it by one of these instead of `device`.

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/secret.h"
 #include "line_reader.h"
 #include "safe_file.h"
 #include "unique_fd.h"
@@ -144,6 +145,17 @@ public:
     ~TtyAtChannel() override { watch_.reset(); }
 
     void send(std::string_view commandLine) override { sendRaw(std::string(commandLine) + "\r"); }
+
+    void sendSecret(std::string_view commandLine) override {
+        std::string line;
+        WipeOnExit wipe(line);
+        line.reserve(commandLine.size() + 1);  // no reallocation leaves an unwiped copy behind
+        line.append(commandLine);
+        line += '\r';
+        ssize_t written = ::write(fd_.get(), line.data(), line.size());
+        if (written != static_cast<ssize_t>(line.size()))
+            spdlog::debug("AT port: {} of {} bytes of a command with a secret written", written, line.size());
+    }
 
     void sendRaw(std::string_view bytes) override {
         ssize_t written = ::write(fd_.get(), bytes.data(), bytes.size());

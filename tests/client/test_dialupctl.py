@@ -636,7 +636,7 @@ class Documentation(unittest.TestCase):
             self.assertRegex(text, rf"\n\s+{command}\b", f"no section for {command}")
             for option in options_of(self.ctl, command):
                 self.assertIn(option, text, f"{command} {option} is not in the man page")
-        for status in range(8):
+        for status in range(10):
             self.assertRegex(text, rf"\n\s+{status}\s{{2,}}\S", f"exit status {status} is not documented")
 
     def complete(self, line, env=None):

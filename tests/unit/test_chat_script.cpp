@@ -121,11 +121,30 @@ TEST(CallSettings, OverridesApplyAndAreValidated) {
     CallOverrides overrides;
     overrides.apn = "other";
     overrides.user = "bob";
+    EXPECT_FALSE(applyOverrides(base, CallOverrides{}).apnGiven);
     CallSettings merged = applyOverrides(base, overrides);
     EXPECT_EQ(merged.apn, "other");
+    EXPECT_TRUE(merged.apnGiven);
     EXPECT_EQ(merged.user, "bob");
     overrides.apn = "bad\"apn";
     EXPECT_THROW(applyOverrides(base, overrides), Error);
+}
+
+TEST(CallSettings, APinOverrideIsValidatedWithoutBeingRepeated) {
+    CallOverrides overrides;
+    overrides.pin = Secret("0042");
+    EXPECT_EQ(applyOverrides(CallSettings{}, overrides).pin.value(), "0042");
+    EXPECT_TRUE(CallSettings{}.pin.empty());
+    for (const char* pin : {"123", "123456789", "12a4", "12\"4", "", "98 76"}) {
+        overrides.pin = Secret(pin);
+        try {
+            applyOverrides(CallSettings{}, overrides);
+            ADD_FAILURE() << "accepted " << pin;
+        } catch (const Error& error) {
+            EXPECT_STREQ(error.name(), error_name::kInvalidArgument);
+            EXPECT_STREQ(error.what(), "pin must be 4 to 8 digits");
+        }
+    }
 }
 
 }  // namespace

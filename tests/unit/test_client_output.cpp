@@ -28,6 +28,18 @@ TEST(ExitStatus, DocumentedNamesMapToTheirStatus) {
         EXPECT_EQ(exitStatusForError(name), ExitStatus::WrongState) << name;
 }
 
+TEST(ExitStatus, WhatTheChecksBeforeTheDialFindHasItsOwnStatus) {
+    for (const char* name : {"org.dialupd1.Error.SimPinRequired", "org.dialupd1.Error.SimPinRejected",
+                             "org.dialupd1.Error.SimPukRequired", "org.dialupd1.Error.SimMissing"})
+        EXPECT_EQ(exitStatusForError(name), ExitStatus::SimNotReady) << name;
+    for (const char* name : {"org.dialupd1.Error.RegistrationDenied", "org.dialupd1.Error.RoamingNotAllowed",
+                             "org.dialupd1.Error.NotRegistered"})
+        EXPECT_EQ(exitStatusForError(name), ExitStatus::NoNetwork) << name;
+    EXPECT_EQ(exitStatusForError("org.dialupd1.Error.ApnRequired"), ExitStatus::Usage);
+    EXPECT_EQ(static_cast<int>(ExitStatus::SimNotReady), 8);
+    EXPECT_EQ(static_cast<int>(ExitStatus::NoNetwork), 9);
+}
+
 TEST(ExitStatus, AnythingElseIsAPlainFailure) {
     EXPECT_EQ(exitStatusForError("org.dialupd1.Error.Internal"), ExitStatus::Failure);
     EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.NoReply"), ExitStatus::Failure);

@@ -326,8 +326,31 @@ TEST(Config, BadOnlineSettingsAreNamed) {
     // The lists of known keys name the new ones, in [defaults] and [modem].
     for (const char* section : {"[defaults]\n", "[modem m]\ndevice = /dev/x\n"}) {
         std::string error = errorOf(std::string(section) + "metric = 5\n");
-        EXPECT_THAT(error, HasSubstr("default-route, route-metric, dns, ip-family)"));
+        EXPECT_THAT(error, HasSubstr("default-route, route-metric, dns, ip-family, registration-timeout, allow-roaming)"));
     }
+}
+
+TEST(Config, ReadinessSettings) {
+    Config defaults = parseConfig("", "r.conf");
+    EXPECT_FALSE(defaults.defaults.apnGiven);  // the provider database is asked
+    EXPECT_EQ(defaults.defaults.apn, "internet");  // unless the module cannot be
+    EXPECT_TRUE(parseConfig("[defaults]\napn =\n", "r.conf").defaults.apnGiven);  // the stored context, on purpose
+    EXPECT_EQ(defaults.defaults.registrationTimeoutSeconds, 60u);
+    EXPECT_TRUE(defaults.defaults.allowRoaming);
+    Config set = parseConfig("[defaults]\nregistration-timeout = 120\nallow-roaming = no\n"
+                             "[modem m]\ndevice = /dev/x\nsim-pin-file = /etc/dialupd/m.pin\nallow-roaming = yes\n",
+                             "r.conf");
+    EXPECT_EQ(set.defaults.registrationTimeoutSeconds, 120u);
+    EXPECT_FALSE(set.defaults.allowRoaming);
+    ASSERT_EQ(set.modems.size(), 1u);
+    EXPECT_EQ(set.modems[0].simPinFile, "/etc/dialupd/m.pin");
+    EXPECT_TRUE(set.modems[0].call.allowRoaming);
+    EXPECT_EQ(set.modems[0].call.registrationTimeoutSeconds, 120u);
+    EXPECT_THAT(errorOf("[defaults]\nregistration-timeout = 0\n"), HasSubstr("'registration-timeout' must be a whole number from 1 to 3600"));
+    EXPECT_THAT(errorOf("[defaults]\nallow-roaming = maybe\n"), HasSubstr("'allow-roaming' must be yes or no"));
+    EXPECT_THAT(errorOf("[modem m]\ndevice = /dev/x\nsim-pin-file = m.pin\n"), HasSubstr("sim-pin-file"));
+    // A PIN file is the modem's own: not a default for every modem.
+    EXPECT_THAT(errorOf("[defaults]\nsim-pin-file = /etc/pin\n"), HasSubstr("unknown key 'sim-pin-file' in [defaults]"));
 }
 
 TEST(Config, UdevWatchingCanBeTurnedOff) {

@@ -43,5 +43,21 @@ TEST(Secret, WipeOnExitWipesWhenTheScopeEndsByAnException) {
     EXPECT_TRUE(allZero(secret.data(), secret.capacity()));
 }
 
+TEST(Secret, KeepsItsValueAcrossCopiesAndMovesAndEmptiesTheMovedFrom) {
+    Secret pin("1234");
+    Secret copy = pin;
+    EXPECT_EQ(copy.value(), "1234");
+    EXPECT_TRUE(copy == pin);
+    Secret moved = std::move(copy);
+    EXPECT_EQ(moved.value(), "1234");
+    EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): wiped, not just moved
+    Secret other("99999999");
+    other = pin;
+    EXPECT_EQ(other.value(), "1234");
+    other = Secret("5678");
+    EXPECT_EQ(other.value(), "5678");
+    EXPECT_FALSE(other == pin);
+}
+
 }  // namespace
 }  // namespace dialupd
