@@ -1,6 +1,9 @@
-// One modem and the life of its calls: the state machine between D-Bus requests, pppd's
-// reports and pppd's exit. Knows nothing of D-Bus, fds or processes: those come in through
-// PppdRunner, Scheduler and ModemObserver.
+// One modem: its presence, the current Call if any, and its published state, between D-Bus
+// requests, udev, pppd's reports and pppd's exit. Its states, transitions and refusals are one
+// table (modem_states.h); module recovery (modem_recovery.h), redial (redialer.h) and what
+// becomes of a finished call (hangup_reporter.h) are rooms of their own. Knows nothing of
+// D-Bus, fds or processes: those come in through PppdRunner, Scheduler, ModemServices and
+// ModemObserver.
 #pragma once
 
 #include <chrono>
