@@ -61,6 +61,11 @@ const OnlineState& Modem::online() const {
 
 Modem::~Modem() = default;
 
+void Modem::setLiveStatus(std::unique_ptr<LiveStatus> live) {
+    live_ = std::move(live);
+    if (live_) live_->setPort(livePort());
+}
+
 void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) {
     switch (state_) {
     case ModemState::Connecting:
@@ -141,6 +146,7 @@ void Modem::startRecovery(std::string why) {
     note(why);
     RecoveryLimits limits;
     limits.rebootWait = daemon_.recoveryWait;
+    if (live_) live_->suspend();  // the recovery uses the AT port too; resumed when it ends
     recovery_ = std::make_unique<ModuleRecovery>(*atPorts_, scheduler_, usbResetter_, limits,
                                                  [this](std::string_view line) { note(line); });
     std::vector<ModemProperty> changed;
@@ -152,6 +158,7 @@ void Modem::startRecovery(std::string why) {
 
 void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
     recovery_.reset();  // called from the loop, not from inside the recovery
+    if (live_) live_->resume();
     if (recoveredBy) suspect_ = false;
     std::vector<ModemProperty> changed;
     if (resetDone_) {
@@ -197,6 +204,7 @@ void Modem::cancelRecovery(const Error& why) {
     if (!recovery_) return;
     note(fmt::format("recovery cancelled: {}", why.what()));
     recovery_.reset();
+    if (live_) live_->resume();
     callAfterRecovery_.reset();
     std::vector<ModemProperty> changed;
     setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
@@ -382,6 +390,7 @@ void Modem::deviceReattached(std::string device, std::string atPort) {
         publish({ModemProperty::Device});
     }
     setAtPort(std::move(atPort));
+    if (live_) live_->setPort(livePort());  // the same name as before: read the module again
 }
 
 void Modem::awaitReattach() {
@@ -410,6 +419,7 @@ void Modem::markSuspect(std::string_view why) {
 void Modem::setAtPort(std::string atPort) {
     if (atPort == config_.atPort) return;
     config_.atPort = std::move(atPort);
+    if (live_) live_->setPort(livePort());
     publish({ModemProperty::AtPort});
 }
 
@@ -621,6 +631,7 @@ void Modem::reportHangup(CallRecord record) {
         *atPorts_, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
     AtSnapshot* raw = snapshot.get();
     pendingHangups_.push_back(std::move(snapshot));
+    if (live_) live_->suspend();  // resumed in finishHangup
     raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
         record.text += section;
         finishHangup(raw, std::move(record));
@@ -628,6 +639,7 @@ void Modem::reportHangup(CallRecord record) {
 }
 
 void Modem::finishHangup(AtSnapshot* snapshot, CallRecord record) {
+    if (snapshot && live_) live_->resume();  // the snapshot has let the port go
     if (callLogs_) callLogs_->save(config_.id, record);
     if (observer_)
         observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec), record.text);

@@ -20,6 +20,7 @@
 #include "errors.h"
 #include "exit_reason.h"
 #include "link_online.h"
+#include "live_status.h"
 #include "modem_config.h"
 #include "module_recovery.h"
 #include "pppd_runner.h"
@@ -81,6 +82,10 @@ public:
     void setCallLogStore(CallLogStore* store) { callLogs_ = store; }
     // Routes, the link's IPv6 events and DNS backends: what puts a call online (LinkOnline).
     void setOnlineServices(OnlineServices services) { onlineServices_ = services; }
+    // SIM, registration, operator and signal from the AT port (optional). The modem gives it
+    // its AT port and takes the port from it for the AT snapshot and module recovery.
+    void setLiveStatus(std::unique_ptr<LiveStatus> live);
+    LiveStatus* liveStatus() const { return live_.get(); }
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
     // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
@@ -248,6 +253,9 @@ private:
     uint64_t nextRedialUsec_ = 0;
     std::unique_ptr<TimerHandle> redialTimer_;
     std::function<double()> random_;
+
+    std::unique_ptr<LiveStatus> live_;  // last: it uses the AT port opener and the scheduler
+    std::string livePort() const { return config_.atPort == config_.device ? "" : config_.atPort; }
 };
 
 }  // namespace dialupd
