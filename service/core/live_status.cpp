@@ -1,6 +1,7 @@
 #include "live_status.h"
 
 #include <algorithm>
+#include <utility>
 #include <variant>
 
 #include <spdlog/spdlog.h>
@@ -58,7 +59,7 @@ LiveStatus::~LiveStatus() { *alive_ = false; }
 
 LiveStatus::Phase LiveStatus::phase() const {
     if (path_.empty()) return Phase::NoPort;
-    if (suspended_ > 0) return Phase::Suspended;
+    if (suspended_ > 0) return Phase::Suspended;  // (perhaps still waiting for our last answer)
     if (!session_) return Phase::Lost;
     return current_ || !queue_.empty() ? Phase::Reading : Phase::Listening;
 }
@@ -67,9 +68,9 @@ void LiveStatus::setPort(std::string path) {
     bool same = path == path_;
     if (same && (session_ || suspended_ > 0)) return;
     path_ = std::move(path);
-    session_.reset();
     queue_.clear();
     current_.reset();
+    letGoForSuspend();  // the session, and whoever waits for it to end
     if (path_.empty()) {
         lose("");
         return;
@@ -77,17 +78,37 @@ void LiveStatus::setPort(std::string path) {
     if (suspended_ == 0) open();
 }
 
-void LiveStatus::suspend() {
+void LiveStatus::suspend(std::function<void()> whenFree) {
     ++suspended_;
+    queue_.clear();
+    if (current_) {
+        // Its answer is on its way: wait for it (sendNext's callback calls letGoForSuspend).
+        if (whenFree) whenFree_.push_back(std::move(whenFree));
+        return;
+    }
     // Destroyed outside its own callbacks, the session lets the port (and its lock) go now.
     session_.reset();
-    queue_.clear();
-    current_.reset();
+    if (whenFree) whenFree();
+}
+
+void LiveStatus::letGoForSuspend() {
+    // From inside the session's callback: the port goes on a later turn, and `whenFree` after it.
+    session_.reset();
+    for (auto& waiting : std::exchange(whenFree_, {})) scheduler_.defer([alive = alive_, waiting = std::move(waiting)] {
+        if (*alive) waiting();
+    });
 }
 
 void LiveStatus::resume() {
     if (suspended_ == 0) return;
-    if (--suspended_ > 0 || path_.empty()) return;
+    if (--suspended_ > 0) return;
+    whenFree_.clear();
+    if (path_.empty()) return;
+    if (session_) {
+        // Resumed before our command had ended: the port never went; read everything again.
+        queueEverything();
+        return;
+    }
     open();
 }
 
@@ -133,7 +154,7 @@ void LiveStatus::queueEverything() {
 }
 
 void LiveStatus::queue(std::vector<Command> commands) {
-    if (!session_) return;
+    if (!session_ || suspended_ > 0) return;
     // A read already waiting to be sent covers the same read asked again.
     bool queued = std::all_of(commands.begin(), commands.end(), [&](const Command& command) {
         return std::any_of(queue_.begin(), queue_.end(), [&](const Command& waiting) { return waiting.text == command.text; });
@@ -150,12 +171,18 @@ void LiveStatus::sendNext() {
     session_->send(current_->text, limits_.perCommand, [this](AtResult result) {
         Command command = std::move(*current_);
         current_.reset();
-        if (result.end == AtResult::End::Closed) return;  // portClosed() follows
-        LiveState before = state_;
-        answered(command, std::move(result));
-        std::shared_ptr<bool> alive = alive_;
-        publish(before);  // the observer may destroy us
-        if (*alive) sendNext();
+        if (result.end != AtResult::End::Closed) {
+            LiveState before = state_;
+            answered(command, std::move(result));
+            std::shared_ptr<bool> alive = alive_;
+            publish(before);  // the observer may destroy us
+            if (!*alive) return;
+        }
+        if (suspended_ > 0) {
+            letGoForSuspend();  // someone waits for the port
+            return;
+        }
+        if (result.end != AtResult::End::Closed) sendNext();  // after a Closed, portClosed() follows
     });
 }
 
@@ -337,9 +364,9 @@ void LiveStatus::portClosed(std::string_view why) {
 void LiveStatus::lose(std::string why) {
     LiveState before = state_;
     lostWhy_ = std::move(why);
-    session_.reset();  // may run inside the session's callback: it lets the port go a turn later
     queue_.clear();
     current_.reset();
+    letGoForSuspend();  // may run inside the session's callback: it lets the port go a turn later
     state_ = LiveState{};
     cs_ = ps_ = eps_ = Registration::Unknown;
     publish(before);

@@ -10,10 +10,12 @@
 // the module answers it).
 //
 // The port is exclusive (its UUCP lock): whoever else needs it (the AT snapshot after a hangup,
-// module recovery, the readiness check before a dial) calls suspend() first and resume() when
-// done. suspend() lets the port go at once (unless called from inside this object's own
-// callback: then on the next turn), keeps the values last known, and nests: the port is
-// reopened, and everything read again, when every suspend() has had its resume().
+// module recovery, the readiness check before a dial) calls suspend(whenFree), uses the port
+// from `whenFree` on, and calls resume() when done. A command of ours still waiting for its
+// answer is let finish first (at most LiveStatusLimits::perCommand), or its late answer would
+// reach the next user as the answer to its first command. The values stay as last known while
+// suspended; suspensions nest: the port is reopened, and everything read again, when every
+// suspend() has had its resume().
 //
 // A port that hangs up or cannot be opened makes every value unknown; it is tried again only
 // when told (setPort with the port that came back, or resume()): nothing polls.
@@ -86,8 +88,10 @@ public:
     // opens it and reads everything, unless suspended (then resume() will). The same path
     // while it is held changes nothing.
     void setPort(std::string path);
-    // Lets the port go for someone else (nests). The values stay as last known.
-    void suspend();
+    // Lets the port go for someone else (nests); `whenFree` runs once it is free: at once (from
+    // inside this call) when no command of ours waits, else from the loop once it has ended.
+    // A resume() that comes first cancels the wait: `whenFree` is then not called.
+    void suspend(std::function<void()> whenFree = {});
     // Ends one suspend(); the last one reopens the port and reads everything again.
     void resume();
 
@@ -117,6 +121,7 @@ private:
     };
 
     void open();
+    void letGoForSuspend();
     void queueEverything();
     void queue(std::vector<Command> commands);
     void sendNext();
@@ -147,6 +152,7 @@ private:
 
     LiveState state_;
     Registration cs_ = Registration::Unknown, ps_ = Registration::Unknown, eps_ = Registration::Unknown;
+    std::vector<std::function<void()>> whenFree_;  // suspend()s waiting for our command to end
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

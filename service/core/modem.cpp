@@ -146,14 +146,20 @@ void Modem::startRecovery(std::string why) {
     note(why);
     RecoveryLimits limits;
     limits.rebootWait = daemon_.recoveryWait;
-    if (live_) live_->suspend();  // the recovery uses the AT port too; resumed when it ends
     recovery_ = std::make_unique<ModuleRecovery>(*atPorts_, scheduler_, usbResetter_, limits,
                                                  [this](std::string_view line) { note(line); });
     std::vector<ModemProperty> changed;
     setState(ModemState::Resetting, changed);
     publish(changed);
-    recovery_->start([this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
-                     [this](std::optional<std::string> recoveredBy) { recoveryFinished(std::move(recoveredBy)); });
+    auto begin = [this, which = recovery_.get()] {
+        if (recovery_.get() != which) return;  // cancelled while the live status let the port go
+        recovery_->start([this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
+                         [this](std::optional<std::string> recoveredBy) { recoveryFinished(std::move(recoveredBy)); });
+    };
+    if (live_)
+        live_->suspend(std::move(begin));  // the recovery uses the AT port too; resumed when it ends
+    else
+        begin();
 }
 
 void Modem::recoveryFinished(std::optional<std::string> recoveredBy) {
@@ -631,11 +637,16 @@ void Modem::reportHangup(CallRecord record) {
         *atPorts_, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
     AtSnapshot* raw = snapshot.get();
     pendingHangups_.push_back(std::move(snapshot));
-    if (live_) live_->suspend();  // resumed in finishHangup
-    raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
-        record.text += section;
-        finishHangup(raw, std::move(record));
-    });
+    auto start = [this, raw, port, record = std::move(record)]() mutable {
+        raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
+            record.text += section;
+            finishHangup(raw, std::move(record));
+        });
+    };
+    if (live_)
+        live_->suspend(std::move(start));  // the port is the snapshot's once free; resumed in finishHangup
+    else
+        start();
 }
 
 void Modem::finishHangup(AtSnapshot* snapshot, CallRecord record) {

@@ -1234,7 +1234,8 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileModemText,
+    sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, SilentAtPort, LiveProperties,
+                     HostileModemText,
                      HostileArguments, PasswordSecrecy, OnlineOptionsReachPppd, PasswordEqualToTheApn, StopEscalation, Redial,
                      ShutdownWithACall, OversizedCallLogs, CallLogsZero, Shutdown, ServiceManagerProtocol,
                      FixedPortNode, ConfigErrors, ConfigWarnings,

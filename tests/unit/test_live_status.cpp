@@ -432,3 +432,62 @@ TEST_F(LiveStatusTest, DestroyedFromItsOwnCallback) {
 
 }  // namespace
 }  // namespace dialupd
+
+namespace dialupd {
+namespace {
+
+TEST_F(LiveStatusTest, SuspendLetsOurCommandFinishBeforeThePortGoes) {
+    live.setPort("/dev/ttyUSB2");
+    scheduler.advance(5ms);  // AT+CREG=2 sent, its OK not yet in
+    ASSERT_EQ(radio.sent, std::vector<std::string>{"AT+CREG=2"});
+    bool free = false;
+    live.suspend([&] { free = true; });
+    EXPECT_FALSE(free) << "its answer would reach the next user of the port";
+    EXPECT_NE(radio.current, nullptr);
+    scheduler.advance(20ms);  // the OK comes; the port goes on the next turn, then whenFree
+    EXPECT_TRUE(free);
+    EXPECT_EQ(radio.current, nullptr);
+    EXPECT_EQ(radio.sent, std::vector<std::string>{"AT+CREG=2"});  // nothing more asked
+    live.resume();
+    settle();
+    EXPECT_EQ(live.state().iccid, "89490200001234567890");
+}
+
+TEST_F(LiveStatusTest, AnIdlePortIsFreeFromInsideSuspend) {
+    live.setPort("/dev/ttyUSB2");
+    settle();
+    bool free = false;
+    live.suspend([&] {
+        free = true;
+        EXPECT_EQ(radio.current, nullptr);
+    });
+    EXPECT_TRUE(free);
+}
+
+TEST_F(LiveStatusTest, AResumeBeforeOurCommandEndedCancelsTheWait) {
+    live.setPort("/dev/ttyUSB2");
+    scheduler.advance(5ms);
+    bool free = false;
+    live.suspend([&] { free = true; });
+    live.resume();
+    settle();
+    EXPECT_FALSE(free);
+    EXPECT_EQ(live.phase(), LiveStatus::Phase::Listening);
+    EXPECT_EQ(live.state().iccid, "89490200001234567890");
+}
+
+TEST_F(LiveStatusTest, ASilentCommandHoldsTheSuspendOnlyForItsTimeout) {
+    radio.silentOn.insert("AT+CREG=2");
+    live.setPort("/dev/ttyUSB2");
+    scheduler.advance(5ms);
+    bool free = false;
+    live.suspend([&] { free = true; });
+    scheduler.advance(2900ms);
+    EXPECT_FALSE(free);
+    scheduler.advance(200ms);
+    EXPECT_TRUE(free);
+    EXPECT_EQ(radio.current, nullptr);
+}
+
+}  // namespace
+}  // namespace dialupd
