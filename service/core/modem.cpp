@@ -684,6 +684,7 @@ void Modem::recheckDevice() {
     std::vector<ModemProperty> changed;
     setState(present ? ModemState::Disconnected : ModemState::Unavailable, changed);
     publish(changed);
+    if (present && live_) live_->setPort(livePort());  // back: its AT port may be too
 }
 
 std::vector<CallRecord> Modem::callLogs(size_t last) const {
