@@ -98,14 +98,23 @@ class LiveStatusOnTheSimulator(unittest.TestCase):
         self.ask("register home")
         self.wait_for("OperatorName", "Simulated Operator")
 
-        # URCs inside the answers: the simulator holds them back into the next answer's middle.
+        # URCs inside the answers: from now on the simulator puts URCs (held back ones, else a
+        # +QIND "csq") between each answer's information lines and its OK. The module restarting
+        # makes the daemon read everything again through such answers.
         self.ask("urc-inside-answer on")
-        self.ask("signal 20")
-        self.ask("register roaming")  # its URCs ride inside the answer to the signal's AT+QCSQ
-        self.wait_for("RegistrationState", "roaming")
+        self.ask("signal 20")  # held back until the next answer
+        self.ask("unplug")
+        self.wait_for("SimState", "unknown")
+        self.ask("plug")
+        self.wait_for("Iccid", "89490200001234567892")
         self.wait_for("SignalQuality", 64)
-        self.wait_for("OperatorCode", "20801")
-        self.assertEqual(self.modem.get("Imei"), "867698040123450", "an answer mistaken for another")
+        props = self.modem.properties.GetAll(MODEM_IFACE)
+        self.assertEqual((props["SimState"], props["RegistrationState"], props["OperatorName"], props["OperatorCode"],
+                          props["AccessTechnology"], props["Imei"]),
+                         ("ready", "home", "Simulated Operator", "26201", "lte", "867698040123450"),
+                         "an answer mistaken for another, or a URC lost")
+        with open(os.path.join(self.dir, "sim.log")) as log:
+            self.assertIn("URC inside the answer", log.read(), "the simulator did not put URCs inside answers")
 
     def test_an_idle_modem_is_asked_nothing(self):
         self.wait_for("Iccid", "89490200001234567892")
