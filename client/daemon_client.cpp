@@ -101,6 +101,16 @@ ModemInfo modemFromProperties(const std::string& path, const std::map<std::strin
     modem.lastCallBytesOut = valueOr<uint64_t>(properties, "LastCallBytesOut");
     modem.reconnectAttempts = valueOr<uint32_t>(properties, "ReconnectAttempts");
     modem.nextReconnectUsec = valueOr<uint64_t>(properties, "NextReconnect");
+    modem.simState = textOr(properties, "SimState");
+    modem.registrationState = textOr(properties, "RegistrationState");
+    modem.operatorName = textOr(properties, "OperatorName");
+    modem.operatorCode = textOr(properties, "OperatorCode");
+    modem.accessTechnology = textOr(properties, "AccessTechnology");
+    modem.signalQuality = valueOr<uint32_t>(properties, "SignalQuality");
+    for (const auto& [name, value] : valueOr<std::map<std::string, sdbus::Variant>>(properties, "Signal"))
+        if (value.containsValueOfType<int32_t>()) modem.signal[clean(name)] = value.get<int32_t>();
+    modem.imei = textOr(properties, "Imei");
+    modem.iccid = textOr(properties, "Iccid");
     return modem;
 }
 

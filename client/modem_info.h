@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,16 @@ struct ModemInfo {
     uint64_t lastCallBytesOut = 0;
     uint32_t reconnectAttempts = 0;
     uint64_t nextReconnectUsec = 0;
+    // The module's live state (the daemon's LiveStatus): "unknown"/""/0 when it is not known.
+    std::string simState;
+    std::string registrationState;
+    std::string operatorName;
+    std::string operatorCode;
+    std::string accessTechnology;
+    uint32_t signalQuality = 0;              // percent
+    std::map<std::string, int32_t> signal;  // "rssi", "rsrp", "rsrq", "sinr": those known
+    std::string imei;
+    std::string iccid;
 };
 
 // One call as GetCallLogs returns it.

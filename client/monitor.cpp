@@ -32,6 +32,8 @@ private:
     void onDaemonSignal(sdbus::Message& message);
     void onNameOwnerChanged(sdbus::Message& message);
     void onPropertiesChanged(sdbus::Message& message);
+    void stateChanged(const ModemInfo& modem, const Properties& changed);
+    void liveChanged(const ModemInfo& modem, const Properties& changed);
     void onHangup(sdbus::Message& message);
     void onInterfacesAdded(sdbus::Message& message);
     void onInterfacesRemoved(sdbus::Message& message);
@@ -114,10 +116,48 @@ void Monitor::onPropertiesChanged(sdbus::Message& message) {
     Properties changed;
     std::vector<std::string> invalidated;
     message >> interface >> changed >> invalidated;
-    if (interface != kModemInterface || !changed.count("State")) return;
+    if (interface != kModemInterface) return;
+    const ModemInfo modem = modemFromProperties(path, changed);
+    if (changed.count("State")) stateChanged(modem, changed);
+    liveChanged(modem, changed);
+}
+
+void Monitor::liveChanged(const ModemInfo& modem, const Properties& changed) {
+    // The module's live state: one "live" event with what changed (SIM, network, signal, ids).
+    nlohmann::json fields = nlohmann::json::object();
+    std::vector<std::string> details;
+    if (changed.count("SimState")) {
+        fields["sim_state"] = modem.simState;
+        details.push_back("SIM " + modem.simState);
+    }
+    const bool network = changed.count("RegistrationState") || changed.count("OperatorName") ||
+                         changed.count("OperatorCode") || changed.count("AccessTechnology");
+    if (changed.count("RegistrationState")) fields["registration_state"] = modem.registrationState;
+    if (changed.count("OperatorName")) fields["operator_name"] = modem.operatorName;
+    if (changed.count("OperatorCode")) fields["operator_code"] = modem.operatorCode;
+    if (changed.count("AccessTechnology")) fields["access_technology"] = modem.accessTechnology;
+    // The daemon sends the network's four properties together, and the signal's two.
+    if (network) details.push_back("network " + formatNetwork(modem));
+    if (changed.count("SignalQuality")) fields["signal_quality"] = modem.signalQuality;
+    if (changed.count("Signal")) fields["signal"] = modem.signal;
+    if (changed.count("SignalQuality") || changed.count("Signal")) details.push_back("signal " + formatSignal(modem));
+    if (changed.count("Imei")) {
+        fields["imei"] = modem.imei;
+        details.push_back("IMEI " + (modem.imei.empty() ? std::string("unknown") : modem.imei));
+    }
+    if (changed.count("Iccid")) {
+        fields["iccid"] = modem.iccid;
+        details.push_back("ICCID " + (modem.iccid.empty() ? std::string("unknown") : modem.iccid));
+    }
+    if (fields.empty()) return;
+    std::string text;
+    for (const std::string& detail : details) text += (text.empty() ? "" : ", ") + detail;
+    emit("live", modem.id, fields, text);
+}
+
+void Monitor::stateChanged(const ModemInfo& modem, const Properties& changed) {
     // The daemon sends a state with whatever changed along with it: addresses when the link
     // comes up, the exit reason when it ends.
-    const ModemInfo modem = modemFromProperties(path, changed);
     nlohmann::json fields = {{"state", modem.state}};
     std::string details = style_.state(modem.state);
     if (changed.count("IPv4Address") && !modem.ipv4Address.empty()) {

@@ -131,7 +131,49 @@ nlohmann::json toJson(const ModemInfo& modem) {
           {"bytes_out", modem.lastCallBytesOut}}},
         {"reconnect_attempts", modem.reconnectAttempts},
         {"next_reconnect_usec", modem.nextReconnectUsec},
+        {"sim_state", modem.simState},
+        {"registration_state", modem.registrationState},
+        {"operator_name", modem.operatorName},
+        {"operator_code", modem.operatorCode},
+        {"access_technology", modem.accessTechnology},
+        {"signal_quality", modem.signalQuality},
+        {"signal", modem.signal},
+        {"imei", modem.imei},
+        {"iccid", modem.iccid},
     };
+}
+
+std::string formatSignalBars(uint32_t percent) {
+    static const char* const kBars[] = {"\u2582", "\u2584", "\u2586", "\u2588"};  // ▂▄▆█
+    const uint32_t lit = percent == 0 ? 0 : std::min<uint32_t>(4, percent / 25 + 1);
+    std::string bars;
+    for (uint32_t bar = 0; bar < 4; ++bar) bars += bar < lit ? kBars[bar] : "_";
+    return bars;
+}
+
+std::string formatSignal(const ModemInfo& modem) {
+    if (modem.signalQuality == 0 && modem.signal.empty()) return "-";
+    std::string text = std::to_string(modem.signalQuality) + "% " + formatSignalBars(modem.signalQuality);
+    std::string values;
+    for (const char* name : {"rssi", "rsrp", "rsrq", "sinr"}) {
+        auto found = modem.signal.find(name);
+        if (found == modem.signal.end()) continue;
+        const std::string_view key = name;
+        const char* unit = key == "rsrq" ? " dB" : key == "sinr" ? "" : " dBm";
+        values += (values.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(found->second) + unit;
+    }
+    if (!values.empty()) text += " (" + values + ")";
+    return text;
+}
+
+std::string formatNetwork(const ModemInfo& modem) {
+    std::string text = modem.registrationState.empty() ? "unknown" : modem.registrationState;
+    if (!modem.operatorName.empty() || !modem.operatorCode.empty()) {
+        text += " on " + (modem.operatorName.empty() ? modem.operatorCode : modem.operatorName);
+        if (!modem.operatorName.empty() && !modem.operatorCode.empty()) text += " (" + modem.operatorCode + ")";
+    }
+    if (!modem.accessTechnology.empty()) text += ", " + modem.accessTechnology;
+    return text;
 }
 
 nlohmann::json toJson(const CallLog& call) {
@@ -227,6 +269,15 @@ void printModemStatus(std::ostream& out, const ModemInfo& modem, const Style& st
                                           : std::string("no default route"));
     if (!modem.dns.empty() || !modem.dnsBackend.empty())
         field("DNS", orDash(joined(modem.dns)) + (modem.dnsBackend.empty() ? "" : " (" + dnsWhere(modem) + ")"));
+    if (!modem.atPort.empty()) {
+        // What the module says of itself over its AT port (unknown while the daemon has not read it).
+        std::string sim = modem.simState.empty() ? "unknown" : modem.simState;
+        if (!modem.iccid.empty()) sim += ", ICCID " + modem.iccid;
+        field("SIM", sim);
+        field("Network", formatNetwork(modem));
+        field("Signal", formatSignal(modem));
+        if (!modem.imei.empty()) field("IMEI", modem.imei);
+    }
     field("Last exit", formatReason(modem.lastExitReason));
     if (modem.nextReconnectUsec)
         field("Redial", formatRedial(modem.reconnectAttempts, modem.nextReconnectUsec));

@@ -43,6 +43,13 @@ std::string formatRedial(uint32_t attempt, uint64_t atUsec);
 // "16 hangup: the modem hung up ..."; "none" before any call.
 std::string formatReason(const ExitReason& reason);
 
+// Four bars for a signal quality in percent: "▂▄▆█" at 75 % and more, "▂▄__" at 25–49 %, "____" at 0.
+std::string formatSignalBars(uint32_t percent);
+// "77% ▂▄▆█ (rssi -65 dBm, rsrp -95 dBm, rsrq -10 dB, sinr 154)"; "-" when nothing is known.
+std::string formatSignal(const ModemInfo& modem);
+// "home on Simulated Operator (26201), lte"; "searching"; "unknown".
+std::string formatNetwork(const ModemInfo& modem);
+
 nlohmann::json toJson(const ExitReason& reason);
 nlohmann::json toJson(const ModemInfo& modem);
 nlohmann::json toJson(const CallLog& call);

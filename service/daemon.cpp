@@ -180,6 +180,8 @@ void Daemon::modemAdded(Modem& modem) {
     // Stopped without knowing how its link ended: the module may be left in data mode.
     if (leftoverPppdStopped_.erase(modem.id()))
         modem.markSuspect("a pppd an earlier dialupd left running on it was stopped");
+    // Before its adaptor, which publishes what it reads.
+    if (config_.daemon.liveStatus) modem.setLiveStatus(std::make_unique<LiveStatus>(atPorts_, loop_, modem.id()));
     // A constructor that throws leaves no entry here; the registry then drops the modem.
     auto adaptor = std::make_unique<ModemAdaptor>(*bus_, modem);
     adaptors_[&modem] = std::move(adaptor);

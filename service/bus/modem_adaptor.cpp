@@ -1,5 +1,6 @@
 #include "modem_adaptor.h"
 
+#include <algorithm>
 #include <memory>
 #include <string_view>
 
@@ -97,10 +98,13 @@ ModemAdaptor::ModemAdaptor(sdbus::IConnection& connection, Modem& modem)
     }
     // Last: a constructor that throws must not leave the modem pointing at a dead observer.
     modem_.setObserver(this);
+    if (LiveStatus* live = modem_.liveStatus())
+        live->setObserver([this](const std::vector<LiveField>& changed) { livePropertiesChanged(changed); });
 }
 
 ModemAdaptor::~ModemAdaptor() {
     modem_.setObserver(nullptr);
+    if (LiveStatus* live = modem_.liveStatus()) live->setObserver(nullptr);
     try {
         emitInterfacesRemovedSignal({org::dialupd1::Modem_adaptor::INTERFACE_NAME});
     } catch (const sdbus::Error& error) {
@@ -244,6 +248,82 @@ uint32_t ModemAdaptor::ReconnectAttempts() {
 
 uint64_t ModemAdaptor::NextReconnect() {
     return translateErrors([&] { return modem_.nextReconnectUsec(); });
+}
+
+const LiveState& ModemAdaptor::live() const {
+    static const LiveState unknown;
+    const LiveStatus* live = modem_.liveStatus();
+    return live ? live->state() : unknown;
+}
+
+std::string ModemAdaptor::SimState() {
+    return translateErrors([&] { return std::string(toString(live().sim)); });
+}
+
+std::string ModemAdaptor::RegistrationState() {
+    return translateErrors([&] { return std::string(toString(live().registration)); });
+}
+
+std::string ModemAdaptor::OperatorName() {
+    return translateErrors([&] { return busText(live().operatorName); });
+}
+
+std::string ModemAdaptor::OperatorCode() {
+    return translateErrors([&] { return busText(live().operatorCode); });
+}
+
+std::string ModemAdaptor::AccessTechnology() {
+    return translateErrors([&] { return busText(live().accessTechnology); });
+}
+
+uint32_t ModemAdaptor::SignalQuality() {
+    return translateErrors([&] { return live().signalQuality; });
+}
+
+std::map<std::string, sdbus::Variant> ModemAdaptor::Signal() {
+    return translateErrors([&] {
+        std::map<std::string, sdbus::Variant> values;
+        const LiveSignal& signal = live().signal;
+        if (signal.rssi) values["rssi"] = sdbus::Variant(*signal.rssi);
+        if (signal.rsrp) values["rsrp"] = sdbus::Variant(*signal.rsrp);
+        if (signal.rsrq) values["rsrq"] = sdbus::Variant(*signal.rsrq);
+        if (signal.sinr) values["sinr"] = sdbus::Variant(*signal.sinr);
+        return values;
+    });
+}
+
+std::string ModemAdaptor::Imei() {
+    return translateErrors([&] { return busText(live().imei); });
+}
+
+std::string ModemAdaptor::Iccid() {
+    return translateErrors([&] { return busText(live().iccid); });
+}
+
+void ModemAdaptor::livePropertiesChanged(const std::vector<LiveField>& changed) {
+    // What belongs together goes together, so that a listener (dialupctl monitor) can show it
+    // whole from the signal alone: the network (registration, operator, technology) and the
+    // signal (percent and values).
+    static const std::vector<std::vector<LiveField>> kGroups = {
+        {LiveField::Registration, LiveField::OperatorName, LiveField::OperatorCode, LiveField::AccessTechnology},
+        {LiveField::SignalQuality, LiveField::Signal},
+    };
+    std::vector<LiveField> fields = changed;
+    for (const std::vector<LiveField>& group : kGroups) {
+        bool touched = std::any_of(group.begin(), group.end(), [&](LiveField field) {
+            return std::find(changed.begin(), changed.end(), field) != changed.end();
+        });
+        if (!touched) continue;
+        for (LiveField field : group)
+            if (std::find(fields.begin(), fields.end(), field) == fields.end()) fields.push_back(field);
+    }
+    std::vector<std::string> names;
+    for (LiveField field : fields) names.emplace_back(toString(field));
+    try {
+        emitPropertiesChangedSignal(org::dialupd1::Modem_adaptor::INTERFACE_NAME, names);
+    } catch (const sdbus::Error& error) {
+        spdlog::error("[{}] PropertiesChanged not sent: {}", modem_.id(), error.what());
+    }
 }
 
 void ModemAdaptor::modemPropertiesChanged(const std::vector<ModemProperty>& changed) {

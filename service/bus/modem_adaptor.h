@@ -50,10 +50,22 @@ private:
     uint64_t LastCallBytesOut() override;
     uint32_t ReconnectAttempts() override;
     uint64_t NextReconnect() override;
+    std::string SimState() override;
+    std::string RegistrationState() override;
+    std::string OperatorName() override;
+    std::string OperatorCode() override;
+    std::string AccessTechnology() override;
+    uint32_t SignalQuality() override;
+    std::map<std::string, sdbus::Variant> Signal() override;
+    std::string Imei() override;
+    std::string Iccid() override;
 
     // ModemObserver
     void modemPropertiesChanged(const std::vector<ModemProperty>& changed) override;
     void modemHangup(const ExitReason& reason, std::chrono::microseconds duration, const std::string& log) override;
+    // LiveStatus (core/live_status.h): its own properties, unknown without one.
+    void livePropertiesChanged(const std::vector<LiveField>& changed);
+    const LiveState& live() const;
 
     Modem& modem_;
 };

@@ -246,6 +246,7 @@ constexpr Key<DaemonSettings> kDaemonKeys[] = {
     {"diagnostics-timeout",
      [](P p, E e, DaemonSettings& d) { d.diagnosticsTimeout = std::chrono::milliseconds(p.number(e, 100, 30000)); }},
     {"recovery-wait", [](P p, E e, DaemonSettings& d) { d.recoveryWait = std::chrono::seconds(p.number(e, 1, 600)); }},
+    {"live-status", [](P p, E e, DaemonSettings& d) { d.liveStatus = p.boolean(e); }},
 };
 
 // [modem ID]'s own keys; the call keys follow them.

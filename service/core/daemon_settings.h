@@ -29,6 +29,9 @@ struct DaemonSettings {
     // How long module recovery waits for the modem port to answer after AT+CFUN=1,1 or a USB
     // reset (an EC25 takes 10-20 s to restart and re-enumerate).
     std::chrono::seconds recoveryWait{45};
+    // Hold each modem's AT port between snapshots and publish SIM, registration, operator and
+    // signal from its URCs (core/live_status.h).
+    bool liveStatus = true;
 };
 
 }  // namespace dialupd

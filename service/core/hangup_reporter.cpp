@@ -10,8 +10,13 @@
 namespace dialupd {
 
 HangupReporter::HangupReporter(const ModemConfig& config, const DaemonSettings& daemon, Scheduler& scheduler,
-                               const ModemServices& services, Announce announce)
-    : config_(config), daemon_(daemon), scheduler_(scheduler), services_(services), announce_(std::move(announce)) {}
+                               const ModemServices& services, AtPortTurns& atTurns, Announce announce)
+    : config_(config),
+      daemon_(daemon),
+      scheduler_(scheduler),
+      services_(services),
+      atTurns_(atTurns),
+      announce_(std::move(announce)) {}
 
 HangupReporter::~HangupReporter() = default;
 
@@ -53,13 +58,17 @@ void HangupReporter::report(CallRecord record) {
         *services_.atPorts, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
     AtSnapshot* raw = snapshot.get();
     pending_.push_back(std::move(snapshot));
-    raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
-        record.text += section;
-        finish(raw, std::move(record));
+    // The live status lets the port go first; it has it back in finish().
+    atTurns_.take([this, raw, port, record = std::move(record)]() mutable {
+        raw->start(port, [this, raw, record = std::move(record)](std::string section) mutable {
+            record.text += section;
+            finish(raw, std::move(record));
+        });
     });
 }
 
 void HangupReporter::finish(AtSnapshot* snapshot, CallRecord record) {
+    if (snapshot) atTurns_.giveBack();  // the snapshot has let the port go
     keep(record);
     announce_(record);
     if (snapshot) {

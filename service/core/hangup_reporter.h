@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "at_port_turns.h"
 #include "at_snapshot.h"
 #include "call_record.h"
 #include "daemon_settings.h"
@@ -24,8 +25,9 @@ public:
     using Announce = std::function<void(const CallRecord& record)>;
 
     // `config` is the modem's, read at each report (the AT port may change on a re-plug).
+    // The snapshot takes its turn on the AT port through `atTurns`.
     HangupReporter(const ModemConfig& config, const DaemonSettings& daemon, Scheduler& scheduler,
-                   const ModemServices& services, Announce announce);
+                   const ModemServices& services, AtPortTurns& atTurns, Announce announce);
     ~HangupReporter();
     HangupReporter(const HangupReporter&) = delete;
     HangupReporter& operator=(const HangupReporter&) = delete;
@@ -47,6 +49,7 @@ private:
     const DaemonSettings& daemon_;
     Scheduler& scheduler_;
     const ModemServices& services_;
+    AtPortTurns& atTurns_;
     Announce announce_;
     std::vector<std::unique_ptr<AtSnapshot>> pending_;
     std::vector<std::function<void()>> afterAll_;

@@ -37,7 +37,7 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
       scheduler_(scheduler),
       deviceExists_(std::move(deviceExists)),
       services_(withDefaults(std::move(services), deviceExists_)),
-      hangups_(config_, daemon_, scheduler_, services_,
+      hangups_(config_, daemon_, scheduler_, services_, atTurns_,
                [this](const CallRecord& record) {
                    if (observer_)
                        observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec),
@@ -45,7 +45,7 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
                }),
       log_(daemon.callLogBytes),
       recovery_(
-          daemon_, scheduler_, services_, [this](std::string_view line) { note(line); },
+          daemon_, scheduler_, services_, atTurns_, [this](std::string_view line) { note(line); },
           [this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
           [this](ModemRecovery::Outcome outcome) { recoveryFinished(std::move(outcome)); },
           [this](std::function<void()> gone) { deviceRemoved(std::move(gone)); }),
@@ -60,7 +60,16 @@ const OnlineState& Modem::online() const {
     return online_ ? online_->state() : kNone;
 }
 
-Modem::~Modem() = default;
+Modem::~Modem() {
+    atTurns_.setHolder(nullptr);  // the live status goes first (the last member)
+}
+
+void Modem::setLiveStatus(std::unique_ptr<LiveStatus> live) {
+    atTurns_.setHolder(nullptr);
+    live_ = std::move(live);
+    atTurns_.setHolder(live_.get());
+    if (live_) live_->setPort(livePort());
+}
 
 void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) {
     refuseIfTheStateSaysSo(ModemRequest::Connect, state_, config_.id);
@@ -314,6 +323,7 @@ void Modem::deviceReattached(std::string device, std::string atPort) {
         publish({ModemProperty::Device});
     }
     setAtPort(std::move(atPort));
+    if (live_) live_->setPort(livePort());  // the same name as before: read the module again
 }
 
 void Modem::markSuspect(std::string_view why) {
@@ -324,6 +334,7 @@ void Modem::markSuspect(std::string_view why) {
 void Modem::setAtPort(std::string atPort) {
     if (atPort == config_.atPort) return;
     config_.atPort = std::move(atPort);
+    if (live_) live_->setPort(livePort());
     publish({ModemProperty::AtPort});
 }
 
@@ -497,6 +508,7 @@ void Modem::recheckDevice() {
     std::vector<ModemProperty> changed;
     setState(present ? ModemState::Disconnected : ModemState::Unavailable, changed);
     publish(changed);
+    if (present && live_) live_->setPort(livePort());  // back: its AT port may be too
 }
 
 std::vector<CallRecord> Modem::callLogs(size_t last) const {

@@ -21,8 +21,10 @@
 #include "daemon_settings.h"
 #include "errors.h"
 #include "exit_reason.h"
+#include "at_port_turns.h"
 #include "hangup_reporter.h"
 #include "link_online.h"
+#include "live_status.h"
 #include "modem_config.h"
 #include "modem_recovery.h"
 #include "modem_services.h"
@@ -56,6 +58,10 @@ public:
 
     // The D-Bus adaptor registers once the object is published, after construction.
     void setObserver(ModemObserver* observer) { observer_ = observer; }
+    // SIM, registration, operator and signal from the AT port (optional). The modem gives it
+    // its AT port and takes the port from it for the AT snapshot and module recovery.
+    void setLiveStatus(std::unique_ptr<LiveStatus> live);
+    LiveStatus* liveStatus() const { return live_.get(); }
 
     // Starts a call. Throws Error when refused at once (state, arguments, device, spawn).
     // Otherwise `done` runs: at once when !wait, else when the link is up or the call failed.
@@ -166,6 +172,8 @@ private:
     Scheduler& scheduler_;
     DeviceExists deviceExists_;
     ModemServices services_;
+    // Whose turn it is on the AT port: the live status's between uses (set by setLiveStatus).
+    AtPortTurns atTurns_;
     ModemObserver* observer_ = nullptr;
     HangupReporter hangups_;  // the AT snapshot, the call log and the Hangup of each finished call
 
@@ -193,6 +201,9 @@ private:
     // Module recovery, before a call or on demand, and the module's re-enumeration during it.
     ModemRecovery recovery_;
     Redialer redialer_;
+
+    std::unique_ptr<LiveStatus> live_;  // last: it uses the AT port opener and the scheduler
+    std::string livePort() const { return config_.atPort == config_.device ? "" : config_.atPort; }
 };
 
 }  // namespace dialupd

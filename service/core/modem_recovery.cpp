@@ -11,10 +11,11 @@ constexpr std::chrono::seconds kReattachGrace{10};
 }  // namespace
 
 ModemRecovery::ModemRecovery(const DaemonSettings& daemon, Scheduler& scheduler, const ModemServices& services,
-                             Note note, Ports ports, Finished finished, NotBack notBack)
+                             AtPortTurns& atTurns, Note note, Ports ports, Finished finished, NotBack notBack)
     : daemon_(daemon),
       scheduler_(scheduler),
       services_(services),
+      atTurns_(atTurns),
       note_(std::move(note)),
       ports_(std::move(ports)),
       finished_(std::move(finished)),
@@ -25,14 +26,21 @@ ModemRecovery::~ModemRecovery() = default;
 void ModemRecovery::start(ResetCompletion reset, std::optional<CallSettings> call) {
     reset_ = std::move(reset);
     call_ = std::move(call);
-    RecoveryLimits limits;
-    limits.rebootWait = daemon_.recoveryWait;
-    ladder_ = std::make_unique<ModuleRecovery>(*services_.atPorts, scheduler_, services_.usbResetter, limits, note_);
-    ladder_->start(ports_, [this](std::optional<std::string> recoveredBy) { ladderDone(std::move(recoveredBy)); });
+    awaitingPort_ = true;
+    // A cancel() before the turn comes gives the turn back, and this never runs.
+    atTurns_.take([this] {
+        awaitingPort_ = false;
+        RecoveryLimits limits;
+        limits.rebootWait = daemon_.recoveryWait;
+        ladder_ =
+            std::make_unique<ModuleRecovery>(*services_.atPorts, scheduler_, services_.usbResetter, limits, note_);
+        ladder_->start(ports_, [this](std::optional<std::string> recoveredBy) { ladderDone(std::move(recoveredBy)); });
+    });
 }
 
 void ModemRecovery::ladderDone(std::optional<std::string> recoveredBy) {
     ladder_.reset();  // called from the loop, not from inside the ladder
+    atTurns_.giveBack();
     Outcome outcome{std::move(recoveredBy), std::move(reset_), std::move(call_), {}};
     outcome.connectWaiters.adopt(connectWaiters_);
     reset_ = nullptr;
@@ -41,7 +49,9 @@ void ModemRecovery::ladderDone(std::optional<std::string> recoveredBy) {
 }
 
 ModemRecovery::Outcome ModemRecovery::cancel() {
+    if (running()) atTurns_.giveBack();
     ladder_.reset();
+    awaitingPort_ = false;
     Outcome outcome{std::nullopt, std::move(reset_), std::move(call_), {}};
     outcome.connectWaiters.adopt(connectWaiters_);
     reset_ = nullptr;

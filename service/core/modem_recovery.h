@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "at_port_turns.h"
 #include "call_settings.h"
 #include "daemon_settings.h"
 #include "errors.h"
@@ -44,8 +45,10 @@ public:
     // The module re-enumerated and did not come back: the modem goes, as by deviceRemoved(gone).
     using NotBack = std::function<void(std::function<void()> gone)>;
 
-    ModemRecovery(const DaemonSettings& daemon, Scheduler& scheduler, const ModemServices& services, Note note,
-                  Ports ports, Finished finished, NotBack notBack);
+    // The ladder takes its turn on the AT port through `atTurns` (it may wait for the live
+    // status to let the port go: running() already).
+    ModemRecovery(const DaemonSettings& daemon, Scheduler& scheduler, const ModemServices& services,
+                  AtPortTurns& atTurns, Note note, Ports ports, Finished finished, NotBack notBack);
     ~ModemRecovery();
     ModemRecovery(const ModemRecovery&) = delete;
     ModemRecovery& operator=(const ModemRecovery&) = delete;
@@ -53,7 +56,7 @@ public:
     // Runs the ladder (services.atPorts must be there) for a Reset (`reset` answers it) or before
     // the dial made with `call`.
     void start(ResetCompletion reset, std::optional<CallSettings> call);
-    bool running() const { return ladder_ != nullptr; }
+    bool running() const { return ladder_ != nullptr || awaitingPort_; }
     // Abandons a running ladder: `finished` is not called; returns who is still to be answered.
     Outcome cancel();
     // The Connects waiting for the dial after the ladder.
@@ -77,12 +80,14 @@ private:
     const DaemonSettings& daemon_;
     Scheduler& scheduler_;
     const ModemServices& services_;
+    AtPortTurns& atTurns_;
     Note note_;
     Ports ports_;
     Finished finished_;
     NotBack notBack_;
 
     std::unique_ptr<ModuleRecovery> ladder_;
+    bool awaitingPort_ = false;  // started, waiting for the AT port's turn
     ResetCompletion reset_;
     std::optional<CallSettings> call_;
     Waiters connectWaiters_;

@@ -86,7 +86,13 @@ int EventLoop::runDeferred(sd_event_source*, void* self) {
     // Work deferred while this batch runs waits for the next turn.
     auto batch = std::move(static_cast<EventLoop*>(self)->deferred_);
     static_cast<EventLoop*>(self)->deferred_.clear();
-    for (auto& callback : batch) guarded(callback);
+    for (auto& callback : batch) {
+        guarded(callback);
+        // What it owned goes now, before the next one runs: a port let go by a deferred release
+        // (AtSession::letGo) is free when the work deferred after it (the snapshot's `done`,
+        // which hands the port back to the live status) runs.
+        callback = nullptr;
+    }
     return 0;
 }
 

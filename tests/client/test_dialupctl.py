@@ -29,7 +29,8 @@ COMMANDS = ["list", "status", "connect", "disconnect", "reset", "monitor", "log"
 MODEM_KEYS = {"id", "path", "state", "device", "at_port", "vendor", "product", "model", "usb_path", "usb_serial",
               "interface", "ipv4_address", "peer_address", "dns", "connected_since_usec", "last_exit_reason",
               "last_call", "reconnect_attempts", "next_reconnect_usec", "dns_backend", "default_route", "route_metric",
-              "ipv6_addresses"}
+              "ipv6_addresses", "sim_state", "registration_state", "operator_name", "operator_code",
+              "access_technology", "signal_quality", "signal", "imei", "iccid"}
 SECRET = "Cl1ent-S3cret-pw"
 
 # Exit statuses, as dialupctl(1) documents them.
@@ -405,6 +406,107 @@ class Monitor(ClientTestCase):
                                       ("daemon-started", None), ("present", "gone"), ("present", "m0")])
 
 
+class LiveState(ClientTestCase):
+    """m0 with an AT port the test answers like an EC25: status shows SIM, network and signal
+    (bars for people, numbers in --json), monitor prints their changes."""
+
+    ANSWERS = {
+        "AT+CPIN?": ["+CPIN: READY", "OK"], "AT+CEREG?": ['+CEREG: 2,1,"1A2B","01A2D001",7', "OK"],
+        "AT+COPS?": ['+COPS: 0,0,"Simulated Operator",7', "OK"], "AT+CSQ": ["+CSQ: 24,99", "OK"],
+        "AT+QCSQ": ['+QCSQ: "LTE",-65,-95,154,-10', "OK"],
+        "AT+QNWINFO": ['+QNWINFO: "FDD LTE","26201","LTE BAND 3",1300', "OK"],
+        "AT+CGSN": ["867698041234561", "OK"], "AT+QCCID": ["+QCCID: 89490200001234567890", "OK"],
+    }
+
+    def setUp(self):
+        self.scratch = Scratch()
+        self.bus = Bus(self.scratch.path, "users")
+        self.master, slave = os.openpty()
+        self.tty = os.ttyname(slave)
+        os.close(slave)
+        self.at_master, at_slave = os.openpty()
+        at_tty = os.ttyname(at_slave)
+        os.close(at_slave)
+        self.serve()
+        self.daemon_config = config_for(self.scratch.path, {"m0": self.tty}, "", {"m0": at_tty})
+        self.daemon = Daemon(self.bus, self.daemon_config, os.path.join(self.scratch.path, "logs"))
+        self.modem = self.daemon.modem("m0")
+        self.ctl = Ctl(self.bus.address)
+        self.assertTrue(wait_until(lambda: self.modem.get("Iccid") != "", PATIENCE), self.daemon.log_text()[-2000:])
+
+    def tearDown(self):
+        super().tearDown()
+        os.close(self.at_master)
+
+    def serve(self):
+        stop = threading.Event()
+
+        def loop():
+            pending = b""
+            while not stop.is_set():
+                try:
+                    if not select.select([self.at_master], [], [], 0.05)[0]:
+                        continue
+                    pending += os.read(self.at_master, 1024)
+                except (OSError, ValueError):
+                    time.sleep(0.02)
+                    continue
+                while b"\r" in pending:
+                    command, pending = pending.split(b"\r", 1)
+                    self.say(*self.ANSWERS.get(command.decode(errors="replace"), ["OK"]))
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        self.addCleanup(lambda: (stop.set(), thread.join(2)))
+
+    def say(self, *lines):
+        try:
+            os.write(self.at_master, b"".join(b"\r\n" + line.encode() + b"\r\n" for line in lines))
+        except OSError:
+            pass
+
+    def test_status_shows_sim_network_and_signal(self):
+        result = self.ctl.run("status", "m0")
+        self.assertExit(result, OK)
+        self.assertRegex(result.stdout, r"SIM\s+ready, ICCID 89490200001234567890\n")
+        self.assertRegex(result.stdout, r"Network\s+home on Simulated Operator \(26201\), lte\n")
+        self.assertRegex(result.stdout,
+                         r"Signal\s+77% \u2582\u2584\u2586\u2588 \(rssi -65 dBm, rsrp -95 dBm, rsrq -10 dB, sinr 154\)\n")
+        self.assertRegex(result.stdout, r"IMEI\s+867698041234561\n")
+        result, answer = self.ctl.json("status", "m0")
+        self.assertExit(result, OK)
+        self.assertEqual(set(answer), MODEM_KEYS)
+        self.assertEqual({key: answer[key] for key in ("sim_state", "registration_state", "operator_name",
+                                                       "operator_code", "access_technology", "signal_quality",
+                                                       "signal", "imei", "iccid")},
+                         {"sim_state": "ready", "registration_state": "home", "operator_name": "Simulated Operator",
+                          "operator_code": "26201", "access_technology": "lte", "signal_quality": 77,
+                          "signal": {"rssi": -65, "rsrp": -95, "rsrq": -10, "sinr": 154},
+                          "imei": "867698041234561", "iccid": "89490200001234567890"})
+
+    def test_monitor_prints_the_changes(self):
+        text = MonitorProcess(self.ctl.env, "monitor", "m0")
+        json_monitor = MonitorProcess(self.ctl.env, "--json", "monitor", "m0")
+        self.ANSWERS = dict(self.ANSWERS, **{"AT+QCSQ": ['+QCSQ: "LTE",-51,-80,200,-7', "OK"]})
+        self.say('+QIND: "csq",31,99')
+        self.assertTrue(json_monitor.wait_for(lambda: any('"rsrp":-80' in line for line in json_monitor.lines)),
+                        json_monitor.lines)
+        self.say("+CEREG: 5,\"1A2C\",\"01A2D002\",7")
+        self.assertTrue(json_monitor.wait_for(lambda: any('"roaming"' in line for line in json_monitor.lines)),
+                        json_monitor.lines)
+        self.assertTrue(text.wait_for(lambda: any("roaming" in line for line in text.lines)), text.lines)
+        stdout, _ = text.finish()
+        self.assertRegex(stdout, r"m0  live  signal 100% \u2582\u2584\u2586\u2588 \(rssi -51 dBm\)\n")
+        self.assertRegex(stdout, r"m0  live  signal 100% \u2582\u2584\u2586\u2588 \(rssi -51 dBm, rsrp -80 dBm, "
+                                 r"rsrq -7 dB, sinr 200\)\n")
+        self.assertRegex(stdout, r"m0  live  network roaming on Simulated Operator \(26201\), lte\n")
+        stdout, _ = json_monitor.finish()
+        live = [json.loads(line) for line in stdout.splitlines() if '"live"' in line]
+        self.assertEqual(live[0], dict(live[0], modem="m0", signal_quality=100, signal={"rssi": -51}))
+        roaming = [event for event in live if event.get("registration_state") == "roaming"]
+        self.assertEqual(set(roaming[0]) - {"time", "event", "modem"},
+                         {"registration_state", "operator_name", "operator_code", "access_technology"})
+
+
 class Reset(ClientTestCase):
     """reset against the real daemon, the test playing the module on m0's pty: a module in
     command mode answers every line with OK; a stuck one swallows everything until "+++"."""
@@ -670,5 +772,5 @@ class Documentation(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(ConnectWithoutWaitOutcome, ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Redial, Reset,
+    sys.exit(run_tap(ConnectWithoutWaitOutcome, ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Redial, LiveState, Reset,
                      Monitor, DaemonAbsent, AccessDenied, Usage, Documentation))

@@ -81,7 +81,12 @@ class Contract(DaemonTestCase):
                          '<property name="LastExitReason" type="(uss)" access="read">',
                          '<property name="Device" type="s"', '<property name="Interface" type="s"',
                          '<property name="IPv4Address" type="s"', '<property name="PeerAddress" type="s"',
-                         '<property name="Dns" type="as"', '<property name="ConnectedSince" type="t"']:
+                         '<property name="Dns" type="as"', '<property name="ConnectedSince" type="t"',
+                         '<property name="SimState" type="s"', '<property name="RegistrationState" type="s"',
+                         '<property name="OperatorName" type="s"', '<property name="OperatorCode" type="s"',
+                         '<property name="AccessTechnology" type="s"', '<property name="SignalQuality" type="u"',
+                         '<property name="Signal" type="a{sv}"', '<property name="Imei" type="s"',
+                         '<property name="Iccid" type="s"']:
             self.assertIn(fragment, xml)
 
     def test_busctl_sees_the_same(self):
@@ -378,16 +383,6 @@ class HangupEvidence(DaemonTestCase):
         self.assertIn("== call ==\nmodem: m0 (fixed port)", log)
         self.assertIn("ended: 4 no-kernel-support", log)
 
-    def test_a_silent_at_port_holds_the_hangup_one_command_timeout_after_the_state(self):
-        hangup = self.hang_up()
-        self.assertIn("ATI -> no answer within 1000 ms", hangup["log"])
-        # The snapshot gives up on a silent port after one command instead of waiting out each
-        # (its log says so, and nothing else was sent); how long that takes is bench material.
-        self.assertIn("AT port silent: 8 command(s) not sent", hangup["log"])
-        gap = self.modem.times["Hangup"] - self.modem.times["State:disconnected"]
-        self.assertGreaterEqual(gap, 0.9, "the Hangup did not wait for the snapshot")
-        self.assertEqual(os.read(self.at_master, 100), b"ATI\r", "the snapshot did not use the AT port")
-
     def test_a_port_someone_holds_is_reported_busy(self):
         lock = "/run/lock/LCK.." + os.path.basename(self.at_tty)
         os.makedirs("/run/lock", exist_ok=True)
@@ -416,6 +411,155 @@ class HangupEvidence(DaemonTestCase):
         again = self.modem.iface.GetCallLogs(dbus.UInt32(10))
         self.assertEqual([str(call[6]) for call in again], [hangup["log"]])
         self.assertEqual([str(call[6]) for call in self.modem.iface.GetCallLogs(dbus.UInt32(0))], [hangup["log"]])
+
+
+class SilentAtPort(DaemonTestCase):
+    """The snapshot on a port that never answers: the first bytes on the port must be the
+    snapshot's, so the live status (which would have asked first) is off."""
+
+    at_port = True
+    daemon_extra = "live-status = no\n"
+
+    def hang_up(self):
+        return HangupEvidence.hang_up(self)
+
+    def test_a_silent_at_port_holds_the_hangup_one_command_timeout_after_the_state(self):
+        hangup = self.hang_up()
+        self.assertIn("ATI -> no answer within 1000 ms", hangup["log"])
+        # The snapshot gives up on a silent port after one command instead of waiting out each
+        # (its log says so, and nothing else was sent); how long that takes is bench material.
+        self.assertIn("AT port silent: 8 command(s) not sent", hangup["log"])
+        gap = self.modem.times["Hangup"] - self.modem.times["State:disconnected"]
+        self.assertGreaterEqual(gap, 0.9, "the Hangup did not wait for the snapshot")
+        self.assertEqual(os.read(self.at_master, 100), b"ATI\r", "the snapshot did not use the AT port")
+
+
+LIVE_ANSWERS = {
+    "AT+CREG=2": ["OK"], "AT+CGREG=2": ["OK"], "AT+CEREG=2": ["OK"], 'AT+QINDCFG="csq",1': ["OK"],
+    'AT+QINDCFG="act",1': ["OK"], "AT+CPIN?": ["+CPIN: READY", "OK"], "AT+CREG?": ["+CREG: 2,1,\"1A2B\",\"01A2D001\",7", "OK"],
+    "AT+CGREG?": ["+CGREG: 2,1,\"1A2B\",\"01A2D001\",7", "OK"], "AT+CEREG?": ["+CEREG: 2,1,\"1A2B\",\"01A2D001\",7", "OK"],
+    "AT+COPS=3,2": ["OK"], "AT+COPS=3,0": ["OK"], "AT+COPS?": ['+COPS: 0,0,"Simulated Operator",7', "OK"],
+    "AT+CSQ": ["+CSQ: 24,99", "OK"], "AT+QCSQ": ['+QCSQ: "LTE",-65,-95,154,-10', "OK"],
+    "AT+QNWINFO": ['+QNWINFO: "FDD LTE","26201","LTE BAND 3",1300', "OK"], "AT+CGSN": ["867698041234561", "OK"],
+    "AT+QCCID": ["+QCCID: 89490200001234567890", "OK"], "ATI": ["Quectel", "EC25", "OK"],
+}
+
+
+class LiveProperties(DaemonTestCase):
+    """The live status on a real pty: the daemon holds the AT port, reads SIM, registration,
+    operator, signal, IMEI and ICCID into properties, follows URCs, and hands the port to the AT
+    snapshot after a hangup (under the same UUCP lock) and takes it back."""
+
+    at_port = True
+
+    def setUp(self):
+        self.received = []
+        self.answers = dict(LIVE_ANSWERS)
+        super().setUp()
+        self.serve()
+
+    def serve(self):
+        stop = threading.Event()
+
+        def loop():
+            pending = b""
+            while not stop.is_set():
+                try:
+                    ready, _, _ = select.select([self.at_master], [], [], 0.05)
+                    if not ready:
+                        continue
+                    pending += os.read(self.at_master, 1024)
+                except (OSError, ValueError):
+                    time.sleep(0.02)
+                    continue
+                while b"\r" in pending:
+                    command, pending = pending.split(b"\r", 1)
+                    self.received.append(command.decode(errors="replace"))
+                    reply = self.answers.get(command.decode(errors="replace"), ["ERROR"])
+                    self.say(*reply)
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        self.addCleanup(lambda: (stop.set(), thread.join(2)))
+
+    def say(self, *lines):
+        try:
+            os.write(self.at_master, b"".join(b"\r\n" + (line if isinstance(line, bytes) else line.encode())
+                                              + b"\r\n" for line in lines))
+        except OSError:
+            pass
+
+    def wait_for(self, name, value):
+        self.assertTrue(wait_until(lambda: self.modem.get(name) == value, PATIENCE),
+                        f"{name} is {self.modem.get(name)!r}, not {value!r}: " + self.daemon.log_text()[-2000:])
+
+    def test_the_module_is_read_into_properties(self):
+        self.wait_for("Iccid", "89490200001234567890")
+        props = self.modem.properties.GetAll(MODEM_IFACE)
+        self.assertEqual((props["SimState"], props["RegistrationState"], props["OperatorName"], props["OperatorCode"],
+                          props["AccessTechnology"], props["SignalQuality"], props["Imei"]),
+                         ("ready", "home", "Simulated Operator", "26201", "lte", 77, "867698041234561"))
+        self.assertEqual(props["Signal"].signature, "sv")
+        self.assertEqual({str(key): (int(value), value.__class__.__name__) for key, value in props["Signal"].items()},
+                         {"rssi": (-65, "Int32"), "rsrp": (-95, "Int32"), "rsrq": (-10, "Int32"),
+                          "sinr": (154, "Int32")})
+        changed = set().union(*self.modem.changed)
+        for name in ("SimState", "RegistrationState", "OperatorName", "OperatorCode", "AccessTechnology",
+                     "SignalQuality", "Signal", "Imei", "Iccid"):
+            self.assertIn(name, changed)
+        self.assertEqual(self.received[:5], ["AT+CREG=2", "AT+CGREG=2", "AT+CEREG=2", 'AT+QINDCFG="csq",1',
+                                             'AT+QINDCFG="act",1'])
+
+    def test_urcs_change_the_properties_and_nothing_is_polled(self):
+        self.wait_for("Iccid", "89490200001234567890")
+        asked = len(self.received)
+        self.answers["AT+QCSQ"] = ['+QCSQ: "LTE",-51,-80,200,-7', "OK"]
+        self.say('+QIND: "csq",31,99')
+        self.wait_for("SignalQuality", 100)
+        self.assertTrue(wait_until(lambda: dict(self.modem.get("Signal")).get("rsrp") == -80, PATIENCE))
+        self.say('+QIND: "act","WCDMA"')
+        self.wait_for("AccessTechnology", "umts")
+        self.say("+CEREG: 2", "+CGREG: 2", "+CREG: 2")
+        self.wait_for("RegistrationState", "searching")
+        self.assertEqual(self.modem.get("OperatorName"), "")
+        # Only the one read a signal URC asks for (AT+QCSQ); then silence, however long.
+        self.assertEqual(self.received[asked:], ["AT+QCSQ"])
+        time.sleep(2)
+        self.assertEqual(self.received[asked:], ["AT+QCSQ"])
+
+    def test_a_hostile_operator_name_arrives_clean_and_bounded(self):
+        self.answers["AT+COPS?"] = [b'+COPS: 0,0,"\x1b[2J\xff\xfe' + b"N" * 300 + b'",7', "OK"]
+        self.wait_for("Iccid", "89490200001234567890")
+        name = str(self.modem.get("OperatorName"))
+        self.assertLessEqual(len(name.encode()), 64)
+        self.assertTrue(name.startswith("\\x1b[2J\\xff\\xfe"), name)
+
+    def test_the_snapshot_gets_the_port_and_the_live_status_takes_it_back(self):
+        self.wait_for("Iccid", "89490200001234567890")
+        self.modem.connect(wait=False)
+        self.assertTrue(wait_until(lambda: self.modem.hangups, PATIENCE), "no Hangup: " + self.daemon.log_text()[-2000:])
+        log = self.modem.hangups[0]["log"]
+        self.assertIn("AT+CSQ -> +CSQ: 24,99", log)
+        self.assertIn("AT+CPIN? -> +CPIN: READY", log)
+        self.assertNotIn("AT port busy", log)
+        # Read again once the snapshot let the port go: the URCs turned on a second time.
+        self.assertTrue(wait_until(lambda: self.received.count("AT+QCCID") == 2, PATIENCE), self.received)
+        self.assertEqual(self.modem.get("Iccid"), "89490200001234567890")
+
+    def test_a_port_held_by_someone_else_leaves_everything_unknown(self):
+        self.wait_for("Iccid", "89490200001234567890")
+        self.daemon.stop()
+        lock = "/run/lock/LCK.." + os.path.basename(self.at_tty)
+        os.makedirs("/run/lock", exist_ok=True)
+        with open(lock, "w") as out:
+            out.write("%10d\n" % os.getpid())
+        self.addCleanup(lambda: os.path.exists(lock) and os.unlink(lock))
+        self.daemon = Daemon(self.bus, self.config, os.path.join(self.scratch.path, "logs-again"))
+        self.modem = self.daemon.modem("m0")
+        self.assertTrue(wait_until(lambda: "live status: cannot open the AT port" in self.daemon.log_text(), PATIENCE),
+                        self.daemon.log_text()[-2000:])
+        props = self.modem.properties.GetAll(MODEM_IFACE)
+        self.assertEqual((props["SimState"], props["RegistrationState"], props["OperatorName"], props["SignalQuality"],
+                          dict(props["Signal"])), ("unknown", "unknown", "", 0, {}))
 
 
 def assertCleanText(test, text, what):
@@ -1090,7 +1234,8 @@ class BusPolicy(DaemonTestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, HostileModemText,
+    sys.exit(run_tap(LeftoverPppd, SecondInstance, Contract, NoKernelPpp, HangupEvidence, SilentAtPort, LiveProperties,
+                     HostileModemText,
                      HostileArguments, PasswordSecrecy, OnlineOptionsReachPppd, PasswordEqualToTheApn, StopEscalation, Redial,
                      ShutdownWithACall, OversizedCallLogs, CallLogsZero, Shutdown, ServiceManagerProtocol,
                      FixedPortNode, ConfigErrors, ConfigWarnings,

@@ -225,6 +225,7 @@ class ModemClient:
         self.iface = dbus.Interface(proxy, MODEM_IFACE)
         self.properties = dbus.Interface(proxy, "org.freedesktop.DBus.Properties")
         self.states = []
+        self.changed = []  # every PropertiesChanged's dict, in order
         self.hangups = []
         self.times = {}  # "State:<value>", "Hangup": when the client first received it (monotonic s)
         connection.add_signal_receiver(self._changed, "PropertiesChanged", "org.freedesktop.DBus.Properties",
@@ -232,6 +233,7 @@ class ModemClient:
         connection.add_signal_receiver(self._hangup, "Hangup", MODEM_IFACE, "org.dialupd1", self.path)
 
     def _changed(self, interface, changed, invalidated):
+        self.changed.append({str(name): value for name, value in changed.items()})
         if "State" in changed:
             self.states.append(str(changed["State"]))
             self.times.setdefault("State:" + str(changed["State"]), time.monotonic())

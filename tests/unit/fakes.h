@@ -66,7 +66,10 @@ public:
     void runDeferred() {
         auto pending = std::move(deferred_);
         deferred_.clear();
-        for (auto& callback : pending) callback();
+        for (auto& callback : pending) {
+            callback();
+            callback = nullptr;  // as the event loop: what it owned goes before the next runs
+        }
     }
     size_t pendingTimers() const { return timers_.size(); }
 

@@ -193,3 +193,60 @@ TEST(Output, StatusShowsRouteIpv6AndWhereDnsWent) {
 TEST(FromTheBus, LogTextKeepsItsLinesAndLosesItsEscapes) {
     EXPECT_EQ(cleanLogText("== call ==\nrcvd \x1b[2J\xff\r\n"), "== call ==\nrcvd \\x1b[2J\\xff\\x0d\n");
 }
+
+TEST(LiveOutput, SignalBarsFollowThePercent) {
+    EXPECT_EQ(formatSignalBars(0), "____");
+    EXPECT_EQ(formatSignalBars(3), "\u2582___");
+    EXPECT_EQ(formatSignalBars(24), "\u2582___");
+    EXPECT_EQ(formatSignalBars(25), "\u2582\u2584__");
+    EXPECT_EQ(formatSignalBars(50), "\u2582\u2584\u2586_");
+    EXPECT_EQ(formatSignalBars(75), "\u2582\u2584\u2586\u2588");
+    EXPECT_EQ(formatSignalBars(100), "\u2582\u2584\u2586\u2588");
+}
+
+TEST(LiveOutput, StatusShowsSimNetworkAndSignalOfAModemWithAnAtPort) {
+    ModemInfo modem;
+    modem.id = "m0";
+    modem.state = "disconnected";
+    modem.device = "/dev/ttyUSB3";
+    std::ostringstream withoutAtPort;
+    printModemStatus(withoutAtPort, modem, Style(false), 0);
+    EXPECT_THAT(withoutAtPort.str(), ::testing::Not(::testing::HasSubstr("SIM")));
+
+    modem.atPort = "/dev/ttyUSB2";
+    std::ostringstream unknown;
+    printModemStatus(unknown, modem, Style(false), 0);
+    EXPECT_THAT(unknown.str(), ::testing::HasSubstr("  SIM        unknown\n  Network    unknown\n  Signal     -\n"));
+
+    modem.simState = "ready";
+    modem.iccid = "89490200001234567890";
+    modem.registrationState = "home";
+    modem.operatorName = "Simulated Operator";
+    modem.operatorCode = "26201";
+    modem.accessTechnology = "lte";
+    modem.signalQuality = 77;
+    modem.signal = {{"rssi", -65}, {"rsrp", -95}, {"rsrq", -10}, {"sinr", 154}};
+    modem.imei = "867698041234561";
+    std::ostringstream known;
+    printModemStatus(known, modem, Style(false), 0);
+    EXPECT_THAT(known.str(), ::testing::HasSubstr("  SIM        ready, ICCID 89490200001234567890\n"
+                                                  "  Network    home on Simulated Operator (26201), lte\n"
+                                                  "  Signal     77% \u2582\u2584\u2586\u2588 (rssi -65 dBm, rsrp -95 dBm, "
+                                                  "rsrq -10 dB, sinr 154)\n"
+                                                  "  IMEI       867698041234561\n"));
+    nlohmann::json json = toJson(modem);
+    EXPECT_EQ(json["signal"], nlohmann::json({{"rssi", -65}, {"rsrp", -95}, {"rsrq", -10}, {"sinr", 154}}));
+    EXPECT_EQ(json["signal_quality"], 77);
+    EXPECT_EQ(json["operator_code"], "26201");
+}
+
+TEST(LiveOutput, NetworkWithOnlyACodeOrNothing) {
+    ModemInfo modem;
+    modem.registrationState = "roaming";
+    modem.operatorCode = "26201";
+    EXPECT_EQ(formatNetwork(modem), "roaming on 26201");
+    modem = {};
+    EXPECT_EQ(formatNetwork(modem), "unknown");
+    modem.registrationState = "searching";
+    EXPECT_EQ(formatNetwork(modem), "searching");
+}

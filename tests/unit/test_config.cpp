@@ -85,7 +85,8 @@ TEST(Config, PasswordIsNoted) {
 TEST(Config, ErrorsNameFileLineAndProblem) {
     EXPECT_EQ(errorOf("[daemon]\n\nstop-tmeout = 3\n"),
               "test.conf:3: unknown key 'stop-tmeout' in [daemon] (known: pppd, chat, plugin, runtime-dir, "
-              "lock-dir, stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, diagnostics-timeout, recovery-wait)");
+              "lock-dir, stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, diagnostics-timeout, recovery-wait, "
+              "live-status)");
     EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nflow = rtscts\n"), HasSubstr("test.conf:3: unknown key 'flow'"));
     EXPECT_THAT(errorOf("[dameon]\n"), HasSubstr("test.conf:1: unknown section [dameon]"));
     EXPECT_THAT(errorOf("apn = x\n"), HasSubstr("test.conf:1: key outside of a section"));
@@ -356,6 +357,8 @@ TEST(Config, ReadinessSettings) {
 TEST(Config, UdevWatchingCanBeTurnedOff) {
     EXPECT_TRUE(parseConfig("", "d.conf").daemon.watchUdev);
     EXPECT_FALSE(parseConfig("[daemon]\nudev = no\n", "d.conf").daemon.watchUdev);
+    EXPECT_TRUE(parseConfig("", "d.conf").daemon.liveStatus);
+    EXPECT_FALSE(parseConfig("[daemon]\nlive-status = no\n", "d.conf").daemon.liveStatus);
 }
 
 }  // namespace

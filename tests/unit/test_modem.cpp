@@ -523,6 +523,36 @@ TEST_F(ModemTest, PropertiesChangeAtOnceAndTheHangupFollowsTheSnapshotWithEveryS
     EXPECT_TRUE(figuresPublished);
 }
 
+TEST_F(ModemTest, TheLiveStatusHandsTheAtPortToTheSnapshotAndTakesItBack) {
+    diagnosedModem();
+    atPort.answers["AT+CGSN"] = {"867698041234561", "OK"};
+    int mostOpen = 0;
+    modem().setLiveStatus(std::make_unique<LiveStatus>(atPort, scheduler, "m0"));
+    ASSERT_NE(modem().liveStatus(), nullptr);
+    EXPECT_EQ(atPort.opened, std::vector<std::string>{"/dev/ttyUSB2"});
+    modem().connect({}, false, Outcome().completion());
+    scheduler.advance(30ms);  // the live status's first command is out, its answer not yet in
+    ASSERT_EQ(modem().liveStatus()->phase(), LiveStatus::Phase::Reading);
+    runner.exitWith(16);
+    for (int i = 0; i < 300 && recorder().hangups.empty(); ++i) {
+        scheduler.advance(10ms);
+        mostOpen = std::max(mostOpen, atPort.openChannels);
+    }
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_EQ(mostOpen, 1) << "the snapshot and the live status never hold the port at once";
+    const std::string& log = recorder().hangups[0].log;
+    EXPECT_THAT(log, HasSubstr("ATI ->\n    Quectel\n    EC25\n"));  // its own answer, not a late one of ours
+    EXPECT_THAT(log, HasSubstr("AT+CSQ -> +CSQ: 24,99\n"));
+    // Taken back: opened again, and read again to the end.
+    scheduler.advanceInSteps(5s);
+    EXPECT_EQ(atPort.opened.size(), 3u);
+    EXPECT_EQ(modem().liveStatus()->phase(), LiveStatus::Phase::Listening);
+    EXPECT_EQ(modem().liveStatus()->state().imei, "867698041234561");
+    // A new AT port name (the module re-enumerated): the live status follows it.
+    modem().setAtPort("/dev/ttyUSB6");
+    EXPECT_EQ(atPort.opened.back(), "/dev/ttyUSB6");
+}
+
 TEST_F(ModemTest, WithoutAnAtPortTheHangupSaysSoAtOnce) {
     services.atPorts = &atPort;
     modem().connect({}, false, Outcome().completion());
