@@ -503,12 +503,14 @@ void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t byte
 void Modem::recheckDevice() {
     if (removed_ || (state_ != ModemState::Unavailable && state_ != ModemState::Disconnected)) return;
     const bool present = devicePresent();
+    // Back, or its AT port back (the two nodes come one after the other): a live status that
+    // lost its port opens it again (a no-op while it holds it).
+    if (present && live_) live_->setPort(livePort());
     if (present == (state_ == ModemState::Disconnected)) return;
     spdlog::info("[{}] {} {}", config_.id, config_.device, present ? "is there now" : "is gone: unavailable");
     std::vector<ModemProperty> changed;
     setState(present ? ModemState::Disconnected : ModemState::Unavailable, changed);
     publish(changed);
-    if (present && live_) live_->setPort(livePort());  // back: its AT port may be too
 }
 
 std::vector<CallRecord> Modem::callLogs(size_t last) const {

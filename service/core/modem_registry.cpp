@@ -103,6 +103,9 @@ void ModemRegistry::addConfiguredModems() {
         Modem* modem = add(modemConfig);
         if (!modem) continue;  // could not be published: add() said why
         devices.push_back(modemConfig.device);
+        // Its AT port's node too: the live status reopens it when it comes back.
+        if (!modemConfig.atPort.empty() && modemConfig.atPort != modemConfig.device)
+            devices.push_back(modemConfig.atPort);
         if (modem->state() == ModemState::Unavailable) {
             std::string why = deviceNodes_ ? deviceNodes_->problem(modemConfig.device) : "";
             spdlog::warn("[{}] {}: {}: unavailable until it appears", modem->id(), modemConfig.device,
