@@ -407,6 +407,10 @@ def scenario_load_storm(world):
             state = str(modem.get("State"))
             interface, address = str(modem.get("Interface")), str(modem.get("IPv4Address"))
             processes = found[devices[modem_id]]
+            # A pppd's own child between fork and exec (ip-up, ipv6-up, the connect script) looks
+            # like pppd for a moment: it is part of its parent's call, not a second pppd.
+            pids = {pid for pid, _ in processes}
+            processes = [(pid, ppid) for pid, ppid in processes if ppid not in pids]
             seen[modem_id] = (state, modem.reason(), [pid for pid, _ in processes], interface)
             if state == "connected":
                 expected_interfaces[interface] = address
