@@ -20,6 +20,16 @@ enum class ModemProperty {
     RouteMetric, IPv6Addresses, DnsBackend
 };
 
+// What a call's link publishes: what changes when it comes online, and when a call ends.
+inline constexpr ModemProperty kLinkProperties[] = {
+    ModemProperty::Interface,      ModemProperty::IPv4Address,  ModemProperty::PeerAddress, ModemProperty::Dns,
+    ModemProperty::ConnectedSince, ModemProperty::DefaultRoute, ModemProperty::DnsBackend,  ModemProperty::IPv6Addresses};
+inline constexpr ModemProperty kCallEndProperties[] = {
+    ModemProperty::LastExitReason,   ModemProperty::Interface,       ModemProperty::IPv4Address,
+    ModemProperty::PeerAddress,      ModemProperty::Dns,             ModemProperty::ConnectedSince,
+    ModemProperty::LastCallDuration, ModemProperty::LastCallBytesIn, ModemProperty::LastCallBytesOut,
+    ModemProperty::DefaultRoute,     ModemProperty::IPv6Addresses,   ModemProperty::DnsBackend};
+
 struct ModemTransition {
     ModemState from;
     ModemState to;
