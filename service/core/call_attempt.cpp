@@ -8,14 +8,15 @@
 namespace dialupd {
 
 CallAttempt::CallAttempt(const ModemConfig& modem, CallSettings settings, const DaemonSettings& daemon,
-                         PppdRunner& runner, Scheduler& scheduler, const ModemServices& services, uint32_t redial,
-                         AttemptHost& host)
+                         PppdRunner& runner, Scheduler& scheduler, const ModemServices& services,
+                         ModemReadiness& readiness, uint32_t redial, AttemptHost& host)
     : modem_(modem),
       settings_(std::move(settings)),
       daemon_(daemon),
       runner_(runner),
       scheduler_(scheduler),
       services_(services),
+      readiness_(readiness),
       redial_(redial),
       host_(host),
       log_(modem.id, scheduler, daemon.callLogBytes) {}
@@ -29,6 +30,95 @@ const OnlineState& CallAttempt::online() const {
 
 void CallAttempt::dial(Waiters& waiting, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     startCall(settings_, waiting, wait, std::move(done), changed);
+}
+
+void CallAttempt::start(Waiters& waiting, bool wait, Completion done, std::vector<ModemProperty>& changed) {
+    if (!services_.atPorts || !services_.providers) {
+        dial(waiting, wait, std::move(done), changed);
+        return;
+    }
+    // The AT port is never the PPP port (a fixed UART with one tty).
+    const std::string atPort = modem_.atPort == modem_.device ? "" : modem_.atPort;
+    if (atPort.empty()) {
+        const std::string line = fmt::format("no AT port: SIM and registration not checked before the dial{}",
+                                             settings_.apnGiven ? "" : ", no APN looked up");
+        if (readiness_.saidNoAtPort) {
+            log_.logOnly(line);  // the journal has it once per modem, the call log once per attempt
+        } else {
+            readiness_.saidNoAtPort = true;
+            note(line);
+        }
+        dial(waiting, wait, std::move(done), changed);
+        return;
+    }
+    host_.attemptCheckDevice(changed);
+    check_ = std::make_unique<ReadinessCheck>(*services_.atPorts, scheduler_, *services_.providers,
+                                              readiness_.failedPins);
+    checkWaiters_.adopt(waiting);
+    ReadinessSettings settings{.atPort = atPort,
+                               .apnGiven = settings_.apnGiven,
+                               .allowRoaming = settings_.allowRoaming,
+                               .registrationTimeout = std::chrono::seconds(settings_.registrationTimeoutSeconds)};
+    check_->start(
+        settings, [this] { return pin(); }, [this](std::string_view line) { note(line); },
+        [this](Readiness readiness, std::optional<Error> error) { checked(std::move(readiness), std::move(error)); });
+    host_.attemptConnecting(settings_, changed);
+    if (wait)
+        checkWaiters_.add(std::move(done));
+    else
+        done(nullptr);
+}
+
+std::optional<Secret> CallAttempt::pin() const {
+    if (!settings_.pin.empty()) return settings_.pin;  // Connect's pin
+    if (modem_.simPinFile.empty() || !services_.readSimPinFile) return std::nullopt;
+    return services_.readSimPinFile(modem_.simPinFile);  // throws Error(SimPinRequired) for a bad file
+}
+
+Waiters CallAttempt::cancelCheck(std::string_view why) {
+    Waiters waiting;
+    if (!check_) return waiting;
+    check_.reset();  // abandons it: the port goes, `checked` is not called
+    note(fmt::format("readiness check cancelled: {}", why));
+    waiting.adopt(checkWaiters_);
+    return waiting;
+}
+
+void CallAttempt::checked(Readiness readiness, std::optional<Error> error) {
+    scheduler_.deferRelease(std::move(check_));  // its callback is on the stack
+    CallSettings call = settings_;
+    if (!error && readiness.apn) {
+        const ProviderApn& entry = *readiness.apn;
+        try {
+            validateApn(entry.apn);
+            call.apn = entry.apn;
+            if (call.user.empty() && call.password.empty()) {  // the config's or Connect's win
+                validateUser(entry.username);
+                validatePassword(entry.password);
+                call.user = entry.username;
+                call.password = entry.password;
+            }
+        } catch (const Error& invalid) {
+            error = Error(error_name::kApnRequired,
+                          fmt::format("the provider database's entry is not usable: {}", invalid.what()));
+        }
+    }
+    if (error) {
+        const ExitReason reason = reasonForNotReady(error->name(), error->what());
+        note(fmt::format("the call failed before pppd ran: {} {} ({})", reason.code, reason.name, error->what()));
+        Waiters none;
+        finish(reason, false, 0, 0, checkWaiters_, none, &*error);
+        return;
+    }
+    std::vector<ModemProperty> changed;
+    try {
+        startCall(call, checkWaiters_, false, [](const Error*) {}, changed);
+    } catch (const Error& failed) {
+        note(fmt::format("the dial after the readiness check failed: {}", failed.what()));
+        Waiters waiting;
+        waiting.adopt(checkWaiters_);
+        host_.attemptDialFailed(failed, waiting);
+    }
 }
 
 void CallAttempt::startCall(const CallSettings& call, Waiters& waiting, bool wait, Completion done,
@@ -45,7 +135,7 @@ void CallAttempt::startCall(const CallSettings& call, Waiters& waiting, bool wai
     online_ = std::move(online);
     note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), modem_.device, call.apn,
                      toString(call.ipFamily), redial_ ? fmt::format(", redial {}", redial_) : ""));
-    host_.attemptDialing(call, changed);
+    host_.attemptConnecting(call, changed);
     if (wait)
         call_->connectWaiters().add(std::move(done));
     else
@@ -157,7 +247,7 @@ void CallAttempt::endWithoutPppd(const ExitReason& reason, Waiters& connectWaite
 }
 
 void CallAttempt::finish(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
-                         Waiters& connectWaiters, Waiters& exitWaiters) {
+                         Waiters& connectWaiters, Waiters& exitWaiters, const Error* error) {
     const auto duration = log_.elapsed();
     spdlog::info("[{}] call ended after {:.1f} s: {} {}", modem_.id, std::chrono::duration<double>(duration).count(),
                  reason.code, reason.name);
@@ -174,6 +264,7 @@ void CallAttempt::finish(const ExitReason& reason, bool requested, uint64_t byte
     end.error = requested ? Error(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", modem_.id))
                           : Error(error_name::kCallFailed,
                                   fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
+    if (error) end.error = *error;
     end.connectWaiters.adopt(connectWaiters);
     end.exitWaiters.adopt(exitWaiters);
     host_.attemptEnded(std::move(end));

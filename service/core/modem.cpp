@@ -85,11 +85,11 @@ void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std:
     // The last attempt may still be on the stack (a Connect answered from its end): freed later.
     scheduler_.deferRelease(std::move(attempt_));
     attempt_ = std::make_unique<CallAttempt>(config_, call, daemon_, runner_, scheduler_, services_,
-                                             redialer_.attempts(), static_cast<AttemptHost&>(*this));
+                                             readiness_, redialer_.attempts(), static_cast<AttemptHost&>(*this));
     log_ = &attempt_->log();
     if (!suspect_ || !services_.atPorts || !devicePresent()) {
         Waiters none;
-        attempt_->dial(none, wait, std::move(done), changed);
+        attempt_->start(none, wait, std::move(done), changed);
         return;
     }
     redialer_.remember(call);
@@ -127,6 +127,8 @@ void Modem::startRecovery(std::string why, ResetCompletion reset, std::optional<
 void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
     const std::optional<std::string>& recoveredBy = outcome.recoveredBy;
     if (recoveredBy) suspect_ = false;
+    // A restarted module may hold another SIM (or the same, with its tries counted afresh).
+    if (recoveredBy == "reboot" || recoveredBy == "usb-reset") readiness_.failedPins.clear();
     std::vector<ModemProperty> changed;
     if (outcome.reset) {
         settle(changed);
@@ -153,14 +155,14 @@ void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
     }
     recovery_.awaitReattach();
     try {
-        attempt_->dial(outcome.connectWaiters, false, [](const Error*) {}, changed);
+        attempt_->start(outcome.connectWaiters, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         note(fmt::format("the dial after recovery failed: {}", error.what()));
-        dialFailed(error, outcome.connectWaiters);
+        attemptDialFailed(error, outcome.connectWaiters);
     }
 }
 
-void Modem::dialFailed(const Error& error, Waiters& connectWaiters) {
+void Modem::attemptDialFailed(const Error& error, Waiters& connectWaiters) {
     std::vector<ModemProperty> changed;
     settle(changed);
     connectWaiters.finish(&error);
@@ -180,9 +182,19 @@ void Modem::cancelRecovery(const Error& why) {
     recovery_.removeIfStillDetached();
 }
 
+void Modem::cancelBeforeDial(const Error& why) {
+    cancelRecovery(why);
+    if (!attempt_ || !attempt_->checking()) return;
+    Waiters waiting = attempt_->cancelCheck(why.what());
+    std::vector<ModemProperty> changed;
+    settle(changed);
+    publish(changed);
+    waiting.finish(&why);
+}
+
 void Modem::redial() {
     std::vector<ModemProperty> changed = {ModemProperty::NextReconnect};
-    if (!redialer_.plan() || callRunning() || recovery_.running()) {
+    if (!redialer_.plan() || callRunning() || recovery_.running() || (attempt_ && attempt_->checking())) {
         publish(changed);
         return;
     }
@@ -198,9 +210,13 @@ void Modem::redial() {
 }
 
 void Modem::disconnect(Completion done) {
-    if (state_ == ModemState::Resetting) {
+    if (state_ == ModemState::Resetting || (attempt_ && attempt_->checking())) {
+        // Answered as a Disconnect during the dial is: the Connects waiting are told it was.
         cancelRedial();
-        cancelRecovery(Error(error_name::kCancelled, fmt::format("modem {}: Disconnect was called", config_.id)));
+        cancelBeforeDial(Error(error_name::kCancelled,
+                               fmt::format("modem {}: {}", config_.id,
+                                           state_ == ModemState::Resetting ? "Disconnect was called"
+                                                                           : "the call was disconnected")));
         done(nullptr);
         return;
     }
@@ -219,7 +235,7 @@ void Modem::disconnect(Completion done) {
 
 void Modem::stop(std::function<void()> stopped) {
     cancelRedial();  // shutting down: no more calls
-    cancelRecovery(Error(error_name::kCancelled, "dialupd is stopping"));
+    cancelBeforeDial(Error(error_name::kCancelled, "dialupd is stopping"));
     if (!callRunning()) {
         hangups_.whenNoneLeft(std::move(stopped));  // a Hangup on its way still goes out
         return;
@@ -230,7 +246,7 @@ void Modem::stop(std::function<void()> stopped) {
 
 void Modem::deviceRemoved(std::function<void()> gone) {
     removed_ = true;
-    cancelRecovery(Error(error_name::kUnavailable, fmt::format("modem {} has been removed", config_.id)));
+    cancelBeforeDial(Error(error_name::kUnavailable, fmt::format("modem {} has been removed", config_.id)));
     if (!callRunning()) {
         std::vector<ModemProperty> changed;
         redialer_.cancel(changed);
@@ -259,6 +275,7 @@ void Modem::deviceDetachedDuringReset(std::function<void()> gone) {
 
 void Modem::deviceReattached(std::string device, std::string atPort) {
     recovery_.reattached();
+    readiness_.failedPins.clear();  // the module restarted or was re-plugged: maybe another SIM
     note(fmt::format("the module is back: modem port {}, AT port {}", device, atPort.empty() ? "none" : atPort));
     if (device != config_.device) {
         config_.device = std::move(device);
@@ -304,7 +321,7 @@ void Modem::attemptCheckDevice(std::vector<ModemProperty>& changed) {
                          : fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
 }
 
-void Modem::attemptDialing(const CallSettings& call, std::vector<ModemProperty>& changed) {
+void Modem::attemptConnecting(const CallSettings& call, std::vector<ModemProperty>& changed) {
     redialer_.remember(call);
     if (routeMetric_ != call.routeMetric) {
         routeMetric_ = call.routeMetric;
@@ -337,7 +354,8 @@ void Modem::attemptEnded(AttemptEnd end) {
     if (record.requested || removed_)
         redialer_.cancel(changed);
     else
-        redialer_.schedule(redialCanHelp(reason), changed);
+        redialer_.schedule(redialCanHelp(reason), changed,
+                           isSimReason(reason) ? "a redial cannot fix a PIN or a SIM" : "trying again cannot mend this");
     // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
     const std::string log = attempt_->log().text();  // a Connect answered below may start the next attempt

@@ -125,7 +125,10 @@ private:
     void attemptEndFacts(EndFacts& facts) override;
     void attemptLeftModuleSuspect() override;
     void attemptCheckDevice(std::vector<ModemProperty>& changed) override;
-    void attemptDialing(const CallSettings& call, std::vector<ModemProperty>& changed) override;
+    void attemptConnecting(const CallSettings& call, std::vector<ModemProperty>& changed) override;
+    // The dial that should follow a recovery or the readiness check could not start: the attempt
+    // is over, a redial may follow.
+    void attemptDialFailed(const Error& error, Waiters& connectWaiters) override;
     void attemptChanged(const std::vector<ModemProperty>& changed) override;
     bool attemptOnline(const IpConfig& ip) override;
     void attemptEnded(AttemptEnd end) override;
@@ -137,8 +140,8 @@ private:
     void startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call);
     void recoveryFinished(ModemRecovery::Outcome outcome);
     void cancelRecovery(const Error& why);
-    // The dial that should follow a recovery could not start: the attempt is over, a redial may follow.
-    void dialFailed(const Error& error, Waiters& connectWaiters);
+    // Cancels what precedes a dial (a recovery, the readiness check): the Connects waiting get `why`.
+    void cancelBeforeDial(const Error& why);
     void redial();
     void setState(ModemState state, std::vector<ModemProperty>& changed);
     // Between calls: "disconnected", or "unavailable" without the device.
@@ -180,6 +183,7 @@ private:
     // Module recovery, before a call or on demand, and the module's re-enumeration during it.
     ModemRecovery recovery_;
     Redialer redialer_;
+    ModemReadiness readiness_;  // outlives attempts: the PINs the SIM refused
 };
 
 }  // namespace dialupd
