@@ -19,14 +19,6 @@ SIM = os.path.join(ROOT, "tools", "modem-sim")
 DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(ROOT, "build", "client", "dialupctl"))
 
 
-def simulator_has_live_commands():
-    """Issue 20's simulator (AT+QCCID, AT+QCSQ, +QIND URCs, registration on demand)."""
-    help_text = subprocess.run([SIM, "--help"], capture_output=True, text=True).stdout
-    return "--iccid" in help_text
-
-
-@unittest.skipUnless(simulator_has_live_commands(), "tools/modem-sim does not simulate the SIM, registration and "
-                                                    "signal URCs yet (branch sim20)")
 class LiveStatusOnTheSimulator(unittest.TestCase):
     def setUp(self):
         self.scratch = Scratch()
@@ -115,6 +107,24 @@ class LiveStatusOnTheSimulator(unittest.TestCase):
                          "an answer mistaken for another, or a URC lost")
         with open(os.path.join(self.dir, "sim.log")) as log:
             self.assertIn("URC inside the answer", log.read(), "the simulator did not put URCs inside answers")
+
+    def test_how_soon_a_urc_reaches_the_bus(self):
+        """From the simulator's URC to the PropertiesChanged a client receives: measured and
+        printed (the issue asks for 100 ms), never asserted as a deadline: the machine may be loaded."""
+        self.wait_for("Iccid", "89490200001234567892")
+        took = []
+        for rssi in (10, 20, 5, 25, 15, 30, 12, 22, 8, 18):
+            expected = rssi * 100 // 31
+            seen = len(self.modem.changed)
+            started = time.monotonic()
+            self.ask(f"signal {rssi}")  # the simulator sends +QIND: "csq" before it answers
+            arrived = wait_until(lambda: any(c.get("SignalQuality") == expected for c in self.modem.changed[seen:]),
+                                 PATIENCE, step=0.001)
+            self.assertTrue(arrived, f"no SignalQuality {expected} after 'signal {rssi}'")
+            took.append((time.monotonic() - started) * 1000)
+        took.sort()
+        print(f"# URC (+QIND csq) -> PropertiesChanged(SignalQuality) at the client, {len(took)} changes: "
+              f"median {took[len(took) // 2]:.1f} ms, max {took[-1]:.1f} ms")
 
     def test_an_idle_modem_is_asked_nothing(self):
         self.wait_for("Iccid", "89490200001234567892")
