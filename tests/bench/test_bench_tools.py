@@ -131,6 +131,41 @@ class PluginLoad(unittest.TestCase):
         self.assertGreater(faults["dialupd"], faults["baseline"])
 
 
+def simulator_has_live_commands():
+    """Issue 20's simulator (AT+QCCID, AT+QCSQ, +QIND URCs), as tests/integration/test_live_sim.py asks."""
+    done = run(os.path.join(ROOT, "tools", "modem-sim"), "--help")
+    return "--iccid" in done.stdout
+
+
+class IdleCost(unittest.TestCase):
+    @unittest.skipUnless(simulator_has_live_commands(), "tools/modem-sim does not simulate the live status yet")
+    def test_the_modem_on_the_simulator_is_measured_idle_and_after_one_urc(self):
+        """A short run of the simulated modem's subject alone: it comes up read, is counted in the
+        window, and the one URC reaches the daemon, which reads AT+QCSQ after it (the wakeup
+        figures themselves are the benchmark's, not judged here: a shared machine wakes it too)."""
+        build = os.environ.get("DIALUPD_BUILD_ROOT", os.path.join(ROOT, "build"))
+        with tempfile.TemporaryDirectory() as scratch:
+            path = os.path.join(scratch, "idle-cost.json")
+            done = run(sys.executable, os.path.join(BENCH, "idle-cost"), "--seconds", "2", "--interval", "1",
+                       "--settle", "0", "--modems", "1", "--watchdog-sec", "0", "--no-modemmanager",
+                       "--strace-seconds", "0", "--urc-seconds", "2", "--build", build, "--json", path)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            document = json.load(open(path))
+        self.assertIn("dialupd, 1 modem with its AT port on the simulator", done.stdout)
+        rows = {row["metric"]: row for row in document["results"]}
+        self.assertIn("wakeups (context switches) over 2 s idle, 1 modem with its AT port held open on the simulator",
+                      rows)
+        subject = document["details"]["subjects"]["dialupd-1-sim"]
+        self.assertEqual(subject["first_read"]["properties"]["SimState"], "ready")
+        urc = subject["urc"]
+        self.assertEqual(urc["answer"], "OK")
+        self.assertTrue(urc["follow_up_read_answered"], urc["simulator_log"])
+        self.assertGreaterEqual(rows["context switches for one URC, 1 modem with its AT port on the simulator"]
+                                ["dialupd"], 1, "the URC did not wake the daemon")
+        if "wakeups_by_cause" in urc:  # perf on PATH: the URC's wakeups are the AT port's
+            self.assertGreaterEqual(urc["wakeups_by_cause"].get("AT port", 0), 1, urc)
+
+
 class PlainArgv(unittest.TestCase):
     """The guest benchmarks' plain pppd runs dialupd's own pppd command line without what only
     dialupd's side has; the online baseline adds `defaultroute usepeerdns` and must not keep a
@@ -175,4 +210,4 @@ class PlainArgv(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(Programs, Report, PluginLoad, PlainArgv))
+    sys.exit(run_tap(Programs, Report, PluginLoad, IdleCost, PlainArgv))
