@@ -116,7 +116,6 @@ void LiveStatus::open() {
     LiveState before = state_;
     lostWhy_.clear();
     refused_.clear();
-    quectelSignal_ = true;
     auto session = std::make_unique<AtSession>(
         opener_, scheduler_,
         AtSession::Events{.unsolicited = [this](std::string_view line) {
@@ -217,7 +216,6 @@ void LiveStatus::answered(const Command& command, AtResult result) {
     if (!result.ok()) {
         spdlog::info("[{}] live status: {} refused: {}", name_, command.text, result.finalLine);
         refused_.push_back(command.text);
-        if (command.step == Step::QuectelSignal) quectelSignal_ = false;
     }
 }
 
@@ -306,9 +304,9 @@ void LiveStatus::unsolicited(std::string_view line) {
     }
     if (auto qind = parseQind(line)) {
         if (const QindCsq* csq = std::get_if<QindCsq>(&*qind)) {
+            // The URC carries <rssi> only: RSRP, RSRQ and SINR moved with it and are unknown until
+            // the next full read (setCsq drops them). Not asked for here: one URC, one wakeup.
             setCsq(csq->csq);
-            // The URC carries <rssi> only: RSRP, RSRQ and SINR moved with it.
-            if (quectelSignal_) queue({{"AT+QCSQ", Step::QuectelSignal}});
         } else if (const QindAct* act = std::get_if<QindAct>(&*qind)) {
             setAccessTechnology(accessTechnologyFromQuectel(act->act));
         }

@@ -148,7 +148,6 @@ private:
     std::vector<Command> queue_;
     std::optional<Command> current_;
     std::vector<std::string> refused_;
-    bool quectelSignal_ = true;  // AT+QCSQ answered (or not asked yet)
 
     LiveState state_;
     Registration cs_ = Registration::Unknown, ps_ = Registration::Unknown, eps_ = Registration::Unknown;
