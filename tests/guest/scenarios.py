@@ -8,7 +8,8 @@ This file is the list (SCENARIOS: name, body, world options, expected outcome, i
 run) and the runner. The scenarios live by theme beside it: calls.py (calls and how they end),
 security.py (secrets, the unit's sandbox), recovery.py (redial, module recovery, a second or
 leftover daemon and pppd), hotplug.py (unplug, a dialupctl session), network_side.py (the
-simulated network with plain pppd), online.py (routes and DNS), load_storm.py; checks.py holds
+simulated network with plain pppd), online.py (routes and DNS), readiness.py (SIM, registration
+and APN before the dial), load_storm.py; checks.py holds
 what they share (D-Bus calls, Hangup evidence, pppd processes, ping, /proc readers) and world.py
 the world each runs in.
 
@@ -32,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from world import PATIENCE, World, wait_until  # noqa: E402
 import load_storm  # noqa: E402
 import online  # noqa: E402
-from checks import APN_AS_PASSWORD, PASSWORD, RESULT, assert_reason, pppd_processes  # noqa: E402
+import readiness  # noqa: E402
+from checks import APN_AS_PASSWORD, PASSWORD, RESULT, SIM_PIN, assert_reason, pppd_processes  # noqa: E402
 from calls import (dial_answered, dial_refused_by_module, limit_reached, make_driverless_tty,  # noqa: E402
                    scenario_at_port_silent, scenario_bad_option, scenario_caller_vanishes_mid_wait, scenario_carrier_drop,
                    scenario_connect_wait, scenario_daemon_sigterm_stops_calls, scenario_dial_after_a_dial_cut_short,
@@ -78,7 +80,7 @@ SCENARIOS = [
      {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", "right-password"]},
      (19, "auth-to-peer-failed", FAILED_DIAL, True)),
     ("password-never-exposed", scenario_right_password_secret_stays_secret,
-     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD]},
+     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD, "--sim-pin", SIM_PIN]},
      (16, "hangup", UP, True)),
     ("password-equal-to-the-apn", scenario_password_equal_to_the_apn,
      {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", APN_AS_PASSWORD]},
@@ -130,6 +132,7 @@ SCENARIOS = [
     ("network-side-ipv6", scenario_network_side_ipv6, {"resolved": True}, None),
 ]
 SCENARIOS += online.scenarios(UNIT_SANDBOX, make_run_trees)
+SCENARIOS += readiness.scenarios()
 
 
 def check_outcome(world, outcome):
