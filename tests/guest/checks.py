@@ -20,7 +20,7 @@ DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(os.path.dirname(os.path
 PASSWORD = "S3cret-Pa55-xyz"
 
 
-APN_AS_PASSWORD = "internet"  # the default APN, and the password too
+APN_AS_PASSWORD = "internet"  # the APN (given in the config: none would mean the database's), and the password too
 
 
 # A SIM PIN (the simulated SIM's in the PIN scenarios): 8 digits, which no other text of a call

@@ -132,7 +132,7 @@ def make_caller(connection, rng):
         elif kind == "Disconnect":
             proxy(path).Disconnect(dbus_interface=MODEM_IFACE, timeout=60)
         elif kind == "bad: unknown option":
-            connect(path, {rng.choice(["apn ", "APN", "pin", "x" * 300]): dbus.String("internet")})
+            connect(path, {rng.choice(["apn ", "APN", "sim-pin", "x" * 300]): dbus.String("internet")})
         elif kind == "bad: option of wrong type":
             connect(path, rng.choice([{"wait": dbus.String("yes")}, {"apn": dbus.Int32(7)},
                                       {"reconnect": dbus.UInt32(1)}, {"user": dbus.Array([], signature="s")}]))

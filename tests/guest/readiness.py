@@ -223,6 +223,14 @@ def scenario_roaming_not_allowed(world):
     assert "allow-roaming" in message, message
 
 
+def scenario_not_registered(world):
+    """No network at all (searching, +CSQ: 99,99): past registration-timeout (2 s here),
+    NotRegistered (72), its message naming the last registration state and the signal."""
+    message = refused_before_the_dial(world, "NotRegistered", 72, "not-registered", "AT+CEREG? -> +CEREG: 2,2",
+                                      "AT+CSQ -> +CSQ: 99,99")
+    assert "searching" in message and "no signal" in message, message
+
+
 # --- the APN ----------------------------------------------------------------------------
 
 def scenario_apn_from_the_provider_database(world):
@@ -267,6 +275,8 @@ def scenarios():
         ("registration-denied-70", scenario_registration_denied, {"sim_args": ["--registration", "denied"]}, None),
         ("roaming-not-allowed-71", scenario_roaming_not_allowed,
          {"sim_args": ["--registration", "roaming"], "modem_settings": "allow-roaming = no"}, None),
+        ("no-signal-not-registered-72", scenario_not_registered,
+         {"faults": ["no-signal"], "modem_settings": "registration-timeout = 2"}, None),
         ("apn-from-the-provider-database", scenario_apn_from_the_provider_database, {}, None),
         ("apn-required-73", scenario_apn_required, {"sim_args": ["--imsi", "001010123456789"]}, None),
     ]
