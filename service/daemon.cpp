@@ -16,6 +16,7 @@
 
 #include "sys/inotify_device_nodes.h"
 #include "sys/leftover_pppd.h"
+#include "sys/sim_pin_file.h"
 #include "sys/system_bus.h"
 #include "sys/udev_device_source.h"
 
@@ -106,6 +107,8 @@ int Daemon::run() {
     services.atPorts = &atPorts_;
     services.usbResetter = &usbResetter_;
     services.callLogs = &callLogs_;
+    services.providers = &providers_;
+    services.readSimPinFile = readSimPinFile;
     services.online = OnlineServices{&routes_, &linkWatches_, dnsBackends_.get()};
     registry_->setModemServices(std::move(services));
     try {

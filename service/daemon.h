@@ -25,6 +25,7 @@
 #include "sys/file_call_log_store.h"
 #include "sys/instance_lock.h"
 #include "sys/pppd_process.h"
+#include "sys/provider_db_file.h"
 #include "sys/sysfs_usb_resetter.h"
 #include "sys/tty_at_port.h"
 
@@ -51,6 +52,7 @@ private:
     SystemPppdRunner runner_;
     TtyAtPortOpener atPorts_;
     SysfsUsbResetter usbResetter_;
+    ProviderDatabaseFile providers_;
     FileCallLogStore callLogs_;
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<BusBinding> busBinding_;

@@ -4,6 +4,9 @@
 #include <cstring>
 #include <string_view>
 
+#include "bus_names.h"
+#include "text.h"
+
 namespace dialupd {
 namespace {
 
@@ -75,6 +78,30 @@ ExitReason reasonForRemovedDevice() {
     ExitReason reason = reasonForExitStatus(PppdExitStatus::Hangup);
     reason.description = "the modem was removed (its USB device went away) during the call";
     return reason;
+}
+
+ExitReason reasonForNotReady(std::string_view errorName, std::string_view message) {
+    struct NotReady {
+        const char* error;
+        uint32_t code;
+        const char* name;
+    };
+    static constexpr NotReady kNotReady[] = {
+        {error_name::kSimPinRequired, kSimPinRequiredCode, "sim-pin-required"},
+        {error_name::kSimPinRejected, kSimPinRejectedCode, "sim-pin-rejected"},
+        {error_name::kSimPukRequired, kSimPukRequiredCode, "sim-puk-required"},
+        {error_name::kSimMissing, kSimMissingCode, "sim-missing"},
+        {error_name::kRegistrationDenied, kRegistrationDeniedCode, "registration-denied"},
+        {error_name::kRoamingNotAllowed, kRoamingNotAllowedCode, "roaming-not-allowed"},
+        {error_name::kNotRegistered, kNotRegisteredCode, "not-registered"},
+        {error_name::kApnRequired, kApnRequiredCode, "apn-required"},
+    };
+    // The check's errors are these; anything else came from the PIN's source (the sim-pin-file).
+    const NotReady* found = &kNotReady[0];
+    for (const NotReady& candidate : kNotReady)
+        if (errorName == candidate.error) found = &candidate;
+    return {found->code, found->name,
+            "not ready to dial, no pppd was started: " + sanitizeText(std::string(message))};
 }
 
 ExitReason reasonForUnresponsiveModule() {

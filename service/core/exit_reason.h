@@ -1,10 +1,11 @@
 // Why a call ended, as published in LastExitReason and the Hangup signal.
-// Codes: 0 none; 1..21 pppd's exit status; 64 dialupd's own (no pppd ran: the module did not
-// answer); 127 pppd crashed (caught a fatal signal); 128+N pppd killed by signal N.
+// Codes: 0 none; 1..21 pppd's exit status; 64..73 dialupd's own (no pppd ran: 64 the module did
+// not answer, 66..73 it was not ready to dial; 65 is kept for a lost connectivity); 127 pppd crashed (caught a fatal signal); 128+N pppd killed by signal N.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace dialupd {
 
@@ -68,6 +69,22 @@ ExitReason reasonForRemovedDevice();
 // The module answered no recovery step before a dial, so no pppd was started.
 inline constexpr uint32_t kModuleUnresponsiveCode = 64;
 ExitReason reasonForUnresponsiveModule();
+
+// The readiness check before the dial failed (readiness.h) with the error `errorName`
+// (error_name::kSimPinRequired ...), so no pppd was started; `message` is the check's own.
+inline constexpr uint32_t kSimPinRequiredCode = 66;
+inline constexpr uint32_t kSimPinRejectedCode = 67;
+inline constexpr uint32_t kSimPukRequiredCode = 68;
+inline constexpr uint32_t kSimMissingCode = 69;
+inline constexpr uint32_t kRegistrationDeniedCode = 70;
+inline constexpr uint32_t kRoamingNotAllowedCode = 71;
+inline constexpr uint32_t kNotRegisteredCode = 72;
+inline constexpr uint32_t kApnRequiredCode = 73;
+ExitReason reasonForNotReady(std::string_view errorName, std::string_view message);
+// The SIM needs a person (66..69): no redial can fix a PIN, a PUK or a missing card.
+inline bool isSimReason(const ExitReason& reason) {
+    return reason.code >= kSimPinRequiredCode && reason.code <= kSimMissingCode;
+}
 
 // pppd crashed (PppdExitStatus::FatalSignal) and its log named `signal`.
 ExitReason reasonForFatalSignal(int signal);

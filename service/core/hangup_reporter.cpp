@@ -33,6 +33,14 @@ std::string HangupReporter::withSummary(const ModemConfig& config, const CallRec
            "== pppd, chat and dialupd ==\n" + log;
 }
 
+void HangupReporter::finished(CallRecord record, const std::string& log) {
+    record.text = withSummary(config_, record, log);
+    if (record.requested)
+        keep(record);
+    else
+        report(std::move(record));
+}
+
 void HangupReporter::keep(const CallRecord& record) {
     if (services_.callLogs) services_.callLogs->save(config_.id, record);
 }

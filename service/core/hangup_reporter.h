@@ -33,6 +33,9 @@ public:
     // The call's figures and its text so far (the log): the summary goes in front of it.
     static std::string withSummary(const ModemConfig& config, const CallRecord& record, const std::string& log);
 
+    // A finished call: its summary and `log` become its text; then kept (a requested end), or
+    // reported (an end nobody asked for).
+    void finished(CallRecord record, const std::string& log);
     // A requested end: kept, not announced, no snapshot.
     void keep(const CallRecord& record);
     // An end nobody asked for: the AT snapshot is appended, then kept and announced.

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "call_end.h"
 #include "reconnect.h"
 
 namespace dialupd {
@@ -43,7 +42,6 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
                        observer_->modemHangup(record.reason, std::chrono::microseconds(record.durationUsec),
                                               record.text);
                }),
-      log_(daemon.callLogBytes),
       recovery_(
           daemon_, scheduler_, services_, [this](std::string_view line) { note(line); },
           [this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
@@ -57,7 +55,12 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
 
 const OnlineState& Modem::online() const {
     static const OnlineState kNone;
-    return online_ ? online_->state() : kNone;
+    return attempt_ ? attempt_->online() : kNone;
+}
+
+const IpConfig& Modem::ip() const {
+    static const IpConfig kNone;
+    return attempt_ ? attempt_->ip() : kNone;
 }
 
 Modem::~Modem() = default;
@@ -79,11 +82,14 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
 }
 
 void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
-    startNewCallLog();
-    ipv4FallbackDone_ = false;
+    // The last attempt may still be on the stack (a Connect answered from its end): freed later.
+    scheduler_.deferRelease(std::move(attempt_));
+    attempt_ = std::make_unique<CallAttempt>(config_, call, daemon_, runner_, scheduler_, services_,
+                                             readiness_, redialer_.attempts(), static_cast<AttemptHost&>(*this));
+    log_ = &attempt_->log();
     if (!suspect_ || !services_.atPorts || !devicePresent()) {
         Waiters none;
-        startCall(call, none, wait, std::move(done), changed);
+        attempt_->start(none, wait, std::move(done), changed);
         return;
     }
     redialer_.remember(call);
@@ -98,22 +104,15 @@ void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std:
         done(nullptr);
 }
 
-void Modem::startNewCallLog() {
-    log_.clear();
-    startedAt_ = scheduler_.monotonicNow();
-    startedAtRealtimeUsec_ = scheduler_.realtimeNowUsec();
-}
-
 void Modem::reset(ResetCompletion done) {
     refuseIfTheStateSaysSo(ModemRequest::Reset, state_, config_.id);
     if (!services_.atPorts) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
     if (!devicePresent())
         throw Error(error_name::kUnavailable, fmt::format("modem {}: device {} is not there", config_.id,
                                                           config_.device));
-    std::vector<ModemProperty> changed;
-    redialer_.cancel(changed);
-    publish(changed);
-    startNewCallLog();
+    cancelRedial();
+    resetLog_ = std::make_unique<AttemptLog>(config_.id, scheduler_, daemon_.callLogBytes);
+    log_ = resetLog_.get();
     startRecovery("Reset requested", std::move(done), std::nullopt);
 }
 
@@ -128,11 +127,13 @@ void Modem::startRecovery(std::string why, ResetCompletion reset, std::optional<
 void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
     const std::optional<std::string>& recoveredBy = outcome.recoveredBy;
     if (recoveredBy) suspect_ = false;
+    // A restarted module may hold another SIM (or the same, with its tries counted afresh).
+    if (recoveredBy == "reboot" || recoveredBy == "usb-reset") readiness_.failedPins.clear();
     std::vector<ModemProperty> changed;
     if (outcome.reset) {
-        setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
+        settle(changed);
         publish(changed);
-        ResetResult result{recoveredBy.value_or(""), log_.text()};
+        ResetResult result{recoveredBy.value_or(""), log_ ? log_->text() : ""};
         if (recoveredBy) {
             outcome.reset(nullptr, result);
         } else {
@@ -147,22 +148,26 @@ void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
             recovery_.removeIfStillDetached();
         return;
     }
-    CallSettings call = outcome.call.value_or(config_.call);
     if (!recoveredBy) {
-        endAttemptWithoutPppd(reasonForUnresponsiveModule(), outcome.connectWaiters);
+        attempt_->endWithoutPppd(reasonForUnresponsiveModule(), outcome.connectWaiters);
         recovery_.removeIfStillDetached();
         return;
     }
     recovery_.awaitReattach();
     try {
-        startCall(call, outcome.connectWaiters, false, [](const Error*) {}, changed);
+        attempt_->start(outcome.connectWaiters, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         note(fmt::format("the dial after recovery failed: {}", error.what()));
-        setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
-        outcome.connectWaiters.finish(&error);
-        redialer_.schedule(true, changed);
-        publish(changed);
+        attemptDialFailed(error, outcome.connectWaiters);
     }
+}
+
+void Modem::attemptDialFailed(const Error& error, Waiters& connectWaiters) {
+    std::vector<ModemProperty> changed;
+    settle(changed);
+    connectWaiters.finish(&error);
+    redialer_.schedule(true, changed);
+    publish(changed);
 }
 
 void Modem::cancelRecovery(const Error& why) {
@@ -170,64 +175,26 @@ void Modem::cancelRecovery(const Error& why) {
     note(fmt::format("recovery cancelled: {}", why.what()));
     ModemRecovery::Outcome cancelled = recovery_.cancel();
     std::vector<ModemProperty> changed;
-    setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
+    settle(changed);
     publish(changed);
     cancelled.connectWaiters.finish(&why);
-    if (cancelled.reset) cancelled.reset(&why, ResetResult{"", log_.text()});
+    if (cancelled.reset) cancelled.reset(&why, ResetResult{"", log_ ? log_->text() : ""});
     recovery_.removeIfStillDetached();
 }
 
-void Modem::startCall(const CallSettings& call, Waiters& waiting, bool wait, Completion done,
-                      std::vector<ModemProperty>& changed) {
-    // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
-    if (!devicePresent()) {
-        setState(ModemState::Unavailable, changed);
-        publish(changed);
-        changed.clear();
-        throw Error(error_name::kUnavailable,
-                    removed_ ? fmt::format("modem {} has been removed", config_.id)
-                             : fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
-    }
-
-    auto newCall = std::make_unique<Call>(config_.id, call, daemon_, scheduler_, log_, startedAt_,
-                                          static_cast<CallHost&>(*this));
-    // Open before pppd runs: the router advertisement's RDNSS is told to user space only once.
-    std::unique_ptr<LinkOnline> online = startLinkOnline(call);
-    newCall->start(runner_, config_.device);  // throws Error(SpawnFailed); nothing changed yet
-    call_ = std::move(newCall);
-    call_->connectWaiters().adopt(waiting);
-    online_ = std::move(online);
-    note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), config_.device, call.apn,
-                     toString(call.ipFamily),
-                     redialer_.attempts() ? fmt::format(", redial {}", redialer_.attempts()) : ""));
-    redialer_.remember(call);
-    if (routeMetric_ != call.routeMetric) {
-        routeMetric_ = call.routeMetric;
-        changed.push_back(ModemProperty::RouteMetric);
-    }
-
-    setState(ModemState::Connecting, changed);
+void Modem::cancelBeforeDial(const Error& why) {
+    cancelRecovery(why);
+    if (!attempt_ || !attempt_->checking()) return;
+    Waiters waiting = attempt_->cancelCheck(why.what());
+    std::vector<ModemProperty> changed;
+    settle(changed);
     publish(changed);
-    if (wait)
-        call_->connectWaiters().add(std::move(done));
-    else
-        done(nullptr);
-}
-
-std::unique_ptr<LinkOnline> Modem::startLinkOnline(const CallSettings& call) {
-    auto online = std::make_unique<LinkOnline>(
-        call, services_.online, [this](std::string_view line) { note(line); },
-        [this] {
-            publish({ModemProperty::Dns, ModemProperty::IPv6Addresses, ModemProperty::DefaultRoute,
-                     ModemProperty::DnsBackend});
-        });
-    online->prepare();
-    return online;
+    waiting.finish(&why);
 }
 
 void Modem::redial() {
     std::vector<ModemProperty> changed = {ModemProperty::NextReconnect};
-    if (!redialer_.plan() || call_ || recovery_.running()) {
+    if (!redialer_.plan() || callRunning() || recovery_.running() || (attempt_ && attempt_->checking())) {
         publish(changed);
         return;
     }
@@ -243,15 +210,17 @@ void Modem::redial() {
 }
 
 void Modem::disconnect(Completion done) {
-    if (state_ == ModemState::Resetting) {
-        std::vector<ModemProperty> changed;
-        redialer_.cancel(changed);
-        publish(changed);
-        cancelRecovery(Error(error_name::kCancelled, fmt::format("modem {}: Disconnect was called", config_.id)));
+    if (state_ == ModemState::Resetting || (attempt_ && attempt_->checking())) {
+        // Answered as a Disconnect during the dial is: the Connects waiting are told it was.
+        cancelRedial();
+        cancelBeforeDial(Error(error_name::kCancelled,
+                               fmt::format("modem {}: {}", config_.id,
+                                           state_ == ModemState::Resetting ? "Disconnect was called"
+                                                                           : "the call was disconnected")));
         done(nullptr);
         return;
     }
-    if (!call_ && redialer_.timerPending()) {
+    if (!callRunning() && redialer_.timerPending()) {
         std::vector<ModemProperty> changed;
         redialer_.cancel(changed);
         spdlog::info("[{}] Disconnect: the pending redial is cancelled", config_.id);
@@ -260,16 +229,14 @@ void Modem::disconnect(Completion done) {
         return;
     }
     refuseIfTheStateSaysSo(ModemRequest::Disconnect, state_, config_.id);
-    call_->exitWaiters().add(std::move(done));
+    attempt_->call()->exitWaiters().add(std::move(done));
     requestStop(Call::StopCause::Requested);
 }
 
 void Modem::stop(std::function<void()> stopped) {
-    std::vector<ModemProperty> changed;
-    redialer_.cancel(changed);  // shutting down: no more calls
-    publish(changed);
-    cancelRecovery(Error(error_name::kCancelled, "dialupd is stopping"));
-    if (!call_) {
+    cancelRedial();  // shutting down: no more calls
+    cancelBeforeDial(Error(error_name::kCancelled, "dialupd is stopping"));
+    if (!callRunning()) {
         hangups_.whenNoneLeft(std::move(stopped));  // a Hangup on its way still goes out
         return;
     }
@@ -279,8 +246,8 @@ void Modem::stop(std::function<void()> stopped) {
 
 void Modem::deviceRemoved(std::function<void()> gone) {
     removed_ = true;
-    cancelRecovery(Error(error_name::kUnavailable, fmt::format("modem {} has been removed", config_.id)));
-    if (!call_) {
+    cancelBeforeDial(Error(error_name::kUnavailable, fmt::format("modem {} has been removed", config_.id)));
+    if (!callRunning()) {
         std::vector<ModemProperty> changed;
         redialer_.cancel(changed);
         setState(ModemState::Unavailable, changed);
@@ -290,12 +257,12 @@ void Modem::deviceRemoved(std::function<void()> gone) {
     }
     removalWaiters_.push_back(std::move(gone));
     note(fmt::format("the modem's device {} was removed during the call", config_.device));
-    if (!call_->stopRequested()) removalTimer_ = scheduler_.after(kRemovedDeviceGrace, [this] { stopAfterRemoval(); });
+    if (!attempt_->call()->stopRequested()) removalTimer_ = scheduler_.after(kRemovedDeviceGrace, [this] { stopAfterRemoval(); });
 }
 
 void Modem::stopAfterRemoval() {
     removalTimer_.reset();
-    if (!call_ || call_->stopRequested()) return;
+    if (!callRunning() || attempt_->call()->stopRequested()) return;
     note(fmt::format("pppd still runs {} s after its device went away: stopping it", kRemovedDeviceGrace.count()));
     requestStop(Call::StopCause::DeviceRemoved);
 }
@@ -308,6 +275,7 @@ void Modem::deviceDetachedDuringReset(std::function<void()> gone) {
 
 void Modem::deviceReattached(std::string device, std::string atPort) {
     recovery_.reattached();
+    readiness_.failedPins.clear();  // the module restarted or was re-plugged: maybe another SIM
     note(fmt::format("the module is back: modem port {}, AT port {}", device, atPort.empty() ? "none" : atPort));
     if (device != config_.device) {
         config_.device = std::move(device);
@@ -328,165 +296,78 @@ void Modem::setAtPort(std::string atPort) {
 }
 
 void Modem::requestStop(Call::StopCause cause) {
-    if (!call_->stop(cause)) return;
+    if (!attempt_->stop(cause)) return;
     std::vector<ModemProperty> changed;
     setState(ModemState::Disconnecting, changed);
     publish(changed);
 }
 
-void Modem::callNote(std::string_view line) { note(line); }
+void Modem::attemptLeftModuleSuspect() { suspect_ = true; }
 
-void Modem::callKillEscalated() { suspect_ = true; }
-
-void Modem::callReport(const PluginReport& report) {
-    switch (report.kind) {
-    case PluginReport::Kind::Interface:
-        if (online_) online_->interfaceKnown(report.ip.interface);
-        break;
-    case PluginReport::Kind::Ipv6Up:
-        // The link is up once IPV6CP is when there is no IPCP; otherwise IPv4 decides.
-        if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty())
-            linkUp(IpConfig{report.ip.interface, "", "", {}});
-        break;
-    case PluginReport::Kind::IpUp:
-        linkUp(report.ip);
-        break;
-    case PluginReport::Kind::IpDown:
-        ip_ = {};
-        connectedSinceUsec_ = 0;
-        publish({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
-                 ModemProperty::Dns, ModemProperty::ConnectedSince});
-        break;
-    default:
-        break;  // the Call's own
-    }
-}
-
-void Modem::linkUp(const IpConfig& ip) {
-    ip_ = ip;
-    connectedSinceUsec_ = scheduler_.realtimeNowUsec();
-    // "connected" once the route and DNS are in place: a Connect(wait) that returns means online.
-    // The addresses go out with that State change, as subscribers have always had them.
-    if (online_)
-        online_->linkUp(ip_, [this] { linkOnline(); });
-    else
-        linkOnline();
-}
-
-void Modem::linkOnline() {
-    std::vector<ModemProperty> changed = {ModemProperty::Interface,     ModemProperty::IPv4Address,
-                                          ModemProperty::PeerAddress,   ModemProperty::Dns,
-                                          ModemProperty::ConnectedSince, ModemProperty::DefaultRoute,
-                                          ModemProperty::DnsBackend,    ModemProperty::IPv6Addresses};
-    redialer_.linkUp(changed);
-    // A link that comes up while we are tearing it down stays "disconnecting".
-    if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
-    spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip_.interface, ip_.localAddress, ip_.peerAddress);
-    publish(changed);
-    if (state_ == ModemState::Connected && call_) call_->connectWaiters().finish(nullptr);
-}
-
-bool Modem::fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested) {
-    if (requested || removed_ || ipv4FallbackDone_ || ended.settings().ipFamily != IpFamily::Ipv4v6 || !ended.dialSent() ||
-        !isStatus(reason, PppdExitStatus::ConnectFailed))
-        return false;
-    ipv4FallbackDone_ = true;
-    note(fmt::format("the activation failed right after ATD with an IPV4V6 context ({} {}): dialing again as IPv4 "
-                     "only, as this Connect's ip-family",
-                     reason.code, reason.name));
-    CallSettings call = ended.settings();
-    call.ipFamily = IpFamily::Ipv4;
-    if (online_) online_->end();
-    std::vector<ModemProperty> changed;
-    try {
-        startCall(call, ended.connectWaiters(), false, [](const Error*) {}, changed);  // the same Connects wait
-        call_->exitWaiters().adopt(ended.exitWaiters());
-    } catch (const Error& error) {
-        note(fmt::format("the IPv4 dial could not start: {}", error.what()));
-        return false;
-    }
-    return true;
-}
-
-void Modem::callExited(ProcessExit exit) {
-    removalTimer_.reset();
-    // The runner is inside the Call's callback: free the Call (and its process) on a later turn.
-    std::unique_ptr<Call> ended = std::move(call_);
-    EndFacts facts = ended->endFacts();
+void Modem::attemptEndFacts(EndFacts& facts) {
     facts.deviceRemoved = removed_;
     facts.ttyGone = !removed_ && !services_.ttyExists(config_.device);
     facts.device = config_.device;
     facts.moduleAlreadySuspect = suspect_;
-    const CallEnd end = classifyCallEnd(exit, facts);
-    if (end.leavesModuleSuspect) suspect_ = true;
-    for (const std::string& line : end.notes) note(line);
-    const ExitReason& reason = end.reason;
-    const bool requested = end.requested;
+}
 
-    const bool redialledAsIpv4 = !end.deviceGone && fallBackToIpv4(*ended, reason, requested);
-    const uint64_t bytesIn = ended->bytesIn(), bytesOut = ended->bytesOut();
-    Waiters connectWaiters, exitWaiters;
-    connectWaiters.adopt(ended->connectWaiters());
-    exitWaiters.adopt(ended->exitWaiters());
-    scheduler_.deferRelease(std::move(ended));
-    if (redialledAsIpv4) return;
-    concludeCall(reason, requested, bytesIn, bytesOut, connectWaiters);
-    exitWaiters.finish(nullptr);
+void Modem::attemptCheckDevice(std::vector<ModemProperty>& changed) {
+    if (devicePresent()) return;
+    setState(ModemState::Unavailable, changed);
+    publish(changed);
+    changed.clear();
+    throw Error(error_name::kUnavailable,
+                removed_ ? fmt::format("modem {} has been removed", config_.id)
+                         : fmt::format("modem {}: device {} does not exist", config_.id, config_.device));
+}
+
+void Modem::attemptConnecting(const CallSettings& call, std::vector<ModemProperty>& changed) {
+    redialer_.remember(call);
+    if (routeMetric_ != call.routeMetric) {
+        routeMetric_ = call.routeMetric;
+        changed.push_back(ModemProperty::RouteMetric);
+    }
+    setState(ModemState::Connecting, changed);
+    publish(changed);
+}
+
+void Modem::attemptChanged(const std::vector<ModemProperty>& changed) { publish(changed); }
+
+bool Modem::attemptOnline(const IpConfig& ip) {
+    std::vector<ModemProperty> changed(std::begin(kLinkProperties), std::end(kLinkProperties));
+    redialer_.linkUp(changed);
+    // A link that comes up while we are tearing it down stays "disconnecting".
+    if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
+    spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip.interface, ip.localAddress, ip.peerAddress);
+    publish(changed);
+    return state_ == ModemState::Connected;
+}
+
+void Modem::attemptEnded(AttemptEnd end) {
+    removalTimer_.reset();
+    CallRecord record = std::move(end.record);
+    const ExitReason& reason = record.reason;
+    lastExitReason_ = reason;
+    lastCall_ = record;
+    std::vector<ModemProperty> changed(std::begin(kCallEndProperties), std::end(kCallEndProperties));
+    settle(changed);
+    if (record.requested || removed_)
+        redialer_.cancel(changed);
+    else
+        redialer_.schedule(redialCanHelp(reason), changed,
+                           isSimReason(reason) ? "a redial cannot fix a PIN or a SIM" : "trying again cannot mend this");
+    // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
+    publish(changed);
+    const std::string log = attempt_->log().text();  // a Connect answered below may start the next attempt
+    end.connectWaiters.finish(&end.error);
+    hangups_.finished(std::move(record), log);
+    end.exitWaiters.finish(nullptr);
     auto stopWaiters = std::move(stopWaiters_);
     stopWaiters_.clear();
     for (auto& stopped : stopWaiters) hangups_.whenNoneLeft(std::move(stopped));
     auto removalWaiters = std::move(removalWaiters_);
     removalWaiters_.clear();
     for (auto& gone : removalWaiters) hangups_.whenNoneLeft(std::move(gone));
-}
-
-void Modem::endAttemptWithoutPppd(ExitReason reason, Waiters& connectWaiters) {
-    note(fmt::format("the call failed before pppd ran: {} {} ({})", reason.code, reason.name, reason.description));
-    concludeCall(reason, false, 0, 0, connectWaiters);
-}
-
-void Modem::concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
-                         Waiters& connectWaiters) {
-    auto duration = scheduler_.monotonicNow() - startedAt_;
-    spdlog::info("[{}] call ended after {:.1f} s: {} {}", config_.id,
-                 std::chrono::duration<double>(duration).count(), reason.code, reason.name);
-    lastExitReason_ = reason;
-    ip_ = {};
-    connectedSinceUsec_ = 0;
-    if (online_) online_->end();  // notes what it took away, before the log is closed
-    CallRecord record;
-    record.startedAtUsec = startedAtRealtimeUsec_;
-    record.durationUsec = static_cast<uint64_t>(duration.count());
-    record.bytesIn = bytesIn;
-    record.bytesOut = bytesOut;
-    record.reason = reason;
-    record.requested = requested;
-    lastCall_ = record;
-    std::vector<ModemProperty> changed = {ModemProperty::LastExitReason, ModemProperty::Interface,
-                                          ModemProperty::IPv4Address,    ModemProperty::PeerAddress,
-                                          ModemProperty::Dns,            ModemProperty::ConnectedSince,
-                                          ModemProperty::LastCallDuration, ModemProperty::LastCallBytesIn,
-                                          ModemProperty::LastCallBytesOut, ModemProperty::DefaultRoute,
-                                          ModemProperty::IPv6Addresses, ModemProperty::DnsBackend};
-    setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
-    if (requested || removed_)
-        redialer_.cancel(changed);
-    else
-        redialer_.schedule(redialCanHelp(reason), changed);
-    // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
-    publish(changed);
-    record.text = HangupReporter::withSummary(config_, record, log_.text());
-
-    if (requested) {
-        Error cancelled(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", config_.id));
-        connectWaiters.finish(&cancelled);
-        hangups_.keep(record);
-    } else {
-        Error failed(error_name::kCallFailed,
-                     fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
-        connectWaiters.finish(&failed);
-        hangups_.report(std::move(record));
-    }
 }
 
 void Modem::recheckDevice() {
@@ -516,17 +397,25 @@ void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {
     changed.push_back(ModemProperty::State);
 }
 
+void Modem::settle(std::vector<ModemProperty>& changed) {
+    setState(devicePresent() ? ModemState::Disconnected : ModemState::Unavailable, changed);
+}
+
+void Modem::cancelRedial() {
+    std::vector<ModemProperty> changed;
+    redialer_.cancel(changed);
+    publish(changed);
+}
+
 void Modem::publish(const std::vector<ModemProperty>& changed) {
     if (observer_ && !changed.empty()) observer_->modemPropertiesChanged(changed);
 }
 
 void Modem::note(std::string_view line) {
-    spdlog::info("[{}] {}", config_.id, line);
-    log_.append(secondsSinceStart(), "dialupd", line);
-}
-
-double Modem::secondsSinceStart() const {
-    return std::chrono::duration<double>(scheduler_.monotonicNow() - startedAt_).count();
+    if (log_)
+        log_->note(line);
+    else
+        spdlog::info("[{}] {}", config_.id, line);
 }
 
 }  // namespace dialupd

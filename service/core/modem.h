@@ -1,8 +1,9 @@
-// One modem: its presence, the current Call if any, and its published state, between D-Bus
-// requests, udev, pppd's reports and pppd's exit. Its states, transitions and refusals are one
-// table (modem_states.h); module recovery (modem_recovery.h), redial (redialer.h) and what
-// becomes of a finished call (hangup_reporter.h) are rooms of their own. Knows nothing of
-// D-Bus, fds or processes: those come in through PppdRunner, Scheduler, ModemServices and
+// One modem: its presence, the current call attempt if any, and its published state, between
+// D-Bus requests, udev and the attempt's progress. Its states, transitions and refusals are one
+// table (modem_states.h); the attempt to get online (call_attempt.h: its pppd runs, the link
+// handed to the system, how it ended), module recovery (modem_recovery.h), redial (redialer.h)
+// and what becomes of a finished call (hangup_reporter.h) are rooms of their own. Knows nothing
+// of D-Bus, fds or processes: those come in through PppdRunner, Scheduler, ModemServices and
 // ModemObserver.
 #pragma once
 
@@ -14,15 +15,14 @@
 #include <string_view>
 #include <vector>
 
-#include "call.h"
-#include "call_log.h"
+#include "attempt_log.h"
+#include "call_attempt.h"
 #include "call_record.h"
 #include "call_settings.h"
 #include "daemon_settings.h"
 #include "errors.h"
 #include "exit_reason.h"
 #include "hangup_reporter.h"
-#include "link_online.h"
 #include "modem_config.h"
 #include "modem_recovery.h"
 #include "modem_services.h"
@@ -44,7 +44,7 @@ protected:
     ~ModemObserver() = default;
 };
 
-class Modem final : private CallHost {
+class Modem final : private AttemptHost {
 public:
     using DeviceExists = dialupd::DeviceExists;
 
@@ -98,18 +98,18 @@ public:
     const std::string& atPort() const { return config_.atPort; }
     const UsbIdentity& usb() const { return config_.usb; }
     const ModemConfig& config() const { return config_; }
-    const IpConfig& ip() const { return ip_; }
+    const IpConfig& ip() const;
     // The link as handed to the system: route, IPv6, DNS servers (IPv4 and IPv6) and where they went.
     const OnlineState& online() const;
     // The call's route metric; between calls the configured one.
     uint32_t routeMetric() const { return routeMetric_; }
-    uint64_t connectedSinceUsec() const { return connectedSinceUsec_; }
+    uint64_t connectedSinceUsec() const { return attempt_ ? attempt_->connectedSinceUsec() : 0; }
     // pppd had to be SIGKILLed: the module may be stuck in data mode (the recovery ladder's cue).
     bool suspect() const { return suspect_; }
     // Something outside the modem's own calls left the module suspect (a pppd an earlier daemon
     // left running had to be stopped): the next dial checks the module first.
     void markSuspect(std::string_view why);
-    bool callActive() const { return call_ != nullptr; }
+    bool callActive() const { return attempt_ && attempt_->call(); }
     bool resetting() const { return recovery_.running(); }
     bool removed() const { return removed_; }
     // Redials made since the link was last up (0 when none), and when the next one is due
@@ -122,41 +122,35 @@ public:
     std::vector<CallRecord> callLogs(size_t last) const;
 
 private:
-    void callNote(std::string_view line) override;
-    void callReport(const PluginReport& report) override;
-    void callKillEscalated() override;
-    void callExited(ProcessExit exit) override;
+    void attemptEndFacts(EndFacts& facts) override;
+    void attemptLeftModuleSuspect() override;
+    void attemptCheckDevice(std::vector<ModemProperty>& changed) override;
+    void attemptConnecting(const CallSettings& call, std::vector<ModemProperty>& changed) override;
+    // The dial that should follow a recovery or the readiness check could not start: the attempt
+    // is over, a redial may follow.
+    void attemptDialFailed(const Error& error, Waiters& connectWaiters) override;
+    void attemptChanged(const std::vector<ModemProperty>& changed) override;
+    bool attemptOnline(const IpConfig& ip) override;
+    void attemptEnded(AttemptEnd end) override;
 
-    // connect() without its redial bookkeeping: publishes `changed` with whatever it changes,
-    // except when the spawn itself fails (then the caller publishes). The call takes over
-    // `waiting` (a recovery's or an earlier call's Connects) once pppd runs.
-    void startCall(const CallSettings& call, Waiters& waiting, bool wait, Completion done,
-                   std::vector<ModemProperty>& changed);
-    // startCall, preceded by module recovery when the last call left the module suspect.
+    // A new attempt with `call`, dialled at once or after module recovery when the last call left
+    // the module suspect. Throws Error when the dial is refused at once (device, spawn).
     void beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
     // `reset` answers a Reset; otherwise the dial with `call` follows.
     void startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call);
     void recoveryFinished(ModemRecovery::Outcome outcome);
     void cancelRecovery(const Error& why);
-    // A call attempt that ended before any pppd ran (recovery failed): reported like a hangup.
-    void endAttemptWithoutPppd(ExitReason reason, Waiters& connectWaiters);
-    // The common end of every call: properties, redial, waiters, the call log and the Hangup.
-    void concludeCall(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
-                      Waiters& connectWaiters);
-    // IPCP is up (IPV6CP for an IPv6-only call): LinkOnline puts the link online, then this.
-    void linkUp(const IpConfig& ip);
-    void linkOnline();
-    // A network that refuses an IPV4V6 context fails the activation right after ATD: the same
-    // Connect dials once more as IPv4 only. True when that redial was started.
-    bool fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested);
-    std::unique_ptr<LinkOnline> startLinkOnline(const CallSettings& call);
-    void startNewCallLog();
+    // Cancels what precedes a dial (a recovery, the readiness check): the Connects waiting get `why`.
+    void cancelBeforeDial(const Error& why);
     void redial();
     void setState(ModemState state, std::vector<ModemProperty>& changed);
+    // Between calls: "disconnected", or "unavailable" without the device.
+    void settle(std::vector<ModemProperty>& changed);
+    void cancelRedial();
     void publish(const std::vector<ModemProperty>& changed);
-    void note(std::string_view line);  // dialupd's own decisions, into the call log and the journal
+    void note(std::string_view line);  // dialupd's own decisions, into the current log and the journal
     void requestStop(Call::StopCause cause);
-    double secondsSinceStart() const;
+    bool callRunning() const { return attempt_ && attempt_->call(); }
     bool devicePresent() const { return !removed_ && deviceExists_(config_.device); }
     void stopAfterRemoval();
 
@@ -171,20 +165,16 @@ private:
 
     ModemState state_ = ModemState::Disconnected;
     ExitReason lastExitReason_ = noCallYetReason();
-    IpConfig ip_;
-    uint64_t connectedSinceUsec_ = 0;
     bool suspect_ = false;
     bool removed_ = false;
     CallRecord lastCall_;
-
-    // The current call, and the attempt's log and start (a recovery, the call, an IPv4 fallback).
-    std::unique_ptr<Call> call_;
-    std::unique_ptr<LinkOnline> online_;  // kept after the call ends, until the next starts
     uint32_t routeMetric_ = 700;
-    bool ipv4FallbackDone_ = false;
-    std::chrono::microseconds startedAt_{0};
-    uint64_t startedAtRealtimeUsec_ = 0;
-    CallLog log_;
+
+    // The current call attempt (kept after it ended, until the next: its link state is published),
+    // a Reset's log, and which of the two logs dialupd's notes go to now.
+    std::unique_ptr<CallAttempt> attempt_;
+    std::unique_ptr<AttemptLog> resetLog_;
+    AttemptLog* log_ = nullptr;
     std::vector<std::function<void()>> stopWaiters_;
     // Device removal during the call.
     std::unique_ptr<TimerHandle> removalTimer_;
@@ -193,6 +183,7 @@ private:
     // Module recovery, before a call or on demand, and the module's re-enumeration during it.
     ModemRecovery recovery_;
     Redialer redialer_;
+    ModemReadiness readiness_;  // outlives attempts: the PINs the SIM refused
 };
 
 }  // namespace dialupd

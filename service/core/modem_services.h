@@ -10,6 +10,8 @@
 #include "call_record.h"
 #include "link_online.h"
 #include "module_recovery.h"
+#include "provider_db.h"
+#include "secret.h"
 
 namespace dialupd {
 
@@ -27,6 +29,12 @@ struct ModemServices {
     // Whether the tty node exists, asked when pppd exits (unset: the Modem's `deviceExists`). A
     // USB modem's presence is udev's word, but its node going away is the first sign of an unplug.
     DeviceExists ttyExists;
+    // Before each dial, the readiness check over the AT port (readiness.h): the provider database
+    // for an APN nobody gave. None (or no atPorts): no check, the dial goes as before it existed.
+    ProviderDatabase* providers = nullptr;
+    // Reads a modem's sim-pin-file when its SIM asks for a PIN (sys/sim_pin_file.h); throws
+    // Error(SimPinRequired) saying what is wrong with the file. Unset: sim-pin-file is not read.
+    std::function<Secret(const std::string& path)> readSimPinFile;
     // Uniform in [0, 1), for the redial jitter (unset: a seeded Mersenne twister); tests make it
     // predictable.
     std::function<double()> random;

@@ -20,6 +20,16 @@ enum class ModemProperty {
     RouteMetric, IPv6Addresses, DnsBackend
 };
 
+// What a call's link publishes: what changes when it comes online, and when a call ends.
+inline constexpr ModemProperty kLinkProperties[] = {
+    ModemProperty::Interface,      ModemProperty::IPv4Address,  ModemProperty::PeerAddress, ModemProperty::Dns,
+    ModemProperty::ConnectedSince, ModemProperty::DefaultRoute, ModemProperty::DnsBackend,  ModemProperty::IPv6Addresses};
+inline constexpr ModemProperty kCallEndProperties[] = {
+    ModemProperty::LastExitReason,   ModemProperty::Interface,       ModemProperty::IPv4Address,
+    ModemProperty::PeerAddress,      ModemProperty::Dns,             ModemProperty::ConnectedSince,
+    ModemProperty::LastCallDuration, ModemProperty::LastCallBytesIn, ModemProperty::LastCallBytesOut,
+    ModemProperty::DefaultRoute,     ModemProperty::IPv6Addresses,   ModemProperty::DnsBackend};
+
 struct ModemTransition {
     ModemState from;
     ModemState to;
@@ -31,17 +41,18 @@ struct ModemTransition {
 inline constexpr ModemTransition kModemTransitions[] = {
     {ModemState::Unavailable, ModemState::Disconnected, "the device is there (again)"},
     {ModemState::Disconnected, ModemState::Unavailable, "the device is gone (removed, or its node vanished)"},
-    {ModemState::Disconnected, ModemState::Connecting, "a call starts: pppd runs (Connect, autoconnect, redial)"},
+    {ModemState::Disconnected, ModemState::Connecting, "a call attempt starts: the readiness check, or pppd (Connect, autoconnect, redial)"},
     {ModemState::Unavailable, ModemState::Connecting, "a call starts on a device that is back before anyone said so"},
     {ModemState::Disconnected, ModemState::Resetting, "module recovery: Reset, or a dial after an abnormal end"},
     {ModemState::Unavailable, ModemState::Resetting, "module recovery on a device that is back before anyone said so"},
-    {ModemState::Resetting, ModemState::Connecting, "the module answers again: the dial it preceded starts"},
+    {ModemState::Resetting, ModemState::Connecting, "the module answers again: the attempt it preceded goes on (check, dial)"},
     {ModemState::Resetting, ModemState::Disconnected, "the recovery ended (Reset answered, no rung helped, cancelled)"},
     {ModemState::Resetting, ModemState::Unavailable, "the recovery ended and the device is gone"},
     {ModemState::Connecting, ModemState::Connected, "the link is online: IPCP (or IPV6CP) up, route and DNS in place"},
     {ModemState::Connecting, ModemState::Disconnecting, "the call is being ended (Disconnect, shutdown, unplug)"},
     {ModemState::Connected, ModemState::Disconnecting, "the call is being ended (Disconnect, shutdown, unplug)"},
-    {ModemState::Connecting, ModemState::Disconnected, "pppd exited before the link was online"},
+    {ModemState::Connecting, ModemState::Disconnected,
+     "the attempt ended before the link was online (pppd exited; the check failed or was cancelled)"},
     {ModemState::Connected, ModemState::Disconnected, "pppd exited: the link went down"},
     {ModemState::Disconnecting, ModemState::Disconnected, "pppd exited as asked"},
     {ModemState::Connecting, ModemState::Unavailable, "pppd exited and the device is gone"},

@@ -16,6 +16,8 @@ std::chrono::microseconds reconnectDelay(const ReconnectSettings& settings, uint
 }
 
 bool redialCanHelp(const ExitReason& reason) {
+    // Not ready to dial: the SIM needs a person, an APN must be given; the network may come.
+    if (isSimReason(reason) || reason.code == kApnRequiredCode) return false;
     // A signal's 128+N is no enumerator: it falls to the default.
     switch (static_cast<PppdExitStatus>(reason.code)) {
     case PppdExitStatus::OptionError:

@@ -29,7 +29,8 @@ std::chrono::microseconds reconnectDelay(const ReconnectSettings& settings, uint
 
 // False for the ends no redial can mend: a bad option, no kernel support, not root, a wrong
 // password (either way round), a number refused, or pppd stopped by someone on purpose
-// (SIGTERM/SIGINT/SIGHUP from outside dialupd: exit 5).
+// (SIGTERM/SIGINT/SIGHUP from outside dialupd: exit 5); the SIM needing a person (66..69) and no
+// APN (73). A network that denies, refuses roaming or is not there yet (70..72) may come.
 bool redialCanHelp(const ExitReason& reason);
 
 }  // namespace dialupd

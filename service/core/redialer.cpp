@@ -15,10 +15,10 @@ void Redialer::remember(const CallSettings& call) {
     settings_ = call.reconnect;
 }
 
-void Redialer::schedule(bool canHelp, std::vector<ModemProperty>& changed) {
+void Redialer::schedule(bool canHelp, std::vector<ModemProperty>& changed, std::string_view why) {
     if (!plan_) return;
     if (!canHelp) {
-        note_("no redial: trying again cannot mend this");
+        note_(fmt::format("no redial: {}", why));
         plan_.reset();
         return;
     }

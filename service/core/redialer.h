@@ -33,7 +33,9 @@ public:
     const std::optional<CallSettings>& plan() const { return plan_; }
     // The call ended by itself: the next redial is scheduled, unless trying again cannot help,
     // the attempts are used up or no redial was planned.
-    void schedule(bool canHelp, std::vector<ModemProperty>& changed);
+    // `why` says in the log why no redial can help.
+    void schedule(bool canHelp, std::vector<ModemProperty>& changed,
+                  std::string_view why = "trying again cannot mend this");
     // No redial: the plan, the timer and the count are dropped.
     void cancel(std::vector<ModemProperty>& changed);
     // The link is up: the next trouble starts the backoff afresh.

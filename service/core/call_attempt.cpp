@@ -1,0 +1,273 @@
+#include "call_attempt.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "call_end.h"
+
+namespace dialupd {
+
+CallAttempt::CallAttempt(const ModemConfig& modem, CallSettings settings, const DaemonSettings& daemon,
+                         PppdRunner& runner, Scheduler& scheduler, const ModemServices& services,
+                         ModemReadiness& readiness, uint32_t redial, AttemptHost& host)
+    : modem_(modem),
+      settings_(std::move(settings)),
+      daemon_(daemon),
+      runner_(runner),
+      scheduler_(scheduler),
+      services_(services),
+      readiness_(readiness),
+      redial_(redial),
+      host_(host),
+      log_(modem.id, scheduler, daemon.callLogBytes) {}
+
+CallAttempt::~CallAttempt() = default;
+
+const OnlineState& CallAttempt::online() const {
+    static const OnlineState kNone;
+    return online_ ? online_->state() : kNone;
+}
+
+void CallAttempt::dial(Waiters& waiting, bool wait, Completion done, std::vector<ModemProperty>& changed) {
+    startCall(settings_, waiting, wait, std::move(done), changed);
+}
+
+void CallAttempt::start(Waiters& waiting, bool wait, Completion done, std::vector<ModemProperty>& changed) {
+    if (!services_.atPorts || !services_.providers) {
+        dial(waiting, wait, std::move(done), changed);
+        return;
+    }
+    // The AT port is never the PPP port (a fixed UART with one tty).
+    const std::string atPort = modem_.atPort == modem_.device ? "" : modem_.atPort;
+    if (atPort.empty()) {
+        const std::string line = fmt::format("no AT port: SIM and registration not checked before the dial{}",
+                                             settings_.apnGiven ? "" : ", no APN looked up");
+        if (readiness_.saidNoAtPort) {
+            log_.logOnly(line);  // the journal has it once per modem, the call log once per attempt
+        } else {
+            readiness_.saidNoAtPort = true;
+            note(line);
+        }
+        dial(waiting, wait, std::move(done), changed);
+        return;
+    }
+    host_.attemptCheckDevice(changed);
+    check_ = std::make_unique<ReadinessCheck>(*services_.atPorts, scheduler_, *services_.providers,
+                                              readiness_.failedPins);
+    checkWaiters_.adopt(waiting);
+    ReadinessSettings settings{.atPort = atPort,
+                               .apnGiven = settings_.apnGiven,
+                               .allowRoaming = settings_.allowRoaming,
+                               .registrationTimeout = std::chrono::seconds(settings_.registrationTimeoutSeconds)};
+    check_->start(
+        settings, [this] { return pin(); }, [this](std::string_view line) { note(line); },
+        [this](Readiness readiness, std::optional<Error> error) { checked(std::move(readiness), std::move(error)); });
+    host_.attemptConnecting(settings_, changed);
+    if (wait)
+        checkWaiters_.add(std::move(done));
+    else
+        done(nullptr);
+}
+
+std::optional<Secret> CallAttempt::pin() const {
+    if (!settings_.pin.empty()) return settings_.pin;  // Connect's pin
+    if (modem_.simPinFile.empty() || !services_.readSimPinFile) return std::nullopt;
+    return services_.readSimPinFile(modem_.simPinFile);  // throws Error(SimPinRequired) for a bad file
+}
+
+Waiters CallAttempt::cancelCheck(std::string_view why) {
+    Waiters waiting;
+    if (!check_) return waiting;
+    check_.reset();  // abandons it: the port goes, `checked` is not called
+    note(fmt::format("readiness check cancelled: {}", why));
+    waiting.adopt(checkWaiters_);
+    return waiting;
+}
+
+void CallAttempt::checked(Readiness readiness, std::optional<Error> error) {
+    scheduler_.deferRelease(std::move(check_));  // its callback is on the stack
+    CallSettings call = settings_;
+    if (!error && readiness.apn) {
+        const ProviderApn& entry = *readiness.apn;
+        try {
+            validateApn(entry.apn);
+            call.apn = entry.apn;
+            if (call.user.empty() && call.password.empty()) {  // the config's or Connect's win
+                validateUser(entry.username);
+                validatePassword(entry.password);
+                call.user = entry.username;
+                call.password = entry.password;
+            }
+        } catch (const Error& invalid) {
+            error = Error(error_name::kApnRequired,
+                          fmt::format("the provider database's entry is not usable: {}", invalid.what()));
+        }
+    }
+    if (error) {
+        const ExitReason reason = reasonForNotReady(error->name(), error->what());
+        note(fmt::format("the call failed before pppd ran: {} {} ({})", reason.code, reason.name, error->what()));
+        Waiters none;
+        finish(reason, false, 0, 0, checkWaiters_, none, &*error);
+        return;
+    }
+    std::vector<ModemProperty> changed;
+    try {
+        startCall(call, checkWaiters_, false, [](const Error*) {}, changed);
+    } catch (const Error& failed) {
+        note(fmt::format("the dial after the readiness check failed: {}", failed.what()));
+        Waiters waiting;
+        waiting.adopt(checkWaiters_);
+        host_.attemptDialFailed(failed, waiting);
+    }
+}
+
+void CallAttempt::startCall(const CallSettings& call, Waiters& waiting, bool wait, Completion done,
+                            std::vector<ModemProperty>& changed) {
+    // pppd treats a device path that does not exist as an unknown option (exit 2): say it plainly.
+    host_.attemptCheckDevice(changed);
+    auto newCall = std::make_unique<Call>(modem_.id, call, daemon_, scheduler_, log_.log(), log_.startedAt(),
+                                          static_cast<CallHost&>(*this));
+    // Open before pppd runs: the router advertisement's RDNSS is told to user space only once.
+    std::unique_ptr<LinkOnline> online = startLinkOnline(call);
+    newCall->start(runner_, modem_.device);  // throws Error(SpawnFailed); nothing changed yet
+    call_ = std::move(newCall);
+    call_->connectWaiters().adopt(waiting);
+    online_ = std::move(online);
+    note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), modem_.device, call.apn,
+                     toString(call.ipFamily), redial_ ? fmt::format(", redial {}", redial_) : ""));
+    host_.attemptConnecting(call, changed);
+    if (wait)
+        call_->connectWaiters().add(std::move(done));
+    else
+        done(nullptr);
+}
+
+std::unique_ptr<LinkOnline> CallAttempt::startLinkOnline(const CallSettings& call) {
+    auto online = std::make_unique<LinkOnline>(
+        call, services_.online, [this](std::string_view line) { note(line); },
+        [this] {
+            host_.attemptChanged({ModemProperty::Dns, ModemProperty::IPv6Addresses, ModemProperty::DefaultRoute,
+                                  ModemProperty::DnsBackend});
+        });
+    online->prepare();
+    return online;
+}
+
+bool CallAttempt::stop(Call::StopCause cause) { return call_ && call_->stop(cause); }
+
+void CallAttempt::callNote(std::string_view line) { note(line); }
+
+void CallAttempt::callKillEscalated() { host_.attemptLeftModuleSuspect(); }
+
+void CallAttempt::callReport(const PluginReport& report) {
+    switch (report.kind) {
+    case PluginReport::Kind::Interface:
+        if (online_) online_->interfaceKnown(report.ip.interface);
+        break;
+    case PluginReport::Kind::Ipv6Up:
+        // The link is up once IPV6CP is when there is no IPCP; otherwise IPv4 decides.
+        if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty())
+            linkUp(IpConfig{report.ip.interface, "", "", {}});
+        break;
+    case PluginReport::Kind::IpUp:
+        linkUp(report.ip);
+        break;
+    case PluginReport::Kind::IpDown:
+        ip_ = {};
+        connectedSinceUsec_ = 0;
+        host_.attemptChanged({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
+                              ModemProperty::Dns, ModemProperty::ConnectedSince});
+        break;
+    default:
+        break;  // the Call's own
+    }
+}
+
+void CallAttempt::linkUp(const IpConfig& ip) {
+    ip_ = ip;
+    connectedSinceUsec_ = scheduler_.realtimeNowUsec();
+    // "connected" once the route and DNS are in place: a Connect(wait) that returns means online.
+    // The addresses go out with that State change, as subscribers have always had them.
+    if (online_)
+        online_->linkUp(ip_, [this] { linkOnline(); });
+    else
+        linkOnline();
+}
+
+void CallAttempt::linkOnline() {
+    if (host_.attemptOnline(ip_) && call_) call_->connectWaiters().finish(nullptr);
+}
+
+bool CallAttempt::fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested, bool deviceRemoved) {
+    if (requested || deviceRemoved || ipv4FallbackDone_ || ended.settings().ipFamily != IpFamily::Ipv4v6 ||
+        !ended.dialSent() || !isStatus(reason, PppdExitStatus::ConnectFailed))
+        return false;
+    ipv4FallbackDone_ = true;
+    note(fmt::format("the activation failed right after ATD with an IPV4V6 context ({} {}): dialing again as IPv4 "
+                     "only, as this Connect's ip-family",
+                     reason.code, reason.name));
+    CallSettings call = ended.settings();
+    call.ipFamily = IpFamily::Ipv4;
+    if (online_) online_->end();
+    std::vector<ModemProperty> changed;
+    try {
+        startCall(call, ended.connectWaiters(), false, [](const Error*) {}, changed);  // the same Connects wait
+        call_->exitWaiters().adopt(ended.exitWaiters());
+    } catch (const Error& error) {
+        note(fmt::format("the IPv4 dial could not start: {}", error.what()));
+        return false;
+    }
+    return true;
+}
+
+void CallAttempt::callExited(ProcessExit exit) {
+    // The runner is inside the Call's callback: free the Call (and its process) on a later turn.
+    std::unique_ptr<Call> ended = std::move(call_);
+    EndFacts facts = ended->endFacts();
+    host_.attemptEndFacts(facts);
+    const CallEnd end = classifyCallEnd(exit, facts);
+    if (end.leavesModuleSuspect) host_.attemptLeftModuleSuspect();
+    for (const std::string& line : end.notes) note(line);
+
+    const bool redialledAsIpv4 =
+        !end.deviceGone && fallBackToIpv4(*ended, end.reason, end.requested, facts.deviceRemoved);
+    const uint64_t bytesIn = ended->bytesIn(), bytesOut = ended->bytesOut();
+    Waiters connectWaiters, exitWaiters;
+    connectWaiters.adopt(ended->connectWaiters());
+    exitWaiters.adopt(ended->exitWaiters());
+    scheduler_.deferRelease(std::move(ended));
+    if (redialledAsIpv4) return;
+    finish(end.reason, end.requested, bytesIn, bytesOut, connectWaiters, exitWaiters);
+}
+
+void CallAttempt::endWithoutPppd(const ExitReason& reason, Waiters& connectWaiters) {
+    note(fmt::format("the call failed before pppd ran: {} {} ({})", reason.code, reason.name, reason.description));
+    Waiters none;
+    finish(reason, false, 0, 0, connectWaiters, none);
+}
+
+void CallAttempt::finish(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
+                         Waiters& connectWaiters, Waiters& exitWaiters, const Error* error) {
+    const auto duration = log_.elapsed();
+    spdlog::info("[{}] call ended after {:.1f} s: {} {}", modem_.id, std::chrono::duration<double>(duration).count(),
+                 reason.code, reason.name);
+    ip_ = {};
+    connectedSinceUsec_ = 0;
+    if (online_) online_->end();  // notes what it took away, before the log is closed
+    AttemptEnd end;
+    end.record.startedAtUsec = log_.startedAtRealtimeUsec();
+    end.record.durationUsec = static_cast<uint64_t>(duration.count());
+    end.record.bytesIn = bytesIn;
+    end.record.bytesOut = bytesOut;
+    end.record.reason = reason;
+    end.record.requested = requested;
+    end.error = requested ? Error(error_name::kCancelled, fmt::format("modem {}: the call was disconnected", modem_.id))
+                          : Error(error_name::kCallFailed,
+                                  fmt::format("{} {}: {}", reason.code, reason.name, reason.description));
+    if (error) end.error = *error;
+    end.connectWaiters.adopt(connectWaiters);
+    end.exitWaiters.adopt(exitWaiters);
+    host_.attemptEnded(std::move(end));
+}
+
+}  // namespace dialupd
