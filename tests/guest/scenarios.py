@@ -35,7 +35,7 @@ import load_storm  # noqa: E402
 import online  # noqa: E402
 import readiness  # noqa: E402
 from checks import APN_AS_PASSWORD, PASSWORD, RESULT, SIM_PIN, assert_reason, pppd_processes  # noqa: E402
-from calls import (dial_answered, dial_refused_by_module, limit_reached, make_driverless_tty,  # noqa: E402
+from calls import (dial_answered, limit_reached, make_driverless_tty,  # noqa: E402
                    scenario_at_port_silent, scenario_bad_option, scenario_caller_vanishes_mid_wait, scenario_carrier_drop,
                    scenario_connect_wait, scenario_daemon_sigterm_stops_calls, scenario_dial_after_a_dial_cut_short,
                    scenario_disconnect, scenario_disconnect_mid_dial_stops_chat, scenario_killed_from_outside,
@@ -70,11 +70,6 @@ SCENARIOS = [
      {"faults": ["dial-no-carrier"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("dial-error-8", dial_answered("ERROR"), {"faults": ["dial-error"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("dial-busy-8", dial_answered("BUSY"), {"faults": ["dial-busy"]}, (8, "connect-failed", FAILED_DIAL, True)),
-    ("sim-not-inserted-8", dial_refused_by_module("AT+CPIN? -> +CME ERROR: 10 (SIM not inserted)"),
-     {"faults": ["sim-missing"]}, (8, "connect-failed", FAILED_DIAL, True)),
-    ("no-signal-8", dial_refused_by_module("AT+CSQ -> +CSQ: 99,99", "AT+CEREG? -> +CEREG: 0,2",
-                                           'AT+CEER -> +CEER: "No network service"'),
-     {"faults": ["no-signal"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("at-port-silent", scenario_at_port_silent, {}, (16, "hangup", UP, True)),
     ("wrong-password-19", scenario_wrong_password,
      {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", "right-password"]},
