@@ -81,7 +81,9 @@ SCENARIOS = [
      {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", APN_AS_PASSWORD],
       "modem_settings": f"apn = {APN_AS_PASSWORD}"},
      (16, "hangup", UP, True)),
-    ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused, {"faults": ["auth-required-unsupported"]},
+    # An APN of its own: the provider database's (taken when the config names none) has a password.
+    ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused,
+     {"faults": ["auth-required-unsupported"], "modem_settings": "apn = internet"},
      (10, "negotiation-failed", FAILED_DIAL, True)),
     ("loopback-17", scenario_loopback, {"faults": ["loopback"]}, (17, "loopback", FAILED_DIAL, True)),
     ("idle-timeout-12", limit_reached(12, "idle-timeout"), {"modem_settings": "idle = 2"},
