@@ -61,7 +61,15 @@ void CallAttempt::start(Waiters& waiting, bool wait, Completion done, std::vecto
                                .registrationTimeout = std::chrono::seconds(settings_.registrationTimeoutSeconds)};
     check_->start(
         settings, [this] { return pin(); }, [this](std::string_view line) { note(line); },
-        [this](Readiness readiness, std::optional<Error> error) { checked(std::move(readiness), std::move(error)); });
+        [this](Readiness readiness, std::optional<Error> error) {
+            // On a later turn: the AT port (and its UUCP lock) the check let go of is free then
+            // for the Hangup's snapshot. The check stays (not running) until then: a Disconnect
+            // meanwhile still cancels it.
+            checkEnded_ = scheduler_.after(std::chrono::microseconds(0), [this, readiness, error]() mutable {
+                auto fired = std::move(checkEnded_);
+                checked(std::move(readiness), std::move(error));
+            });
+        });
     host_.attemptConnecting(settings_, changed);
     if (wait)
         checkWaiters_.add(std::move(done));
@@ -79,13 +87,14 @@ Waiters CallAttempt::cancelCheck(std::string_view why) {
     Waiters waiting;
     if (!check_) return waiting;
     check_.reset();  // abandons it: the port goes, `checked` is not called
+    checkEnded_.reset();
     note(fmt::format("readiness check cancelled: {}", why));
     waiting.adopt(checkWaiters_);
     return waiting;
 }
 
 void CallAttempt::checked(Readiness readiness, std::optional<Error> error) {
-    scheduler_.deferRelease(std::move(check_));  // its callback is on the stack
+    check_.reset();
     CallSettings call = settings_;
     if (!error && readiness.apn) {
         const ProviderApn& entry = *readiness.apn;

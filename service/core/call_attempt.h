@@ -147,6 +147,7 @@ private:
     AttemptLog log_;
 
     std::unique_ptr<ReadinessCheck> check_;
+    std::unique_ptr<TimerHandle> checkEnded_;
     Waiters checkWaiters_;  // Connects waiting while the check runs
     std::unique_ptr<Call> call_;
     std::unique_ptr<LinkOnline> online_;  // kept after the call ends: what the modem publishes

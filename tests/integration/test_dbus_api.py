@@ -376,7 +376,9 @@ class HangupEvidence(DaemonTestCase):
         self.assertIn("AT+CPIN? -> +CME ERROR: 10 (SIM not inserted)", log)
         self.assertIn('AT+QENG="servingcell" -> ERROR', log)  # asked: ATI said Quectel
         self.assertIn("== call ==\nmodem: m0 (fixed port)", log)
-        self.assertIn("ended: 4 no-kernel-support", log)
+        # The module says no SIM: the readiness check before the dial ends the call (no pppd).
+        self.assertIn("AT+CPIN? -> +CME ERROR: 10 (SIM not inserted)\n", log.split("== AT snapshot")[0])
+        self.assertIn("ended: 69 sim-missing", log)
 
     def test_a_silent_at_port_holds_the_hangup_one_command_timeout_after_the_state(self):
         hangup = self.hang_up()
@@ -386,7 +388,8 @@ class HangupEvidence(DaemonTestCase):
         self.assertIn("AT port silent: 8 command(s) not sent", hangup["log"])
         gap = self.modem.times["Hangup"] - self.modem.times["State:disconnected"]
         self.assertGreaterEqual(gap, 0.9, "the Hangup did not wait for the snapshot")
-        self.assertEqual(os.read(self.at_master, 100), b"ATI\r", "the snapshot did not use the AT port")
+        # The readiness check asked first (AT+CPIN?, unanswered: the dial went on unchecked).
+        self.assertEqual(os.read(self.at_master, 100), b"AT+CPIN?\rATI\r", "the snapshot did not use the AT port")
 
     def test_a_port_someone_holds_is_reported_busy(self):
         lock = "/run/lock/LCK.." + os.path.basename(self.at_tty)
@@ -465,7 +468,7 @@ class HostileModemText(DaemonTestCase):
         HangupEvidence.answer_like_a_module(self, {
             "ATI": [b"Quectel \xef\xbf\xbe", "OK"], "AT+CEER": [b"+CEER: " + self.HOSTILE, "OK"],
             "AT+CPIN?": [b"+CME ERROR: \xff\xfe\xef\xbf\xbe\x1b[31m"], "AT+CSQ": [b"+CMS ERROR: \xef\xb7\x90"]})
-        self.modem.connect(wait=False)
+        self.modem.connect(wait=False, apn="internet")  # an APN: its IMSI is no IMSI
         self.assertTrue(wait_until(lambda: self.modem.hangups, 60), "no Hangup: " + self.daemon.log_text()[-3000:])
         hangup = self.modem.hangups[0]
         self.assertEqual((hangup["code"], hangup["name"]), (16, "hangup"))
