@@ -102,15 +102,6 @@ def dial_answered(answer, *ceer):
     return scenario
 
 
-def dial_refused_by_module(*evidence):
-    """The module refuses before or at ATD (no SIM, no network): chat fails, the snapshot says why."""
-    def scenario(world):
-        message = expect_failure(world, "org.dialupd1.Error.CallFailed")
-        assert message.startswith("8 connect-failed"), message
-        assert_evidence(wait_for_hangup(world), *evidence)
-    return scenario
-
-
 def scenario_at_port_silent(world):
     # The call drops and the AT port answers nothing: the Hangup still comes, one command
     # timeout (1 s) after the State change, and says the port was silent.

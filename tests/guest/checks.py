@@ -20,7 +20,12 @@ DIALUPCTL = os.environ.get("DIALUPCTL_BIN", os.path.join(os.path.dirname(os.path
 PASSWORD = "S3cret-Pa55-xyz"
 
 
-APN_AS_PASSWORD = "internet"  # the default APN, and the password too
+APN_AS_PASSWORD = "internet"  # the APN (given in the config: none would mean the database's), and the password too
+
+
+# A SIM PIN (the simulated SIM's in the PIN scenarios): 8 digits, which no other text of a call
+# holds by chance.
+SIM_PIN = "73924816"
 
 
 def connect(world, **options):
@@ -34,6 +39,18 @@ def expect_failure(world, error_name, **options):
         assert error.get_dbus_name() == error_name, f"{error.get_dbus_name()}: {error.get_dbus_message()}"
         return error.get_dbus_message()
     raise AssertionError("Connect succeeded, expected " + error_name)
+
+
+def connect_sampling(world, sample, **options):
+    """Connect(wait) without blocking the client: `sample()` runs every 10 ms until the answer
+    (to watch the processes of the dial as it happens). Returns None when the call came up, the
+    DBusException otherwise."""
+    answers = []
+    options["wait"] = dbus.Boolean(True)
+    world.modem.iface.Connect(dbus.Dictionary(options, signature="sv"), timeout=PATIENCE,
+                              reply_handler=lambda *_: answers.append(None), error_handler=answers.append)
+    assert wait_until(lambda: (sample(), bool(answers))[1], PATIENCE, step=0.01), "Connect(wait) did not answer"
+    return answers[0]
 
 
 def wait_for_hangup(world, timeout=PATIENCE):

@@ -8,7 +8,8 @@ This file is the list (SCENARIOS: name, body, world options, expected outcome, i
 run) and the runner. The scenarios live by theme beside it: calls.py (calls and how they end),
 security.py (secrets, the unit's sandbox), recovery.py (redial, module recovery, a second or
 leftover daemon and pppd), hotplug.py (unplug, a dialupctl session), network_side.py (the
-simulated network with plain pppd), online.py (routes and DNS), load_storm.py; checks.py holds
+simulated network with plain pppd), online.py (routes and DNS), readiness.py (SIM, registration
+and APN before the dial), load_storm.py; checks.py holds
 what they share (D-Bus calls, Hangup evidence, pppd processes, ping, /proc readers) and world.py
 the world each runs in.
 
@@ -32,8 +33,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from world import PATIENCE, World, wait_until  # noqa: E402
 import load_storm  # noqa: E402
 import online  # noqa: E402
-from checks import APN_AS_PASSWORD, PASSWORD, RESULT, assert_reason, pppd_processes  # noqa: E402
-from calls import (dial_answered, dial_refused_by_module, limit_reached, make_driverless_tty,  # noqa: E402
+import readiness  # noqa: E402
+from checks import APN_AS_PASSWORD, PASSWORD, RESULT, SIM_PIN, assert_reason, pppd_processes  # noqa: E402
+from calls import (dial_answered, limit_reached, make_driverless_tty,  # noqa: E402
                    scenario_at_port_silent, scenario_bad_option, scenario_caller_vanishes_mid_wait, scenario_carrier_drop,
                    scenario_connect_wait, scenario_daemon_sigterm_stops_calls, scenario_dial_after_a_dial_cut_short,
                    scenario_disconnect, scenario_disconnect_mid_dial_stops_chat, scenario_killed_from_outside,
@@ -68,22 +70,20 @@ SCENARIOS = [
      {"faults": ["dial-no-carrier"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("dial-error-8", dial_answered("ERROR"), {"faults": ["dial-error"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("dial-busy-8", dial_answered("BUSY"), {"faults": ["dial-busy"]}, (8, "connect-failed", FAILED_DIAL, True)),
-    ("sim-not-inserted-8", dial_refused_by_module("AT+CPIN? -> +CME ERROR: 10 (SIM not inserted)"),
-     {"faults": ["sim-missing"]}, (8, "connect-failed", FAILED_DIAL, True)),
-    ("no-signal-8", dial_refused_by_module("AT+CSQ -> +CSQ: 99,99", "AT+CEREG? -> +CEREG: 0,2",
-                                           'AT+CEER -> +CEER: "No network service"'),
-     {"faults": ["no-signal"]}, (8, "connect-failed", FAILED_DIAL, True)),
     ("at-port-silent", scenario_at_port_silent, {}, (16, "hangup", UP, True)),
     ("wrong-password-19", scenario_wrong_password,
      {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", "right-password"]},
      (19, "auth-to-peer-failed", FAILED_DIAL, True)),
     ("password-never-exposed", scenario_right_password_secret_stays_secret,
-     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD]},
+     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", PASSWORD, "--sim-pin", SIM_PIN]},
      (16, "hangup", UP, True)),
     ("password-equal-to-the-apn", scenario_password_equal_to_the_apn,
-     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", APN_AS_PASSWORD]},
+     {"sim_args": ["--require-auth", "pap", "--auth-user", "alice", "--auth-password", APN_AS_PASSWORD],
+      "modem_settings": f"apn = {APN_AS_PASSWORD}"},
      (16, "hangup", UP, True)),
-    ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused, {"faults": ["auth-required-unsupported"]},
+    # An APN of its own: the provider database's (taken when the config names none) has a password.
+    ("auth-unsupported-negotiation-failed-10", scenario_negotiation_refused,
+     {"faults": ["auth-required-unsupported"], "modem_settings": "apn = internet"},
      (10, "negotiation-failed", FAILED_DIAL, True)),
     ("loopback-17", scenario_loopback, {"faults": ["loopback"]}, (17, "loopback", FAILED_DIAL, True)),
     ("idle-timeout-12", limit_reached(12, "idle-timeout"), {"modem_settings": "idle = 2"},
@@ -130,6 +130,7 @@ SCENARIOS = [
     ("network-side-ipv6", scenario_network_side_ipv6, {"resolved": True}, None),
 ]
 SCENARIOS += online.scenarios(UNIT_SANDBOX, make_run_trees)
+SCENARIOS += readiness.scenarios()
 
 
 def check_outcome(world, outcome):

@@ -1,5 +1,5 @@
 """Guest scenarios: secrets and the sandbox. A wrong password, a right one that is never
-exposed (nor one equal to the APN), and a call under the unit's sandbox (tests/guest/unit-sandbox:
+exposed, nor the SIM's PIN (nor one equal to the APN), and a call under the unit's sandbox (tests/guest/unit-sandbox:
 private files, capabilities, /run narrowed)."""
 import glob
 import os
@@ -8,8 +8,9 @@ import subprocess
 
 import dbus
 
-from checks import (APN_AS_PASSWORD, PASSWORD, assert_evidence, assert_ping, assert_reason, connect, core_limit,
-                    expect_failure, mount_options, pppd_processes, proc_status, wait_for_hangup)
+from checks import (APN_AS_PASSWORD, PASSWORD, SIM_PIN, assert_evidence, assert_ping, assert_reason, connect,
+                    connect_sampling, core_limit, expect_failure, mount_options, pppd_processes, proc_status, sim_log,
+                    wait_for_hangup)
 
 
 def scenario_wrong_password(world):
@@ -21,34 +22,58 @@ def scenario_wrong_password(world):
     assert_evidence(hangup, "PAP authentication failed")
 
 
-def scenario_right_password_secret_stays_secret(world):
-    connect(world, user="alice", password=PASSWORD)
-    assert world.modem.get("State") == "connected"
-    # The simulator plays the network, which knows the password: its own argv is not ours.
-    simulator = f"/proc/{world.sim.process.pid}/cmdline"
+def secrets_in_argv(skip_pid):
+    """(pid, secret) for each process but `skip_pid` with the password or the SIM's PIN in its argv."""
+    found = []
     for path in glob.glob("/proc/[0-9]*/cmdline"):
-        if path == simulator:
+        pid = int(path.split("/")[2])
+        if pid == skip_pid:
             continue
         try:
             with open(path, "rb") as cmdline:
-                assert PASSWORD.encode() not in cmdline.read(), f"password on the command line of {path}"
+                argv = cmdline.read()
         except OSError:
-            pass
+            continue
+        found += [(pid, secret) for secret in (PASSWORD, SIM_PIN) if secret.encode() in argv]
+    return found
+
+
+def scenario_right_password_secret_stays_secret(world):
+    """The password (PAP) and the SIM's PIN (the SIM is PIN-locked; the Connect option pin
+    unlocks it) are in no process's argv while the call is dialled (every command line sampled
+    every 10 ms from the Connect to the link up: dialupd's AT session, pppd, chat), and in no
+    text dialupd produces: Hangup, journal, kept call logs on disk and over D-Bus, runtime files,
+    any signal it emits."""
+    signals = []
+    world.daemon.connection.add_signal_receiver(lambda *args: signals.append(repr(args)), bus_name="org.dialupd1")
+    # The simulator plays the network and the SIM, which know both: its own argv is not ours.
+    exposed = set()
+    answer = connect_sampling(world, lambda: exposed.update(secrets_in_argv(world.sim.process.pid)), user="alice",
+                              password=PASSWORD, pin=SIM_PIN)
+    assert answer is None, f"{answer.get_dbus_name()}: {answer.get_dbus_message()}"
+    assert world.modem.get("State") == "connected"
+    assert not exposed, f"secrets on command lines: {sorted(exposed)}"
+    assert 'at -> \'AT+CPIN="' + SIM_PIN in sim_log(world), "the PIN was not entered: nothing to keep secret"
     world.sim.command("fault carrier-drop")
     hangup = wait_for_hangup(world)
     # Everything dialupd produced: the Hangup, the journal, kept call logs (on disk and over
     # D-Bus), runtime files. (The simulator's logs are the network's: it knows the password.)
-    assert PASSWORD not in hangup["log"]
-    # Not vacuous: pppd did dump the PAP request (pppd-debug), its password field hidden.
+    # Not vacuous: pppd did dump the PAP request (pppd-debug), its password field hidden, and
+    # the PIN's command is in the call log, hidden.
     assert 'sent [PAP AuthReq id=0x1 user="alice" password=<hidden>]' in hangup["log"], hangup["log"]
-    assert PASSWORD not in world.daemon.log_text()
-    assert PASSWORD not in str(world.modem.iface.GetCallLogs(dbus.UInt32(10)))
+    assert 'AT+CPIN="<hidden>" -> OK' in hangup["log"], hangup["log"]
+    texts = {"Hangup": hangup["log"], "daemon log": world.daemon.log_text(),
+             "GetCallLogs": str(world.modem.iface.GetCallLogs(dbus.UInt32(10))), "signals": "\n".join(signals)}
     produced = glob.glob(os.path.join(world.scratch, "run", "**"), recursive=True)
     produced += glob.glob(os.path.join(world.scratch, "state", "**"), recursive=True)
     assert any(path.endswith(".log") for path in produced), produced
     for path in produced:
         if os.path.isfile(path):
-            assert PASSWORD not in open(path, errors="replace").read(), path
+            texts[path] = open(path, errors="replace").read()
+    assert len(signals) > 3, signals  # PropertiesChanged and the Hangup at least
+    for where, text in texts.items():
+        for secret in (PASSWORD, SIM_PIN):
+            assert secret not in text, f"{'the password' if secret == PASSWORD else 'the PIN'} is in {where}"
 
 
 def kept_texts(world, hangup):
