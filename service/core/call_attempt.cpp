@@ -78,12 +78,23 @@ void CallAttempt::start(Waiters& waiting, bool wait, Completion done, std::vecto
                 });
             });
     };
-    // The live status lets the port go first (at once, or once its own command is answered).
-    holdsAtTurn_ = true;
-    if (readiness_.atTurns)
-        readiness_.atTurns->take(std::move(startCheck));
-    else
-        startCheck();
+    // The live status lets the port go first (at once, or once its own command is answered),
+    // and before it a cancelled check that still waits for its last answer.
+    auto takeTurn = [this, startCheck = std::move(startCheck)]() mutable {
+        holdsAtTurn_ = true;
+        if (readiness_.atTurns)
+            readiness_.atTurns->take(std::move(startCheck));
+        else
+            startCheck();
+    };
+    if (readiness_.lingering) {
+        readiness_.whenPortFree.push_back(
+            [alive = std::weak_ptr<bool>(alive_), this, takeTurn = std::move(takeTurn)]() mutable {
+                if (alive.lock() && check_) takeTurn();  // not if the attempt or its check is gone
+            });
+    } else {
+        takeTurn();
+    }
     host_.attemptConnecting(settings_, changed);
     if (wait)
         checkWaiters_.add(std::move(done));
@@ -100,9 +111,25 @@ std::optional<Secret> CallAttempt::pin() const {
 Waiters CallAttempt::cancelCheck(std::string_view why) {
     Waiters waiting;
     if (!check_) return waiting;
-    check_.reset();  // abandons it: the port goes, `checked` is not called
     checkEnded_.reset();
-    giveBackAtTurn();
+    if (check_->running()) {
+        // Started: a command of it may wait for its answer, which must not reach the next opener.
+        // The check lingers, with the port and the turn, until that answer is in.
+        holdsAtTurn_ = false;
+        ModemReadiness& readiness = readiness_;
+        Scheduler& scheduler = scheduler_;
+        readiness.lingering = std::move(check_);
+        readiness.lingering->abandon([&readiness, &scheduler] {
+            scheduler.deferRelease(std::move(readiness.lingering));  // from inside its own callback
+            if (readiness.atTurns) readiness.atTurns->giveBack();
+            auto waiting = std::move(readiness.whenPortFree);
+            readiness.whenPortFree.clear();
+            for (auto& then : waiting) then();
+        });
+    } else {
+        check_.reset();  // not started (waiting for its turn): `checked` is not called
+        giveBackAtTurn();
+    }
     note(fmt::format("readiness check cancelled: {}", why));
     waiting.adopt(checkWaiters_);
     return waiting;

@@ -45,6 +45,10 @@ struct ModemReadiness {
     FailedPins failedPins;      // PINs its SIM refused, never sent again; cleared when the module restarts
     bool saidNoAtPort = false;  // the journal has heard once that there is no AT port to check over
     AtPortTurns* atTurns = nullptr;  // the check takes its turn on the AT port (the live status holds it)
+    // A check cancelled while a command of it waited keeps the port (and the turn) until that
+    // answer is in (ReadinessCheck::abandon); the next attempt's check starts after it.
+    std::unique_ptr<ReadinessCheck> lingering;
+    std::vector<std::function<void()>> whenPortFree;
 };
 
 class AttemptHost {
@@ -152,6 +156,7 @@ private:
     std::unique_ptr<ReadinessCheck> check_;
     std::unique_ptr<TimerHandle> checkEnded_;
     bool holdsAtTurn_ = false;  // the check asked for its turn on the AT port, or has it
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for what waits on a lingering check
     Waiters checkWaiters_;  // Connects waiting while the check runs
     std::unique_ptr<Call> call_;
     std::unique_ptr<LinkOnline> online_;  // kept after the call ends: what the modem publishes

@@ -121,7 +121,27 @@ void ReadinessCheck::ask(Step step, std::string command) {
     session_.send(command_, settings_.answer, [this](AtResult result) { answered(std::move(result)); });
 }
 
+void ReadinessCheck::abandon(std::function<void()> released) {
+    done_ = nullptr;
+    step_ = Step::Idle;
+    registrationTimer_.reset();
+    pin_.reset();
+    if (session_.waiting()) {
+        abandoned_ = std::move(released);
+        return;
+    }
+    session_.close();
+    session_.later(std::move(released));
+}
+
 void ReadinessCheck::answered(AtResult result) {
+    if (abandoned_) {
+        // The answer to the command abandon() found waiting: now nothing of ours is on its way.
+        session_.close();
+        session_.later(std::move(abandoned_));
+        abandoned_ = nullptr;
+        return;
+    }
     if (result.end == AtResult::End::Closed) {
         skip(fmt::format("AT port closed waiting for {}: {}", command_, result.closedWhy));
         return;

@@ -99,6 +99,13 @@ public:
 
     void start(ReadinessSettings settings, PinSource pin, Note note, Done done);
     bool running() const { return static_cast<bool>(done_); }
+    // Abandons the check as the destructor does (`done` is never called), except that a command
+    // still waiting for its answer keeps the port until the answer comes or its time passes: a
+    // late answer must not reach the port's next opener as the answer to its own first command
+    // (seen in the load storm: a Disconnect during AT+CEREG=2, and the next check read every
+    // answer one command late). `released` runs on a later turn once the port is let go; the
+    // check must live until then.
+    void abandon(std::function<void()> released);
 
 private:
     enum class Step {
@@ -142,6 +149,7 @@ private:
     PinSource pinSource_;
     Note note_;
     Done done_;
+    std::function<void()> abandoned_;  // abandon()ed while a command waited: runs once it has ended
     Readiness readiness_;
     Step step_ = Step::Idle;
     std::string command_;  // the one waiting ("AT+CPIN=<hidden>" for the PIN)

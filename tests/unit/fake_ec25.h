@@ -50,6 +50,15 @@ public:
                 lines.insert(lines.end(), before->second.begin(), before->second.end());
             std::vector<std::string> answer = module_.execute(command);
             lines.insert(lines.end(), answer.begin(), answer.end());
+            if (module_.answersOutliveThePort) {
+                // As on a real tty: what the module says later reaches whoever has the port then.
+                FakeEc25& module = module_;
+                module_.late.push_back(module_.scheduler_.after(module_.delay, [&module, lines] {
+                    if (module.channel)
+                        for (const std::string& line : lines) module.channel->say(line);
+                }));
+                return;
+            }
             pending_.push_back(module_.scheduler_.after(module_.delay, [this, lines] {
                 for (const std::string& line : lines) observer_.atLine(line);
             }));
@@ -123,6 +132,8 @@ public:
     std::vector<std::string> sent;
     int secretSends = 0;
     Channel* channel = nullptr;
+    bool answersOutliveThePort = false;  // an answer due after the port closed reaches its next opener
+    std::vector<std::unique_ptr<TimerHandle>> late;
 
 private:
     Scheduler& scheduler_;

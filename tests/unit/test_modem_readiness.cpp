@@ -285,6 +285,28 @@ TEST_F(ModemReadinessTest, DisconnectDuringTheCheckCancelsIt) {
     EXPECT_EQ(module.channel, nullptr) << "the AT port is still open";
 }
 
+TEST_F(ModemReadinessTest, ACancelledChecksLateAnswerDoesNotReachTheNextCheck) {
+    // Seen in the load storm: a Disconnect while AT+CEREG=2 waited, a Connect at once, and the
+    // next check read every answer one command late (AT+CPIN? -> OK, AT+CIMI -> OK: ApnRequired).
+    config.call.apnGiven = false;
+    module.echo = true;
+    module.answersOutliveThePort = true;
+    module.delay = 500ms;
+    Outcome first, disconnecting, second;
+    modem().connect({}, true, first.completion());
+    scheduler.advanceInSteps(700ms);  // AT+CPIN? answered at 500 ms; AT+CEREG=2 waits
+    ASSERT_EQ(module.sent.back(), "AT+CEREG=2");
+    modem().disconnect(disconnecting.completion());
+    EXPECT_EQ(first.errorName, error_name::kCancelled);
+    modem().connect({}, true, second.completion());
+    scheduler.advanceInSteps(30s);
+    EXPECT_EQ(second.errorName, "") << second.message;
+    ASSERT_EQ(runner.launches.size(), 1u) << "the second check did not dial";
+    EXPECT_EQ(std::count(module.sent.begin(), module.sent.end(), "AT+CIMI"), 1);
+    // Its first command went out only once the first check's last answer was in.
+    EXPECT_EQ(std::count(module.sent.begin(), module.sent.end(), "AT+CPIN?"), 2);
+}
+
 TEST_F(ModemReadinessTest, WithoutAnAtPortTheCheckIsSkippedAndSaidSo) {
     config.atPort = "";
     Outcome outcome;
