@@ -22,19 +22,33 @@ def scenario_wrong_password(world):
     assert_evidence(hangup, "PAP authentication failed")
 
 
+def parent_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def secrets_in_argv(skip_pid):
-    """(pid, secret) for each process but `skip_pid` with the password or the SIM's PIN in its argv."""
+    """(pid, secret) for each process but `skip_pid` and its descendants with the password or the
+    SIM's PIN in its argv. (The simulator's children have its command line between their fork
+    and their exec: radvd, ip monitor and the network side start while the call is dialled.)"""
     found = []
     for path in glob.glob("/proc/[0-9]*/cmdline"):
         pid = int(path.split("/")[2])
-        if pid == skip_pid:
-            continue
         try:
             with open(path, "rb") as cmdline:
                 argv = cmdline.read()
         except OSError:
             continue
-        found += [(pid, secret) for secret in (PASSWORD, SIM_PIN) if secret.encode() in argv]
+        exposed = [(pid, secret) for secret in (PASSWORD, SIM_PIN) if secret.encode() in argv]
+        ancestor, hops = pid, 0
+        while exposed and ancestor > 1 and hops < 64:
+            if ancestor == skip_pid:
+                exposed = []
+            ancestor, hops = parent_of(ancestor), hops + 1
+        found += exposed
     return found
 
 
