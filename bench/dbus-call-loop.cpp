@@ -48,14 +48,22 @@ Options parse(int argc, char** argv) {
         std::string name = argv[i];
         if (i + 1 >= argc) usage(("missing value for " + name).c_str());
         const char* value = argv[++i];
-        if (name == "--address") options.address = value;
-        else if (name == "--target") options.target = value;
-        else if (name == "--dest") options.dest = value;
-        else if (name == "--path") options.path = value;
-        else if (name == "--clients") options.clients = std::atoi(value);
-        else if (name == "--seconds") options.seconds = std::atof(value);
-        else if (name == "--warmup") options.warmup = std::atof(value);
-        else usage(("unknown option " + name).c_str());
+        if (name == "--address")
+            options.address = value;
+        else if (name == "--target")
+            options.target = value;
+        else if (name == "--dest")
+            options.dest = value;
+        else if (name == "--path")
+            options.path = value;
+        else if (name == "--clients")
+            options.clients = std::atoi(value);
+        else if (name == "--seconds")
+            options.seconds = std::atof(value);
+        else if (name == "--warmup")
+            options.warmup = std::atof(value);
+        else
+            usage(("unknown option " + name).c_str());
     }
     if (options.address.empty()) usage("--address is required");
     if (options.target != "get" && options.target != "getid") usage("--target is get or getid");
@@ -133,8 +141,10 @@ int main(int argc, char** argv) {
                     counting = true;
                     calls = 0;
                 }
-                if (ok) ++calls;
-                else if (++errors[i] > 10) break;
+                if (ok)
+                    ++calls;
+                else if (++errors[i] > 10)
+                    break;
             }
             counts[i] = counting ? calls : 0;
         });
@@ -156,9 +166,10 @@ int main(int argc, char** argv) {
         total += counts[i];
         failed += errors[i];
     }
-    std::printf("{\"target\": \"%s\", \"clients\": %d, \"seconds\": %.4f, \"calls\": %llu, "
-                "\"calls_per_second\": %.1f, \"errors\": %llu, \"per_client\": [",
-                options.target.c_str(), options.clients, elapsed, total, total / elapsed, failed);
+    std::printf(
+        "{\"target\": \"%s\", \"clients\": %d, \"seconds\": %.4f, \"calls\": %llu, "
+        "\"calls_per_second\": %.1f, \"errors\": %llu, \"per_client\": [",
+        options.target.c_str(), options.clients, elapsed, total, total / elapsed, failed);
     for (int i = 0; i < options.clients; ++i) std::printf("%s%llu", i ? ", " : "", counts[i]);
     std::printf("]}\n");
     return failed ? 1 : 0;

@@ -7,8 +7,8 @@
 #include <time.h>
 
 int main(void) {
-    struct udev *udev = udev_new();
-    struct udev_monitor *monitor = udev ? udev_monitor_new_from_netlink(udev, "udev") : NULL;
+    struct udev* udev = udev_new();
+    struct udev_monitor* monitor = udev ? udev_monitor_new_from_netlink(udev, "udev") : NULL;
     if (!monitor || udev_monitor_filter_add_match_subsystem_devtype(monitor, "tty", NULL) < 0 ||
         udev_monitor_enable_receiving(monitor) < 0) {
         fprintf(stderr, "udev-monitor-probe: cannot monitor udev\n");
@@ -19,7 +19,7 @@ int main(void) {
     for (;;) {
         struct pollfd fd = {udev_monitor_get_fd(monitor), POLLIN, 0};
         if (poll(&fd, 1, -1) < 0) return 1;
-        struct udev_device *device;
+        struct udev_device* device;
         while ((device = udev_monitor_receive_device(monitor))) {
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);

@@ -109,8 +109,7 @@ void runReset(DaemonClient& client, const OutputOptions& output, const std::opti
     std::cout << log;
 }
 
-void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
-            uint32_t last) {
+void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem, uint32_t last) {
     const ModemInfo info = client.resolve(modem);
     const std::vector<CallLog> calls = client.callLogs(info, last);
     if (output.json) {

@@ -30,8 +30,7 @@ void runDisconnect(DaemonClient& client, const OutputOptions& output, const std:
                    std::chrono::seconds timeout);
 void runReset(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
               std::chrono::seconds timeout);
-void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
-            uint32_t last);
+void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem, uint32_t last);
 // Streams events until SIGINT or SIGTERM (then returns normally) or until the bus goes away.
 void runMonitor(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
                 bool withLog);

@@ -20,8 +20,7 @@ constexpr std::chrono::seconds kQueryTimeout{25};
 // The generated proxy, used for single calls: no registerProxy(), so no signal match is added.
 class ModemProxy final : public sdbus::ProxyInterfaces<org::dialupd1::Modem_proxy> {
 public:
-    ModemProxy(sdbus::IConnection& connection, const std::string& path)
-        : ProxyInterfaces(connection, kBusName, path) {}
+    ModemProxy(sdbus::IConnection& connection, const std::string& path) : ProxyInterfaces(connection, kBusName, path) {}
 
 private:
     void onHangup(const sdbus::Struct<uint32_t, std::string, std::string>&, const uint64_t&,
@@ -152,8 +151,8 @@ ModemInfo DaemonClient::resolve(const std::optional<std::string>& argument) {
             if (modem.path == path) return modem;
         std::string known;
         for (const ModemInfo& modem : all) known += (known.empty() ? "" : ", ") + modem.id;
-        throw ClientError(ExitStatus::NoSuchModem,
-                          "no modem '" + *argument + "'" + (known.empty() ? " (there are none)" : "; there are: " + known));
+        throw ClientError(ExitStatus::NoSuchModem, "no modem '" + *argument + "'" +
+                                                       (known.empty() ? " (there are none)" : "; there are: " + known));
     }
     if (all.size() == 1) return all.front();
     if (all.empty()) throw ClientError(ExitStatus::NoSuchModem, "no modems: dialupd has found none");

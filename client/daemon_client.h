@@ -26,7 +26,7 @@ struct ConnectRequest {
     std::optional<bool> reconnect;
     std::optional<bool> defaultRoute;
     std::optional<uint32_t> routeMetric;
-    std::optional<std::string> dns;       // checked by the daemon (and by the option parser)
+    std::optional<std::string> dns;  // checked by the daemon (and by the option parser)
     std::optional<std::string> ipFamily;
     bool wait = false;
 };

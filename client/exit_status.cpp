@@ -11,9 +11,7 @@ namespace {
 
 constexpr std::string_view kSpawnErrors = "org.freedesktop.DBus.Error.Spawn.";
 
-bool startsWith(std::string_view text, std::string_view prefix) {
-    return text.substr(0, prefix.size()) == prefix;
-}
+bool startsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 }  // namespace
 

@@ -31,10 +31,9 @@ int report(const ClientError& error, bool json, bool color) {
     if (!name.empty()) std::cerr << " [" << name << "]";
     std::cerr << '\n';
     if (json)
-        dialupctl::printJsonLine(std::cout, {{"error",
-                                              {{"name", name},
-                                               {"message", message},
-                                               {"exit_status", static_cast<int>(error.status())}}}});
+        dialupctl::printJsonLine(
+            std::cout,
+            {{"error", {{"name", name}, {"message", message}, {"exit_status", static_cast<int>(error.status())}}}});
     return static_cast<int>(error.status());
 }
 
@@ -43,8 +42,9 @@ int report(const ClientError& error, bool json, bool color) {
 int main(int argc, char** argv) {
     CLI::App app{"dialupctl: control and watch the cellular PPP calls of dialupd"};
     app.name("dialupctl");
-    app.footer("dialupctl COMMAND --help shows a command's options; dialupctl(1) lists the JSON keys and exit "
-               "statuses.");
+    app.footer(
+        "dialupctl COMMAND --help shows a command's options; dialupctl(1) lists the JSON keys and exit "
+        "statuses.");
     app.require_subcommand(1);
     app.fallthrough();  // --json and --no-color may stand after the command too
     bool json = false;
@@ -82,18 +82,19 @@ int main(int argc, char** argv) {
     connect->add_option("--pin", pin)->group("");  // refused, like --password
     bool reconnect = false;
     bool noReconnect = false;
-    auto* reconnectFlag = connect->add_flag(
-        "--reconnect", reconnect, "redial, with backoff, whenever the call ends without a disconnect");
+    auto* reconnectFlag = connect->add_flag("--reconnect", reconnect,
+                                            "redial, with backoff, whenever the call ends without a disconnect");
     connect->add_flag("--no-reconnect", noReconnect, "no redial, whatever the modem's configuration says")
         ->excludes(reconnectFlag);
     bool defaultRoute = false;
     bool noDefaultRoute = false;
-    auto* defaultRouteFlag = connect->add_flag(
-        "--default-route", defaultRoute, "a default route via the modem, next to any other one (the default)");
+    auto* defaultRouteFlag = connect->add_flag("--default-route", defaultRoute,
+                                               "a default route via the modem, next to any other one (the default)");
     connect->add_flag("--no-default-route", noDefaultRoute, "no default route via the modem for this call")
         ->excludes(defaultRouteFlag);
     uint32_t routeMetric = 0;
-    connect->add_option("--route-metric", routeMetric, "metric of that default route (default: the configured one, 700)");
+    connect->add_option("--route-metric", routeMetric,
+                        "metric of that default route (default: the configured one, 700)");
     std::string dns, ipFamily;
     connect->add_option("--dns", dns, "where the network's DNS servers go: auto, resolved, resolvconf or none")
         ->check(CLI::IsMember({"auto", "resolved", "resolvconf", "none"}));
@@ -102,24 +103,28 @@ int main(int argc, char** argv) {
     bool wait = false;
     connect->add_flag("--wait", wait, "return once the link is up, or fail with the reason the call ended");
     int connectTimeout = 0;
-    connect->add_option("--timeout", connectTimeout, "seconds to wait for the daemon (default 120 with --wait, else 25)")
+    connect
+        ->add_option("--timeout", connectTimeout, "seconds to wait for the daemon (default 120 with --wait, else 25)")
         ->check(CLI::Range(1, 86400));
 
-    CLI::App* disconnect = app.add_subcommand("disconnect", "end the call (or a pending redial); returns once pppd has exited");
+    CLI::App* disconnect =
+        app.add_subcommand("disconnect", "end the call (or a pending redial); returns once pppd has exited");
     disconnect->add_option("MODEM", modem, modemHelp);
     int disconnectTimeout = 60;
     disconnect->add_option("--timeout", disconnectTimeout, "seconds to wait for the daemon (default 60)")
         ->check(CLI::Range(1, 86400));
 
-    CLI::App* reset = app.add_subcommand("reset", "bring a module that stopped answering back: +++ and ATH, "
-                                                  "AT+CFUN=1,1, USB reset, stopping at the first that works");
+    CLI::App* reset = app.add_subcommand("reset",
+                                         "bring a module that stopped answering back: +++ and ATH, "
+                                         "AT+CFUN=1,1, USB reset, stopping at the first that works");
     reset->add_option("MODEM", modem, modemHelp);
     int resetTimeout = 180;
     reset->add_option("--timeout", resetTimeout, "seconds to wait for the daemon (default 180)")
         ->check(CLI::Range(1, 86400));
 
-    CLI::App* monitor = app.add_subcommand("monitor", "print state changes, hangups and modems coming and going "
-                                                      "until interrupted");
+    CLI::App* monitor = app.add_subcommand("monitor",
+                                           "print state changes, hangups and modems coming and going "
+                                           "until interrupted");
     monitor->add_option("MODEM", modem, "only this modem (default: all, including ones that appear later)");
     bool withLog = false;
     monitor->add_flag("--log", withLog, "print each hangup's whole log under it");
@@ -139,11 +144,13 @@ int main(int argc, char** argv) {
     const dialupctl::OutputOptions output{json, colorWanted && ::isatty(STDOUT_FILENO)};
     try {
         if (connect->parsed() && connect->count("--pin"))
-            throw ClientError(ExitStatus::Usage, "--pin is refused: a PIN on the command line can be read by every "
-                                                 "user; use --pin-file FILE or --ask-pin");
+            throw ClientError(ExitStatus::Usage,
+                              "--pin is refused: a PIN on the command line can be read by every "
+                              "user; use --pin-file FILE or --ask-pin");
         if (connect->parsed() && connect->count("--password"))
-            throw ClientError(ExitStatus::Usage, "--password is refused: a password on the command line can be read "
-                                                 "by every user; use --password-file FILE or --ask-password");
+            throw ClientError(ExitStatus::Usage,
+                              "--password is refused: a password on the command line can be read "
+                              "by every user; use --password-file FILE or --ask-password");
         dialupctl::ConnectRequest request;
         if (connect->parsed()) {
             if (connect->count("--apn")) request.apn = apn;

@@ -55,7 +55,7 @@ struct ModemInfo {
     std::string operatorName;
     std::string operatorCode;
     std::string accessTechnology;
-    uint32_t signalQuality = 0;              // percent
+    uint32_t signalQuality = 0;             // percent
     std::map<std::string, int32_t> signal;  // "rssi", "rsrp", "rsrq", "sinr": those known
     std::string imei;
     std::string iccid;

@@ -188,8 +188,7 @@ void Monitor::onHangup(sdbus::Message& message) {
     message >> reasonStruct >> durationUsec >> log;
     const ExitReason reason = toReason(reasonStruct);
     log = cleanLogText(log);
-    emit("hangup", modemIdFromPath(path),
-         {{"reason", toJson(reason)}, {"duration_usec", durationUsec}, {"log", log}},
+    emit("hangup", modemIdFromPath(path), {{"reason", toJson(reason)}, {"duration_usec", durationUsec}, {"log", log}},
          style_.red(formatReason(reason)) + " after " + formatDuration(durationUsec), withLog_ ? log : "");
 }
 
@@ -230,14 +229,14 @@ void Monitor::run() {
     sdbus::IConnection& connection = client_.connection();
     const int interrupt = interruptFd();
     // Subscribe first, then read what is there: a change in between is queued, not lost.
-    auto daemonSignals = connection.addMatch(
-        std::string("type='signal',sender='") + kBusName + "',path_namespace='" + kRootPath + "'",
-        [this](sdbus::Message& message) { onDaemonSignal(message); });
-    auto nameChanges = connection.addMatch(
-        std::string("type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-                    "member='NameOwnerChanged',arg0='") +
-            kBusName + "'",
-        [this](sdbus::Message& message) { onNameOwnerChanged(message); });
+    auto daemonSignals =
+        connection.addMatch(std::string("type='signal',sender='") + kBusName + "',path_namespace='" + kRootPath + "'",
+                            [this](sdbus::Message& message) { onDaemonSignal(message); });
+    auto nameChanges =
+        connection.addMatch(std::string("type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                                        "member='NameOwnerChanged',arg0='") +
+                                kBusName + "'",
+                            [this](sdbus::Message& message) { onNameOwnerChanged(message); });
     listPresentModems();
 
     for (;;) {

@@ -178,8 +178,12 @@ std::string formatNetwork(const ModemInfo& modem) {
 
 nlohmann::json toJson(const CallLog& call) {
     return {
-        {"started_usec", call.startedUsec}, {"duration_usec", call.durationUsec}, {"reason", toJson(call.reason)},
-        {"bytes_in", call.bytesIn},         {"bytes_out", call.bytesOut},         {"requested", call.requested},
+        {"started_usec", call.startedUsec},
+        {"duration_usec", call.durationUsec},
+        {"reason", toJson(call.reason)},
+        {"bytes_in", call.bytesIn},
+        {"bytes_out", call.bytesOut},
+        {"requested", call.requested},
         {"log", call.text},
     };
 }
@@ -249,7 +253,8 @@ void printModemStatus(std::ostream& out, const ModemInfo& modem, const Style& st
     std::string state = style.state(modem.state);
     if (modem.connectedSinceUsec) {
         state += " since " + formatLocalTime(modem.connectedSinceUsec);
-        if (nowUsec > modem.connectedSinceUsec) state += " (" + formatDuration(nowUsec - modem.connectedSinceUsec) + ")";
+        if (nowUsec > modem.connectedSinceUsec)
+            state += " (" + formatDuration(nowUsec - modem.connectedSinceUsec) + ")";
     }
     field("State", state);
     field("Model", modelLine(modem));
@@ -264,9 +269,9 @@ void printModemStatus(std::ostream& out, const ModemInfo& modem, const Style& st
     };
     if (!modem.ipv6Addresses.empty()) field("IPv6", joined(modem.ipv6Addresses));
     if (!modem.interface.empty())
-        field("Route", modem.defaultRoute ? "default via " + modem.interface + ", metric " +
-                                                std::to_string(modem.routeMetric)
-                                          : std::string("no default route"));
+        field("Route", modem.defaultRoute
+                           ? "default via " + modem.interface + ", metric " + std::to_string(modem.routeMetric)
+                           : std::string("no default route"));
     if (!modem.dns.empty() || !modem.dnsBackend.empty())
         field("DNS", orDash(joined(modem.dns)) + (modem.dnsBackend.empty() ? "" : " (" + dnsWhere(modem) + ")"));
     if (!modem.atPort.empty()) {
@@ -279,8 +284,7 @@ void printModemStatus(std::ostream& out, const ModemInfo& modem, const Style& st
         if (!modem.imei.empty()) field("IMEI", modem.imei);
     }
     field("Last exit", formatReason(modem.lastExitReason));
-    if (modem.nextReconnectUsec)
-        field("Redial", formatRedial(modem.reconnectAttempts, modem.nextReconnectUsec));
+    if (modem.nextReconnectUsec) field("Redial", formatRedial(modem.reconnectAttempts, modem.nextReconnectUsec));
     if (modem.lastCallDurationUsec)
         field("Last call", formatDuration(modem.lastCallDurationUsec) + ", " + formatBytes(modem.lastCallBytesIn) +
                                " in, " + formatBytes(modem.lastCallBytesOut) + " out");

@@ -28,7 +28,8 @@ std::string firstLine(std::istream& in) {
 std::string readPasswordFile(const std::string& path, const std::string& what) {
     if (path == "-") return firstLine(std::cin);
     std::ifstream file(path);
-    if (!file) throw ClientError(ExitStatus::Usage, "cannot read " + what + " file " + path + ": " + std::strerror(errno));
+    if (!file)
+        throw ClientError(ExitStatus::Usage, "cannot read " + what + " file " + path + ": " + std::strerror(errno));
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 0044))
         std::cerr << "dialupctl: warning: other users can read " << path << " (chmod 600 " << path << ")\n";

@@ -48,8 +48,11 @@ inline std::string textProblem(std::string_view text, bool multiLine) {
     for (size_t at = 0; at < text.size();) {
         auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
         unsigned char lead = byte(at);
-        size_t length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
-                                      : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+        size_t length = lead < 0x80                    ? 1
+                        : lead >= 0xc2 && lead <= 0xdf ? 2
+                        : lead >= 0xe0 && lead <= 0xef ? 3
+                        : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                       : 0;
         if (length == 0 || at + length > text.size()) return fmt::format("invalid UTF-8 at byte {}", at);
         uint32_t value = length == 1 ? lead : lead & (0xff >> (length + 1));
         for (size_t i = 1; i < length; ++i) {
@@ -61,7 +64,8 @@ inline std::string textProblem(std::string_view text, bool multiLine) {
             return fmt::format("invalid UTF-8 (overlong, surrogate or too large) at byte {}", at);
         if ((value < 0x20 && value != '\t' && !(multiLine && value == '\n')) || value == 0x7f)
             return fmt::format("control byte 0x{:02x} at byte {}", value, at);
-        if (kStrictText && value >= 0x80 && value <= 0x9f) return fmt::format("C1 control U+{:04X} at byte {}", value, at);
+        if (kStrictText && value >= 0x80 && value <= 0x9f)
+            return fmt::format("C1 control U+{:04X} at byte {}", value, at);
         if (kStrictText && ((value >= 0xfdd0 && value <= 0xfdef) || (value & 0xfffe) == 0xfffe))
             return fmt::format("noncharacter U+{:04X} at byte {}", value, at);
         at += length;
@@ -74,8 +78,11 @@ inline bool isValidUtf8Oracle(std::string_view text) {
     for (size_t at = 0; at < text.size();) {
         auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
         unsigned char lead = byte(at);
-        size_t length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
-                                      : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+        size_t length = lead < 0x80                    ? 1
+                        : lead >= 0xc2 && lead <= 0xdf ? 2
+                        : lead >= 0xe0 && lead <= 0xef ? 3
+                        : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                       : 0;
         if (length == 0 || at + length > text.size()) return false;
         uint32_t value = length == 1 ? lead : lead & (0xff >> (length + 1));
         for (size_t i = 1; i < length; ++i) {
@@ -104,7 +111,7 @@ void forEachLine(std::string_view input, Each each) {
 }  // namespace dialupd::fuzz
 
 // FUZZ_CHECK(condition, "format {}", args...): abort with the message when `condition` is false.
-#define FUZZ_CHECK(condition, ...)                                                                   \
-    do {                                                                                             \
+#define FUZZ_CHECK(condition, ...)                                                                         \
+    do {                                                                                                   \
         if (!(condition)) ::dialupd::fuzz::fail(__FILE__, __LINE__, #condition, fmt::format(__VA_ARGS__)); \
     } while (0)

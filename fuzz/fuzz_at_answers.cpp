@@ -109,8 +109,8 @@ void checkHelpers(std::string_view line) {
     FUZZ_CHECK(final.has_value() == isFinalResult(line), "parseFinalResult and isFinalResult disagree on '{}'", line);
     if (final) {
         FUZZ_CHECK(line.starts_with(toString(*final)), "'{}' taken for {}", line, toString(*final));
-        static const std::vector<std::string_view> kFinal = {"OK", "ERROR", "NO CARRIER", "BUSY", "NO DIALTONE",
-                                                              "NO ANSWER", "CONNECT"};
+        static const std::vector<std::string_view> kFinal = {"OK",          "ERROR",     "NO CARRIER", "BUSY",
+                                                             "NO DIALTONE", "NO ANSWER", "CONNECT"};
         bool known = std::find(kFinal.begin(), kFinal.end(), line) != kFinal.end() || line.starts_with("CONNECT ") ||
                      line.starts_with("+CME ERROR:") || line.starts_with("+CMS ERROR:");
         FUZZ_CHECK(known, "'{}' taken for a final result", line);
@@ -157,8 +157,11 @@ void runReadiness(const std::vector<std::string_view>& lines, bool apnGiven) {
     ScriptedPort port(lines);
     NoProviders providers;
     FailedPins failedPins;
-    ReadinessSettings settings{.atPort = "/dev/ttyUSB2", .apnGiven = apnGiven, .allowRoaming = true,
-                               .registrationTimeout = 500ms, .answer = 50ms};
+    ReadinessSettings settings{.atPort = "/dev/ttyUSB2",
+                               .apnGiven = apnGiven,
+                               .allowRoaming = true,
+                               .registrationTimeout = 500ms,
+                               .answer = 50ms};
     // Every command at its longest (the PIN's 3 times), and the registration's wait.
     auto bound = 16 * settings.answer * 3 + settings.registrationTimeout + 20 * kTick;
     int done = 0;
@@ -197,9 +200,8 @@ void runReadiness(const std::vector<std::string_view>& lines, bool apnGiven) {
     }
     // The PIN goes only as a secret, at most once, and only after the module said 2 or more
     // tries are left; it is in no note.
-    int pinCommands = static_cast<int>(std::count_if(port.sent.begin(), port.sent.end(), [](const std::string& sent) {
-        return sent.starts_with("AT+CPIN=");
-    }));
+    int pinCommands = static_cast<int>(std::count_if(
+        port.sent.begin(), port.sent.end(), [](const std::string& sent) { return sent.starts_with("AT+CPIN="); }));
     FUZZ_CHECK(pinCommands <= 1 && pinCommands == port.secretSends, "{} PIN commands, {} secret sends", pinCommands,
                port.secretSends);
     if (pinCommands == 1) {
@@ -225,8 +227,8 @@ void checkSnapshotText(const std::string& text) {
     fuzz::forEachLine(text, [](std::string_view line) {
         FUZZ_CHECK(line.size() <= 1024 + 3, "snapshot line of {} bytes", line.size());
         // Until issue 16 item 2 lands, final results (+CME/+CMS ERROR) go in unsanitized.
-        if (!fuzz::kStrictText && (line.find("+CME ERROR:") != std::string_view::npos ||
-                                   line.find("+CMS ERROR:") != std::string_view::npos))
+        if (!fuzz::kStrictText &&
+            (line.find("+CME ERROR:") != std::string_view::npos || line.find("+CMS ERROR:") != std::string_view::npos))
             return;
         std::string problem = fuzz::textProblem(line, false);
         FUZZ_CHECK(problem.empty(), "snapshot line: {}", problem);
@@ -280,8 +282,8 @@ void runRecovery(const std::vector<std::string_view>& lines) {
     // Short limits: the ladder's shape, not its real pace, is what is under test.
     RecoveryLimits limits{50ms, 60ms, 400ms, 100ms};
     // Every rung at its longest: probe, escape, ATH and AT, reboot, then twice a full wait.
-    auto bound = limits.answer * 3 + limits.guard * 3 + limits.answer * 5 + 2 * (limits.rebootWait + limits.poll) +
-                 50 * kTick;
+    auto bound =
+        limits.answer * 3 + limits.guard * 3 + limits.answer * 5 + 2 * (limits.rebootWait + limits.poll) + 50 * kTick;
     int notes = 0;
     int done = 0;
     bool inStart = true;
@@ -296,12 +298,15 @@ void runRecovery(const std::vector<std::string_view>& lines) {
                              static_cast<int>(note.size()), note.data());
             ++notes;
         });
-        recovery.start([] { return RecoveryPorts{"/dev/ttyUSB3", "/dev/ttyUSB2", "1-1"}; },
-                       [&](std::optional<std::string> rung) {
-                           FUZZ_CHECK(!inStart, "recovery reported from inside start()");
-                           ++done;
-                           recoveredBy = std::move(rung);
-                       });
+        recovery.start(
+            [] {
+                return RecoveryPorts{"/dev/ttyUSB3", "/dev/ttyUSB2", "1-1"};
+            },
+            [&](std::optional<std::string> rung) {
+                FUZZ_CHECK(!inStart, "recovery reported from inside start()");
+                ++done;
+                recoveredBy = std::move(rung);
+            });
         inStart = false;
         while (done == 0 && scheduler.monotonicNow() - started <= bound) {
             port.tick();

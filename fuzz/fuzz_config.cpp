@@ -48,8 +48,8 @@ void checkCall(const CallSettings& call, const char* where) {
 
 void checkConfig(const Config& config, const Config& base) {
     FUZZ_CHECK(config.daemon.pluginPath.starts_with('/'), "plugin path '{}'", config.daemon.pluginPath);
-    for (const std::string* path : {&config.daemon.pppdPath, &config.daemon.chatPath, &config.daemon.runtimeDir,
-                                    &config.daemon.stateDir}) {
+    for (const std::string* path :
+         {&config.daemon.pppdPath, &config.daemon.chatPath, &config.daemon.runtimeDir, &config.daemon.stateDir}) {
         FUZZ_CHECK(path->starts_with('/'), "daemon path '{}' is not absolute", *path);
         checkString(*path, "daemon path");
     }

@@ -120,10 +120,43 @@ private:
 // Bytes and sequences that parsers of outside text get wrong: line ends, NUL, escapes, C1
 // controls, invalid and overlong UTF-8, surrogates, noncharacters, signs and big numbers.
 const std::vector<std::string> kHostile = {
-    "\n", "\r", "\r\n", std::string(1, '\0'), "\t", " ", "\x1b[2J", "\x1b]0;x\x07", "\x7f",
-    "\xc2\x85", "\xc2\x9b", "\xc0\xaf", "\xed\xa0\x80", "\xef\xbf\xbe", "\xef\xbf\xbf", "\xef\xb7\x90",
-    "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xff", "\xfe", "\x80", "\xe2\x82", "-", "+", "0",
-    "18446744073709551616", "4294967296", "2147483648", "-1", "=", ":", ": ", "[", "]", "\"", "#", ";",
+    "\n",
+    "\r",
+    "\r\n",
+    std::string(1, '\0'),
+    "\t",
+    " ",
+    "\x1b[2J",
+    "\x1b]0;x\x07",
+    "\x7f",
+    "\xc2\x85",
+    "\xc2\x9b",
+    "\xc0\xaf",
+    "\xed\xa0\x80",
+    "\xef\xbf\xbe",
+    "\xef\xbf\xbf",
+    "\xef\xb7\x90",
+    "\xf4\x8f\xbf\xbf",
+    "\xf4\x90\x80\x80",
+    "\xff",
+    "\xfe",
+    "\x80",
+    "\xe2\x82",
+    "-",
+    "+",
+    "0",
+    "18446744073709551616",
+    "4294967296",
+    "2147483648",
+    "-1",
+    "=",
+    ":",
+    ": ",
+    "[",
+    "]",
+    "\"",
+    "#",
+    ";",
 };
 
 class Mutator {
@@ -148,46 +181,55 @@ private:
     void mutate(std::string& data) {
         size_t at = random_.below(data.size() + 1);
         switch (random_.below(data.empty() ? 2 : 9)) {
-        case 0:  // insert a token
-            data.insert(at, token());
-            break;
-        case 1:  // insert random bytes
-            for (size_t n = 1 + random_.below(8); n > 0; --n) data.insert(data.begin() + static_cast<long>(at), static_cast<char>(random_.next()));
-            break;
-        case 2:  // flip a bit
-            data[random_.below(data.size())] ^= static_cast<char>(1u << random_.below(8));
-            break;
-        case 3:  // replace a byte
-            data[random_.below(data.size())] = static_cast<char>(random_.next());
-            break;
-        case 4:  // replace a range with a token
-            data.replace(random_.below(data.size()), 1 + random_.below(8), token());
-            break;
-        case 5:  // delete a range
-            data.erase(random_.below(data.size()), 1 + random_.below(std::min<size_t>(data.size(), 64)));
-            break;
-        case 6: {  // repeat a piece: long lines, floods, many sections
-            size_t from = random_.below(data.size());
-            std::string piece = data.substr(from, 1 + random_.below(64));
-            std::string repeated;
-            for (size_t n = 1 + random_.below(64); n > 0 && repeated.size() < maxLength_; --n) repeated += piece;
-            data.insert(at, repeated);
-            break;
-        }
-        case 7: {  // splice in part of another input
-            if (pool_.empty()) break;
-            const std::string& other = pool_[random_.below(pool_.size())];
-            if (other.empty()) break;
-            size_t from = random_.below(other.size());
-            data.insert(at, other.substr(from, 1 + random_.below(other.size() - from)));
-            break;
-        }
-        default: {  // change a digit run into an edge number
-            static const char* kNumbers[] = {"0", "1", "99", "255", "65535", "4294967295", "4294967296",
-                                             "18446744073709551615", "99999999999999999999", "-0"};
-            data.insert(at, kNumbers[random_.below(std::size(kNumbers))]);
-            break;
-        }
+            case 0:  // insert a token
+                data.insert(at, token());
+                break;
+            case 1:  // insert random bytes
+                for (size_t n = 1 + random_.below(8); n > 0; --n)
+                    data.insert(data.begin() + static_cast<long>(at), static_cast<char>(random_.next()));
+                break;
+            case 2:  // flip a bit
+                data[random_.below(data.size())] ^= static_cast<char>(1u << random_.below(8));
+                break;
+            case 3:  // replace a byte
+                data[random_.below(data.size())] = static_cast<char>(random_.next());
+                break;
+            case 4:  // replace a range with a token
+                data.replace(random_.below(data.size()), 1 + random_.below(8), token());
+                break;
+            case 5:  // delete a range
+                data.erase(random_.below(data.size()), 1 + random_.below(std::min<size_t>(data.size(), 64)));
+                break;
+            case 6: {  // repeat a piece: long lines, floods, many sections
+                size_t from = random_.below(data.size());
+                std::string piece = data.substr(from, 1 + random_.below(64));
+                std::string repeated;
+                for (size_t n = 1 + random_.below(64); n > 0 && repeated.size() < maxLength_; --n) repeated += piece;
+                data.insert(at, repeated);
+                break;
+            }
+            case 7: {  // splice in part of another input
+                if (pool_.empty()) break;
+                const std::string& other = pool_[random_.below(pool_.size())];
+                if (other.empty()) break;
+                size_t from = random_.below(other.size());
+                data.insert(at, other.substr(from, 1 + random_.below(other.size() - from)));
+                break;
+            }
+            default: {  // change a digit run into an edge number
+                static const char* kNumbers[] = {"0",
+                                                 "1",
+                                                 "99",
+                                                 "255",
+                                                 "65535",
+                                                 "4294967295",
+                                                 "4294967296",
+                                                 "18446744073709551615",
+                                                 "99999999999999999999",
+                                                 "-0"};
+                data.insert(at, kNumbers[random_.below(std::size(kNumbers))]);
+                break;
+            }
         }
     }
 
@@ -214,13 +256,20 @@ int main(int argc, char** argv) {
         std::string arg = argv[i];
         auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : throw std::invalid_argument(arg); };
         try {
-            if (arg == "--runs") runs = std::stoull(value());
-            else if (arg == "--seed") seed = std::stoull(value());
-            else if (arg == "--max-len") maxLength = std::stoull(value());
-            else if (arg == "--dict") dictionary = value();
-            else if (arg == "--artifact-prefix") artifactPrefix = value();
-            else if (arg.starts_with("--")) return usage(argv[0]);
-            else paths.emplace_back(arg);
+            if (arg == "--runs")
+                runs = std::stoull(value());
+            else if (arg == "--seed")
+                seed = std::stoull(value());
+            else if (arg == "--max-len")
+                maxLength = std::stoull(value());
+            else if (arg == "--dict")
+                dictionary = value();
+            else if (arg == "--artifact-prefix")
+                artifactPrefix = value();
+            else if (arg.starts_with("--"))
+                return usage(argv[0]);
+            else
+                paths.emplace_back(arg);
         } catch (const std::exception&) {
             return usage(argv[0]);
         }
@@ -262,7 +311,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     if (runs == 0) return 0;
 
-    Mutator mutator(pool, dictionary.empty() ? std::vector<std::string>() : readDictionary(dictionary), maxLength, seed);
+    Mutator mutator(pool, dictionary.empty() ? std::vector<std::string>() : readDictionary(dictionary), maxLength,
+                    seed);
     for (uint64_t i = 0; i < runs; ++i) run(mutator.next());
     std::printf("ok 2 - random: %llu mutated input(s), seed %llu, at most %zu bytes each\n",
                 static_cast<unsigned long long>(runs), static_cast<unsigned long long>(seed), maxLength);

@@ -115,8 +115,10 @@ int Daemon::run() {
         deviceNodes_ = std::make_unique<InotifyDeviceNodes>(loop_);
         registry_->setDeviceNodes(deviceNodes_.get());
     } catch (const std::system_error& error) {
-        spdlog::error("cannot watch device nodes ({}): a fixed-port modem's state follows its tty only at "
-                      "each call's end", error.what());
+        spdlog::error(
+            "cannot watch device nodes ({}): a fixed-port modem's state follows its tty only at "
+            "each call's end",
+            error.what());
     }
     registry_->addConfiguredModems();
     if (config_.daemon.watchUdev) {
@@ -126,9 +128,10 @@ int Daemon::run() {
         } catch (const std::system_error& error) {
             // The configured fixed-port modems still work; say loudly what is missing.
             devices_.reset();
-            spdlog::error("cannot watch udev ({}): USB modems will not be found (set udev = no in [daemon] for "
-                          "fixed ports only)",
-                          error.what());
+            spdlog::error(
+                "cannot watch udev ({}): USB modems will not be found (set udev = no in [daemon] for "
+                "fixed ports only)",
+                error.what());
         }
     }
     // The name last: a client that sees it finds every object already in place.
@@ -190,8 +193,6 @@ void Daemon::modemAdded(Modem& modem) {
     adaptors_[&modem] = std::move(adaptor);
 }
 
-void Daemon::modemRemoved(Modem& modem) {
-    adaptors_.erase(&modem);
-}
+void Daemon::modemRemoved(Modem& modem) { adaptors_.erase(&modem); }
 
 }  // namespace dialupd

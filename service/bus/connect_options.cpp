@@ -33,8 +33,8 @@ auto wordOf(const std::string& key, const sdbus::Variant& value, Parse parse, co
     std::string text = valueOf<std::string>(key, value, "s");
     auto parsed = parse(text);
     if (!parsed)
-        throw Error(error_name::kInvalidArgument, fmt::format("option '{}' must be one of {}, got '{}'", key, words,
-                                                              shortened(text, 64)));
+        throw Error(error_name::kInvalidArgument,
+                    fmt::format("option '{}' must be one of {}, got '{}'", key, words, shortened(text, 64)));
     return *parsed;
 }
 

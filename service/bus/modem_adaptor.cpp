@@ -20,24 +20,42 @@ namespace {
 
 const char* propertyName(ModemProperty property) {
     switch (property) {
-    case ModemProperty::State: return "State";
-    case ModemProperty::LastExitReason: return "LastExitReason";
-    case ModemProperty::Device: return "Device";
-    case ModemProperty::AtPort: return "AtPort";
-    case ModemProperty::Interface: return "Interface";
-    case ModemProperty::IPv4Address: return "IPv4Address";
-    case ModemProperty::PeerAddress: return "PeerAddress";
-    case ModemProperty::Dns: return "Dns";
-    case ModemProperty::ConnectedSince: return "ConnectedSince";
-    case ModemProperty::LastCallDuration: return "LastCallDuration";
-    case ModemProperty::LastCallBytesIn: return "LastCallBytesIn";
-    case ModemProperty::LastCallBytesOut: return "LastCallBytesOut";
-    case ModemProperty::ReconnectAttempts: return "ReconnectAttempts";
-    case ModemProperty::NextReconnect: return "NextReconnect";
-    case ModemProperty::DefaultRoute: return "DefaultRoute";
-    case ModemProperty::RouteMetric: return "RouteMetric";
-    case ModemProperty::IPv6Addresses: return "IPv6Addresses";
-    case ModemProperty::DnsBackend: return "DnsBackend";
+        case ModemProperty::State:
+            return "State";
+        case ModemProperty::LastExitReason:
+            return "LastExitReason";
+        case ModemProperty::Device:
+            return "Device";
+        case ModemProperty::AtPort:
+            return "AtPort";
+        case ModemProperty::Interface:
+            return "Interface";
+        case ModemProperty::IPv4Address:
+            return "IPv4Address";
+        case ModemProperty::PeerAddress:
+            return "PeerAddress";
+        case ModemProperty::Dns:
+            return "Dns";
+        case ModemProperty::ConnectedSince:
+            return "ConnectedSince";
+        case ModemProperty::LastCallDuration:
+            return "LastCallDuration";
+        case ModemProperty::LastCallBytesIn:
+            return "LastCallBytesIn";
+        case ModemProperty::LastCallBytesOut:
+            return "LastCallBytesOut";
+        case ModemProperty::ReconnectAttempts:
+            return "ReconnectAttempts";
+        case ModemProperty::NextReconnect:
+            return "NextReconnect";
+        case ModemProperty::DefaultRoute:
+            return "DefaultRoute";
+        case ModemProperty::RouteMetric:
+            return "RouteMetric";
+        case ModemProperty::IPv6Addresses:
+            return "IPv6Addresses";
+        case ModemProperty::DnsBackend:
+            return "DnsBackend";
     }
     return "";
 }
@@ -137,7 +155,8 @@ void ModemAdaptor::Reset(sdbus::Result<std::string, std::string>&& result) {
                 shared->returnResults(busText(outcome.recoveredBy), busMultilineText(outcome.log));
         });
     };
-    completeOnThrow("Reset", [done](const Error* error) { done(error, {}); }, [&] { modem_.reset(done); });
+    completeOnThrow(
+        "Reset", [done](const Error* error) { done(error, {}); }, [&] { modem_.reset(done); });
 }
 
 std::vector<sdbus::Struct<uint64_t, uint64_t, sdbus::Struct<uint32_t, std::string, std::string>, uint64_t, uint64_t,

@@ -9,10 +9,9 @@
 
 namespace dialupd {
 
-class ModemAdaptor final
-    : public sdbus::AdaptorInterfaces<org::dialupd1::Modem_adaptor, sdbus::ManagedObject_adaptor,
-                                      sdbus::Properties_adaptor>,
-      private ModemObserver {
+class ModemAdaptor final : public sdbus::AdaptorInterfaces<org::dialupd1::Modem_adaptor, sdbus::ManagedObject_adaptor,
+                                                           sdbus::Properties_adaptor>,
+                           private ModemObserver {
 public:
     // Registers the object and announces it (InterfacesAdded).
     ModemAdaptor(sdbus::IConnection& connection, Modem& modem);

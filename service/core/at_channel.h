@@ -15,7 +15,7 @@ class AtChannelObserver {
 public:
     // One line from the modem, without CR/LF, as it came: any bytes (the observer sanitizes it).
     virtual void atLine(std::string_view line) = 0;
-    virtual void atClosed(std::string_view why) = 0; // the tty hung up or failed: no more lines
+    virtual void atClosed(std::string_view why) = 0;  // the tty hung up or failed: no more lines
 
 protected:
     ~AtChannelObserver() = default;
@@ -23,9 +23,9 @@ protected:
 
 class AtChannel {
 public:
-    virtual ~AtChannel() = default;  // closes the port and releases its lock
+    virtual ~AtChannel() = default;                       // closes the port and releases its lock
     virtual void send(std::string_view commandLine) = 0;  // "AT+CSQ"; the CR is added here
-    virtual void sendRaw(std::string_view bytes) = 0;      // as they are ("+++" must have no CR)
+    virtual void sendRaw(std::string_view bytes) = 0;     // as they are ("+++" must have no CR)
     // As send(), for a command that carries a secret (AT+CPIN="<pin>"): never logged, and
     // whatever copy the channel makes is wiped. The default suits a channel that logs nothing.
     virtual void sendSecret(std::string_view commandLine) { send(commandLine); }

@@ -89,12 +89,18 @@ std::optional<SimState> simStateOfCmeError(std::string_view line) {
 
 std::string_view toString(SimState state) {
     switch (state) {
-        case SimState::Ready: return "ready";
-        case SimState::PinRequired: return "pin-required";
-        case SimState::PukRequired: return "puk-required";
-        case SimState::Missing: return "missing";
-        case SimState::Error: return "error";
-        case SimState::Unknown: break;
+        case SimState::Ready:
+            return "ready";
+        case SimState::PinRequired:
+            return "pin-required";
+        case SimState::PukRequired:
+            return "puk-required";
+        case SimState::Missing:
+            return "missing";
+        case SimState::Error:
+            return "error";
+        case SimState::Unknown:
+            break;
     }
     return "unknown";
 }
@@ -140,12 +146,18 @@ std::optional<PinRetries> parseQpinc(std::string_view line) {
 
 std::string_view toString(Registration state) {
     switch (state) {
-        case Registration::Idle: return "idle";
-        case Registration::Home: return "home";
-        case Registration::Searching: return "searching";
-        case Registration::Denied: return "denied";
-        case Registration::Roaming: return "roaming";
-        case Registration::Unknown: break;
+        case Registration::Idle:
+            return "idle";
+        case Registration::Home:
+            return "home";
+        case Registration::Searching:
+            return "searching";
+        case Registration::Denied:
+            return "denied";
+        case Registration::Roaming:
+            return "roaming";
+        case Registration::Unknown:
+            break;
     }
     return "unknown";
 }
@@ -184,13 +196,31 @@ std::optional<RegistrationReport> parseRegistration(std::string_view line, bool 
     std::optional<unsigned> stat = number((*parts)[at]);
     if (!stat) return std::nullopt;
     switch (*stat) {
-        case 0: report.state = Registration::Idle; break;
-        case 1: case 6: case 9: report.state = Registration::Home; break;
-        case 2: case 8: report.state = Registration::Searching; break;
-        case 3: report.state = Registration::Denied; break;
-        case 4: report.state = Registration::Unknown; break;
-        case 5: case 7: case 10: report.state = Registration::Roaming; break;
-        default: return std::nullopt;
+        case 0:
+            report.state = Registration::Idle;
+            break;
+        case 1:
+        case 6:
+        case 9:
+            report.state = Registration::Home;
+            break;
+        case 2:
+        case 8:
+            report.state = Registration::Searching;
+            break;
+        case 3:
+            report.state = Registration::Denied;
+            break;
+        case 4:
+            report.state = Registration::Unknown;
+            break;
+        case 5:
+        case 7:
+        case 10:
+            report.state = Registration::Roaming;
+            break;
+        default:
+            return std::nullopt;
     }
     // [<lac>,<ci>[,<AcT>,...]]: LAC/TAC up to 24 bits (5G's TAC), cell id up to 36 bits (NR).
     // The two come together: one alone is a line misread (or garbage).

@@ -34,8 +34,8 @@ enum class RegistrationDomain { Cs /*+CREG*/, Ps /*+CGREG*/, Eps /*+CEREG*/ };
 struct RegistrationReport {
     RegistrationDomain domain = RegistrationDomain::Eps;
     Registration state = Registration::Unknown;
-    std::string lac;     // tac/lac, hex as given ("" when absent)
-    std::string cellId;  // hex as given ("" when absent)
+    std::string lac;              // tac/lac, hex as given ("" when absent)
+    std::string cellId;           // hex as given ("" when absent)
     std::optional<unsigned> act;  // 27.007 <AcT> (0 GSM, 2 UTRAN, 7 E-UTRAN, ...)
 };
 std::optional<RegistrationReport> parseRegistration(std::string_view line, bool solicited);

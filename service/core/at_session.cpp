@@ -185,7 +185,7 @@ void AtSession::heard(std::string_view raw) {
         return;
     }
     if (!pending_->echo.empty() && line == pending_->echo) {  // ATE1
-        wipeSecret(line);  // it may be a secret command's
+        wipeSecret(line);                                     // it may be a secret command's
         return;
     }
     AtResult& result = pending_->result;

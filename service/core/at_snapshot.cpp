@@ -25,13 +25,13 @@ struct AtSnapshotQuestion {
     bool asksIdentity;  // a Quectel that names itself in the answer is asked AT+QENG too
 };
 constexpr AtSnapshotQuestion kQuestions[] = {
-    {"ATI", true},                                                   // manufacturer, model, firmware
-    {"AT+CEER", false},                                              // the network's cause for the last failure
-    {"AT+CSQ", false},                                               // signal; 99 = unknown / none
-    {"AT+CPIN?", false},                                             // SIM state
-    {"AT+CREG?", false}, {"AT+CGREG?", false}, {"AT+CEREG?", false}, // CS, GPRS and EPS registration
-    {"AT+COPS?", false},                                             // operator and access technology
-    {"AT+CGACT?", false},                                            // PDP contexts active
+    {"ATI", true},                                                     // manufacturer, model, firmware
+    {"AT+CEER", false},                                                // the network's cause for the last failure
+    {"AT+CSQ", false},                                                 // signal; 99 = unknown / none
+    {"AT+CPIN?", false},                                               // SIM state
+    {"AT+CREG?", false},  {"AT+CGREG?", false}, {"AT+CEREG?", false},  // CS, GPRS and EPS registration
+    {"AT+COPS?", false},                                               // operator and access technology
+    {"AT+CGACT?", false},                                              // PDP contexts active
 };
 
 }  // namespace
@@ -47,10 +47,18 @@ const std::vector<std::string>& atSnapshotCommands() {
 
 std::string explainAtError(std::string_view line) {
     static const std::map<int, const char*> cme = {
-        {3, "operation not allowed"},  {4, "operation not supported"}, {10, "SIM not inserted"},
-        {11, "SIM PIN required"},      {12, "SIM PUK required"},      {13, "SIM failure"},
-        {14, "SIM busy"},              {15, "SIM wrong"},             {16, "incorrect password"},
-        {30, "no network service"},    {31, "network timeout"},       {50, "incorrect parameters"},
+        {3, "operation not allowed"},
+        {4, "operation not supported"},
+        {10, "SIM not inserted"},
+        {11, "SIM PIN required"},
+        {12, "SIM PUK required"},
+        {13, "SIM failure"},
+        {14, "SIM busy"},
+        {15, "SIM wrong"},
+        {16, "incorrect password"},
+        {30, "no network service"},
+        {31, "network timeout"},
+        {50, "incorrect parameters"},
         {100, "unknown error"},
     };
     constexpr std::string_view prefix = "+CME ERROR:";
@@ -109,15 +117,16 @@ void AtSnapshot::askNext() {
 void AtSnapshot::answered(AtResult result) {
     const std::string& command = current_.command;
     switch (result.end) {
-    case AtResult::End::Closed:
-        finish(fmt::format("AT port closed waiting for {}: {}", command, result.closedWhy));
-        return;
-    case AtResult::End::Timeout:
-        // A late answer could be taken for the next command's: stop here rather than guess.
-        record(fmt::format("{} -> no answer within {} ms", command, limits_.perCommand.count()));
-        finish(queue_.empty() ? "" : fmt::format("AT port silent: {} command(s) not sent", queue_.size()));
-        return;
-    case AtResult::End::Final: break;
+        case AtResult::End::Closed:
+            finish(fmt::format("AT port closed waiting for {}: {}", command, result.closedWhy));
+            return;
+        case AtResult::End::Timeout:
+            // A late answer could be taken for the next command's: stop here rather than guess.
+            record(fmt::format("{} -> no answer within {} ms", command, limits_.perCommand.count()));
+            finish(queue_.empty() ? "" : fmt::format("AT port silent: {} command(s) not sent", queue_.size()));
+            return;
+        case AtResult::End::Final:
+            break;
     }
     std::vector<std::string> shown = result.lines;
     if (!result.ok() || shown.empty()) shown.push_back(explainAtError(result.finalLine));

@@ -10,9 +10,7 @@ bool isHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'
 
 // Replaces text[from, end) with "<hidden>"; end npos: up to the line's end (pppd cuts a long
 // dump into more lines, and what is left of this one is then the value's).
-void hide(std::string& text, size_t from, size_t end) {
-    text.replace(from, end == npos ? npos : end - from, kHidden);
-}
+void hide(std::string& text, size_t from, size_t end) { text.replace(from, end == npos ? npos : end - from, kHidden); }
 
 // The end of the bracketed value that starts at `open` ('<'): just past its '>', or npos.
 size_t pastClosingBracket(const std::string& text, size_t open) {

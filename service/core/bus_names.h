@@ -9,7 +9,7 @@
 namespace dialupd {
 
 inline constexpr const char* kBusName = "org.dialupd1";
-inline constexpr const char* kRootPath = "/org/dialupd1";  // the ObjectManager
+inline constexpr const char* kRootPath = "/org/dialupd1";                // the ObjectManager
 inline constexpr const char* kModemPathPrefix = "/org/dialupd1/modem/";  // + the modem's id
 inline constexpr const char* kModemInterface = "org.dialupd1.Modem";
 
@@ -33,7 +33,7 @@ inline constexpr const char* kSimMissing = "org.dialupd1.Error.SimMissing";  // 
 inline constexpr const char* kRegistrationDenied = "org.dialupd1.Error.RegistrationDenied";
 inline constexpr const char* kRoamingNotAllowed = "org.dialupd1.Error.RoamingNotAllowed";
 inline constexpr const char* kNotRegistered = "org.dialupd1.Error.NotRegistered";  // registration-timeout passed
-inline constexpr const char* kApnRequired = "org.dialupd1.Error.ApnRequired";  // none given, none in the database
+inline constexpr const char* kApnRequired = "org.dialupd1.Error.ApnRequired";      // none given, none in the database
 inline constexpr const char* kInternal = "org.dialupd1.Error.Internal";
 }  // namespace error_name
 

@@ -13,8 +13,8 @@
 
 namespace dialupd {
 
-Call::Call(std::string modemId, CallSettings settings, const DaemonSettings& daemon, Scheduler& scheduler,
-           CallLog& log, std::chrono::microseconds logStartedAt, CallHost& host)
+Call::Call(std::string modemId, CallSettings settings, const DaemonSettings& daemon, Scheduler& scheduler, CallLog& log,
+           std::chrono::microseconds logStartedAt, CallHost& host)
     : modemId_(std::move(modemId)),
       settings_(std::move(settings)),
       daemon_(daemon),
@@ -48,9 +48,10 @@ void Call::escalateToKill() {
     killTimer_.reset();
     killEscalated_ = true;
     host_.callKillEscalated();
-    host_.callNote(fmt::format("pppd did not exit within {} s of SIGTERM: sending SIGKILL; the module may be left in "
-                               "data mode",
-                               daemon_.stopTimeout.count()));
+    host_.callNote(
+        fmt::format("pppd did not exit within {} s of SIGTERM: sending SIGKILL; the module may be left in "
+                    "data mode",
+                    daemon_.stopTimeout.count()));
     spdlog::warn("[{}] pppd (pid {}) ignored SIGTERM for {} s, killed; module marked suspect", modemId_,
                  process_->pid(), daemon_.stopTimeout.count());
     process_->sendSignal(SIGKILL);
@@ -90,41 +91,42 @@ void Call::pppdLogLine(std::string_view line) {
 
 void Call::pppdReport(const PluginReport& report) {
     switch (report.kind) {
-    case PluginReport::Kind::Cause:
-        log_.append(secondsSinceStart(), "plugin", fmt::format("link going down, pppd status {}", report.exitStatus));
-        if (!terminationCause_) terminationCause_ = report.exitStatus;
-        return;
-    case PluginReport::Kind::Stats:
-        bytesIn_ = report.bytesIn;
-        bytesOut_ = report.bytesOut;
-        log_.append(secondsSinceStart(), "plugin",
-                    fmt::format("link statistics: {} bytes in, {} bytes out, {} s", report.bytesIn, report.bytesOut,
-                                report.seconds));
-        return;
-    case PluginReport::Kind::Exit:
-        log_.append(secondsSinceStart(), "plugin", fmt::format("pppd exiting with status {}", report.exitStatus));
-        return;
-    case PluginReport::Kind::Phase:
-        log_.append(secondsSinceStart(), "plugin", "phase " + report.phase);
-        return;
-    case PluginReport::Kind::Interface:
-        // The ppp unit exists; no NCP is up yet.
-        log_.append(secondsSinceStart(), "plugin", "interface " + report.ip.interface);
-        break;
-    case PluginReport::Kind::Ipv6Up:
-        log_.append(secondsSinceStart(), "plugin", "ipv6-up " + report.ip.interface);
-        break;
-    case PluginReport::Kind::Ipv6Sysctl:
-        logIpv6Sysctl(report.ip.interface, report.sysctl);
-        return;
-    case PluginReport::Kind::IpUp:
-        log_.append(secondsSinceStart(), "plugin",
-                    fmt::format("ip-up {} local {} peer {}", report.ip.interface, report.ip.localAddress,
-                                report.ip.peerAddress));
-        break;
-    case PluginReport::Kind::IpDown:
-        log_.append(secondsSinceStart(), "plugin", "ip-down");
-        break;
+        case PluginReport::Kind::Cause:
+            log_.append(secondsSinceStart(), "plugin",
+                        fmt::format("link going down, pppd status {}", report.exitStatus));
+            if (!terminationCause_) terminationCause_ = report.exitStatus;
+            return;
+        case PluginReport::Kind::Stats:
+            bytesIn_ = report.bytesIn;
+            bytesOut_ = report.bytesOut;
+            log_.append(secondsSinceStart(), "plugin",
+                        fmt::format("link statistics: {} bytes in, {} bytes out, {} s", report.bytesIn, report.bytesOut,
+                                    report.seconds));
+            return;
+        case PluginReport::Kind::Exit:
+            log_.append(secondsSinceStart(), "plugin", fmt::format("pppd exiting with status {}", report.exitStatus));
+            return;
+        case PluginReport::Kind::Phase:
+            log_.append(secondsSinceStart(), "plugin", "phase " + report.phase);
+            return;
+        case PluginReport::Kind::Interface:
+            // The ppp unit exists; no NCP is up yet.
+            log_.append(secondsSinceStart(), "plugin", "interface " + report.ip.interface);
+            break;
+        case PluginReport::Kind::Ipv6Up:
+            log_.append(secondsSinceStart(), "plugin", "ipv6-up " + report.ip.interface);
+            break;
+        case PluginReport::Kind::Ipv6Sysctl:
+            logIpv6Sysctl(report.ip.interface, report.sysctl);
+            return;
+        case PluginReport::Kind::IpUp:
+            log_.append(secondsSinceStart(), "plugin",
+                        fmt::format("ip-up {} local {} peer {}", report.ip.interface, report.ip.localAddress,
+                                    report.ip.peerAddress));
+            break;
+        case PluginReport::Kind::IpDown:
+            log_.append(secondsSinceStart(), "plugin", "ip-down");
+            break;
     }
     host_.callReport(report);  // the link's progress
 }
@@ -133,21 +135,21 @@ void Call::pppdReport(const PluginReport& report) {
 void Call::logIpv6Sysctl(const std::string& ifname, const Ipv6Sysctl& sysctl) {
     std::string where = fmt::format("/proc/sys/net/ipv6/conf/{}/{}", ifname, sysctl.name);
     switch (sysctl.outcome) {
-    case Ipv6Sysctl::Outcome::Ok:
-        log_.append(secondsSinceStart(), "plugin", fmt::format("{} = {}", where, sysctl.value));
-        break;
-    case Ipv6Sysctl::Outcome::Absent:
-        // ra_defrtr_metric came with Linux 5.12: before it, the RA's default route has the
-        // kernel's metric (1024).
-        host_.callNote(
-            fmt::format("{} does not exist (an older kernel, or no IPv6): not set to {}", where, sysctl.value));
-        break;
-    case Ipv6Sysctl::Outcome::Failed:
-        spdlog::warn("[{}] pppd plugin cannot set {} to {}: {}", modemId_, where, sysctl.value,
-                     std::strerror(sysctl.error));
-        log_.append(secondsSinceStart(), "plugin",
-                    fmt::format("cannot set {} to {}: {}", where, sysctl.value, std::strerror(sysctl.error)));
-        break;
+        case Ipv6Sysctl::Outcome::Ok:
+            log_.append(secondsSinceStart(), "plugin", fmt::format("{} = {}", where, sysctl.value));
+            break;
+        case Ipv6Sysctl::Outcome::Absent:
+            // ra_defrtr_metric came with Linux 5.12: before it, the RA's default route has the
+            // kernel's metric (1024).
+            host_.callNote(
+                fmt::format("{} does not exist (an older kernel, or no IPv6): not set to {}", where, sysctl.value));
+            break;
+        case Ipv6Sysctl::Outcome::Failed:
+            spdlog::warn("[{}] pppd plugin cannot set {} to {}: {}", modemId_, where, sysctl.value,
+                         std::strerror(sysctl.error));
+            log_.append(secondsSinceStart(), "plugin",
+                        fmt::format("cannot set {} to {}: {}", where, sysctl.value, std::strerror(sysctl.error)));
+            break;
     }
 }
 

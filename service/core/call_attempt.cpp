@@ -58,8 +58,8 @@ void CallAttempt::start(Waiters& waiting, bool wait, Completion done, std::vecto
         return;
     }
     host_.attemptCheckDevice(changed);
-    check_ = std::make_unique<ReadinessCheck>(*services_.atPorts, scheduler_, *services_.providers,
-                                              readiness_.failedPins);
+    check_ =
+        std::make_unique<ReadinessCheck>(*services_.atPorts, scheduler_, *services_.providers, readiness_.failedPins);
     checkWaiters_.adopt(waiting);
     ReadinessSettings settings{.atPort = atPort,
                                .apnGiven = settings_.apnGiven,
@@ -165,7 +165,8 @@ void CallAttempt::checked(Readiness readiness, std::optional<Error> error) {
     giveBackAtTurn();
     std::vector<ModemProperty> changed;
     try {
-        startCall(call, checkWaiters_, false, [](const Error*) {}, changed);
+        startCall(
+            call, checkWaiters_, false, [](const Error*) {}, changed);
     } catch (const Error& failed) {
         note(fmt::format("the dial after the readiness check failed: {}", failed.what()));
         Waiters waiting;
@@ -214,25 +215,25 @@ void CallAttempt::callKillEscalated() { host_.attemptLeftModuleSuspect(); }
 
 void CallAttempt::callReport(const PluginReport& report) {
     switch (report.kind) {
-    case PluginReport::Kind::Interface:
-        if (online_) online_->interfaceKnown(report.ip.interface);
-        break;
-    case PluginReport::Kind::Ipv6Up:
-        // The link is up once IPV6CP is when there is no IPCP; otherwise IPv4 decides.
-        if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty())
-            linkUp(IpConfig{report.ip.interface, "", "", {}});
-        break;
-    case PluginReport::Kind::IpUp:
-        linkUp(report.ip);
-        break;
-    case PluginReport::Kind::IpDown:
-        ip_ = {};
-        connectedSinceUsec_ = 0;
-        host_.attemptChanged({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
-                              ModemProperty::Dns, ModemProperty::ConnectedSince});
-        break;
-    default:
-        break;  // the Call's own
+        case PluginReport::Kind::Interface:
+            if (online_) online_->interfaceKnown(report.ip.interface);
+            break;
+        case PluginReport::Kind::Ipv6Up:
+            // The link is up once IPV6CP is when there is no IPCP; otherwise IPv4 decides.
+            if (call_->settings().ipFamily == IpFamily::Ipv6 && ip_.interface.empty())
+                linkUp(IpConfig{report.ip.interface, "", "", {}});
+            break;
+        case PluginReport::Kind::IpUp:
+            linkUp(report.ip);
+            break;
+        case PluginReport::Kind::IpDown:
+            ip_ = {};
+            connectedSinceUsec_ = 0;
+            host_.attemptChanged({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
+                                  ModemProperty::Dns, ModemProperty::ConnectedSince});
+            break;
+        default:
+            break;  // the Call's own
     }
 }
 
@@ -256,15 +257,17 @@ bool CallAttempt::fallBackToIpv4(Call& ended, const ExitReason& reason, bool req
         !ended.dialSent() || !isStatus(reason, PppdExitStatus::ConnectFailed))
         return false;
     ipv4FallbackDone_ = true;
-    note(fmt::format("the activation failed right after ATD with an IPV4V6 context ({} {}): dialing again as IPv4 "
-                     "only, as this Connect's ip-family",
-                     reason.code, reason.name));
+    note(
+        fmt::format("the activation failed right after ATD with an IPV4V6 context ({} {}): dialing again as IPv4 "
+                    "only, as this Connect's ip-family",
+                    reason.code, reason.name));
     CallSettings call = ended.settings();
     call.ipFamily = IpFamily::Ipv4;
     if (online_) online_->end();
     std::vector<ModemProperty> changed;
     try {
-        startCall(call, ended.connectWaiters(), false, [](const Error*) {}, changed);  // the same Connects wait
+        startCall(
+            call, ended.connectWaiters(), false, [](const Error*) {}, changed);  // the same Connects wait
         call_->exitWaiters().adopt(ended.exitWaiters());
     } catch (const Error& error) {
         note(fmt::format("the IPv4 dial could not start: {}", error.what()));

@@ -1,9 +1,9 @@
 // One attempt to get online, as ModemManager's bearer is to its modem: the settings it was made
 // with (merged once by Modem::connect; a redial's are the plan's), its log and start, the pppd
 // runs (the first, and an IPv4-only one when the network refuses an IPV4V6 context right after
-// ATD) after the readiness check over the AT port (readiness.h: SIM, registration, APN), the link handed to the system (LinkOnline, the IpConfig), and the facts of how it ended.
-// The Modem keeps presence, the published state, recovery and redial; it hears the attempt
-// through AttemptHost, as the attempt hears each pppd run through CallHost.
+// ATD) after the readiness check over the AT port (readiness.h: SIM, registration, APN), the link handed to the system
+// (LinkOnline, the IpConfig), and the facts of how it ended. The Modem keeps presence, the published state, recovery
+// and redial; it hears the attempt through AttemptHost, as the attempt hears each pppd run through CallHost.
 #pragma once
 
 #include <chrono>
@@ -42,8 +42,8 @@ struct AttemptEnd {
 
 // What a modem's readiness checks keep from one attempt to the next.
 struct ModemReadiness {
-    FailedPins failedPins;      // PINs its SIM refused, never sent again; cleared when the module restarts
-    bool saidNoAtPort = false;  // the journal has heard once that there is no AT port to check over
+    FailedPins failedPins;           // PINs its SIM refused, never sent again; cleared when the module restarts
+    bool saidNoAtPort = false;       // the journal has heard once that there is no AT port to check over
     AtPortTurns* atTurns = nullptr;  // the check takes its turn on the AT port (the live status holds it)
     // A check cancelled while a command of it waited keeps the port (and the turn) until that
     // answer is in (ReadinessCheck::abandon); the next attempt's check starts after it.
@@ -157,7 +157,7 @@ private:
     std::unique_ptr<TimerHandle> checkEnded_;
     bool holdsAtTurn_ = false;  // the check asked for its turn on the AT port, or has it
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for what waits on a lingering check
-    Waiters checkWaiters_;  // Connects waiting while the check runs
+    Waiters checkWaiters_;                                        // Connects waiting while the check runs
     std::unique_ptr<Call> call_;
     std::unique_ptr<LinkOnline> online_;  // kept after the call ends: what the modem publishes
     IpConfig ip_;

@@ -32,8 +32,8 @@ int explainedStatus(int exitStatus, const EndFacts& facts, std::vector<std::stri
 CallEnd classifyCallEnd(ProcessExit exit, const EndFacts& facts) {
     CallEnd end;
     end.requested = facts.stopRequested && !facts.stoppedForRemoval;
-    end.reason = exit.signaled ? reasonForSignal(exit.code)
-                               : reasonForExitStatus(explainedStatus(exit.code, facts, end.notes));
+    end.reason =
+        exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code, facts, end.notes));
     const bool crashed = !exit.signaled && isStatus(end.reason, PppdExitStatus::FatalSignal);
     if (crashed && facts.fatalSignal) end.reason = reasonForFatalSignal(*facts.fatalSignal);
 
@@ -50,8 +50,8 @@ CallEnd classifyCallEnd(ProcessExit exit, const EndFacts& facts) {
         // Stopped mid-dial, pppd's status is whatever the interruption made of it (SIGTERM before
         // its handlers were in, chat's failure, ...): the call ended because it was asked to.
         // A stop that needed SIGKILL keeps saying so.
-        end.notes.push_back(fmt::format("pppd's own status was {} {}; the call was ended by request",
-                                        end.reason.code, end.reason.name));
+        end.notes.push_back(fmt::format("pppd's own status was {} {}; the call was ended by request", end.reason.code,
+                                        end.reason.name));
         end.reason = reasonForExitStatus(PppdExitStatus::UserRequest);
     }
 

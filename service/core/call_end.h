@@ -14,12 +14,12 @@ namespace dialupd {
 
 // What the modem knew when pppd exited.
 struct EndFacts {
-    bool stopRequested = false;      // we sent pppd SIGTERM (Disconnect, shutdown, or below)
-    bool stoppedForRemoval = false;  // ... because it outlived its removed device: not a request
-    bool killEscalated = false;      // SIGTERM went unanswered and SIGKILL followed
-    bool deviceRemoved = false;      // udev said the device went away during the call
-    bool ttyGone = false;            // the tty node was gone when pppd exited
-    std::string device;              // the tty, for the notes
+    bool stopRequested = false;           // we sent pppd SIGTERM (Disconnect, shutdown, or below)
+    bool stoppedForRemoval = false;       // ... because it outlived its removed device: not a request
+    bool killEscalated = false;           // SIGTERM went unanswered and SIGKILL followed
+    bool deviceRemoved = false;           // udev said the device went away during the call
+    bool ttyGone = false;                 // the tty node was gone when pppd exited
+    std::string device;                   // the tty, for the notes
     std::optional<int> terminationCause;  // the plugin's status for the link's going down, the first
     std::optional<int> fatalSignal;       // from pppd's "Fatal signal N" line
     bool moduleAlreadySuspect = false;    // the module was suspect before this end (no second note)

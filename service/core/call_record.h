@@ -17,7 +17,7 @@ struct CallRecord {
     uint64_t bytesIn = 0;
     uint64_t bytesOut = 0;
     ExitReason reason;
-    bool requested = false;      // ended by Disconnect or daemon shutdown (no Hangup)
+    bool requested = false;  // ended by Disconnect or daemon shutdown (no Hangup)
     std::string text;
 };
 

@@ -18,8 +18,8 @@ constexpr size_t kMaxApnLength = 100;
 bool isApnCharacter(char c) {
     // TS 23.003 labels are letters, digits and '-', joined by '.'. '_' is not in the standard but
     // operators use it. Nothing here is special to chat (quotes, backslash, whitespace, '^').
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '.' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_';
 }
 
 std::string describeCharacter(unsigned char c) {
@@ -32,9 +32,12 @@ std::string describeCharacter(unsigned char c) {
 
 std::string_view toString(IpFamily family) {
     switch (family) {
-    case IpFamily::Ipv4: return "ipv4";
-    case IpFamily::Ipv6: return "ipv6";
-    case IpFamily::Ipv4v6: return "ipv4v6";
+        case IpFamily::Ipv4:
+            return "ipv4";
+        case IpFamily::Ipv6:
+            return "ipv6";
+        case IpFamily::Ipv4v6:
+            return "ipv4v6";
     }
     return "ipv4v6";
 }

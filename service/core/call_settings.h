@@ -28,10 +28,10 @@ struct CallSettings {
     std::string user;
     std::string password;
     uint32_t baud = 115200;
-    uint32_t lcpEchoInterval = 10;  // seconds between LCP echo requests, 0 = off
-    uint32_t lcpEchoFailure = 3;    // unanswered echoes before pppd declares the peer dead
-    uint32_t idleSeconds = 0;       // hang up after this long without traffic, 0 = never
-    uint32_t maxConnectSeconds = 0; // hang up after this long connected, 0 = no limit
+    uint32_t lcpEchoInterval = 10;   // seconds between LCP echo requests, 0 = off
+    uint32_t lcpEchoFailure = 3;     // unanswered echoes before pppd declares the peer dead
+    uint32_t idleSeconds = 0;        // hang up after this long without traffic, 0 = never
+    uint32_t maxConnectSeconds = 0;  // hang up after this long connected, 0 = no limit
     ReconnectSettings reconnect;
     // Putting the machine online over the link (docs/CONFIG.md).
     bool defaultRoute = true;     // add a default route via the link (IPv4; IPv6 from the RA)

@@ -21,9 +21,12 @@ std::string singleQuotedForChat(const std::string& text) {
 // context; one that refuses it fails the activation after ATD.
 const char* pdpType(IpFamily family) {
     switch (family) {
-    case IpFamily::Ipv4: return "IP";
-    case IpFamily::Ipv6: return "IPV6";
-    case IpFamily::Ipv4v6: return "IPV4V6";
+        case IpFamily::Ipv4:
+            return "IP";
+        case IpFamily::Ipv6:
+            return "IPV6";
+        case IpFamily::Ipv4v6:
+            return "IPV4V6";
     }
     return "IP";
 }

@@ -44,7 +44,8 @@ std::string_view trim(std::string_view text) {
 
 // A value may be written in double quotes (to keep leading spaces or an inline ';'); no escapes.
 std::string unquote(std::string_view value) {
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') return std::string(value.substr(1, value.size() - 2));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        return std::string(value.substr(1, value.size() - 2));
     return std::string(value);
 }
 
@@ -80,12 +81,14 @@ public:
             size_t equals = line.find('=');
             // Not repeated: such a line may be a password written without its key.
             if (equals == std::string_view::npos) fail(lineNumber, "expected 'key = value'");
-            if (sections.empty()) fail(lineNumber, "key outside of a section: start with [daemon], [defaults] or [modem ID]");
+            if (sections.empty())
+                fail(lineNumber, "key outside of a section: start with [daemon], [defaults] or [modem ID]");
             std::string key(trim(line.substr(0, equals)));
             if (key.empty()) fail(lineNumber, "empty key before '='");
             for (const Entry& existing : sections.back().entries)
                 if (existing.key == key)
-                    fail(lineNumber, fmt::format("'{}' is set twice in this section (first on line {})", key, existing.line));
+                    fail(lineNumber,
+                         fmt::format("'{}' is set twice in this section (first on line {})", key, existing.line));
             std::string value = unquote(trim(line.substr(equals + 1)));
             // Values are published on D-Bus, logged and put in chat scripts: what sd-bus refuses
             // (noncharacters) or a terminal obeys (controls) has no place in them. The value is
@@ -103,15 +106,18 @@ public:
         const std::string& text = entry.value;
         auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
         if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min || value > max)
-            fail(entry.line, fmt::format("'{}' must be a whole number from {} to {}, got '{}'", entry.key, min, max, text));
+            fail(entry.line,
+                 fmt::format("'{}' must be a whole number from {} to {}, got '{}'", entry.key, min, max, text));
         return value;
     }
 
     bool boolean(const Entry& entry) const {
-        static const std::map<std::string, bool> words = {{"yes", true}, {"true", true},   {"on", true},  {"1", true},
-                                                          {"no", false}, {"false", false}, {"off", false}, {"0", false}};
+        static const std::map<std::string, bool> words = {{"yes", true},  {"true", true}, {"on", true},
+                                                          {"1", true},    {"no", false},  {"false", false},
+                                                          {"off", false}, {"0", false}};
         auto found = words.find(entry.value);
-        if (found == words.end()) fail(entry.line, fmt::format("'{}' must be yes or no, got '{}'", entry.key, entry.value));
+        if (found == words.end())
+            fail(entry.line, fmt::format("'{}' must be yes or no, got '{}'", entry.key, entry.value));
         return found->second;
     }
 
@@ -153,13 +159,16 @@ public:
         const std::string& path = entry.value;
         size_t dash = path.find('-');
         auto digitsAndDots = [](std::string_view text) {
-            if (text.empty() || text.front() == '.' || text.back() == '.' || text.find("..") != std::string_view::npos) return false;
+            if (text.empty() || text.front() == '.' || text.back() == '.' || text.find("..") != std::string_view::npos)
+                return false;
             return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
         };
         std::string_view bus = std::string_view(path).substr(0, dash);
-        if (dash == std::string::npos || bus.empty() || bus.find('.') != std::string_view::npos || !digitsAndDots(bus) ||
-            !digitsAndDots(std::string_view(path).substr(dash + 1)) || path.size() > 64)
-            fail(entry.line, fmt::format("'usb-path' must be a USB port path like 1-1.2 (see the UsbPath property), got '{}'", path));
+        if (dash == std::string::npos || bus.empty() || bus.find('.') != std::string_view::npos ||
+            !digitsAndDots(bus) || !digitsAndDots(std::string_view(path).substr(dash + 1)) || path.size() > 64)
+            fail(entry.line,
+                 fmt::format("'usb-path' must be a USB port path like 1-1.2 (see the UsbPath property), got '{}'",
+                             path));
         return path;
     }
 
@@ -173,12 +182,18 @@ private:
         }
         if (section.name == "modem") {
             if (!isModemId(section.id))
-                fail(line, fmt::format("modem id '{}' must be 1 to 64 letters, digits or '_' (it becomes a D-Bus object path)", section.id));
+                fail(line, fmt::format(
+                               "modem id '{}' must be 1 to 64 letters, digits or '_' (it becomes a D-Bus object path)",
+                               section.id));
         } else if (section.name == "usb-model") {
             if (!parseVidPid(section.id))
-                fail(line, fmt::format("[usb-model {}]: expected VID:PID as four hex digits each, e.g. [usb-model 2c7c:0125]", section.id));
+                fail(line,
+                     fmt::format("[usb-model {}]: expected VID:PID as four hex digits each, e.g. [usb-model 2c7c:0125]",
+                                 section.id));
         } else if (section.name != "daemon" && section.name != "defaults") {
-            fail(line, fmt::format("unknown section [{}] (known: [daemon], [defaults], [modem ID], [usb-model VID:PID])", header));
+            fail(line,
+                 fmt::format("unknown section [{}] (known: [daemon], [defaults], [modem ID], [usb-model VID:PID])",
+                             header));
         } else if (!section.id.empty()) {
             fail(line, fmt::format("section [{}] takes no name", section.name));
         }
@@ -206,7 +221,8 @@ using E = const Entry&;
 
 // [defaults], and [modem ID] after the modem's own keys.
 constexpr Key<CallSettings> kCallKeys[] = {
-    {"apn", [](P p, E e, CallSettings& c) {
+    {"apn",
+     [](P p, E e, CallSettings& c) {
          c.apn = p.validated(e, validateApn);
          c.apnGiven = true;
      }},
@@ -302,7 +318,8 @@ UsbModel usbModel(const Parser& parser, const Section& section) {
     if (model.name.empty() || !hasPpp)
         parser.fail(section.line, fmt::format("[usb-model {}] needs 'name' and 'ppp-interface'", section.id));
     if (model.atInterface == model.pppInterface)
-        parser.fail(section.line, fmt::format("[usb-model {}]: 'at-interface' must differ from 'ppp-interface'", section.id));
+        parser.fail(section.line,
+                    fmt::format("[usb-model {}]: 'at-interface' must differ from 'ppp-interface'", section.id));
     return model;
 }
 
@@ -359,11 +376,14 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
             if (!set<ModemConfig>(parser, kModemKeys, entry, modem)) setCallKey(parser, entry, modem.call, "modem");
         int ways = !modem.device.empty() + !modem.matchUsbSerial.empty() + !modem.matchUsbPath.empty();
         if (ways != 1)
-            parser.fail(section.line, fmt::format("[modem {}] needs exactly one of 'device' (a fixed port), 'usb-serial' "
-                                                  "or 'usb-path' (a USB modem), got {}", section.id, ways));
+            parser.fail(section.line,
+                        fmt::format("[modem {}] needs exactly one of 'device' (a fixed port), 'usb-serial' "
+                                    "or 'usb-path' (a USB modem), got {}",
+                                    section.id, ways));
         if (!modem.atPort.empty() && modem.device.empty())
             parser.fail(section.line, fmt::format("[modem {}]: 'at-port' is for fixed ports; a USB modem's AT port "
-                                                  "comes from the model table", section.id));
+                                                  "comes from the model table",
+                                                  section.id));
         // A device can report any serial it likes: one that copies ours gets this section's
         // password. A port path is where a device is plugged in, which no device chooses.
         bool ownCredentials = std::any_of(section.entries.begin(), section.entries.end(), [](const Entry& entry) {

@@ -17,9 +17,9 @@ namespace dialupd {
 struct Config {
     DaemonSettings daemon;
     CallSettings defaults;
-    std::vector<ModemConfig> modems;      // fixed ports, and sections that match a USB modem
-    std::vector<UsbModel> usbModels;      // [usb-model VID:PID]: added to the built-in table
-    bool hasPassword = false;  // the file holds a secret: it should not be world-readable
+    std::vector<ModemConfig> modems;  // fixed ports, and sections that match a USB modem
+    std::vector<UsbModel> usbModels;  // [usb-model VID:PID]: added to the built-in table
+    bool hasPassword = false;         // the file holds a secret: it should not be world-readable
     // Allowed but unwise, "FILE:LINE: why": the daemon logs each at start-up.
     std::vector<std::string> warnings;
 };

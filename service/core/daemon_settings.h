@@ -10,7 +10,7 @@ namespace dialupd {
 struct DaemonSettings {
     std::string pppdPath = "/usr/sbin/pppd";
     std::string chatPath = "/usr/sbin/chat";
-    std::string pluginPath;   // our pppd plugin; the build sets the installed default
+    std::string pluginPath;  // our pppd plugin; the build sets the installed default
     std::string runtimeDir = "/run/dialupd";
     // UUCP lock files (LCK..<tty>) the AT port is taken under: the directory pppd and chat use
     // (built into them: /var/lock, which is /run/lock on Debian). Every user can write there.
@@ -18,11 +18,11 @@ struct DaemonSettings {
     // SIGTERM → SIGKILL window. pppd's own LCP terminate takes up to ~9 s (3 s × 3 tries), so the
     // default leaves room; NetworkManager's 1.5 s kills pppd mid-terminate and leaves a stuck module.
     std::chrono::seconds stopTimeout{20};
-    bool pppdDebug = false;   // pass `debug` to pppd: every LCP/IPCP packet in the call log
-    bool watchUdev = true;    // take supported USB modems as udev reports them
+    bool pppdDebug = false;                     // pass `debug` to pppd: every LCP/IPCP packet in the call log
+    bool watchUdev = true;                      // take supported USB modems as udev reports them
     std::string stateDir = "/var/lib/dialupd";  // kept call logs (calls/<modem id>/), created 0700
-    size_t callLogBytes = 64 * 1024;  // one call's captured log; the oldest lines go first
-    uint32_t keptCallLogs = 10;       // per modem; 0 = keep none
+    size_t callLogBytes = 64 * 1024;            // one call's captured log; the oldest lines go first
+    uint32_t keptCallLogs = 10;                 // per modem; 0 = keep none
     // The AT snapshot after a call ends by itself: the whole, and each command.
     std::chrono::milliseconds diagnosticsTimeout{3000};
     std::chrono::milliseconds diagnosticsCommandTimeout{1000};

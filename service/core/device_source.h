@@ -9,8 +9,8 @@
 namespace dialupd {
 
 struct TtyDevice {
-    std::string sysPath;          // the tty's sysfs path: its identity until it is removed
-    std::string devNode;          // "/dev/ttyUSB3"
+    std::string sysPath;  // the tty's sysfs path: its identity until it is removed
+    std::string devNode;  // "/dev/ttyUSB3"
     // From the parent USB interface and USB device; empty when there is none or the
     // attribute is missing.
     std::string interfaceNumber;  // bInterfaceNumber, "03"

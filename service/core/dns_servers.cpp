@@ -8,7 +8,8 @@ namespace dialupd {
 
 std::optional<DnsServerAddress> parseDnsServer(std::string_view text) {
     // inet_pton needs a NUL-terminated string; an embedded NUL would cut the text short.
-    if (text.empty() || text.size() > INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos) return std::nullopt;
+    if (text.empty() || text.size() > INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos)
+        return std::nullopt;
     const std::string terminated(text);
     DnsServerAddress address;
     uint8_t buffer[16];

@@ -58,14 +58,13 @@ ExitReason reasonForExitStatus(int status) {
     if (status == toInt(PppdExitStatus::FatalSignal))
         return {toCode(PppdExitStatus::FatalSignal), "fatal-signal",
                 "pppd crashed: it caught a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, ...) and exited"};
-    return {static_cast<uint32_t>(status), "unknown-exit-status",
-            "pppd exited with status " + std::to_string(status)};
+    return {static_cast<uint32_t>(status), "unknown-exit-status", "pppd exited with status " + std::to_string(status)};
 }
 
 ExitReason reasonForFatalSignal(int signal) {
     ExitReason reason = reasonForExitStatus(PppdExitStatus::FatalSignal);
-    reason.description = "pppd crashed: it caught " + signalName(signal) + " (signal " + std::to_string(signal) +
-                         ") and exited";
+    reason.description =
+        "pppd crashed: it caught " + signalName(signal) + " (signal " + std::to_string(signal) + ") and exited";
     return reason;
 }
 
@@ -100,8 +99,7 @@ ExitReason reasonForNotReady(std::string_view errorName, std::string_view messag
     const NotReady* found = &kNotReady[0];
     for (const NotReady& candidate : kNotReady)
         if (errorName == candidate.error) found = &candidate;
-    return {found->code, found->name,
-            "not ready to dial, no pppd was started: " + sanitizeText(std::string(message))};
+    return {found->code, found->name, "not ready to dial, no pppd was started: " + sanitizeText(std::string(message))};
 }
 
 ExitReason reasonForUnresponsiveModule() {

@@ -1,6 +1,7 @@
 // Why a call ended, as published in LastExitReason and the Hangup signal.
 // Codes: 0 none; 1..21 pppd's exit status; 64..73 dialupd's own (no pppd ran: 64 the module did
-// not answer, 66..73 it was not ready to dial; 65 is kept for a lost connectivity); 127 pppd crashed (caught a fatal signal); 128+N pppd killed by signal N.
+// not answer, 66..73 it was not ready to dial; 65 is kept for a lost connectivity); 127 pppd crashed (caught a fatal
+// signal); 128+N pppd killed by signal N.
 #pragma once
 
 #include <cstdint>

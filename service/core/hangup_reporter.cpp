@@ -26,15 +26,15 @@ std::string HangupReporter::withSummary(const ModemConfig& config, const CallRec
                                : fmt::format("{} {}:{} at usb {}", config.usb.model, config.usb.vendorId,
                                              config.usb.productId, config.usb.portPath);
     auto started = static_cast<std::time_t>(record.startedAtUsec / 1'000'000);
-    return fmt::format("== call ==\n"
-                       "modem: {} ({}), device {}\n"
-                       "started: {:%Y-%m-%d %H:%M:%S} UTC, lasted {:.1f} s\n"
-                       "ended: {} {}: {}{}\n"
-                       "traffic: {} bytes in, {} bytes out\n",
-                       config.id, identity, config.device, fmt::gmtime(started),
-                       static_cast<double>(record.durationUsec) / 1e6, record.reason.code, record.reason.name,
-                       record.reason.description, record.requested ? " (requested)" : "", record.bytesIn,
-                       record.bytesOut) +
+    return fmt::format(
+               "== call ==\n"
+               "modem: {} ({}), device {}\n"
+               "started: {:%Y-%m-%d %H:%M:%S} UTC, lasted {:.1f} s\n"
+               "ended: {} {}: {}{}\n"
+               "traffic: {} bytes in, {} bytes out\n",
+               config.id, identity, config.device, fmt::gmtime(started), static_cast<double>(record.durationUsec) / 1e6,
+               record.reason.code, record.reason.name, record.reason.description,
+               record.requested ? " (requested)" : "", record.bytesIn, record.bytesOut) +
            "== pppd, chat and dialupd ==\n" + log;
 }
 
@@ -53,17 +53,21 @@ void HangupReporter::keep(const CallRecord& record) {
 void HangupReporter::report(CallRecord record) {
     const std::string& port = config_.atPort;
     std::string unavailable;
-    if (!services_.atPorts) unavailable = "no AT diagnostics in this daemon";
-    else if (port.empty()) unavailable = "no AT port known for this modem";
-    else if (port == config_.device) unavailable = "the AT port is the PPP port: not asked";
+    if (!services_.atPorts)
+        unavailable = "no AT diagnostics in this daemon";
+    else if (port.empty())
+        unavailable = "no AT port known for this modem";
+    else if (port == config_.device)
+        unavailable = "the AT port is the PPP port: not asked";
     if (!unavailable.empty()) {
         record.text += "== AT snapshot ==\n" + unavailable + "\n";
         finish(nullptr, std::move(record));
         return;
     }
     spdlog::info("[{}] asking the module why the call ended (AT snapshot on {})", config_.id, port);
-    auto snapshot = std::make_unique<AtSnapshot>(
-        *services_.atPorts, scheduler_, AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
+    auto snapshot =
+        std::make_unique<AtSnapshot>(*services_.atPorts, scheduler_,
+                                     AtSnapshotLimits{daemon_.diagnosticsTimeout, daemon_.diagnosticsCommandTimeout});
     AtSnapshot* raw = snapshot.get();
     pending_.push_back(std::move(snapshot));
     // The live status lets the port go first; it has it back in finish().

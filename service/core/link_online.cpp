@@ -95,22 +95,22 @@ void LinkOnline::chooseDns() {
         settleOnline();
         return;
     }
-    services_.dns->choose(dnsMode_, [self = std::weak_ptr<LinkOnline*>(self_)](DnsBackend* backend,
-                                                                             const std::string& whyNone) {
-        auto alive = self.lock();
-        if (!alive || !*alive) return;
-        LinkOnline& online = **alive;
-        if (online.ended_) return;
-        if (!backend) {
-            spdlog::warn("DNS servers of {} are not handed to the system: {}", online.ifname_, whyNone);
-            online.note_(fmt::format("DNS: not handed to the system: {}", whyNone));
-            online.state_.dnsBackend = "none";
-            online.settleOnline();  // the modem publishes it all with its State
-            return;
-        }
-        online.backend_ = backend;
-        online.applyDns(true);
-    });
+    services_.dns->choose(
+        dnsMode_, [self = std::weak_ptr<LinkOnline*>(self_)](DnsBackend* backend, const std::string& whyNone) {
+            auto alive = self.lock();
+            if (!alive || !*alive) return;
+            LinkOnline& online = **alive;
+            if (online.ended_) return;
+            if (!backend) {
+                spdlog::warn("DNS servers of {} are not handed to the system: {}", online.ifname_, whyNone);
+                online.note_(fmt::format("DNS: not handed to the system: {}", whyNone));
+                online.state_.dnsBackend = "none";
+                online.settleOnline();  // the modem publishes it all with its State
+                return;
+            }
+            online.backend_ = backend;
+            online.applyDns(true);
+        });
 }
 
 LinkDns LinkOnline::linkDns() const {
@@ -122,30 +122,31 @@ LinkDns LinkOnline::linkDns() const {
 void LinkOnline::applyDns(bool first) {
     dnsApplying_ = true;
     LinkDns dns = linkDns();
-    backend_->apply(dns, [self = std::weak_ptr<LinkOnline*>(self_), first, dns](const std::optional<std::string>& error) {
-        auto alive = self.lock();
-        if (!alive || !*alive) return;
-        LinkOnline& online = **alive;
-        online.dnsApplying_ = false;
-        if (online.ended_) return;
-        std::string where = std::string(online.backend_->name());
-        if (error) {
-            spdlog::warn("DNS servers of {} could not be handed to {}: {}", dns.ifname, where, *error);
-            online.note_(fmt::format("DNS: {} refused {}'s servers: {}", where, dns.ifname, *error));
-            if (first) online.state_.dnsBackend = "none";
-        } else {
-            online.note_(fmt::format("DNS: {} {} to {} for {} (ifindex {}){}", first ? "servers" : "now servers",
-                                     listOrNone(dns.servers), where, dns.ifname, dns.ifindex,
-                                     dns.defaultRoute ? ", the default for every domain" : ", not the default"));
-            online.state_.dnsBackend = where;
-        }
-        if (!first) online.changed_();  // the first goes out with the modem's State change
-        if (online.dnsDirty_) {
-            online.dnsDirty_ = false;
-            online.applyDns(false);
-        }
-        if (first) online.settleOnline();
-    });
+    backend_->apply(
+        dns, [self = std::weak_ptr<LinkOnline*>(self_), first, dns](const std::optional<std::string>& error) {
+            auto alive = self.lock();
+            if (!alive || !*alive) return;
+            LinkOnline& online = **alive;
+            online.dnsApplying_ = false;
+            if (online.ended_) return;
+            std::string where = std::string(online.backend_->name());
+            if (error) {
+                spdlog::warn("DNS servers of {} could not be handed to {}: {}", dns.ifname, where, *error);
+                online.note_(fmt::format("DNS: {} refused {}'s servers: {}", where, dns.ifname, *error));
+                if (first) online.state_.dnsBackend = "none";
+            } else {
+                online.note_(fmt::format("DNS: {} {} to {} for {} (ifindex {}){}", first ? "servers" : "now servers",
+                                         listOrNone(dns.servers), where, dns.ifname, dns.ifindex,
+                                         dns.defaultRoute ? ", the default for every domain" : ", not the default"));
+                online.state_.dnsBackend = where;
+            }
+            if (!first) online.changed_();  // the first goes out with the modem's State change
+            if (online.dnsDirty_) {
+                online.dnsDirty_ = false;
+                online.applyDns(false);
+            }
+            if (first) online.settleOnline();
+        });
 }
 
 void LinkOnline::settleOnline() {

@@ -4,10 +4,14 @@ namespace dialupd {
 
 std::string_view toString(DnsMode mode) {
     switch (mode) {
-    case DnsMode::Auto: return "auto";
-    case DnsMode::Resolved: return "resolved";
-    case DnsMode::Resolvconf: return "resolvconf";
-    case DnsMode::None: return "none";
+        case DnsMode::Auto:
+            return "auto";
+        case DnsMode::Resolved:
+            return "resolved";
+        case DnsMode::Resolvconf:
+            return "resolvconf";
+        case DnsMode::None:
+            return "none";
     }
     return "auto";
 }

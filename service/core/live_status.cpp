@@ -39,15 +39,24 @@ Registration combined(Registration cs, Registration ps, Registration eps) {
 
 std::string_view toString(LiveField field) {
     switch (field) {
-        case LiveField::Sim: return "SimState";
-        case LiveField::Registration: return "RegistrationState";
-        case LiveField::OperatorName: return "OperatorName";
-        case LiveField::OperatorCode: return "OperatorCode";
-        case LiveField::AccessTechnology: return "AccessTechnology";
-        case LiveField::SignalQuality: return "SignalQuality";
-        case LiveField::Signal: return "Signal";
-        case LiveField::Imei: return "Imei";
-        case LiveField::Iccid: return "Iccid";
+        case LiveField::Sim:
+            return "SimState";
+        case LiveField::Registration:
+            return "RegistrationState";
+        case LiveField::OperatorName:
+            return "OperatorName";
+        case LiveField::OperatorCode:
+            return "OperatorCode";
+        case LiveField::AccessTechnology:
+            return "AccessTechnology";
+        case LiveField::SignalQuality:
+            return "SignalQuality";
+        case LiveField::Signal:
+            return "Signal";
+        case LiveField::Imei:
+            return "Imei";
+        case LiveField::Iccid:
+            return "Iccid";
     }
     return "";
 }
@@ -94,9 +103,10 @@ void LiveStatus::suspend(std::function<void()> whenFree) {
 void LiveStatus::letGoForSuspend() {
     // From inside the session's callback: the port goes on a later turn, and `whenFree` after it.
     session_.reset();
-    for (auto& waiting : std::exchange(whenFree_, {})) scheduler_.defer([alive = alive_, waiting = std::move(waiting)] {
-        if (*alive) waiting();
-    });
+    for (auto& waiting : std::exchange(whenFree_, {}))
+        scheduler_.defer([alive = alive_, waiting = std::move(waiting)] {
+            if (*alive) waiting();
+        });
 }
 
 void LiveStatus::resume() {
@@ -116,14 +126,15 @@ void LiveStatus::open() {
     LiveState before = state_;
     lostWhy_.clear();
     refused_.clear();
-    auto session = std::make_unique<AtSession>(
-        opener_, scheduler_,
-        AtSession::Events{.unsolicited = [this](std::string_view line) {
-                              LiveState before = state_;
-                              unsolicited(line);
-                              publish(before);
-                          },
-                          .closed = [this](std::string_view why) { portClosed(why); }});
+    auto session =
+        std::make_unique<AtSession>(opener_, scheduler_,
+                                    AtSession::Events{.unsolicited =
+                                                          [this](std::string_view line) {
+                                                              LiveState before = state_;
+                                                              unsolicited(line);
+                                                              publish(before);
+                                                          },
+                                                      .closed = [this](std::string_view why) { portClosed(why); }});
     try {
         session->open(path_);
     } catch (const AtPortError& error) {
@@ -156,7 +167,8 @@ void LiveStatus::queue(std::vector<Command> commands) {
     if (!session_ || suspended_ > 0) return;
     // A read already waiting to be sent covers the same read asked again.
     bool queued = std::all_of(commands.begin(), commands.end(), [&](const Command& command) {
-        return std::any_of(queue_.begin(), queue_.end(), [&](const Command& waiting) { return waiting.text == command.text; });
+        return std::any_of(queue_.begin(), queue_.end(),
+                           [&](const Command& waiting) { return waiting.text == command.text; });
     });
     if (queued) return;
     queue_.insert(queue_.end(), commands.begin(), commands.end());
@@ -187,7 +199,8 @@ void LiveStatus::sendNext() {
 
 void LiveStatus::answered(const Command& command, AtResult result) {
     switch (result.end) {
-        case AtResult::End::Closed: return;
+        case AtResult::End::Closed:
+            return;
         case AtResult::End::Timeout:
             // A late answer could be taken for the next command's: the rest of this round waits
             // for the next reopen; URCs are still heard.
@@ -196,7 +209,8 @@ void LiveStatus::answered(const Command& command, AtResult result) {
             refused_.push_back(command.text);
             queue_.clear();
             return;
-        case AtResult::End::Final: break;
+        case AtResult::End::Final:
+            break;
     }
     // Lines that are not this command's answer are URCs that came in the middle of it.
     bool answeredHere = false;
@@ -221,7 +235,8 @@ void LiveStatus::answered(const Command& command, AtResult result) {
 
 bool LiveStatus::takeAnswer(Step step, std::string_view line) {
     switch (step) {
-        case Step::Setup: return false;
+        case Step::Setup:
+            return false;
         case Step::Sim:
             if (std::optional<SimState> sim = parseCpin(line)) {
                 state_.sim = *sim;
@@ -296,7 +311,8 @@ void LiveStatus::unsolicited(std::string_view line) {
         // change alone, which +CEREG=2 also reports, does not cost a read.)
         if (state_.registration != was && registered(state_.registration)) {
             std::vector<Command> reads;
-            for (const auto& [command, reads_] : kOperatorRead) reads.push_back({command, reads_ ? Step::Operator : Step::Setup});
+            for (const auto& [command, reads_] : kOperatorRead)
+                reads.push_back({command, reads_ ? Step::Operator : Step::Setup});
             reads.push_back({"AT+QNWINFO", Step::NetworkInfo});
             queue(std::move(reads));
         }
@@ -328,9 +344,15 @@ void LiveStatus::unsolicited(std::string_view line) {
 
 void LiveStatus::setRegistration(const RegistrationReport& report) {
     switch (report.domain) {
-        case RegistrationDomain::Cs: cs_ = report.state; break;
-        case RegistrationDomain::Ps: ps_ = report.state; break;
-        case RegistrationDomain::Eps: eps_ = report.state; break;
+        case RegistrationDomain::Cs:
+            cs_ = report.state;
+            break;
+        case RegistrationDomain::Ps:
+            ps_ = report.state;
+            break;
+        case RegistrationDomain::Eps:
+            eps_ = report.state;
+            break;
     }
     state_.registration = combined(cs_, ps_, eps_);
     if (report.act && registered(report.state)) setAccessTechnology(accessTechnologyFromAct(*report.act));

@@ -47,17 +47,27 @@ struct LiveSignal {
 struct LiveState {
     SimState sim = SimState::Unknown;
     Registration registration = Registration::Unknown;  // the best of CS, PS and EPS
-    std::string operatorName;      // clean text, at most kMaxOperatorName bytes
-    std::string operatorCode;      // MCC+MNC digits
-    std::string accessTechnology;  // "lte", "umts", ... ("" unknown)
-    uint32_t signalQuality = 0;    // percent from +CSQ's <rssi>, as ModemManager; 0 unknown
+    std::string operatorName;                           // clean text, at most kMaxOperatorName bytes
+    std::string operatorCode;                           // MCC+MNC digits
+    std::string accessTechnology;                       // "lte", "umts", ... ("" unknown)
+    uint32_t signalQuality = 0;                         // percent from +CSQ's <rssi>, as ModemManager; 0 unknown
     LiveSignal signal;
     std::string imei;
     std::string iccid;
     bool operator==(const LiveState&) const = default;
 };
 
-enum class LiveField { Sim, Registration, OperatorName, OperatorCode, AccessTechnology, SignalQuality, Signal, Imei, Iccid };
+enum class LiveField {
+    Sim,
+    Registration,
+    OperatorName,
+    OperatorCode,
+    AccessTechnology,
+    SignalQuality,
+    Signal,
+    Imei,
+    Iccid
+};
 
 struct LiveStatusLimits {
     std::chrono::milliseconds perCommand{3000};
@@ -105,15 +115,15 @@ public:
 
 private:
     enum class Step {
-        Setup,              // its answer says nothing: OK, or refused (noted)
-        Sim,                // AT+CPIN?
-        RegistrationRead,   // AT+CREG? / AT+CGREG? / AT+CEREG?
-        Operator,           // AT+COPS?
-        Signal,             // AT+CSQ
-        QuectelSignal,      // AT+QCSQ
-        NetworkInfo,        // AT+QNWINFO
-        Imei,               // AT+CGSN
-        Iccid,              // AT+QCCID
+        Setup,             // its answer says nothing: OK, or refused (noted)
+        Sim,               // AT+CPIN?
+        RegistrationRead,  // AT+CREG? / AT+CGREG? / AT+CEREG?
+        Operator,          // AT+COPS?
+        Signal,            // AT+CSQ
+        QuectelSignal,     // AT+QCSQ
+        NetworkInfo,       // AT+QNWINFO
+        Imei,              // AT+CGSN
+        Iccid,             // AT+QCCID
     };
     struct Command {
         std::string text;

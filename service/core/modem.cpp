@@ -44,7 +44,9 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
                }),
       recovery_(
           daemon_, scheduler_, services_, atTurns_, [this](std::string_view line) { note(line); },
-          [this] { return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath}; },
+          [this] {
+              return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath};
+          },
           [this](ModemRecovery::Outcome outcome) { recoveryFinished(std::move(outcome)); },
           [this](std::function<void()> gone) { deviceRemoved(std::move(gone)); }),
       redialer_(
@@ -94,8 +96,8 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
 void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     // The last attempt may still be on the stack (a Connect answered from its end): freed later.
     scheduler_.deferRelease(std::move(attempt_));
-    attempt_ = std::make_unique<CallAttempt>(config_, call, daemon_, runner_, scheduler_, services_,
-                                             readiness_, redialer_.attempts(), static_cast<AttemptHost&>(*this));
+    attempt_ = std::make_unique<CallAttempt>(config_, call, daemon_, runner_, scheduler_, services_, readiness_,
+                                             redialer_.attempts(), static_cast<AttemptHost&>(*this));
     log_ = &attempt_->log();
     if (!suspect_ || !services_.atPorts || !devicePresent()) {
         Waiters none;
@@ -118,8 +120,8 @@ void Modem::reset(ResetCompletion done) {
     refuseIfTheStateSaysSo(ModemRequest::Reset, state_, config_.id);
     if (!services_.atPorts) throw Error(error_name::kUnavailable, "this daemon has no AT port access for recovery");
     if (!devicePresent())
-        throw Error(error_name::kUnavailable, fmt::format("modem {}: device {} is not there", config_.id,
-                                                          config_.device));
+        throw Error(error_name::kUnavailable,
+                    fmt::format("modem {}: device {} is not there", config_.id, config_.device));
     cancelRedial();
     resetLog_ = std::make_unique<AttemptLog>(config_.id, scheduler_, daemon_.callLogBytes);
     log_ = resetLog_.get();
@@ -165,7 +167,8 @@ void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
     }
     recovery_.awaitReattach();
     try {
-        attempt_->start(outcome.connectWaiters, false, [](const Error*) {}, changed);
+        attempt_->start(
+            outcome.connectWaiters, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         note(fmt::format("the dial after recovery failed: {}", error.what()));
         attemptDialFailed(error, outcome.connectWaiters);
@@ -210,7 +213,8 @@ void Modem::redial() {
     }
     try {
         CallSettings call = *redialer_.plan();
-        beginCall(call, false, [](const Error*) {}, changed);
+        beginCall(
+            call, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
         // No pppd ran (the tty is missing, say): that counts as an attempt, and the next follows.
         spdlog::warn("[{}] redial {} failed: {}", config_.id, redialer_.attempts(), error.what());
@@ -223,10 +227,10 @@ void Modem::disconnect(Completion done) {
     if (state_ == ModemState::Resetting || (attempt_ && attempt_->checking())) {
         // Answered as a Disconnect during the dial is: the Connects waiting are told it was.
         cancelRedial();
-        cancelBeforeDial(Error(error_name::kCancelled,
-                               fmt::format("modem {}: {}", config_.id,
-                                           state_ == ModemState::Resetting ? "Disconnect was called"
-                                                                           : "the call was disconnected")));
+        cancelBeforeDial(Error(
+            error_name::kCancelled,
+            fmt::format("modem {}: {}", config_.id,
+                        state_ == ModemState::Resetting ? "Disconnect was called" : "the call was disconnected")));
         done(nullptr);
         return;
     }
@@ -267,7 +271,8 @@ void Modem::deviceRemoved(std::function<void()> gone) {
     }
     removalWaiters_.push_back(std::move(gone));
     note(fmt::format("the modem's device {} was removed during the call", config_.device));
-    if (!attempt_->call()->stopRequested()) removalTimer_ = scheduler_.after(kRemovedDeviceGrace, [this] { stopAfterRemoval(); });
+    if (!attempt_->call()->stopRequested())
+        removalTimer_ = scheduler_.after(kRemovedDeviceGrace, [this] { stopAfterRemoval(); });
 }
 
 void Modem::stopAfterRemoval() {
@@ -366,8 +371,9 @@ void Modem::attemptEnded(AttemptEnd end) {
     if (record.requested || removed_)
         redialer_.cancel(changed);
     else
-        redialer_.schedule(redialCanHelp(reason), changed,
-                           isSimReason(reason) ? "a redial cannot fix a PIN or a SIM" : "trying again cannot mend this");
+        redialer_.schedule(
+            redialCanHelp(reason), changed,
+            isSimReason(reason) ? "a redial cannot fix a PIN or a SIM" : "trying again cannot mend this");
     // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
     const std::string log = attempt_->log().text();  // a Connect answered below may start the next attempt

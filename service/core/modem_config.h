@@ -19,9 +19,9 @@ struct UsbIdentity {
 };
 
 struct ModemConfig {
-    std::string id;      // [A-Za-z0-9_]+, the object path element
-    std::string device;  // PPP tty; empty in a config section that matches a USB modem
-    std::string atPort;  // optional AT command tty
+    std::string id;          // [A-Za-z0-9_]+, the object path element
+    std::string device;      // PPP tty; empty in a config section that matches a USB modem
+    std::string atPort;      // optional AT command tty
     std::string simPinFile;  // sim-pin-file: the SIM's PIN, read (sys/sim_pin_file.h) only when the SIM asks
     CallSettings call;
     bool autoconnect = false;  // dial once when the modem appears (daemon start or plug-in)

@@ -16,9 +16,7 @@ namespace {
 constexpr size_t kMaxIdLength = 64;
 constexpr size_t kMaxModelPrefixLength = 16;  // a [usb-model] name may be long
 
-bool isIdChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool isIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // Like sd_bus_path_encode: unambiguous, and only characters an object path element allows.
 std::string escapeForId(char c) {
@@ -84,8 +82,7 @@ std::string usbModemIdFromPortPath(const UsbIdentity& identity) {
 }
 
 ModemRegistry::ModemRegistry(const Config& config, PppdRunner& runner, Scheduler& scheduler,
-                             Modem::DeviceExists deviceExists, ModemRegistryListener& listener,
-                             ResolvePath resolvePath)
+                             Modem::DeviceExists deviceExists, ModemRegistryListener& listener, ResolvePath resolvePath)
     : config_(config),
       runner_(runner),
       scheduler_(scheduler),
@@ -129,8 +126,8 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
     }
     ModemServices services = modemServices_;
     if (!services.ttyExists) services.ttyExists = deviceExists_;
-    modems_.push_back(
-        std::make_unique<Modem>(std::move(modemConfig), config_.daemon, runner_, scheduler_, exists, std::move(services)));
+    modems_.push_back(std::make_unique<Modem>(std::move(modemConfig), config_.daemon, runner_, scheduler_, exists,
+                                              std::move(services)));
     Modem& modem = *modems_.back();
     try {
         listener_.modemAdded(modem);
@@ -250,8 +247,8 @@ void ModemRegistry::announceUsbModem(UsbDevice& device) {
         }
         if (holder->detachedDuringReset()) {
             // The module re-enumerated during a recovery (AT+CFUN=1,1, USB reset): same object.
-            spdlog::info("[{}] back on usb {} after re-enumerating: modem port {}", candidate,
-                         device.identity.portPath, device.ppp.devNode);
+            spdlog::info("[{}] back on usb {} after re-enumerating: modem port {}", candidate, device.identity.portPath,
+                         device.ppp.devNode);
             device.modem = holder;
             holder->deviceReattached(device.ppp.devNode, device.at.devNode);
             return;
@@ -271,8 +268,10 @@ void ModemRegistry::announceUsbModem(UsbDevice& device) {
     }
 
     ModemConfig modemConfig;
-    if (matched) modemConfig = *matched;
-    else modemConfig.call = config_.defaults;
+    if (matched)
+        modemConfig = *matched;
+    else
+        modemConfig.call = config_.defaults;
     modemConfig.id = id;
     modemConfig.device = device.ppp.devNode;
     modemConfig.atPort = device.at.devNode;
@@ -280,8 +279,8 @@ void ModemRegistry::announceUsbModem(UsbDevice& device) {
     device.modem = add(std::move(modemConfig));
     if (!device.modem) return;
     spdlog::info("[{}] {} {}:{} at usb {} serial '{}': modem port {}, AT port {}", id, device.model.name,
-                 device.identity.vendorId, device.identity.productId, device.identity.portPath,
-                 device.identity.serial, device.ppp.devNode, device.at.devNode.empty() ? "none" : device.at.devNode);
+                 device.identity.vendorId, device.identity.productId, device.identity.portPath, device.identity.serial,
+                 device.ppp.devNode, device.at.devNode.empty() ? "none" : device.at.devNode);
     if (matched && matched->autoconnect) autoconnect(*device.modem);
 }
 

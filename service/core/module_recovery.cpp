@@ -18,16 +18,26 @@ double seconds(std::chrono::milliseconds span) { return std::chrono::duration<do
 std::string_view toString(ModuleRecovery::Step step) {
     using Step = ModuleRecovery::Step;
     switch (step) {
-    case Step::Idle: return "idle";
-    case Step::Probe: return "probe";
-    case Step::EscapeGuardBefore: return "guard time before '+++'";
-    case Step::EscapePlus: return "'+++' and the guard time after";
-    case Step::EscapeHangUp: return "ATH";
-    case Step::EscapeCheck: return "AT after ATH";
-    case Step::Reboot: return "AT+CFUN=1,1";
-    case Step::AwaitPause: return "waiting for the module to return";
-    case Step::AwaitAnswer: return "AT while waiting for the module to return";
-    case Step::Done: return "done";
+        case Step::Idle:
+            return "idle";
+        case Step::Probe:
+            return "probe";
+        case Step::EscapeGuardBefore:
+            return "guard time before '+++'";
+        case Step::EscapePlus:
+            return "'+++' and the guard time after";
+        case Step::EscapeHangUp:
+            return "ATH";
+        case Step::EscapeCheck:
+            return "AT after ATH";
+        case Step::Reboot:
+            return "AT+CFUN=1,1";
+        case Step::AwaitPause:
+            return "waiting for the module to return";
+        case Step::AwaitAnswer:
+            return "AT while waiting for the module to return";
+        case Step::Done:
+            return "done";
     }
     return "unknown";
 }
@@ -35,10 +45,14 @@ std::string_view toString(ModuleRecovery::Step step) {
 std::string_view toString(ModuleRecovery::Rung rung) {
     using Rung = ModuleRecovery::Rung;
     switch (rung) {
-    case Rung::Probe: return "probe";
-    case Rung::Escape: return "escape";
-    case Rung::Reboot: return "reboot";
-    case Rung::UsbReset: return "usb-reset";
+        case Rung::Probe:
+            return "probe";
+        case Rung::Escape:
+            return "escape";
+        case Rung::Reboot:
+            return "reboot";
+        case Rung::UsbReset:
+            return "usb-reset";
     }
     return "unknown";
 }
@@ -93,15 +107,16 @@ AtSession::Callback ModuleRecovery::continueWith(Then then) {
         Outcome outcome = Outcome::Silent;
         std::string detail = result.lastLine;
         switch (result.end) {
-        case AtResult::End::Final:
-            outcome = result.ok() ? Outcome::Ok : Outcome::Failed;
-            detail = result.finalLine;
-            break;
-        case AtResult::End::Timeout: break;
-        case AtResult::End::Closed:
-            outcome = Outcome::Closed;
-            detail = result.closedWhy;
-            break;
+            case AtResult::End::Final:
+                outcome = result.ok() ? Outcome::Ok : Outcome::Failed;
+                detail = result.finalLine;
+                break;
+            case AtResult::End::Timeout:
+                break;
+            case AtResult::End::Closed:
+                outcome = Outcome::Closed;
+                detail = result.closedWhy;
+                break;
         }
         // Never continue from inside the channel's callback (the next step may close it), and
         // not at all once the recovery has ended meanwhile (its overall bound).
@@ -216,8 +231,8 @@ void ModuleRecovery::escapeCheck() {
 
 void ModuleRecovery::portLost(std::string_view during, const std::string& why) {
     // The escape cannot go on over a port that is gone: the next rung does not need it.
-    note_(fmt::format("recovery: {} hung up during {} ({})", session_.isOpen() ? session_.path() : "the port",
-                      during, why));
+    note_(fmt::format("recovery: {} hung up during {} ({})", session_.isOpen() ? session_.path() : "the port", during,
+                      why));
     session_.close();
     reboot();
 }

@@ -62,26 +62,40 @@ PppdLaunch buildPppdLaunch(const DaemonSettings& daemon, const PppdCommandInput&
         std::to_string(input.call.baud),
         "nodetach",  // we supervise it: its pid is ours to watch, its exit status ours to read
         "lock",      // UUCP lock in /run/lock, so no other dialer opens the port under us
-        "logfd", "2",  // pppd's log, and chat's -s output, into our pipe on stderr
-        "linkname", "dialupd-" + input.modemId,  // pid file /run/ppp-dialupd-<id>.pid names our calls
-        "ipparam", input.modemId,
+        "logfd",
+        "2",  // pppd's log, and chat's -s output, into our pipe on stderr
+        "linkname",
+        "dialupd-" + input.modemId,  // pid file /run/ppp-dialupd-<id>.pid names our calls
+        "ipparam",
+        input.modemId,
         // Quectel's quectel-ppp peers file's IP options, but for usepeerdns: the plugin asks for
         // DNS itself, so pppd writes no /etc/ppp/resolv.conf.
-        "noauth", "noipdefault", "ipcp-accept-local", "ipcp-accept-remote",
-        "novj", "novjccomp",
-        "lcp-echo-interval", std::to_string(input.call.lcpEchoInterval),
-        "lcp-echo-failure", std::to_string(input.call.lcpEchoFailure),
+        "noauth",
+        "noipdefault",
+        "ipcp-accept-local",
+        "ipcp-accept-remote",
+        "novj",
+        "novjccomp",
+        "lcp-echo-interval",
+        std::to_string(input.call.lcpEchoInterval),
+        "lcp-echo-failure",
+        std::to_string(input.call.lcpEchoFailure),
         // Addresses and DNS are published on D-Bus; /etc/ppp/ip-up.d must not rewrite
         // /etc/resolv.conf behind the user's back. pppd silently skips a script that does not
         // exist (ENOENT), and nobody but root can create one in our 0700 runtime dir.
-        "ip-up-script", daemon.runtimeDir + "/no-ip-up-script",
-        "ip-down-script", daemon.runtimeDir + "/no-ip-down-script",
+        "ip-up-script",
+        daemon.runtimeDir + "/no-ip-up-script",
+        "ip-down-script",
+        daemon.runtimeDir + "/no-ip-down-script",
         // pppd runs this through sh -c; exec makes chat pppd's own child, so the SIGTERM pppd passes
         // to its connect script on a stop reaches chat, not just a shell that would leave chat
         // orphaned, talking to the module until pppd has wound up.
-        "connect", "exec " + shellQuote(daemon.chatPath) + " -s -v -f " + shellQuote(launch.chatScriptPath),
-        "plugin", daemon.pluginPath,
-        "dialupd-report-fd", std::to_string(kChildReportFd),
+        "connect",
+        "exec " + shellQuote(daemon.chatPath) + " -s -v -f " + shellQuote(launch.chatScriptPath),
+        "plugin",
+        daemon.pluginPath,
+        "dialupd-report-fd",
+        std::to_string(kChildReportFd),
         // dialupd adds the routes itself (next to an existing default route, which pppd 2.4.9
         // cannot do), so pppd must add none, whatever /etc/ppp/options or ~/.ppprc say. These
         // are not priority options: a later source wins. nodefaultroute and noproxyarp clear
@@ -89,7 +103,10 @@ PppdLaunch buildPppdLaunch(const DaemonSettings& daemon, const PppdCommandInput&
         // /etc/ppp/options.<tty> (read after the command line) fails the start with "option is
         // disabled" rather than adding a route behind our back. replacedefaultroute acts only
         // together with defaultroute. nopersist: redialling is dialupd's to decide.
-        "nodefaultroute", "nodefaultroute6", "noproxyarp", "nopersist",
+        "nodefaultroute",
+        "nodefaultroute6",
+        "noproxyarp",
+        "nopersist",
     };
     addIpFamily(argv, input.call);
     // Limits a metered link may want; pppd enforces them (exit 12 idle-timeout, 13 connect-time-limit).

@@ -21,7 +21,7 @@ struct PppdLaunch {
     std::vector<std::string> argv;  // argv[0] is the pppd binary; executed directly, never via a shell
     std::string chatScriptPath;     // written 0600 before pppd starts, removed when it exits
     std::string chatScript;
-    std::string secret;             // empty: no secret pipe
+    std::string secret;  // empty: no secret pipe
 };
 
 struct ProcessExit {

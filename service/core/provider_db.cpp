@@ -21,7 +21,8 @@ public:
         path_.emplace_back(element);
         text_.clear();
         if (depth() == 1) {
-            if (element != "serviceproviders") throw ProviderDatabaseError("the root element is not <serviceproviders>");
+            if (element != "serviceproviders")
+                throw ProviderDatabaseError("the root element is not <serviceproviders>");
             sawRoot_ = true;
         } else if (inProvider() && depth() == 3 && element == "provider") {
             provider_ = Provider{};
@@ -96,7 +97,8 @@ private:
         // <network-id> comes before the <apn>s in the schema: the provider's matches are known.
         if (apn_.value.empty() || (apn_.hasUsage && !apn_.internet)) return;
         auto keep = [this](std::optional<ProviderApn>& slot, const std::string& mnc) {
-            if (!slot) slot = ProviderApn{provider_.name, mcc_, mnc, apn_.value, apn_.name, apn_.username, apn_.password};
+            if (!slot)
+                slot = ProviderApn{provider_.name, mcc_, mnc, apn_.value, apn_.name, apn_.username, apn_.password};
         };
         if (provider_.matches3) keep(found3_, *provider_.matches3);
         if (provider_.matches2) keep(found2_, *provider_.matches2);

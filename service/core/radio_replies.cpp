@@ -191,8 +191,7 @@ std::optional<std::variant<QindCsq, QindAct>> parseQind(std::string_view line) {
         std::optional<unsigned> ber = unsignedNumber((*parts)[2], 99);
         if (!rssi) return std::nullopt;
         bool rssiKnownScale = *rssi <= 31 || *rssi == 99 || (*rssi >= 100 && *rssi <= 191);
-        if (!rssi || !ber || !rssiKnownScale || (*ber > 7 && *ber != 99))
-            return std::nullopt;
+        if (!rssi || !ber || !rssiKnownScale || (*ber > 7 && *ber != 99)) return std::nullopt;
         unsigned scaled = *rssi;
         if (scaled >= 100) {
             // TD-SCDMA: 100 is -116 dBm, each step 1 dB; on the 27.007 scale (-113 + 2n), clamped.
@@ -212,16 +211,31 @@ std::optional<std::variant<QindCsq, QindAct>> parseQind(std::string_view line) {
 
 std::string_view accessTechnologyFromAct(unsigned act) {
     switch (act) {
-        case 0: case 1: case 8: return "gsm";  // GSM, GSM compact, EC-GSM-IoT
-        case 2: return "umts";
-        case 3: return "edge";
-        case 4: return "hsdpa";
-        case 5: return "hsupa";
-        case 6: return "hspa";
-        case 7: case 10: return "lte";  // E-UTRAN, E-UTRA connected to a 5G core
-        case 9: return "lte-nb-iot";   // E-UTRAN NB-S1
-        case 11: case 12: case 13: return "5gnr";
-        default: return "";
+        case 0:
+        case 1:
+        case 8:
+            return "gsm";  // GSM, GSM compact, EC-GSM-IoT
+        case 2:
+            return "umts";
+        case 3:
+            return "edge";
+        case 4:
+            return "hsdpa";
+        case 5:
+            return "hsupa";
+        case 6:
+            return "hspa";
+        case 7:
+        case 10:
+            return "lte";  // E-UTRAN, E-UTRA connected to a 5G core
+        case 9:
+            return "lte-nb-iot";  // E-UTRAN NB-S1
+        case 11:
+        case 12:
+        case 13:
+            return "5gnr";
+        default:
+            return "";
     }
 }
 
@@ -231,10 +245,10 @@ std::string_view accessTechnologyFromQuectel(std::string_view act) {
         std::string_view ours;
     };
     static constexpr std::array<Name, 19> kNames = {{
-        {"GSM", "gsm"},         {"GPRS", "gprs"},          {"EDGE", "edge"},        {"WCDMA", "umts"},
-        {"TDSCDMA", "umts"},    {"TD-SCDMA", "umts"},      {"HSDPA", "hsdpa"},      {"HSUPA", "hsupa"},
-        {"HSDPA&HSUPA", "hspa"}, {"HSPA", "hspa"},         {"HSPA+", "hspa-plus"},  {"LTE", "lte"},
-        {"FDD LTE", "lte"},     {"TDD LTE", "lte"},        {"CAT-M", "lte-cat-m"},  {"EMTC", "lte-cat-m"},
+        {"GSM", "gsm"},           {"GPRS", "gprs"},        {"EDGE", "edge"},       {"WCDMA", "umts"},
+        {"TDSCDMA", "umts"},      {"TD-SCDMA", "umts"},    {"HSDPA", "hsdpa"},     {"HSUPA", "hsupa"},
+        {"HSDPA&HSUPA", "hspa"},  {"HSPA", "hspa"},        {"HSPA+", "hspa-plus"}, {"LTE", "lte"},
+        {"FDD LTE", "lte"},       {"TDD LTE", "lte"},      {"CAT-M", "lte-cat-m"}, {"EMTC", "lte-cat-m"},
         {"CAT-NB", "lte-nb-iot"}, {"NBIOT", "lte-nb-iot"}, {"NR5G", "5gnr"},
     }};
     std::string key = upper(trimmed(act));

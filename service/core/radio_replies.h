@@ -66,7 +66,7 @@ std::optional<std::variant<QindCsq, QindAct>> parseQind(std::string_view line);
 
 // The access technology's name as the property shows it (ModemManager's words: "gsm", "gprs",
 // "edge", "umts", "hsdpa", "hsupa", "hspa", "hspa-plus", "lte", "5gnr", ...), "" when none/unknown.
-std::string_view accessTechnologyFromAct(unsigned act);            // 27.007 <AcT>
+std::string_view accessTechnologyFromAct(unsigned act);              // 27.007 <AcT>
 std::string_view accessTechnologyFromQuectel(std::string_view act);  // +QNWINFO / +QIND: "act"
 
 // AT+CGSN's answer: the IMEI's 15 digits (14..17 taken: IMEISV, modules without the check

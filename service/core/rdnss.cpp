@@ -7,8 +7,8 @@
 namespace dialupd {
 namespace {
 
-constexpr size_t kUnit = 8;            // ND option lengths count 8-octet units
-constexpr size_t kRdnssHeader = 8;     // type, length, reserved (2), lifetime (4)
+constexpr size_t kUnit = 8;         // ND option lengths count 8-octet units
+constexpr size_t kRdnssHeader = 8;  // type, length, reserved (2), lifetime (4)
 constexpr size_t kAddressSize = 16;
 
 std::string ipv6Text(const uint8_t* bytes) {

@@ -15,21 +15,30 @@ constexpr const char* kPinCommandShown = "AT+CPIN=\"<hidden>\"";
 
 int rank(Registration state) {
     switch (state) {
-        case Registration::Home: return 5;
-        case Registration::Roaming: return 4;
-        case Registration::Searching: return 3;
-        case Registration::Denied: return 2;
-        case Registration::Idle: return 1;
-        case Registration::Unknown: break;
+        case Registration::Home:
+            return 5;
+        case Registration::Roaming:
+            return 4;
+        case Registration::Searching:
+            return 3;
+        case Registration::Denied:
+            return 2;
+        case Registration::Idle:
+            return 1;
+        case Registration::Unknown:
+            break;
     }
     return 0;
 }
 
 std::string_view domainName(RegistrationDomain domain) {
     switch (domain) {
-        case RegistrationDomain::Eps: return "EPS";
-        case RegistrationDomain::Ps: return "PS";
-        case RegistrationDomain::Cs: break;
+        case RegistrationDomain::Eps:
+            return "EPS";
+        case RegistrationDomain::Ps:
+            return "PS";
+        case RegistrationDomain::Cs:
+            break;
     }
     return "CS";
 }
@@ -158,20 +167,35 @@ void ReadinessCheck::answered(AtResult result) {
         return;
     }
     switch (step_) {
-        case Step::SimState: simState(result, false); return;
-        case Step::SimStateAgain: simState(result, true); return;
-        case Step::PinRetries: pinRetries(result); return;
-        case Step::EnterPin: pinEntered(result); return;
+        case Step::SimState:
+            simState(result, false);
+            return;
+        case Step::SimStateAgain:
+            simState(result, true);
+            return;
+        case Step::PinRetries:
+            pinRetries(result);
+            return;
+        case Step::EnterPin:
+            pinEntered(result);
+            return;
         case Step::EnableUrcs:
             for (const std::string& line : result.lines) heardUnsolicited(line, command_);
             noteAnswer(result, {});
             enableUrcs();
             return;
-        case Step::Imsi: lookUpApn(result); return;
-        case Step::ReadRegistration: registrationRead(result); return;
-        case Step::Signal: signalRead(result); return;
+        case Step::Imsi:
+            lookUpApn(result);
+            return;
+        case Step::ReadRegistration:
+            registrationRead(result);
+            return;
+        case Step::Signal:
+            signalRead(result);
+            return;
         case Step::Idle:
-        case Step::AwaitRegistration: return;
+        case Step::AwaitRegistration:
+            return;
     }
 }
 
@@ -203,7 +227,8 @@ void ReadinessCheck::simState(const AtResult& result, bool afterPin) {
             if (afterPin) note_("SIM unlocked");
             enableUrcs();
             return;
-        case SimState::PinRequired: break;
+        case SimState::PinRequired:
+            break;
         case SimState::PukRequired:
             fail(error_name::kSimPukRequired,
                  "the SIM is locked by its PUK (too many wrong PINs): dialupd never tries a PUK; unlock it by hand");
@@ -213,9 +238,9 @@ void ReadinessCheck::simState(const AtResult& result, bool afterPin) {
             return;
         case SimState::Error:
             fail(error_name::kSimMissing,
-                 fmt::format("the module cannot use its SIM ({})",
-                             result.ok() && !result.lines.empty() ? result.lines.front()
-                                                                  : explainAtError(result.finalLine)));
+                 fmt::format("the module cannot use its SIM ({})", result.ok() && !result.lines.empty()
+                                                                       ? result.lines.front()
+                                                                       : explainAtError(result.finalLine)));
             return;
         case SimState::Unknown:
             note_("SIM state not known: going on");
@@ -286,13 +311,13 @@ void ReadinessCheck::pinEntered(const AtResult& result) {
     // The answer's lines are never noted: a garbled echo of the command would be among them.
     for (const std::string& line : result.lines)
         if (parseRegistration(line, false)) heardUnsolicited(line, "the PIN");
-    note_(fmt::format("{} -> {}", kPinCommandShown,
-                      result.ok() ? std::string("OK") : explainAtError(result.finalLine)));
+    note_(
+        fmt::format("{} -> {}", kPinCommandShown, result.ok() ? std::string("OK") : explainAtError(result.finalLine)));
     if (!result.ok()) {
         failedPins_.add(*pin_);
         pin_.reset();
-        fail(error_name::kSimPinRejected, fmt::format("the SIM refused the PIN ({}); it will not be sent again",
-                                                      explainAtError(result.finalLine)));
+        fail(error_name::kSimPinRejected,
+             fmt::format("the SIM refused the PIN ({}); it will not be sent again", explainAtError(result.finalLine)));
         return;
     }
     pin_.reset();
@@ -323,9 +348,8 @@ void ReadinessCheck::lookUpApn(const AtResult& result) {
     }
     if (!result.ok() || !imsi) {
         noteAnswer(result, {});
-        fail(error_name::kApnRequired,
-             fmt::format("no APN given, and the module did not tell its IMSI ({} -> {})", command_,
-                         explainAtError(result.finalLine)));
+        fail(error_name::kApnRequired, fmt::format("no APN given, and the module did not tell its IMSI ({} -> {})",
+                                                   command_, explainAtError(result.finalLine)));
         return;
     }
     readiness_.imsi = imsi;
@@ -374,8 +398,8 @@ void ReadinessCheck::registrationRead(const AtResult& result) {
     std::vector<std::string> answers;
     for (const std::string& line : result.lines) {
         // The answer has <n> first; a URC of the same kind (no <n>) does not read as one.
-        std::optional<RegistrationReport> report = line.starts_with(read->prefix) ? parseRegistration(line, true)
-                                                                                  : std::nullopt;
+        std::optional<RegistrationReport> report =
+            line.starts_with(read->prefix) ? parseRegistration(line, true) : std::nullopt;
         if (report && !answer) {
             answer = report;
             answers.push_back(line);
@@ -409,7 +433,9 @@ bool ReadinessCheck::registrationDecides() {
         if (rank(domains_[domain]) > rank(best)) best = domains_[domain];
     readiness_.registration = best;
     switch (best) {
-        case Registration::Home: succeed(); return true;
+        case Registration::Home:
+            succeed();
+            return true;
         case Registration::Roaming:
             if (settings_.allowRoaming) {
                 succeed();
@@ -422,7 +448,8 @@ bool ReadinessCheck::registrationDecides() {
             fail(error_name::kRegistrationDenied,
                  fmt::format("the network denied the registration ({})", registrationSummary()));
             return true;
-        default: return false;
+        default:
+            return false;
     }
 }
 

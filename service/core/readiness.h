@@ -110,15 +110,15 @@ public:
 private:
     enum class Step {
         Idle,
-        SimState,        // AT+CPIN?
-        PinRetries,      // AT+QPINC="SC"
-        EnterPin,        // AT+CPIN="<pin>"
-        SimStateAgain,   // AT+CPIN? after the PIN
-        EnableUrcs,      // AT+CEREG=2, AT+CGREG=2, AT+CREG=2
-        Imsi,            // AT+CIMI
-        ReadRegistration,  // AT+CEREG?, AT+CGREG?, AT+CREG?
-        AwaitRegistration, // the unsolicited codes, until the timeout
-        Signal,          // AT+CSQ, for NotRegistered's message
+        SimState,           // AT+CPIN?
+        PinRetries,         // AT+QPINC="SC"
+        EnterPin,           // AT+CPIN="<pin>"
+        SimStateAgain,      // AT+CPIN? after the PIN
+        EnableUrcs,         // AT+CEREG=2, AT+CGREG=2, AT+CREG=2
+        Imsi,               // AT+CIMI
+        ReadRegistration,   // AT+CEREG?, AT+CGREG?, AT+CREG?
+        AwaitRegistration,  // the unsolicited codes, until the timeout
+        Signal,             // AT+CSQ, for NotRegistered's message
     };
 
     void ask(Step step, std::string command);

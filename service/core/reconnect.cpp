@@ -20,16 +20,16 @@ bool redialCanHelp(const ExitReason& reason) {
     if (isSimReason(reason) || reason.code == kApnRequiredCode) return false;
     // A signal's 128+N is no enumerator: it falls to the default.
     switch (static_cast<PppdExitStatus>(reason.code)) {
-    case PppdExitStatus::OptionError:
-    case PppdExitStatus::NotRoot:
-    case PppdExitStatus::NoKernelSupport:
-    case PppdExitStatus::UserRequest:       // someone stopped pppd on purpose
-    case PppdExitStatus::PeerAuthFailed:
-    case PppdExitStatus::AuthToPeerFailed:  // the password will not get better
-    case PppdExitStatus::CnidAuthFailed:
-        return false;
-    default:
-        return true;
+        case PppdExitStatus::OptionError:
+        case PppdExitStatus::NotRoot:
+        case PppdExitStatus::NoKernelSupport:
+        case PppdExitStatus::UserRequest:  // someone stopped pppd on purpose
+        case PppdExitStatus::PeerAuthFailed:
+        case PppdExitStatus::AuthToPeerFailed:  // the password will not get better
+        case PppdExitStatus::CnidAuthFailed:
+            return false;
+        default:
+            return true;
     }
 }
 

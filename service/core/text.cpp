@@ -4,8 +4,8 @@ namespace dialupd {
 namespace {
 
 struct Sequence {
-    size_t length = 0;     // 0: the byte at `at` starts no valid UTF-8 sequence
-    uint32_t value = 0;    // the code point
+    size_t length = 0;   // 0: the byte at `at` starts no valid UTF-8 sequence
+    uint32_t value = 0;  // the code point
 };
 
 // The UTF-8 sequence starting at text[at] (overlong forms, surrogates and values above

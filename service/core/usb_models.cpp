@@ -15,14 +15,11 @@ const std::vector<UsbModel>& builtInUsbModels() {
     // have no verified interface map for them; a wrong guess would dial on a diagnostic port.
     // A user who knows their module's layout adds a [usb-model] section (docs/CONFIG.md).
     static const std::vector<UsbModel> models = {
-        {0x2c7c, 0x0125, "EC25", 3, 2},    // also EG25-G and newer EC20
-        {0x2c7c, 0x0121, "EC21", 3, 2},
-        {0x2c7c, 0x0191, "EG91", 3, 2},
-        {0x2c7c, 0x0195, "EG95", 3, 2},
-        {0x2c7c, 0x0296, "BG96", 3, 2},
-        {0x2c7c, 0x0306, "EG06", 3, 2},    // also EP06, EM06
-        {0x2c7c, 0x0800, "RM500Q", 3, 2},
-        {0x05c6, 0x9215, "EC20", 3, 2},    // older EC20 on Qualcomm's VID, driven by qcserial
+        {0x2c7c, 0x0125, "EC25", 3, 2},  // also EG25-G and newer EC20
+        {0x2c7c, 0x0121, "EC21", 3, 2},   {0x2c7c, 0x0191, "EG91", 3, 2}, {0x2c7c, 0x0195, "EG95", 3, 2},
+        {0x2c7c, 0x0296, "BG96", 3, 2},   {0x2c7c, 0x0306, "EG06", 3, 2},  // also EP06, EM06
+        {0x2c7c, 0x0800, "RM500Q", 3, 2}, {0x05c6, 0x9215, "EC20", 3, 2},  // older EC20 on Qualcomm's VID, driven by
+                                                                           // qcserial
     };
     return models;
 }

@@ -14,8 +14,8 @@ namespace dialupd {
 struct UsbModel {
     uint16_t vendorId = 0;
     uint16_t productId = 0;
-    std::string name;               // "EC25", published as the Model property
-    uint8_t pppInterface = 0;       // bInterfaceNumber of the port pppd dials on
+    std::string name;                    // "EC25", published as the Model property
+    uint8_t pppInterface = 0;            // bInterfaceNumber of the port pppd dials on
     std::optional<uint8_t> atInterface;  // bInterfaceNumber of the AT command port, if any
 };
 

@@ -36,7 +36,7 @@ static char secret[MAXSECRETLEN];
 
 /* A per-interface IPv6 sysctl the daemon asked for; unset ones are left as the kernel has them. */
 struct ipv6_sysctl {
-    const char *name;
+    const char* name;
     unsigned long min, max;
     int wanted;
     unsigned long value;
@@ -48,27 +48,36 @@ static struct ipv6_sysctl ipv6_sysctls[] = {
 };
 static int link_prepared; /* the interface report and the sysctls are done for this link */
 
-static int set_report_fd(char **argv);
-static int read_secret_fd(char **argv);
-static int set_accept_ra(char **argv);
-static int set_ra_default_route(char **argv);
-static int set_ra_route_metric(char **argv);
+static int set_report_fd(char** argv);
+static int read_secret_fd(char** argv);
+static int set_accept_ra(char** argv);
+static int set_ra_default_route(char** argv);
+static int set_ra_route_metric(char** argv);
 
-static option_t options[] = {
-    {.name = "dialupd-report-fd", .type = o_special, .addr = (void *)set_report_fd,
-     .description = "dialupd: report progress on this fd"},
-    {.name = "dialupd-secret-fd", .type = o_special, .addr = (void *)read_secret_fd,
-     .description = "dialupd: read the password from this fd"},
-    {.name = "dialupd-accept-ra", .type = o_special, .addr = (void *)set_accept_ra,
-     .description = "dialupd: the link's accept_ra sysctl"},
-    {.name = "dialupd-ra-default-route", .type = o_special, .addr = (void *)set_ra_default_route,
-     .description = "dialupd: the link's accept_ra_defrtr sysctl"},
-    {.name = "dialupd-ra-route-metric", .type = o_special, .addr = (void *)set_ra_route_metric,
-     .description = "dialupd: the link's ra_defrtr_metric sysctl"},
-    {.name = NULL}};
+static option_t options[] = {{.name = "dialupd-report-fd",
+                              .type = o_special,
+                              .addr = (void*)set_report_fd,
+                              .description = "dialupd: report progress on this fd"},
+                             {.name = "dialupd-secret-fd",
+                              .type = o_special,
+                              .addr = (void*)read_secret_fd,
+                              .description = "dialupd: read the password from this fd"},
+                             {.name = "dialupd-accept-ra",
+                              .type = o_special,
+                              .addr = (void*)set_accept_ra,
+                              .description = "dialupd: the link's accept_ra sysctl"},
+                             {.name = "dialupd-ra-default-route",
+                              .type = o_special,
+                              .addr = (void*)set_ra_default_route,
+                              .description = "dialupd: the link's accept_ra_defrtr sysctl"},
+                             {.name = "dialupd-ra-route-metric",
+                              .type = o_special,
+                              .addr = (void*)set_ra_route_metric,
+                              .description = "dialupd: the link's ra_defrtr_metric sysctl"},
+                             {.name = NULL}};
 
-static int parse_fd(const char *text, int *fd) {
-    char *end;
+static int parse_fd(const char* text, int* fd) {
+    char* end;
     long value;
 
     errno = 0;
@@ -83,7 +92,7 @@ static int parse_fd(const char *text, int *fd) {
 
 /* One line per report. The daemon's end is a socket: MSG_NOSIGNAL keeps a dead daemon from
  * killing pppd with SIGPIPE before it can close the link. */
-static void report(const char *format, ...) {
+static void report(const char* format, ...) {
     char line[256];
     va_list args;
     int length;
@@ -102,16 +111,14 @@ static void report(const char *format, ...) {
 }
 
 /* A whole decimal number within the sysctl's range: what the kernel would take, nothing else. */
-static int set_ipv6_sysctl(struct ipv6_sysctl *sysctl, const char *text) {
-    char *end;
+static int set_ipv6_sysctl(struct ipv6_sysctl* sysctl, const char* text) {
+    char* end;
     unsigned long long value;
 
     errno = 0;
     value = strtoull(text, &end, 10);
-    if (errno || *end || end == text || text[0] < '0' || text[0] > '9' || value < sysctl->min ||
-        value > sysctl->max) {
-        option_error("dialupd: '%s' is not a value for %s (%lu to %lu)", text, sysctl->name, sysctl->min,
-                     sysctl->max);
+    if (errno || *end || end == text || text[0] < '0' || text[0] > '9' || value < sysctl->min || value > sysctl->max) {
+        option_error("dialupd: '%s' is not a value for %s (%lu to %lu)", text, sysctl->name, sysctl->min, sysctl->max);
         return 0;
     }
     sysctl->value = (unsigned long)value;
@@ -119,17 +126,17 @@ static int set_ipv6_sysctl(struct ipv6_sysctl *sysctl, const char *text) {
     return 1;
 }
 
-static int set_accept_ra(char **argv) { return set_ipv6_sysctl(&ipv6_sysctls[0], *argv); }
-static int set_ra_default_route(char **argv) { return set_ipv6_sysctl(&ipv6_sysctls[1], *argv); }
-static int set_ra_route_metric(char **argv) { return set_ipv6_sysctl(&ipv6_sysctls[2], *argv); }
+static int set_accept_ra(char** argv) { return set_ipv6_sysctl(&ipv6_sysctls[0], *argv); }
+static int set_ra_default_route(char** argv) { return set_ipv6_sysctl(&ipv6_sysctls[1], *argv); }
+static int set_ra_route_metric(char** argv) { return set_ipv6_sysctl(&ipv6_sysctls[2], *argv); }
 
 /* pppd names the unit "ppp<N>" (or as root's `ifname` option says): one path component. */
-static int is_path_component(const char *name) {
+static int is_path_component(const char* name) {
     return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/') &&
            strlen(name) < IFNAMSIZ;
 }
 
-static void write_ipv6_sysctl(const struct ipv6_sysctl *sysctl) {
+static void write_ipv6_sysctl(const struct ipv6_sysctl* sysctl) {
     char path[128], value[24];
     int fd, length, saved;
     ssize_t written;
@@ -168,15 +175,15 @@ static void prepare_link(void) {
         if (ipv6_sysctls[i].wanted) write_ipv6_sysctl(&ipv6_sysctls[i]);
 }
 
-static const char *phase_name(int phase) {
-    static const char *const names[] = {"dead",         "initialize", "serialconn", "dormant", "establish",
+static const char* phase_name(int phase) {
+    static const char* const names[] = {"dead",         "initialize", "serialconn", "dormant", "establish",
                                         "authenticate", "callback",   "network",    "running", "terminate",
                                         "disconnect",   "holdoff",    "master"};
     if (phase >= 0 && phase < (int)(sizeof names / sizeof names[0])) return names[phase];
     return "unknown";
 }
 
-static const char *address_text(u_int32_t address, char *buffer) {
+static const char* address_text(u_int32_t address, char* buffer) {
     struct in_addr in;
 
     if (address == 0) return "-";
@@ -192,7 +199,7 @@ static const char *address_text(u_int32_t address, char *buffer) {
  * the run. */
 static void wipe_secret(void) { explicit_bzero(secret, sizeof secret); }
 
-static void on_phase_change(void *arg, int phase) {
+static void on_phase_change(void* arg, int phase) {
     (void)arg;
     report("phase %s", phase_name(phase));
     if (phase == PHASE_ESTABLISH || phase == PHASE_NETWORK) prepare_link();
@@ -207,10 +214,10 @@ static void on_phase_change(void *arg, int phase) {
     }
 }
 
-static void on_ip_up(void *arg, int unused) {
+static void on_ip_up(void* arg, int unused) {
     char local[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN], dns1[INET_ADDRSTRLEN], dns2[INET_ADDRSTRLEN];
-    ipcp_options *ours = &ipcp_gotoptions[0];
-    ipcp_options *theirs = &ipcp_hisoptions[0];
+    ipcp_options* ours = &ipcp_gotoptions[0];
+    ipcp_options* theirs = &ipcp_hisoptions[0];
     /* pppd copies the primary DNS into the secondary when the network gave only one. */
     u_int32_t secondary = ours->dnsaddr[1] == ours->dnsaddr[0] ? 0 : ours->dnsaddr[1];
 
@@ -223,7 +230,7 @@ static void on_ip_up(void *arg, int unused) {
 /* IPV6CP is up: the link-local addresses are set. An IPv6-only call (noip) has no IPCP, so this
  * is its "link up"; the global address and DNS follow from the router advertisement, which the
  * daemon watches itself. */
-static void on_ipv6_up(void *arg, int unused) {
+static void on_ipv6_up(void* arg, int unused) {
     (void)arg;
     (void)unused;
     report("ipv6-up %s", ifname);
@@ -235,18 +242,17 @@ static void on_ipv6_up(void *arg, int unused) {
  * for and then calls this hook, so asking here puts both DNS requests in every Configure-Request;
  * ipcp_up keeps the answers because req_dns1/2 are set, and skips resolv.conf because
  * usepeerdns is not. */
-static void request_dns(u_int32_t *peer_address) {
+static void request_dns(u_int32_t* peer_address) {
     (void)peer_address; /* left as it is: the network picks the addresses */
     ipcp_gotoptions[0].req_dns1 = 1;
     ipcp_gotoptions[0].req_dns2 = 1;
 }
 
 static void report_stats(void) {
-    if (link_stats_valid)
-        report("stats %u %u %u", link_stats.bytes_in, link_stats.bytes_out, link_connect_time);
+    if (link_stats_valid) report("stats %u %u %u", link_stats.bytes_in, link_stats.bytes_out, link_connect_time);
 }
 
-static void on_ip_down(void *arg, int unused) {
+static void on_ip_down(void* arg, int unused) {
     (void)arg;
     (void)unused;
     /* ipcp_down has just updated the counters; pppd clears link_stats_valid once it has
@@ -255,14 +261,14 @@ static void on_ip_down(void *arg, int unused) {
     report("ip-down");
 }
 
-static void on_exit_notify(void *arg, int status) {
+static void on_exit_notify(void* arg, int status) {
     (void)arg;
     wipe_secret();
     report_stats();
     report("exit %d", status);
 }
 
-static int set_report_fd(char **argv) {
+static int set_report_fd(char** argv) {
     if (!parse_fd(*argv, &report_fd)) return 0;
     /* chat and the ip-up/down scripts have no business with it. */
     fcntl(report_fd, F_SETFD, FD_CLOEXEC);
@@ -271,13 +277,13 @@ static int set_report_fd(char **argv) {
 
 static int check_secret(void) { return 1; }
 
-static int give_secret(char *user, char *passwd) {
+static int give_secret(char* user, char* passwd) {
     (void)user;
     if (passwd) strlcpy(passwd, secret, MAXSECRETLEN);
     return 1;
 }
 
-static int read_secret_fd(char **argv) {
+static int read_secret_fd(char** argv) {
     int fd;
     size_t length = 0;
 

@@ -82,8 +82,8 @@ SpawnedChild spawnChild(const ChildSpawn& spawn) {
     const pid_t pid = fork();
     if (pid < 0) spawnFailed("fork", errno);
     if (pid == 0)
-        execChild(spawn.fds.data(), static_cast<int>(spawn.fds.size()), execErrorWrite.get(), parent,
-                  spawn.newSession, spawn.deathSignal, argv.data(), envp.data());
+        execChild(spawn.fds.data(), static_cast<int>(spawn.fds.size()), execErrorWrite.get(), parent, spawn.newSession,
+                  spawn.deathSignal, argv.data(), envp.data());
 
     execErrorWrite.reset();
     int childErrno = 0;

@@ -23,9 +23,10 @@ SystemDnsBackends::~SystemDnsBackends() {
 }
 
 void SystemDnsBackends::answer(Chosen chosen, DnsBackend* backend, std::string whyNone) {
-    loop_.defer([alive = std::weak_ptr<bool>(alive_), chosen = std::move(chosen), backend, whyNone = std::move(whyNone)] {
-        if (alive.lock()) chosen(backend, whyNone);
-    });
+    loop_.defer(
+        [alive = std::weak_ptr<bool>(alive_), chosen = std::move(chosen), backend, whyNone = std::move(whyNone)] {
+            if (alive.lock()) chosen(backend, whyNone);
+        });
 }
 
 void SystemDnsBackends::chooseWithoutResolved(Chosen chosen, const std::string& resolvedState) {
@@ -37,13 +38,16 @@ void SystemDnsBackends::chooseWithoutResolved(Chosen chosen, const std::string& 
 
 void SystemDnsBackends::choose(DnsMode mode, Chosen chosen) {
     switch (mode) {
-        case DnsMode::None: return answer(std::move(chosen), nullptr, "dns = none");
-        case DnsMode::Resolved: return answer(std::move(chosen), &resolved_, "");
+        case DnsMode::None:
+            return answer(std::move(chosen), nullptr, "dns = none");
+        case DnsMode::Resolved:
+            return answer(std::move(chosen), &resolved_, "");
         case DnsMode::Resolvconf:
             if (ResolvconfDns::installed(resolvconf_.program())) return answer(std::move(chosen), &resolvconf_, "");
             return answer(std::move(chosen), nullptr,
                           "dns = resolvconf, but " + resolvconf_.program() + " is not installed (or not executable)");
-        case DnsMode::Auto: break;
+        case DnsMode::Auto:
+            break;
     }
     std::erase_if(pending_, [](const sdbus::PendingAsyncCall& call) { return !call.isPending(); });
     auto decide = [this, alive = std::weak_ptr<bool>(alive_), chosen](const sdbus::Error* error, bool owned) {

@@ -50,10 +50,11 @@ uint64_t number(const std::string& text) {
 
 std::string formatCallRecord(const CallRecord& record) {
     // Header values are single lines: descriptions come from our own exit-reason table.
-    return fmt::format("started-usec: {}\nduration-usec: {}\nbytes-in: {}\nbytes-out: {}\nreason-code: {}\n"
-                       "reason-name: {}\nreason-description: {}\nrequested: {}\n\n{}",
-                       record.startedAtUsec, record.durationUsec, record.bytesIn, record.bytesOut, record.reason.code,
-                       record.reason.name, record.reason.description, record.requested ? "yes" : "no", record.text);
+    return fmt::format(
+        "started-usec: {}\nduration-usec: {}\nbytes-in: {}\nbytes-out: {}\nreason-code: {}\n"
+        "reason-name: {}\nreason-description: {}\nrequested: {}\n\n{}",
+        record.startedAtUsec, record.durationUsec, record.bytesIn, record.bytesOut, record.reason.code,
+        record.reason.name, record.reason.description, record.requested ? "yes" : "no", record.text);
 }
 
 bool parseCallRecord(const std::string& content, CallRecord& record) {

@@ -104,8 +104,7 @@ void InotifyDeviceNodes::readEvents() {
                 relevant = true;
                 continue;
             }
-            if (event->len > 0 && watched != namesByWatch_.end() && watched->second.count(event->name))
-                relevant = true;
+            if (event->len > 0 && watched != namesByWatch_.end() && watched->second.count(event->name)) relevant = true;
         }
     }
     if (!relevant) return;
@@ -115,8 +114,7 @@ void InotifyDeviceNodes::readEvents() {
 
 std::string InotifyDeviceNodes::problem(const std::string& path) const {
     struct stat info {};
-    if (::stat(path.c_str(), &info) == 0)
-        return S_ISCHR(info.st_mode) ? "" : "not a character device (a tty)";
+    if (::stat(path.c_str(), &info) == 0) return S_ISCHR(info.st_mode) ? "" : "not a character device (a tty)";
     int error = errno;
     std::error_code linkError;
     if (error == ENOENT && fs::is_symlink(path, linkError)) {

@@ -90,17 +90,18 @@ void stopLeftoverPppd(const std::vector<LeftoverPppd>& leftovers, std::chrono::s
     for (const LeftoverPppd& leftover : leftovers) {
         UniqueFd process = openProcess(leftover.pid);
         if (!process) continue;  // gone meanwhile
-        spdlog::warn("[{}] a pppd (pid {}) from an earlier dialupd still runs: stopping it (SIGTERM, SIGKILL after "
-                     "{} s) before taking the modem",
-                     leftover.modemId, leftover.pid, grace.count());
+        spdlog::warn(
+            "[{}] a pppd (pid {}) from an earlier dialupd still runs: stopping it (SIGTERM, SIGKILL after "
+            "{} s) before taking the modem",
+            leftover.modemId, leftover.pid, grace.count());
         sendSignal(process.get(), SIGCONT);
         sendSignal(process.get(), SIGTERM);
         if (waitExit(process.get(), grace)) {
             spdlog::info("[{}] the earlier pppd (pid {}) has exited", leftover.modemId, leftover.pid);
             continue;
         }
-        spdlog::warn("[{}] the earlier pppd (pid {}) ignored SIGTERM for {} s: SIGKILL", leftover.modemId,
-                     leftover.pid, grace.count());
+        spdlog::warn("[{}] the earlier pppd (pid {}) ignored SIGTERM for {} s: SIGKILL", leftover.modemId, leftover.pid,
+                     grace.count());
         sendSignal(process.get(), SIGKILL);
         waitExit(process.get(), std::chrono::seconds(1));
     }

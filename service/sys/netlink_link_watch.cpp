@@ -63,7 +63,7 @@ int onError(sockaddr_nl*, nlmsgerr* error, void* self) {
 using AddressSeen = std::function<void(int, const std::string&, bool)>;
 
 void onAddressObject(nl_object* object, void* arg) {
-        auto* address = reinterpret_cast<rtnl_addr*>(object);
+    auto* address = reinterpret_cast<rtnl_addr*>(object);
     if (rtnl_addr_get_family(address) != AF_INET6 || rtnl_addr_get_scope(address) != RT_SCOPE_UNIVERSE) return;
     nl_addr* local = rtnl_addr_get_local(address);
     if (!local || nl_addr_get_family(local) != AF_INET6 || nl_addr_get_len(local) != 16) return;
@@ -82,7 +82,8 @@ NetlinkLinkWatch::NetlinkLinkWatch(EventLoop& loop, int receiveBufferBytes)
     : loop_(loop), sock_(openRouteSocket("cannot watch the links' IPv6")) {
     nl_sock* sock = sock_.get();
     auto fail = [](const std::string& what, int error) {
-        throw Error(error_name::kInternal, fmt::format("cannot watch the links' IPv6: {}: {}", what, nlErrorText(error)));
+        throw Error(error_name::kInternal,
+                    fmt::format("cannot watch the links' IPv6: {}: {}", what, nlErrorText(error)));
     };
     nl_socket_disable_seq_check(sock);  // events carry other senders' sequence numbers
     nl_socket_disable_auto_ack(sock);
@@ -155,22 +156,22 @@ void NetlinkLinkWatch::readEvents() {
 void NetlinkLinkWatch::messageArrived(nl_msg* msg) {
     const nlmsghdr* header = nlmsg_hdr(msg);
     switch (header->nlmsg_type) {
-    case RTM_NEWADDR:
-    case RTM_DELADDR: {
-        bool fromDump = dumped_ && (header->nlmsg_flags & NLM_F_MULTI) && header->nlmsg_seq == dumpSeq_ &&
-                        header->nlmsg_pid == nl_socket_get_local_port(sock_.get());
-        AddressSeen seen = [&](int ifindex, const std::string& address, bool usable) {
-            addressChanged(ifindex, address, usable, fromDump);
-        };
-        if (int error = nl_msg_parse(msg, onAddressObject, &seen); error < 0)
-            spdlog::debug("unreadable address message: {}", nlErrorText(error));
-        break;
-    }
-    case RTM_NEWNDUSEROPT:
-        userOptionArrived(header);
-        break;
-    default:
-        break;
+        case RTM_NEWADDR:
+        case RTM_DELADDR: {
+            bool fromDump = dumped_ && (header->nlmsg_flags & NLM_F_MULTI) && header->nlmsg_seq == dumpSeq_ &&
+                            header->nlmsg_pid == nl_socket_get_local_port(sock_.get());
+            AddressSeen seen = [&](int ifindex, const std::string& address, bool usable) {
+                addressChanged(ifindex, address, usable, fromDump);
+            };
+            if (int error = nl_msg_parse(msg, onAddressObject, &seen); error < 0)
+                spdlog::debug("unreadable address message: {}", nlErrorText(error));
+            break;
+        }
+        case RTM_NEWNDUSEROPT:
+            userOptionArrived(header);
+            break;
+        default:
+            break;
     }
 }
 
@@ -190,7 +191,8 @@ void NetlinkLinkWatch::dumpFinished(const nlmsghdr* header) {
     // The dump is the truth; addresses known before keep their place in the order.
     for (auto& [ifindex, link] : links_) {
         std::vector<std::string>& now = dumped[ifindex];
-        std::erase_if(link.addresses, [&](const std::string& a) { return std::find(now.begin(), now.end(), a) == now.end(); });
+        std::erase_if(link.addresses,
+                      [&](const std::string& a) { return std::find(now.begin(), now.end(), a) == now.end(); });
         for (const std::string& address : now) addTo(link.addresses, address);
         dumped.erase(ifindex);
     }

@@ -48,8 +48,8 @@ public:
 
 private:
     struct LinkState {
-        std::vector<std::string> addresses;              // global, usable (not tentative), in order of arrival
-        std::optional<std::vector<std::string>> rdnss;   // from the newest RA that had the option
+        std::vector<std::string> addresses;             // global, usable (not tentative), in order of arrival
+        std::optional<std::vector<std::string>> rdnss;  // from the newest RA that had the option
     };
     struct Follower {
         LinkEventsObserver* observer = nullptr;

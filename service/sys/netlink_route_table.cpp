@@ -78,7 +78,8 @@ int ask(nl_sock* sock, nl_msg* request, const std::string& what) {
     while (!answer.arrived) {
         int error = nl_recvmsgs(sock, cb.get());
         if (error < 0 && !answer.arrived)
-            throw Error(error_name::kInternal, fmt::format("{}: no answer from the kernel: {}", what, nlErrorText(error)));
+            throw Error(error_name::kInternal,
+                        fmt::format("{}: no answer from the kernel: {}", what, nlErrorText(error)));
     }
     return answer.error;
 }

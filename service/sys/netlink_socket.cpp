@@ -14,7 +14,8 @@ NlSocket openRouteSocket(const std::string& what) {
     NlSocket sock(nl_socket_alloc());
     if (!sock) throw Error(error_name::kInternal, fmt::format("{}: out of memory for a netlink socket", what));
     if (int error = nl_connect(sock.get(), NETLINK_ROUTE); error < 0)
-        throw Error(error_name::kInternal, fmt::format("{}: cannot open an rtnetlink socket: {}", what, nlErrorText(error)));
+        throw Error(error_name::kInternal,
+                    fmt::format("{}: cannot open an rtnetlink socket: {}", what, nlErrorText(error)));
     return sock;
 }
 

@@ -70,8 +70,8 @@ void writePrivateFile(const std::string& path, const std::string& contents) {
 
 class SystemPppdProcess final : public PppdProcess {
 public:
-    SystemPppdProcess(EventLoop& loop, PppdObserver& observer, pid_t pid, UniqueFd pidfd, UniqueFd log,
-                      UniqueFd report, std::string chatScriptPath)
+    SystemPppdProcess(EventLoop& loop, PppdObserver& observer, pid_t pid, UniqueFd pidfd, UniqueFd log, UniqueFd report,
+                      std::string chatScriptPath)
         : loop_(loop),
           observer_(observer),
           pid_(pid),
@@ -155,8 +155,7 @@ private:
             info.si_pid == 0)
             return;
         killLeftovers();
-        if (waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0)
-            return;
+        if (waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG) < 0 || info.si_pid == 0) return;
         reaped_ = true;
         pidWatch_.reset();
         termRepeat_.reset();

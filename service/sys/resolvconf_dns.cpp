@@ -27,7 +27,8 @@ namespace dialupd {
 // for the error message, a timer against a hang.
 class ResolvconfDns::Run {
 public:
-    Run(EventLoop& loop, const Job& job, std::chrono::milliseconds timeout, std::function<void(std::optional<std::string>)> onEnd)
+    Run(EventLoop& loop, const Job& job, std::chrono::milliseconds timeout,
+        std::function<void(std::optional<std::string>)> onEnd)
         : onEnd_(std::move(onEnd)),
           what_(fmt::format("resolvconf {} {}", job.argv.at(1), job.argv.at(2))),
           stderrLines_([this](std::string_view line) {
@@ -35,7 +36,8 @@ public:
           }) {
         int input[2];
         int errors[2];
-        if (pipe2(input, O_CLOEXEC) < 0) throw Error(error_name::kSpawnFailed, fmt::format("pipe: {}", std::strerror(errno)));
+        if (pipe2(input, O_CLOEXEC) < 0)
+            throw Error(error_name::kSpawnFailed, fmt::format("pipe: {}", std::strerror(errno)));
         UniqueFd inputRead(input[0]);
         UniqueFd inputWrite(input[1]);
         if (pipe2(errors, O_CLOEXEC | O_NONBLOCK) < 0)

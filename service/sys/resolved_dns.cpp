@@ -98,7 +98,8 @@ void ResolvedDns::call(const std::shared_ptr<Batch>& batch, const char* method, 
 
 void ResolvedDns::apply(const LinkDns& dns, DnsDone done) {
     const std::string ifname = shortened(sanitizeText(dns.ifname), 40);
-    if (dns.ifindex <= 0) return answerLater(std::move(done), "systemd-resolved: " + ifname + " has no interface index");
+    if (dns.ifindex <= 0)
+        return answerLater(std::move(done), "systemd-resolved: " + ifname + " has no interface index");
 
     std::vector<sdbus::Struct<int32_t, std::vector<uint8_t>>> servers;
     for (const std::string& text : dns.servers) {
@@ -125,7 +126,8 @@ void ResolvedDns::apply(const LinkDns& dns, DnsDone done) {
 
 void ResolvedDns::revert(const LinkDns& dns, DnsDone done) {
     const std::string ifname = shortened(sanitizeText(dns.ifname), 40);
-    if (dns.ifindex <= 0) return answerLater(std::move(done), "systemd-resolved: " + ifname + " has no interface index");
+    if (dns.ifindex <= 0)
+        return answerLater(std::move(done), "systemd-resolved: " + ifname + " has no interface index");
     auto batch = std::make_shared<Batch>();
     batch->ifname = ifname;
     batch->noSuchLinkIsDone = true;

@@ -23,9 +23,11 @@ SmallFile failed(SmallFile::Failure failure, std::string why) {
 }
 
 SmallFile failedErrno(const std::string& path, const char* doing, int error) {
-    if (error == ENOENT || error == ENOTDIR) return failed(SmallFile::Failure::Absent, fmt::format("{} does not exist", path));
+    if (error == ENOENT || error == ENOTDIR)
+        return failed(SmallFile::Failure::Absent, fmt::format("{} does not exist", path));
     // O_NOFOLLOW on a symlink: ELOOP.
-    if (error == ELOOP) return failed(SmallFile::Failure::Symlink, fmt::format("{} is a symbolic link, not a regular file", path));
+    if (error == ELOOP)
+        return failed(SmallFile::Failure::Symlink, fmt::format("{} is a symbolic link, not a regular file", path));
     return failed(SmallFile::Failure::Unreadable, fmt::format("cannot {} {}: {}", doing, path, std::strerror(error)));
 }
 
@@ -33,14 +35,22 @@ SmallFile failedErrno(const std::string& path, const char* doing, int error) {
 
 const char* fileTypeName(mode_t mode) {
     switch (mode & S_IFMT) {
-    case S_IFREG: return "a regular file";
-    case S_IFDIR: return "a directory";
-    case S_IFIFO: return "a FIFO";
-    case S_IFLNK: return "a symbolic link";
-    case S_IFCHR: return "a character device";
-    case S_IFBLK: return "a block device";
-    case S_IFSOCK: return "a socket";
-    default: return "of an unknown type";
+        case S_IFREG:
+            return "a regular file";
+        case S_IFDIR:
+            return "a directory";
+        case S_IFIFO:
+            return "a FIFO";
+        case S_IFLNK:
+            return "a symbolic link";
+        case S_IFCHR:
+            return "a character device";
+        case S_IFBLK:
+            return "a block device";
+        case S_IFSOCK:
+            return "a socket";
+        default:
+            return "of an unknown type";
     }
 }
 

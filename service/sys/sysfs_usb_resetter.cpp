@@ -38,7 +38,8 @@ void writeAttribute(const std::string& path, const char* value) {
     ssize_t written = ::write(fd, value, 1);
     int error = errno;
     ::close(fd);
-    if (written != 1) throw std::runtime_error(fmt::format("cannot write {} to {}: {}", value, path, std::strerror(error)));
+    if (written != 1)
+        throw std::runtime_error(fmt::format("cannot write {} to {}: {}", value, path, std::strerror(error)));
 }
 
 }  // namespace

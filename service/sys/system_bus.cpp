@@ -25,10 +25,10 @@ std::unique_ptr<sdbus::IConnection> openSystemBus() {
         return sdbus::createSystemBusConnection();
     } catch (const sdbus::Error& error) {
         const char* fromEnvironment = std::getenv(kAddressVariable);
-        throw std::runtime_error(fmt::format("cannot connect to the system bus at {} ({}): {}", systemBusAddress(),
-                                             fromEnvironment && *fromEnvironment ? "from DBUS_SYSTEM_BUS_ADDRESS"
-                                                                                 : "the default address",
-                                             error.getMessage()));
+        throw std::runtime_error(
+            fmt::format("cannot connect to the system bus at {} ({}): {}", systemBusAddress(),
+                        fromEnvironment && *fromEnvironment ? "from DBUS_SYSTEM_BUS_ADDRESS" : "the default address",
+                        error.getMessage()));
     }
 }
 

@@ -56,15 +56,15 @@ public:
                 return;
             }
             if (errno != EEXIST)
-                throw AtPortError(AtPortError::Kind::Failed, fmt::format("cannot create {}: {}", path_, errnoText(errno)));
+                throw AtPortError(AtPortError::Kind::Failed,
+                                  fmt::format("cannot create {}: {}", path_, errnoText(errno)));
             SmallFile existing = readSmallFile(path_, kMaxLockBytes);
             if (existing.failure == SmallFile::Failure::Absent) continue;  // released meanwhile
             if (!existing)
                 throw AtPortError(AtPortError::Kind::Failed,
                                   fmt::format("cannot tell who holds the port: {}; left alone", existing.why));
             std::optional<pid_t> owner = lockOwner(existing.content);
-            if (!owner)
-                throw AtPortError(AtPortError::Kind::Busy, fmt::format("in use: {} holds no pid yet", path_));
+            if (!owner) throw AtPortError(AtPortError::Kind::Busy, fmt::format("in use: {} holds no pid yet", path_));
             if (*owner > 0 && (::kill(*owner, 0) == 0 || errno == EPERM))
                 throw AtPortError(AtPortError::Kind::Busy, fmt::format("in use: {} is held by pid {}", path_, *owner));
             if (!stillThere({existing.device, existing.inode, existing.content})) continue;  // replaced: look again
@@ -131,7 +131,7 @@ public:
         int ldisc = N_TTY;
         if (::ioctl(fd_.get(), TIOCSETD, &ldisc) < 0)
             spdlog::debug("{}: cannot set the N_TTY line discipline: {}", path, errnoText(errno));
-        termios tty {};
+        termios tty{};
         if (::tcgetattr(fd_.get(), &tty) == 0) {
             ::cfmakeraw(&tty);
             tty.c_cflag |= CLOCAL | CREAD;

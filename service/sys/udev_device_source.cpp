@@ -19,9 +19,7 @@ std::string text(const char* value) { return value ? value : ""; }
 // describing each costs sysfs reads (10 s for 595 of them in the User-mode Linux guest).
 constexpr const char* kUsbTtyNames[] = {"ttyUSB*", "ttyACM*"};
 
-bool isUsbTtyName(std::string_view name) {
-    return name.starts_with("ttyUSB") || name.starts_with("ttyACM");
-}
+bool isUsbTtyName(std::string_view name) { return name.starts_with("ttyUSB") || name.starts_with("ttyACM"); }
 
 }  // namespace
 

@@ -78,10 +78,14 @@ public:
         if (auto fixed = answers.find(command); fixed != answers.end()) return fixed->second;
         if (command == "AT+CPIN?") {
             switch (sim) {
-                case Sim::Ready: return {"+CPIN: READY", "OK"};
-                case Sim::Pin: return {"+CPIN: SIM PIN", "OK"};
-                case Sim::Puk: return {"+CPIN: SIM PUK", "OK"};
-                case Sim::Missing: return {"+CME ERROR: 10"};
+                case Sim::Ready:
+                    return {"+CPIN: READY", "OK"};
+                case Sim::Pin:
+                    return {"+CPIN: SIM PIN", "OK"};
+                case Sim::Puk:
+                    return {"+CPIN: SIM PUK", "OK"};
+                case Sim::Missing:
+                    return {"+CME ERROR: 10"};
             }
         }
         if (sim == Sim::Missing) return {"+CME ERROR: 10"};
@@ -100,8 +104,9 @@ public:
         if (command == "AT+CEREG=2" || command == "AT+CGREG=2" || command == "AT+CREG=2") return {"OK"};
         if (command == "AT+CIMI") return {imsi, "OK"};
         if (command == "AT+CSQ") return {"+CSQ: 12,99", "OK"};
-        for (auto [read, prefix, stat] : {std::tuple{"AT+CEREG?", "+CEREG", &eps}, std::tuple{"AT+CGREG?", "+CGREG", &ps},
-                                          std::tuple{"AT+CREG?", "+CREG", &cs}}) {
+        for (auto [read, prefix, stat] :
+             {std::tuple{"AT+CEREG?", "+CEREG", &eps}, std::tuple{"AT+CGREG?", "+CGREG", &ps},
+              std::tuple{"AT+CREG?", "+CREG", &cs}}) {
             if (command != read) continue;
             if (*stat == 1 || *stat == 5) return {fmt::format("{}: 2,{},\"1A2B\",\"01A2D001\",7", prefix, *stat), "OK"};
             return {fmt::format("{}: 2,{}", prefix, *stat), "OK"};
@@ -144,7 +149,8 @@ public:
     std::optional<ProviderApn> findApn(std::string_view imsi) override {
         lookups.emplace_back(imsi);
         if (broken) throw ProviderDatabaseError("serviceproviders.xml: not well-formed XML at line 3");
-        if (imsi.starts_with("26201")) return ProviderApn{"Telekom", "262", "01", "internet.telekom", "Default", "t-mobile", "tm"};
+        if (imsi.starts_with("26201"))
+            return ProviderApn{"Telekom", "262", "01", "internet.telekom", "Default", "t-mobile", "tm"};
         return std::nullopt;
     }
     std::string source() const override { return "test-providers.xml"; }

@@ -60,7 +60,8 @@ public:
     }
     // advance() in small steps, so deferred work runs about when it would in a real loop
     // (advance() runs it only at its end).
-    void advanceInSteps(std::chrono::microseconds span, std::chrono::microseconds step = std::chrono::milliseconds(10)) {
+    void advanceInSteps(std::chrono::microseconds span,
+                        std::chrono::microseconds step = std::chrono::milliseconds(10)) {
         for (auto done = std::chrono::microseconds(0); done < span; done += step) advance(step);
     }
     void runDeferred() {
@@ -390,7 +391,13 @@ inline TtyDevice usbTty(const std::string& port, const std::string& interface, c
                         const std::string& product = "0125", const std::string& serial = "") {
     std::string usb = "/sys/devices/pci0000:00/0000:00:14.0/usb1/" + port;
     std::string name = "ttyUSB" + port + "." + interface;
-    return {usb + "/" + port + ":1." + interface + "/" + name, "/dev/" + name, interface, usb, port, vendor, product,
+    return {usb + "/" + port + ":1." + interface + "/" + name,
+            "/dev/" + name,
+            interface,
+            usb,
+            port,
+            vendor,
+            product,
             serial};
 }
 

@@ -30,7 +30,7 @@ TEST(ParseCpin, ReadsEverySimState) {
         {"  +CPIN: READY \r", SimState::Ready},
         {"+CPIN:READY", SimState::Ready},
         // Not of the kind, or garbage.
-        {"+CME ERROR: 3", std::nullopt},   // operation not allowed: says nothing of the SIM
+        {"+CME ERROR: 3", std::nullopt},  // operation not allowed: says nothing of the SIM
         {"+CME ERROR: 100", std::nullopt},
         {"+CME ERROR: 10x", std::nullopt},
         {"+CME ERROR:", std::nullopt},
@@ -194,8 +194,8 @@ TEST(ParseImsi, TakesDigitsOnly) {
     EXPECT_EQ(parseImsi("310260123456789"), "310260123456789");
     EXPECT_EQ(parseImsi(" 262011234567890\r"), "262011234567890");
     EXPECT_EQ(parseImsi("262011"), "262011");
-    for (const char* line : {"26201", "2620112345678901", "26201123456789a", "+CIMI: 262011234567890", "OK",
-                             "ERROR", "", "262 011234567890", "-62011234567890"})
+    for (const char* line : {"26201", "2620112345678901", "26201123456789a", "+CIMI: 262011234567890", "OK", "ERROR",
+                             "", "262 011234567890", "-62011234567890"})
         EXPECT_EQ(parseImsi(line), std::nullopt) << line;
 }
 

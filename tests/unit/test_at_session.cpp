@@ -20,7 +20,8 @@ using testing::FakeScheduler;
 TEST(FinalResult, TellsFinalResultsFromOtherLines) {
     for (const char* line : {"OK", "ERROR", "NO CARRIER", "BUSY", "+CME ERROR: 10", "CONNECT", "CONNECT 150000000"})
         EXPECT_TRUE(isFinalResult(line)) << line;
-    for (const char* line : {"AT", "+CSQ: 24,99", "RDY", "OKAY", "CONNECTED"}) EXPECT_FALSE(isFinalResult(line)) << line;
+    for (const char* line : {"AT", "+CSQ: 24,99", "RDY", "OKAY", "CONNECTED"})
+        EXPECT_FALSE(isFinalResult(line)) << line;
 }
 
 TEST(FinalResult, NamesEachFinalResult) {
@@ -55,9 +56,7 @@ TEST(FinalResult, NamesEachFinalResult) {
 
 class AtSessionTest : public ::testing::Test {
 protected:
-    AtSessionTest() {
-        port.answers = {{"AT+CSQ", {"+CSQ: 24,99", "OK"}}, {"AT+CPIN?", {"+CME ERROR: 10"}}};
-    }
+    AtSessionTest() { port.answers = {{"AT+CSQ", {"+CSQ: 24,99", "OK"}}, {"AT+CPIN?", {"+CME ERROR: 10"}}}; }
     AtSession::Callback keep() {
         return [this](AtResult result) {
             ++calls;
@@ -70,7 +69,8 @@ protected:
     FakeAtPort port{scheduler};
     std::vector<std::string> unsolicited;
     std::vector<std::string> closed;
-    AtSession session{port, scheduler,
+    AtSession session{port,
+                      scheduler,
                       {.unsolicited = [this](std::string_view line) { unsolicited.emplace_back(line); },
                        .closed = [this](std::string_view why) { closed.emplace_back(why); }}};
     int calls = 0;
@@ -247,7 +247,7 @@ TEST_F(AtSessionTest, ThePortIsHeldUntilClosedAndLetGoOnALaterTurn) {
     EXPECT_TRUE(session.isOpen());
     EXPECT_EQ(session.path(), "/dev/ttyUSB2");
     session.send("AT+CSQ", 1s, keep());
-    session.close();  // cancels the command too
+    session.close();                  // cancels the command too
     EXPECT_EQ(port.openChannels, 1);  // a close may come from inside the channel's own callback
     scheduler.runDeferred();
     EXPECT_EQ(port.openChannels, 0);

@@ -29,7 +29,6 @@ protected:
         });
     }
 
-
     FakeScheduler scheduler;
     FakeAtPort port{scheduler};
     AtSnapshot snapshot{port, scheduler, {3000ms, 1000ms}};
@@ -150,7 +149,10 @@ TEST_F(AtSnapshotTest, HostileAnswersComeOutAsCleanText) {
     // Final result codes too: "+CME ERROR: <anything>" once went into the text as it came, and
     // sd-bus refused the Hangup that carried it.
     port.answers["AT+CPIN?"] = {"+CME ERROR: \xff\xfe\xef\xbf\xbe"};
-    port.answers["AT+CSQ"] = {"+CSQ: \x1b[2J\xc2\x9b" "31m", "+CMS ERROR: \xef\xb7\x90\x1b]0;owned\x07"};
+    port.answers["AT+CSQ"] = {
+        "+CSQ: \x1b[2J\xc2\x9b"
+        "31m",
+        "+CMS ERROR: \xef\xb7\x90\x1b]0;owned\x07"};
     port.answers["AT+CEER"] = {"\xef\xbf\xbf", "OK"};
     start();
     scheduler.advance(1s);

@@ -44,8 +44,9 @@ TEST(AuthDump, MsChapV2ProofIsHiddenTheMessageIsNot) {
 }
 
 TEST(AuthDump, EapMd5ValueIsHidden) {
-    EXPECT_EQ(hideAuthSecrets("sent [EAP Response id=0x2 MD5-Challenge <Value 01 23 45 67 89 ab cd ef> <Name \"alice\">]"),
-              "sent [EAP Response id=0x2 MD5-Challenge <hidden> <Name \"alice\">]");
+    EXPECT_EQ(
+        hideAuthSecrets("sent [EAP Response id=0x2 MD5-Challenge <Value 01 23 45 67 89 ab cd ef> <Name \"alice\">]"),
+        "sent [EAP Response id=0x2 MD5-Challenge <hidden> <Name \"alice\">]");
     EXPECT_EQ(hideAuthSecrets("sent [EAP Response id=0x1 Identity <Name \"alice\">]"),
               "sent [EAP Response id=0x1 Identity <Name \"alice\">]");
 }

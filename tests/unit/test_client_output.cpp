@@ -126,7 +126,8 @@ TEST(Output, TableColumnsAlignWithColourOn) {
               "a_longer_id  disconnected  -      /dev/ttyS1    -         -            -\n");
     // The same text once the escape codes are taken out: colour never shifts a column.
     std::string stripped = coloured.str();
-    for (size_t at; (at = stripped.find('\033')) != std::string::npos;) stripped.erase(at, stripped.find('m', at) - at + 1);
+    for (size_t at; (at = stripped.find('\033')) != std::string::npos;)
+        stripped.erase(at, stripped.find('m', at) - at + 1);
     EXPECT_EQ(stripped, plain.str());
     EXPECT_NE(coloured.str(), plain.str());
 }
@@ -147,7 +148,9 @@ TEST(FromTheBus, PropertiesAreSanitized) {
     std::map<std::string, sdbus::Variant> properties;
     // (A noncharacter cannot even be put into a variant: sd-bus refuses it on both sides.)
     properties["UsbSerial"] = sdbus::Variant(std::string("SN\x1b]0;owned\x07"));
-    properties["Device"] = sdbus::Variant(std::string("/dev/tty\xc2\x9b" "2J"));
+    properties["Device"] =
+        sdbus::Variant(std::string("/dev/tty\xc2\x9b"
+                                   "2J"));
     properties["Dns"] = sdbus::Variant(std::vector<std::string>{"10.0.0.1\x1b[H"});
     properties["IPv6Addresses"] = sdbus::Variant(std::vector<std::string>{"2001:db8::2\x1b[H"});
     properties["DnsBackend"] = sdbus::Variant(std::string("resolved\x1b[H"));
@@ -229,11 +232,12 @@ TEST(LiveOutput, StatusShowsSimNetworkAndSignalOfAModemWithAnAtPort) {
     modem.imei = "867698041234561";
     std::ostringstream known;
     printModemStatus(known, modem, Style(false), 0);
-    EXPECT_THAT(known.str(), ::testing::HasSubstr("  SIM        ready, ICCID 89490200001234567890\n"
-                                                  "  Network    home on Simulated Operator (26201), lte\n"
-                                                  "  Signal     77% \u2582\u2584\u2586\u2588 (rssi -65 dBm, rsrp -95 dBm, "
-                                                  "rsrq -10 dB, sinr 154)\n"
-                                                  "  IMEI       867698041234561\n"));
+    EXPECT_THAT(known.str(),
+                ::testing::HasSubstr("  SIM        ready, ICCID 89490200001234567890\n"
+                                     "  Network    home on Simulated Operator (26201), lte\n"
+                                     "  Signal     77% \u2582\u2584\u2586\u2588 (rssi -65 dBm, rsrp -95 dBm, "
+                                     "rsrq -10 dB, sinr 154)\n"
+                                     "  IMEI       867698041234561\n"));
     nlohmann::json json = toJson(modem);
     EXPECT_EQ(json["signal"], nlohmann::json({{"rssi", -65}, {"rsrp", -95}, {"rsrq", -10}, {"sinr", 154}}));
     EXPECT_EQ(json["signal_quality"], 77);

@@ -78,14 +78,13 @@ TEST(Config, DefaultsApplyWhereverTheSectionStands) {
     EXPECT_EQ(config.modems[0].call.apn, "later");
 }
 
-TEST(Config, PasswordIsNoted) {
-    EXPECT_TRUE(parseConfig("[defaults]\npassword = s3cret\n", "p.conf").hasPassword);
-}
+TEST(Config, PasswordIsNoted) { EXPECT_TRUE(parseConfig("[defaults]\npassword = s3cret\n", "p.conf").hasPassword); }
 
 TEST(Config, ErrorsNameFileLineAndProblem) {
     EXPECT_EQ(errorOf("[daemon]\n\nstop-tmeout = 3\n"),
               "test.conf:3: unknown key 'stop-tmeout' in [daemon] (known: pppd, chat, plugin, runtime-dir, "
-              "lock-dir, stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, diagnostics-timeout, recovery-wait, "
+              "lock-dir, stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, "
+              "diagnostics-timeout, recovery-wait, "
               "live-status)");
     EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nflow = rtscts\n"), HasSubstr("test.conf:3: unknown key 'flow'"));
     EXPECT_THAT(errorOf("[dameon]\n"), HasSubstr("test.conf:1: unknown section [dameon]"));
@@ -95,30 +94,39 @@ TEST(Config, ErrorsNameFileLineAndProblem) {
     EXPECT_THAT(errorOf("[modem m0]\n"), HasSubstr("test.conf:1: [modem m0] needs exactly one of 'device'"));
     EXPECT_THAT(errorOf("[modem bad-id!]\ndevice=/dev/x\n"), HasSubstr("test.conf:1: modem id 'bad-id!'"));
     EXPECT_THAT(errorOf("[modem]\n"), HasSubstr("test.conf:1: modem id ''"));
-    EXPECT_THAT(errorOf("[daemon]\nstop-timeout = 0\n"), HasSubstr("test.conf:2: 'stop-timeout' must be a whole number from 1 to 600"));
+    EXPECT_THAT(errorOf("[daemon]\nstop-timeout = 0\n"),
+                HasSubstr("test.conf:2: 'stop-timeout' must be a whole number from 1 to 600"));
     EXPECT_THAT(errorOf("[daemon]\nstop-timeout = 5s\n"), HasSubstr("got '5s'"));
     EXPECT_THAT(errorOf("[daemon]\nstop-timeout = -1\n"), HasSubstr("test.conf:2:"));
     EXPECT_THAT(errorOf("[daemon]\npppd-debug = maybe\n"), HasSubstr("test.conf:2: 'pppd-debug' must be yes or no"));
     EXPECT_THAT(errorOf("[daemon]\npppd = pppd\n"), HasSubstr("test.conf:2: 'pppd' must be an absolute path"));
-    EXPECT_THAT(errorOf("[defaults]\napn = a\nadd = b\napn = c\n"), HasSubstr("test.conf:4: 'apn' is set twice in this section (first on line 2)"));
-    EXPECT_THAT(errorOf("[daemon]\n[daemon]\n"), HasSubstr("test.conf:2: section [daemon] appears twice (first on line 1)"));
+    EXPECT_THAT(errorOf("[defaults]\napn = a\nadd = b\napn = c\n"),
+                HasSubstr("test.conf:4: 'apn' is set twice in this section (first on line 2)"));
+    EXPECT_THAT(errorOf("[daemon]\n[daemon]\n"),
+                HasSubstr("test.conf:2: section [daemon] appears twice (first on line 1)"));
     EXPECT_THAT(errorOf("[defaults x]\n"), HasSubstr("test.conf:1: section [defaults] takes no name"));
-    EXPECT_THAT(errorOf("[modem a]\ndevice=/dev/x\n[modem b]\ndevice=/dev/x\n"), HasSubstr("test.conf:3: [modem b] uses device /dev/x of [modem a]"));
+    EXPECT_THAT(errorOf("[modem a]\ndevice=/dev/x\n[modem b]\ndevice=/dev/x\n"),
+                HasSubstr("test.conf:3: [modem b] uses device /dev/x of [modem a]"));
 }
 
 TEST(Config, HostileValuesAreRejectedWithTheirLine) {
     EXPECT_THAT(errorOf("[defaults]\napn = x\" ABORT \"OK\n"), HasSubstr("test.conf:2: apn contains character '\"'"));
-    EXPECT_THAT(errorOf("[defaults]\nuser = a\x01" "b\n"),
+    EXPECT_THAT(errorOf("[defaults]\nuser = a\x01"
+                        "b\n"),
                 HasSubstr("test.conf:2: user contains a control character or a Unicode noncharacter"));
     EXPECT_THAT(errorOf("[defaults]\napn = \xff\xfe\n"), HasSubstr("test.conf:2: line is not valid UTF-8"));
     // Valid UTF-8 that D-Bus refuses (U+FFFE) or a terminal obeys (ESC, C1 CSI): named, not echoed.
-    for (const char* value : {"\xef\xbf\xbe", "\x1b[2J", "\xc2\x9b" "2J", "a\x01b"}) {
+    for (const char* value : {"\xef\xbf\xbe", "\x1b[2J",
+                              "\xc2\x9b"
+                              "2J",
+                              "a\x01b"}) {
         std::string error = errorOf(std::string("[modem m0]\ndevice = /dev/ttyS0\nusb-serial = ") + value + "\n");
         EXPECT_THAT(error, HasSubstr("test.conf:3: usb-serial contains a control character or a Unicode noncharacter"));
         EXPECT_THAT(error, Not(HasSubstr(value)));
     }
     EXPECT_THAT(errorOf(std::string("[defaults]\napn = a\0b\n", 20)), HasSubstr("test.conf:2: NUL byte"));
-    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nbaud = 12345678901234567890\n"), HasSubstr("test.conf:3: 'baud'"));
+    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nbaud = 12345678901234567890\n"),
+                HasSubstr("test.conf:3: 'baud'"));
 }
 
 TEST(Config, PasswordValuesNeverAppearInErrors) {
@@ -162,9 +170,10 @@ TEST(Config, LoadsFromAFile) {
 }
 
 TEST(Config, UsbModemsAreNamedBySerialOrPortPath) {
-    Config config = parseConfig("[modem roof]\nusb-serial = 0123456789ABCDEF\napn = m2m\nautoconnect = yes\n"
-                                "[modem cellar]\nusb-path = 1-1.4.2\n",
-                                "u.conf");
+    Config config = parseConfig(
+        "[modem roof]\nusb-serial = 0123456789ABCDEF\napn = m2m\nautoconnect = yes\n"
+        "[modem cellar]\nusb-path = 1-1.4.2\n",
+        "u.conf");
     ASSERT_EQ(config.modems.size(), 2u);
     EXPECT_EQ(config.modems[0].matchUsbSerial, "0123456789ABCDEF");
     EXPECT_TRUE(config.modems[0].device.empty());
@@ -176,13 +185,14 @@ TEST(Config, UsbModemsAreNamedBySerialOrPortPath) {
 
 // Issue 16 item 6: a device can claim any serial, and with it the section's credentials.
 TEST(Config, CredentialsTiedToASerialOnlyAreWarnedAbout) {
-    Config config = parseConfig("[defaults]\npassword = shared\n"
-                                "[modem roof]\nusb-serial = 0123\npassword = roof-secret\n"
-                                "[modem mast]\nusb-serial = 4567\nuser = alice\n"
-                                "[modem cellar]\nusb-path = 1-1.4.2\npassword = cellar-secret\n"
-                                "[modem attic]\nusb-serial = 89AB\napn = m2m\n"
-                                "[modem wall]\ndevice = /dev/ttyS1\npassword = wall-secret\n",
-                                "u.conf");
+    Config config = parseConfig(
+        "[defaults]\npassword = shared\n"
+        "[modem roof]\nusb-serial = 0123\npassword = roof-secret\n"
+        "[modem mast]\nusb-serial = 4567\nuser = alice\n"
+        "[modem cellar]\nusb-path = 1-1.4.2\npassword = cellar-secret\n"
+        "[modem attic]\nusb-serial = 89AB\napn = m2m\n"
+        "[modem wall]\ndevice = /dev/ttyS1\npassword = wall-secret\n",
+        "u.conf");
     ASSERT_EQ(config.warnings.size(), 2u);
     EXPECT_EQ(config.warnings[0],
               "u.conf:3: [modem roof] gives its user and password to any USB modem that reports serial '0123', and a "
@@ -194,7 +204,8 @@ TEST(Config, CredentialsTiedToASerialOnlyAreWarnedAbout) {
 TEST(Config, UsbMatchErrors) {
     EXPECT_THAT(errorOf("[modem a]\ndevice = /dev/x\nusb-serial = 1\n"),
                 HasSubstr("test.conf:1: [modem a] needs exactly one of 'device'"));
-    EXPECT_THAT(errorOf("[modem a]\nusb-path = 1-1..2\n"), HasSubstr("test.conf:2: 'usb-path' must be a USB port path"));
+    EXPECT_THAT(errorOf("[modem a]\nusb-path = 1-1..2\n"),
+                HasSubstr("test.conf:2: 'usb-path' must be a USB port path"));
     EXPECT_THAT(errorOf("[modem a]\nusb-path = usb1\n"), HasSubstr("test.conf:2: 'usb-path' must be"));
     EXPECT_THAT(errorOf("[modem a]\nusb-path = 1-\n"), HasSubstr("test.conf:2: 'usb-path' must be"));
     EXPECT_THAT(errorOf("[modem a]\nusb-serial =\n"), HasSubstr("test.conf:2: 'usb-serial' must not be empty"));
@@ -207,9 +218,10 @@ TEST(Config, UsbMatchErrors) {
 }
 
 TEST(Config, UsbModelSectionsExtendTheTable) {
-    Config config = parseConfig("[usb-model 2c7c:6026]\nname = EC200T\nppp-interface = 5\nat-interface = 2\n"
-                                "[usb-model 1234:ABCD]\nname = Other\nppp-interface = 0\n",
-                                "m.conf");
+    Config config = parseConfig(
+        "[usb-model 2c7c:6026]\nname = EC200T\nppp-interface = 5\nat-interface = 2\n"
+        "[usb-model 1234:ABCD]\nname = Other\nppp-interface = 0\n",
+        "m.conf");
     ASSERT_EQ(config.usbModels.size(), 2u);
     EXPECT_EQ(config.usbModels[0].vendorId, 0x2c7c);
     EXPECT_EQ(config.usbModels[0].productId, 0x6026);
@@ -250,9 +262,10 @@ TEST(Config, CallLogsAndDiagnostics) {
     EXPECT_EQ(defaults.callLogBytes, 64u * 1024);
     EXPECT_EQ(defaults.keptCallLogs, 10u);
     EXPECT_EQ(defaults.diagnosticsTimeout, std::chrono::milliseconds(3000));
-    DaemonSettings set = parseConfig("[daemon]\nstate-dir = /srv/d\ncall-log-size = 8192\ncall-logs-kept = 0\n"
-                                     "diagnostics-timeout = 500\n",
-                                     "d.conf")
+    DaemonSettings set = parseConfig(
+                             "[daemon]\nstate-dir = /srv/d\ncall-log-size = 8192\ncall-logs-kept = 0\n"
+                             "diagnostics-timeout = 500\n",
+                             "d.conf")
                              .daemon;
     EXPECT_EQ(set.stateDir, "/srv/d");
     EXPECT_EQ(set.callLogBytes, 8192u);
@@ -269,10 +282,11 @@ TEST(Config, ReconnectSettings) {
     EXPECT_EQ(defaults.modems[0].call.reconnect.delaySeconds, 5u);
     EXPECT_EQ(defaults.modems[0].call.reconnect.maxDelaySeconds, 300u);
     EXPECT_EQ(defaults.modems[0].call.reconnect.maxAttempts, 0u);
-    Config set = parseConfig("[defaults]\nreconnect = yes\nreconnect-delay = 2\n"
-                             "[modem m]\ndevice = /dev/ttyS1\nreconnect-max-delay = 60\nreconnect-attempts = 7\n"
-                             "[modem n]\ndevice = /dev/ttyS2\nreconnect = no\n",
-                             "r.conf");
+    Config set = parseConfig(
+        "[defaults]\nreconnect = yes\nreconnect-delay = 2\n"
+        "[modem m]\ndevice = /dev/ttyS1\nreconnect-max-delay = 60\nreconnect-attempts = 7\n"
+        "[modem n]\ndevice = /dev/ttyS2\nreconnect = no\n",
+        "r.conf");
     const ReconnectSettings& m = set.modems[0].call.reconnect;
     EXPECT_EQ(m.enabled, std::optional<bool>(true));
     EXPECT_EQ(m.delaySeconds, 2u);
@@ -291,12 +305,13 @@ TEST(Config, OnlineSettings) {
     EXPECT_EQ(call.routeMetric, 700u);
     EXPECT_EQ(call.dns, DnsMode::Auto);
     EXPECT_EQ(call.ipFamily, IpFamily::Ipv4v6);
-    Config set = parseConfig("[defaults]\ndefault-route = no\nroute-metric = 4294967295\ndns = none\nip-family = ipv4\n"
-                             "[modem m]\ndevice = /dev/ttyS1\n"
-                             "[modem n]\ndevice = /dev/ttyS2\ndefault-route = yes\nroute-metric = 0\ndns = resolvconf\n"
-                             "ip-family = ipv6\n"
-                             "[modem o]\ndevice = /dev/ttyS3\ndns = resolved\nip-family = ipv4v6\n",
-                             "o.conf");
+    Config set = parseConfig(
+        "[defaults]\ndefault-route = no\nroute-metric = 4294967295\ndns = none\nip-family = ipv4\n"
+        "[modem m]\ndevice = /dev/ttyS1\n"
+        "[modem n]\ndevice = /dev/ttyS2\ndefault-route = yes\nroute-metric = 0\ndns = resolvconf\n"
+        "ip-family = ipv6\n"
+        "[modem o]\ndevice = /dev/ttyS3\ndns = resolved\nip-family = ipv4v6\n",
+        "o.conf");
     const CallSettings& m = set.modems[0].call;  // the defaults, as given
     EXPECT_FALSE(m.defaultRoute);
     EXPECT_EQ(m.routeMetric, 4294967295u);
@@ -319,39 +334,45 @@ TEST(Config, BadOnlineSettingsAreNamed) {
               "test.conf:3: 'ip-family' must be one of ipv4, ipv6, ipv4v6, got 'IPV4V6'");
     EXPECT_EQ(errorOf("[defaults]\nroute-metric = 4294967296\n"),
               "test.conf:2: 'route-metric' must be a whole number from 0 to 4294967295, got '4294967296'");
-    EXPECT_THAT(errorOf("[defaults]\nroute-metric = -1\n"), HasSubstr("test.conf:2: 'route-metric' must be a whole number"));
-    EXPECT_THAT(errorOf("[defaults]\nroute-metric =\n"), HasSubstr("test.conf:2: 'route-metric' must be a whole number"));
+    EXPECT_THAT(errorOf("[defaults]\nroute-metric = -1\n"),
+                HasSubstr("test.conf:2: 'route-metric' must be a whole number"));
+    EXPECT_THAT(errorOf("[defaults]\nroute-metric =\n"),
+                HasSubstr("test.conf:2: 'route-metric' must be a whole number"));
     EXPECT_EQ(errorOf("[defaults]\ndefault-route = sometimes\n"),
               "test.conf:2: 'default-route' must be yes or no, got 'sometimes'");
     EXPECT_THAT(errorOf("[defaults]\ndns = \n"), HasSubstr("'dns' must be one of"));
     // The lists of known keys name the new ones, in [defaults] and [modem].
     for (const char* section : {"[defaults]\n", "[modem m]\ndevice = /dev/x\n"}) {
         std::string error = errorOf(std::string(section) + "metric = 5\n");
-        EXPECT_THAT(error, HasSubstr("default-route, route-metric, dns, ip-family, registration-timeout, allow-roaming)"));
+        EXPECT_THAT(error,
+                    HasSubstr("default-route, route-metric, dns, ip-family, registration-timeout, allow-roaming)"));
     }
 }
 
 TEST(Config, ReadinessSettings) {
     Config defaults = parseConfig("", "r.conf");
-    EXPECT_FALSE(defaults.defaults.apnGiven);  // the provider database is asked
-    EXPECT_EQ(defaults.defaults.apn, "internet");  // unless the module cannot be
+    EXPECT_FALSE(defaults.defaults.apnGiven);                                     // the provider database is asked
+    EXPECT_EQ(defaults.defaults.apn, "internet");                                 // unless the module cannot be
     EXPECT_TRUE(parseConfig("[defaults]\napn =\n", "r.conf").defaults.apnGiven);  // the stored context, on purpose
     EXPECT_EQ(defaults.defaults.registrationTimeoutSeconds, 60u);
     EXPECT_TRUE(defaults.defaults.allowRoaming);
-    Config set = parseConfig("[defaults]\nregistration-timeout = 120\nallow-roaming = no\n"
-                             "[modem m]\ndevice = /dev/x\nsim-pin-file = /etc/dialupd/m.pin\nallow-roaming = yes\n",
-                             "r.conf");
+    Config set = parseConfig(
+        "[defaults]\nregistration-timeout = 120\nallow-roaming = no\n"
+        "[modem m]\ndevice = /dev/x\nsim-pin-file = /etc/dialupd/m.pin\nallow-roaming = yes\n",
+        "r.conf");
     EXPECT_EQ(set.defaults.registrationTimeoutSeconds, 120u);
     EXPECT_FALSE(set.defaults.allowRoaming);
     ASSERT_EQ(set.modems.size(), 1u);
     EXPECT_EQ(set.modems[0].simPinFile, "/etc/dialupd/m.pin");
     EXPECT_TRUE(set.modems[0].call.allowRoaming);
     EXPECT_EQ(set.modems[0].call.registrationTimeoutSeconds, 120u);
-    EXPECT_THAT(errorOf("[defaults]\nregistration-timeout = 0\n"), HasSubstr("'registration-timeout' must be a whole number from 1 to 3600"));
+    EXPECT_THAT(errorOf("[defaults]\nregistration-timeout = 0\n"),
+                HasSubstr("'registration-timeout' must be a whole number from 1 to 3600"));
     EXPECT_THAT(errorOf("[defaults]\nallow-roaming = maybe\n"), HasSubstr("'allow-roaming' must be yes or no"));
     EXPECT_THAT(errorOf("[modem m]\ndevice = /dev/x\nsim-pin-file = m.pin\n"), HasSubstr("sim-pin-file"));
     // A PIN file is the modem's own: not a default for every modem.
-    EXPECT_THAT(errorOf("[defaults]\nsim-pin-file = /etc/pin\n"), HasSubstr("unknown key 'sim-pin-file' in [defaults]"));
+    EXPECT_THAT(errorOf("[defaults]\nsim-pin-file = /etc/pin\n"),
+                HasSubstr("unknown key 'sim-pin-file' in [defaults]"));
 }
 
 TEST(Config, UdevWatchingCanBeTurnedOff) {

@@ -79,9 +79,10 @@ TEST(ConfigKeys, TheDocsNameEveryKeyAndNoOther) {
     // [modem ID]'s table lists its own keys and says "any [defaults] key" for the rest.
     std::set<std::string> modemOwn = keysOf("modem");
     for (const std::string& key : configKeys("defaults")) modemOwn.erase(key);
-    std::map<std::string, std::set<std::string>> expected = {
-        {"daemon", keysOf("daemon")}, {"defaults", keysOf("defaults")}, {"modem", modemOwn},
-        {"usb-model", keysOf("usb-model")}};
+    std::map<std::string, std::set<std::string>> expected = {{"daemon", keysOf("daemon")},
+                                                             {"defaults", keysOf("defaults")},
+                                                             {"modem", modemOwn},
+                                                             {"usb-model", keysOf("usb-model")}};
     for (const auto& [section, keys] : expected) {
         for (const std::string& key : keys)
             EXPECT_TRUE(documented[section].count(key)) << "[" << section << "] " << key << " is not in docs/CONFIG.md";
@@ -98,8 +99,8 @@ TEST(ConfigKeys, TheExampleShowsEveryKeyAndNoOther) {
     for (const char* section : kSections) {
         std::set<std::string> accepted = keysOf(section);
         for (const std::string& key : example[section])
-            EXPECT_TRUE(accepted.count(key)) << "dialupd.conf.example sets [" << section << "] " << key
-                                             << ", which the parser does not take";
+            EXPECT_TRUE(accepted.count(key))
+                << "dialupd.conf.example sets [" << section << "] " << key << ", which the parser does not take";
     }
     // A call key may be shown in [defaults] or in a [modem] (baud, on a UART module, say).
     auto shown = [&](const std::string& key, std::initializer_list<const char*> sections) {

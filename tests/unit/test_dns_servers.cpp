@@ -46,9 +46,9 @@ TEST(DnsServer, Ipv6GivesSixteenBytes) {
 }
 
 TEST(DnsServer, AnythingButAPlainAddressIsRefused) {
-    for (const char* text : {"", "dns.example", "10.64.0", "10.64.0.256", "10.64.0.53 ", " 10.64.0.53", "10.64.0.53\n",
-                             "fe80::1%ppp0", "2001:db8::/64", "2001:db8:::1", "10.64.0.53\nnameserver 6.6.6.6",
-                             "0x0a.0.0.1", "1.2.3.4.5"})
+    for (const char* text :
+         {"", "dns.example", "10.64.0", "10.64.0.256", "10.64.0.53 ", " 10.64.0.53", "10.64.0.53\n", "fe80::1%ppp0",
+          "2001:db8::/64", "2001:db8:::1", "10.64.0.53\nnameserver 6.6.6.6", "0x0a.0.0.1", "1.2.3.4.5"})
         EXPECT_EQ(parseDnsServer(text), std::nullopt) << text;
     EXPECT_EQ(parseDnsServer(std::string_view("10.0.0.1\0junk", 13)), std::nullopt);
     EXPECT_EQ(parseDnsServer(std::string(1000, '1')), std::nullopt);

@@ -137,10 +137,11 @@ TEST(CallRecordFormat, WhatIsReadBackIsCleanText) {
     // A record from an older dialupd (which kept U+FFFE as it came) or edited by hand: GetCallLogs
     // once answered InvalidArgs for it until it rotated out.
     CallRecord parsed;
-    ASSERT_TRUE(parseCallRecord("started-usec: 1\nduration-usec: 2\nreason-code: 16\n"
-                                "reason-name: hang\x1b[2Jup\xef\xbf\xbe\nreason-description: \xff\xc2\x9b\r\n\n"
-                                "line one \xef\xbf\xbe\n+CME ERROR: \xff\xfe\x1b]0;x\x07\nlast\r\n",
-                                parsed));
+    ASSERT_TRUE(
+        parseCallRecord("started-usec: 1\nduration-usec: 2\nreason-code: 16\n"
+                        "reason-name: hang\x1b[2Jup\xef\xbf\xbe\nreason-description: \xff\xc2\x9b\r\n\n"
+                        "line one \xef\xbf\xbe\n+CME ERROR: \xff\xfe\x1b]0;x\x07\nlast\r\n",
+                        parsed));
     EXPECT_EQ(parsed.reason.code, 16u);
     EXPECT_EQ(parsed.reason.name, "hang\\x1b[2Jup\\u{FFFE}");
     EXPECT_EQ(parsed.reason.description, "\\xff\\u{009B}\\x0d");

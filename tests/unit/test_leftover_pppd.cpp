@@ -24,7 +24,7 @@ protected:
 
 TEST_F(LeftoverPppdTest, AStalePidFileIsRemoved) {
     std::ofstream(dir + "/ppp-dialupd-m0.pid") << ::getpid() << "\n";  // alive, but not a pppd
-    std::ofstream(dir + "/ppp-dialupd-m1.pid") << "4000000\n";        // above pid_max
+    std::ofstream(dir + "/ppp-dialupd-m1.pid") << "4000000\n";         // above pid_max
     std::ofstream(dir + "/ppp-dialupd-m2.pid") << "99999999999999999999\n";
     EXPECT_TRUE(findLeftoverPppd(dir).empty());
     EXPECT_FALSE(std::filesystem::exists(dir + "/ppp-dialupd-m0.pid"));

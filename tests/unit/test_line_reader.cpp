@@ -22,9 +22,7 @@ using ::testing::ElementsAre;
 
 class LineReaderTest : public ::testing::Test {
 protected:
-    LineReaderTest() {
-        EXPECT_EQ(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
-    }
+    LineReaderTest() { EXPECT_EQ(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0); }
     ~LineReaderTest() override {
         if (fds[0] >= 0) close(fds[0]);
         if (fds[1] >= 0) close(fds[1]);

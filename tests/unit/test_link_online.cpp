@@ -10,11 +10,11 @@ namespace dialupd {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using testing::FakeDnsBackends;
 using testing::FakeLinkWatchFactory;
 using testing::FakeRouteTable;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 IpConfig ppp0() {
     IpConfig ip;
@@ -197,7 +197,7 @@ TEST_F(LinkOnlineTest, AtTheEndAnInterfaceStillThereLosesRouteAndDns) {
 TEST_F(LinkOnlineTest, AfterPppdTheKernelIsNotAskedWhetherTheInterfaceIsThere) {
     up();
     const int before = routes.lookups;
-    online().end();  // the modem's call: pppd has exited, its interface is going
+    online().end();                     // the modem's call: pppd has exited, its interface is going
     EXPECT_EQ(routes.lookups, before);  // the kernel may hold rtnl for a long while meanwhile
     EXPECT_EQ(routes.removals, 0);
     EXPECT_THAT(dns.resolved.reverted, IsEmpty());

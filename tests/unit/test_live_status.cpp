@@ -128,7 +128,9 @@ protected:
         scheduler.runDeferred();
     }
     bool changed(const std::string& name) const { return std::count(changes.begin(), changes.end(), name) > 0; }
-    size_t sentCount(const std::string& command) const { return std::count(radio.sent.begin(), radio.sent.end(), command); }
+    size_t sentCount(const std::string& command) const {
+        return std::count(radio.sent.begin(), radio.sent.end(), command);
+    }
 
     FakeScheduler scheduler;
     FakeRadio radio{scheduler};
@@ -142,10 +144,24 @@ TEST_F(LiveStatusTest, TurnsTheUrcsOnReadsEverythingOnceThenOnlyListens) {
     EXPECT_EQ(live.phase(), LiveStatus::Phase::Reading);
     settle();
     EXPECT_EQ(live.phase(), LiveStatus::Phase::Listening);
-    const std::vector<std::string> expected = {
-        "AT+CREG=2", "AT+CGREG=2", "AT+CEREG=2", "AT+QINDCFG=\"csq\",1", "AT+QINDCFG=\"act\",1", "AT+CPIN?",
-        "AT+CREG?", "AT+CGREG?", "AT+CEREG?", "AT+COPS=3,2", "AT+COPS?", "AT+COPS=3,0", "AT+COPS?", "AT+CSQ",
-        "AT+QCSQ", "AT+QNWINFO", "AT+CGSN", "AT+QCCID"};
+    const std::vector<std::string> expected = {"AT+CREG=2",
+                                               "AT+CGREG=2",
+                                               "AT+CEREG=2",
+                                               "AT+QINDCFG=\"csq\",1",
+                                               "AT+QINDCFG=\"act\",1",
+                                               "AT+CPIN?",
+                                               "AT+CREG?",
+                                               "AT+CGREG?",
+                                               "AT+CEREG?",
+                                               "AT+COPS=3,2",
+                                               "AT+COPS?",
+                                               "AT+COPS=3,0",
+                                               "AT+COPS?",
+                                               "AT+CSQ",
+                                               "AT+QCSQ",
+                                               "AT+QNWINFO",
+                                               "AT+CGSN",
+                                               "AT+QCCID"};
     EXPECT_EQ(radio.sent, expected);
     const LiveState& state = live.state();
     EXPECT_EQ(state.sim, SimState::Ready);
@@ -244,8 +260,8 @@ TEST_F(LiveStatusTest, AUrcInsideAnAnswerIsNeitherLostNorTakenForTheAnswer) {
     radio.urcsBefore["AT+QCCID"] = {"+QIND: \"act\",\"WCDMA\""};
     live.setPort("/dev/ttyUSB2");
     settle();
-    EXPECT_EQ(live.state().signalQuality, 77u);  // the answer came after the URC's 32%
-    EXPECT_EQ(live.state().imei, "867698041234561");  // not "+CEREG: ..."
+    EXPECT_EQ(live.state().signalQuality, 77u);                   // the answer came after the URC's 32%
+    EXPECT_EQ(live.state().imei, "867698041234561");              // not "+CEREG: ..."
     EXPECT_EQ(live.state().registration, Registration::Roaming);  // the URC inside AT+CGSN's answer
     EXPECT_EQ(live.state().iccid, "89490200001234567890");
     EXPECT_EQ(live.state().accessTechnology, "lte");  // the operator read after roaming began said 7
@@ -265,8 +281,8 @@ TEST_F(LiveStatusTest, RefusedCommandsAreNotedAndTheRestIsRead) {
     radio.answers["AT+QNWINFO"] = {"+CME ERROR: 4"};
     live.setPort("/dev/ttyUSB2");
     settle();
-    EXPECT_EQ(live.refused(), (std::vector<std::string>{"AT+QINDCFG=\"csq\",1", "AT+QINDCFG=\"act\",1", "AT+QCSQ",
-                                                        "AT+QNWINFO"}));
+    EXPECT_EQ(live.refused(),
+              (std::vector<std::string>{"AT+QINDCFG=\"csq\",1", "AT+QINDCFG=\"act\",1", "AT+QCSQ", "AT+QNWINFO"}));
     EXPECT_EQ(live.state().imei, "867698041234561");
     EXPECT_EQ(live.state().signalQuality, 77u);
     EXPECT_EQ(live.state().signal.rssi, -65);  // from +CSQ

@@ -74,8 +74,8 @@ protected:
     }
     Modem& modem() {
         if (!modem_) {
-            modem_ = std::make_unique<Modem>(config, daemon, runner, scheduler,
-                                             [this](const std::string&) { return deviceExists; }, services);
+            modem_ = std::make_unique<Modem>(
+                config, daemon, runner, scheduler, [this](const std::string&) { return deviceExists; }, services);
             recorder_ = std::make_unique<Recorder>(*modem_);
         }
         return *modem_;
@@ -109,7 +109,7 @@ protected:
     FakeAtPort atPort{scheduler};
     FakeCallLogStore store;
     bool deviceExists = true;
-    ModemServices services;  // handed to the modem when modem() first makes it
+    ModemServices services;                // handed to the modem when modem() first makes it
     testing::TransitionWatch transitions;  // every state change checked against the table
 
 private:
@@ -363,7 +363,9 @@ TEST_F(ModemTest, HostileTextFromPppdAndTheModuleEndsCleanInTheHangupAndTheKeptR
     diagnosedModem();
     atPort.answers["AT+CPIN?"] = {"+CME ERROR: \xff\xfe\xef\xbf\xbe"};
     modem().connect({}, false, Outcome().completion());
-    runner.log("rcvd \xef\xbf\xbe\x1b]0;owned\x07 \xc2\x9b" "2J \xff");
+    runner.log(
+        "rcvd \xef\xbf\xbe\x1b]0;owned\x07 \xc2\x9b"
+        "2J \xff");
     runner.exitWith(16);
     scheduler.advance(5s);
     ASSERT_EQ(recorder().hangups.size(), 1u);
@@ -882,8 +884,8 @@ TEST_F(RecoveryTest, AfterPppdWasKilledTheNextDialEscapesDataModeFirst) {
     runner.ipUp(sampleIp());
     EXPECT_TRUE(outcome.called);
     EXPECT_FALSE(outcome.errorName);
-    EXPECT_THAT(recorder().states, ElementsAre("connecting", "connected", "disconnected", "resetting", "connecting",
-                                               "connected"));
+    EXPECT_THAT(recorder().states,
+                ElementsAre("connecting", "connected", "disconnected", "resetting", "connecting", "connected"));
     // The steps are in the new call's log.
     runner.exitWith(16);
     scheduler.advanceInSteps(4s);

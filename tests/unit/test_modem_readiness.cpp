@@ -17,11 +17,11 @@ namespace dialupd {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FakeEc25;
 using testing::FakePppdRunner;
 using testing::FakeScheduler;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TableProviders;
 
 struct Recorder final : ModemObserver {
@@ -70,8 +70,8 @@ protected:
     }
     Modem& modem() {
         if (!modem_) {
-            modem_ = std::make_unique<Modem>(config, daemon, runner, scheduler, [](const std::string&) { return true; },
-                                             services);
+            modem_ = std::make_unique<Modem>(
+                config, daemon, runner, scheduler, [](const std::string&) { return true; }, services);
             recorder_ = std::make_unique<Recorder>(*modem_);
         }
         return *modem_;
@@ -110,7 +110,8 @@ protected:
         EXPECT_EQ(modem().lastExitReason().name, name);
         ASSERT_EQ(recorder().hangups.size(), 1u);
         EXPECT_EQ(recorder().hangups[0].reason.code, code);
-        EXPECT_THAT(recorder().hangups[0].log, HasSubstr(fmt::format("the call failed before pppd ran: {} {}", code, name)));
+        EXPECT_THAT(recorder().hangups[0].log,
+                    HasSubstr(fmt::format("the call failed before pppd ran: {} {}", code, name)));
     }
 
     DaemonSettings daemon;

@@ -60,8 +60,8 @@ protected:
     }
     ModemRegistry& registry() {
         if (!registry_) {
-            registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler,
-                                                        [](const std::string&) { return true; }, bus);
+            registry_ = std::make_unique<ModemRegistry>(
+                config, runner, scheduler, [](const std::string&) { return true; }, bus);
             registry_->addConfiguredModems();
             devices.start(*registry_);
         }
@@ -88,9 +88,10 @@ protected:
 };
 
 TEST_F(ModemRegistryTest, AnEc25BecomesOneModemWithItsPortsAndIdentity) {
-    devices.present = {usbTty("1-1.2", "00", "2c7c", "0125", "EC25SERIAL1"), usbTty("1-1.2", "01", "2c7c", "0125", "EC25SERIAL1"),
-                       usbTty("1-1.2", "02", "2c7c", "0125", "EC25SERIAL1"), usbTty("1-1.2", "03", "2c7c", "0125", "EC25SERIAL1"),
-                       usbTty("1-1.2", "04", "2c7c", "0125", "EC25SERIAL1")};
+    devices.present = {
+        usbTty("1-1.2", "00", "2c7c", "0125", "EC25SERIAL1"), usbTty("1-1.2", "01", "2c7c", "0125", "EC25SERIAL1"),
+        usbTty("1-1.2", "02", "2c7c", "0125", "EC25SERIAL1"), usbTty("1-1.2", "03", "2c7c", "0125", "EC25SERIAL1"),
+        usbTty("1-1.2", "04", "2c7c", "0125", "EC25SERIAL1")};
     registry();
     Modem& modem = only();
     EXPECT_EQ(modem.id(), "ec25_EC25SERIAL1");
@@ -128,12 +129,12 @@ TEST_F(ModemRegistryTest, ATtyReportedTwiceIsOneModem) {
 
 TEST_F(ModemRegistryTest, UnknownDevicesAndOtherInterfacesAreIgnored) {
     registry();
-    devices.add(usbTty("1-1", "03", "1234", "5678"));         // unknown VID:PID
-    devices.add(usbTty("1-2", "03", "2c7c", "6026"));         // EC200T: layout not in the table
-    devices.add(usbTty("1-3", "00"));                         // DM port of an EC25
-    devices.add(usbTty("1-3", "01"));                         // NMEA
+    devices.add(usbTty("1-1", "03", "1234", "5678"));  // unknown VID:PID
+    devices.add(usbTty("1-2", "03", "2c7c", "6026"));  // EC200T: layout not in the table
+    devices.add(usbTty("1-3", "00"));                  // DM port of an EC25
+    devices.add(usbTty("1-3", "01"));                  // NMEA
     devices.add(usbTty("1-3", "04"));
-    devices.add(usbTty("1-3", "02"));                         // AT port alone is not a modem yet
+    devices.add(usbTty("1-3", "02"));  // AT port alone is not a modem yet
     devices.add({"/sys/devices/platform/serial8250/tty/ttyS0", "/dev/ttyS0", "", "", "", "", "", ""});
     EXPECT_THAT(ids(), IsEmpty());
     EXPECT_THAT(bus.events, IsEmpty());
@@ -141,10 +142,10 @@ TEST_F(ModemRegistryTest, UnknownDevicesAndOtherInterfacesAreIgnored) {
 
 TEST_F(ModemRegistryTest, MissingOrMalformedAttributesAreIgnored) {
     registry();
-    for (TtyDevice tty : {usbTty("1-1", "03", "", "0125"), usbTty("1-1", "03", "2c7c", ""),
-                          usbTty("1-1", "03", "zz7c", "0125"), usbTty("1-1", "03", "2c7c", "0125\n"),
-                          usbTty("1-1", "", "2c7c", "0125"), usbTty("1-1", "3", "2c7c", "0125"),
-                          usbTty("1-1", "0x", "2c7c", "0125")})
+    for (TtyDevice tty :
+         {usbTty("1-1", "03", "", "0125"), usbTty("1-1", "03", "2c7c", ""), usbTty("1-1", "03", "zz7c", "0125"),
+          usbTty("1-1", "03", "2c7c", "0125\n"), usbTty("1-1", "", "2c7c", "0125"), usbTty("1-1", "3", "2c7c", "0125"),
+          usbTty("1-1", "0x", "2c7c", "0125")})
         devices.add(tty);
     TtyDevice noNode = usbTty("1-1", "03");
     noNode.devNode = "";
@@ -200,8 +201,8 @@ protected:
     }
     // `module` plays the EC25 behind whichever names it has at the time.
     void resetStuckModule() {
-        registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
-                                                    bus);
+        registry_ = std::make_unique<ModemRegistry>(
+            config, runner, scheduler, [](const std::string&) { return true; }, bus);
         ModemServices services;
         services.atPorts = &module;
         services.usbResetter = &module;
@@ -281,7 +282,7 @@ TEST_F(ModemRegistryTest, UnpluggedMidCallTheCallEndsAsAHangupThenTheObjectGoes)
 
     devices.remove(usbTty("1-1", "03", "2c7c", "0125", "S1").sysPath);
     EXPECT_THAT(ids(), ElementsAre("ec25_S1"));  // still there while pppd runs
-    runner.exitWith(16);                          // pppd saw the tty hang up
+    runner.exitWith(16);                         // pppd saw the tty hang up
     scheduler.runDeferred();
     EXPECT_THAT(bus.events, ElementsAre("State unavailable",
                                         "Hangup 16 the modem was removed (its USB device went away) during the call",
@@ -293,8 +294,8 @@ TEST_F(ModemRegistryTest, UnpluggedMidCallTheCallEndsAsAHangupThenTheObjectGoes)
 TEST_F(ModemRegistryTest, TheObjectGoesOnlyAfterTheHangupWithItsSnapshot) {
     testing::FakeAtPort atPort(scheduler);
     atPort.openError = AtPortError(AtPortError::Kind::Absent, "/dev/ttyUSB1-1.02: No such file or directory");
-    registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
-                                                bus);
+    registry_ = std::make_unique<ModemRegistry>(
+        config, runner, scheduler, [](const std::string&) { return true; }, bus);
     ModemServices services;
     services.atPorts = &atPort;
     registry_->setModemServices(services);
@@ -427,12 +428,11 @@ TEST_F(ModemRegistryTest, APortAlreadyConfiguredAsAFixedModemIsNotAddedTwice) {
     old.id = "legacy";
     old.device = "/dev/serial/by-id/usb-Quectel_EC25-if03-port0";
     config.modems.push_back(old);
-    registry_ = std::make_unique<ModemRegistry>(config, runner, scheduler, [](const std::string&) { return true; },
-                                                bus, [](const std::string& path) {
-                                                    return path == "/dev/serial/by-id/usb-Quectel_EC25-if03-port0"
-                                                               ? std::string("/dev/ttyUSB1-1.03")
-                                                               : path;
-                                                });
+    registry_ = std::make_unique<ModemRegistry>(
+        config, runner, scheduler, [](const std::string&) { return true; }, bus,
+        [](const std::string& path) {
+            return path == "/dev/serial/by-id/usb-Quectel_EC25-if03-port0" ? std::string("/dev/ttyUSB1-1.03") : path;
+        });
     registry_->addConfiguredModems();
     devices.start(*registry_);
     devices.add(usbTty("1-1", "03"));
@@ -525,11 +525,12 @@ TEST(UsbModemIds, ALongSerialIsShortenedToAStableDistinctId) {
     std::string id = usbModemIdFromSerial(dashes);
     EXPECT_TRUE(isIdText(id)) << id;
     // A readable beginning (whole escapes only), then the whole serial's FNV-1a 64 hash.
-    EXPECT_EQ(id, "ec25_" + [] {
-        std::string escapes;
-        for (int i = 0; i < 14; ++i) escapes += "_2d";
-        return escapes;
-    }() + fmt::format("_{:016x}", stableHash(std::string(126, '-'))));
+    EXPECT_EQ(
+        id, "ec25_" + [] {
+            std::string escapes;
+            for (int i = 0; i < 14; ++i) escapes += "_2d";
+            return escapes;
+        }() + fmt::format("_{:016x}", stableHash(std::string(126, '-'))));
     EXPECT_EQ(usbModemIdFromSerial(dashes), id) << "the same on every plug";
 
     UsbIdentity longer = dashes;
@@ -597,7 +598,8 @@ TEST_F(ModemRegistryTest, AModemTheListenerCannotPublishIsDroppedNotKeptUnreacha
         fixed.autoconnect = true;
         return fixed;
     }());
-    ModemRegistry registry(config, runner, scheduler, [](const std::string&) { return true; }, refusing);
+    ModemRegistry registry(
+        config, runner, scheduler, [](const std::string&) { return true; }, refusing);
     registry.addConfiguredModems();
     devices.start(registry);
     devices.add(usbTty("1-1", "03", "2c7c", "0125", "SN1"));

@@ -13,7 +13,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr ModemState kStates[] = {ModemState::Unavailable, ModemState::Disconnected, ModemState::Connecting,
+constexpr ModemState kStates[] = {ModemState::Unavailable, ModemState::Disconnected,  ModemState::Connecting,
                                   ModemState::Connected,   ModemState::Disconnecting, ModemState::Resetting};
 
 TEST(ModemStatesTest, EachTransitionIsListedOnceWithWhyAndChangesTheState) {

@@ -25,11 +25,12 @@ struct Bench {
     explicit Bench(RecoveryLimits limits = {}) : limits(limits) {}
 
     void start() {
-        recovery.start([this] { return ports; }, [this](std::optional<std::string> by) {
-            ++calls;
-            recoveredBy = by;
-            finishedAt = scheduler.monotonicNow();
-        });
+        recovery.start([this] { return ports; },
+                       [this](std::optional<std::string> by) {
+                           ++calls;
+                           recoveredBy = by;
+                           finishedAt = scheduler.monotonicNow();
+                       });
         began = scheduler.monotonicNow();
     }
     // Runs the loop until the recovery is done, at most `span`.
@@ -138,7 +139,7 @@ TEST_F(ModuleRecoveryTest, ARestartThatNeverAnswersFallsThroughToTheUsbReset) {
     ASSERT_EQ(calls, 1);
     EXPECT_EQ(recoveredBy, std::nullopt);
     EXPECT_THAT(module.usbResets, ElementsAre("1-1"));
-    EXPECT_THAT(notes(), HasSubstr("did not answer within 45 s (" ));
+    EXPECT_THAT(notes(), HasSubstr("did not answer within 45 s ("));
     EXPECT_THAT(notes(), HasSubstr("gave up after"));
     // The longest ladder there is stays within the overall bound.
     EXPECT_THAT(notes(), Not(HasSubstr("overran")));
@@ -174,8 +175,11 @@ TEST_F(ModuleRecoveryTest, AbandonedMidwayItCallsNothing) {
     module.stuck = true;
     {
         ModuleRecovery shortLived{module, scheduler, &module, RecoveryLimits{}, [](std::string_view) {}};
-        shortLived.start([] { return RecoveryPorts{"/dev/ttyUSB3", "/dev/ttyUSB2", ""}; },
-                         [this](std::optional<std::string>) { ++calls; });
+        shortLived.start(
+            [] {
+                return RecoveryPorts{"/dev/ttyUSB3", "/dev/ttyUSB2", ""};
+            },
+            [this](std::optional<std::string>) { ++calls; });
         scheduler.advanceInSteps(1500ms);
     }
     scheduler.advanceInSteps(10s);
@@ -190,14 +194,15 @@ TEST_F(ModuleRecoveryTest, AbandonedMidwayItCallsNothing) {
 // (port, text) -> true for the `n`th command `text` on `port`.
 std::function<bool(const std::string&, const std::string&)> nth(std::string port, std::string text, int n) {
     auto seen = std::make_shared<int>(0);
-    return [=](const std::string& path, const std::string& sent) { return path == port && sent == text && ++*seen == n; };
+    return
+        [=](const std::string& path, const std::string& sent) { return path == port && sent == text && ++*seen == n; };
 }
 
 struct HangUpCase {
     const char* where;
     std::function<void(Bench&)> arrange;  // the module's faults, and when its port hangs up
     std::optional<std::string> recoveredBy;
-    const char* noted;                    // says what happened
+    const char* noted;  // says what happened
 };
 
 const char* const kModemPort = "/dev/ttyUSB3";
@@ -218,9 +223,8 @@ std::vector<HangUpCase> hangUpCases() {
         {"escape: the guard time before '+++'",
          [at](Bench& b) { at(b, 1500ms, [](Bench& b) { b.module.hangUp(kModemPort); }); }, "reboot",
          "/dev/ttyUSB3 hung up during the guard time before '+++'"},
-        {"escape: '+++' sent, the guard time after it",
-         [](Bench& b) { b.module.hangUpOn = nth(kModemPort, "+++", 1); }, "reboot",
-         "hung up during the guard time after '+++'"},
+        {"escape: '+++' sent, the guard time after it", [](Bench& b) { b.module.hangUpOn = nth(kModemPort, "+++", 1); },
+         "reboot", "hung up during the guard time after '+++'"},
         {"escape: ATH", [](Bench& b) { b.module.hangUpOn = nth(kModemPort, "ATH", 1); }, "reboot",
          "hung up during ATH"},
         {"escape: the AT after ATH", [](Bench& b) { b.module.hangUpOn = nth(kModemPort, "AT", 2); }, "reboot",
@@ -299,8 +303,8 @@ TEST(ModuleRecoveryHangUp, WhicheverMomentThePortHangsUpTheRecoveryEnds) {
     // wait for the return), hanging up whatever port is open then.
     for (bool escapeWorks : {true, false}) {
         for (auto when = 0ms; when < 12s; when += 50ms) {
-            SCOPED_TRACE(::testing::Message() << "escape works: " << escapeWorks << ", hang-up at "
-                                              << when.count() << " ms");
+            SCOPED_TRACE(::testing::Message()
+                         << "escape works: " << escapeWorks << ", hang-up at " << when.count() << " ms");
             Bench bench;
             bench.module.stuck = true;
             bench.module.escapeWorks = escapeWorks;

@@ -78,7 +78,8 @@ public:
         sockaddr_nl address = {};
         address.nl_family = AF_NETLINK;
         EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0) << std::strerror(errno);
-        EXPECT_EQ(setsockopt(fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group), 0) << std::strerror(errno);
+        EXPECT_EQ(setsockopt(fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group), 0)
+            << std::strerror(errno);
     }
     ~KernelEvents() { close(fd_); }
     bool wait() {
@@ -97,8 +98,9 @@ protected:
         static const int unshared = unshare(CLONE_NEWNET) == 0 ? 0 : errno;
         ASSERT_EQ(unshared, 0) << "unshare(CLONE_NEWNET): " << std::strerror(unshared);
         // A fresh pair per test; v1 sends without waiting for duplicate address detection.
-        mustRun("ip link del v0 2>/dev/null; ip link add v0 type veth peer name v1 && "
-                "sysctl -qw net.ipv6.conf.v1.accept_dad=0 && ip link set v0 up && ip link set v1 up");
+        mustRun(
+            "ip link del v0 2>/dev/null; ip link add v0 type veth peer name v1 && "
+            "sysctl -qw net.ipv6.conf.v1.accept_dad=0 && ip link set v0 up && ip link set v1 up");
         v0 = int(if_nametoindex("v0"));
         ASSERT_GT(v0, 0);
     }
@@ -198,7 +200,9 @@ struct Recorder : LinkEventsObserver {
         rdnss.push_back(servers);
         if (then) then();
     }
-    std::vector<std::string> lastAddresses() const { return addresses.empty() ? std::vector<std::string>{} : addresses.back(); }
+    std::vector<std::string> lastAddresses() const {
+        return addresses.empty() ? std::vector<std::string>{} : addresses.back();
+    }
     std::vector<std::vector<std::string>> addresses;
     std::vector<std::vector<std::string>> rdnss;
     std::function<void()> then;
@@ -298,8 +302,14 @@ void sendRouterAdvertisement(const std::vector<std::string>& servers, uint32_t l
     std::vector<uint8_t> packet(16, 0);
     packet[0] = ND_ROUTER_ADVERT;
     packet[4] = 64;  // current hop limit; router lifetime 0: not a default router
-    std::vector<uint8_t> option = {25, uint8_t(1 + 2 * servers.size()), 0, 0, uint8_t(lifetime >> 24),
-                                   uint8_t(lifetime >> 16), uint8_t(lifetime >> 8), uint8_t(lifetime)};
+    std::vector<uint8_t> option = {25,
+                                   uint8_t(1 + 2 * servers.size()),
+                                   0,
+                                   0,
+                                   uint8_t(lifetime >> 24),
+                                   uint8_t(lifetime >> 16),
+                                   uint8_t(lifetime >> 8),
+                                   uint8_t(lifetime)};
     for (const std::string& server : servers) {
         in6_addr address;
         ASSERT_EQ(inet_pton(AF_INET6, server.c_str(), &address), 1);

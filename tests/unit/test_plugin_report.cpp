@@ -65,17 +65,27 @@ TEST(PluginReport, Ipv6SysctlOutcomes) {
 
 TEST(PluginReport, MalformedIpv6SysctlReportsAreRejected) {
     using namespace std::string_literals;
-    for (const std::string& line :
-         {"ipv6-sysctl"s, "ipv6-sysctl ppp0 accept_ra 2"s, "ipv6-sysctl ppp0 accept_ra 2 fine"s,
-          "ipv6-sysctl ppp0 accept_ra 2 ok extra"s, "ipv6-sysctl ppp0 accept_ra 2 absent 5"s,
-          "ipv6-sysctl ppp0 accept_ra 2 error"s, "ipv6-sysctl ppp0 accept_ra 2 error 0"s,
-          "ipv6-sysctl ppp0 accept_ra 2 error 4096"s, "ipv6-sysctl ppp0 accept_ra 2 error -1"s,
-          "ipv6-sysctl ppp0 accept_ra 2 error x"s, "ipv6-sysctl ppp0 accept_ra -2 ok"s,
-          "ipv6-sysctl ppp0 accept_ra 4294967296 ok"s, "ipv6-sysctl ppp0 accept_ra x ok"s,
-          "ipv6-sysctl ppp0 ../../forwarding 1 ok"s, "ipv6-sysctl ppp0 Accept_RA 1 ok"s,
-          "ipv6-sysctl ppp0 accept_ra\x1b[2J 1 ok"s, "ipv6-sysctl ppp0 accept_ra\0x 1 ok"s,
-          "ipv6-sysctl ppp0  2 ok"s, "ipv6-sysctl ppp0 " + std::string(33, 'a') + " 1 ok",
-          "ipv6-sysctl bad/name accept_ra 2 ok"s, "ipv6-sysctl ppp\xc2\x9b accept_ra 2 ok"s}) {
+    for (const std::string& line : {"ipv6-sysctl"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2 fine"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2 ok extra"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2 absent 5"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2 error"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2 error 0"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2 error 4096"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2 error -1"s,
+                                    "ipv6-sysctl ppp0 accept_ra 2 error x"s,
+                                    "ipv6-sysctl ppp0 accept_ra -2 ok"s,
+                                    "ipv6-sysctl ppp0 accept_ra 4294967296 ok"s,
+                                    "ipv6-sysctl ppp0 accept_ra x ok"s,
+                                    "ipv6-sysctl ppp0 ../../forwarding 1 ok"s,
+                                    "ipv6-sysctl ppp0 Accept_RA 1 ok"s,
+                                    "ipv6-sysctl ppp0 accept_ra\x1b[2J 1 ok"s,
+                                    "ipv6-sysctl ppp0 accept_ra\0x 1 ok"s,
+                                    "ipv6-sysctl ppp0  2 ok"s,
+                                    "ipv6-sysctl ppp0 " + std::string(33, 'a') + " 1 ok",
+                                    "ipv6-sysctl bad/name accept_ra 2 ok"s,
+                                    "ipv6-sysctl ppp\xc2\x9b accept_ra 2 ok"s}) {
         EXPECT_FALSE(parsePluginReport(line)) << line;
     }
 }
@@ -115,10 +125,10 @@ TEST(PluginReport, MalformedLinesAreRejected) {
 // signed, as on x86 but not on ARM).
 TEST(PluginReport, FieldsHoldNothingButWhatTheyAre) {
     using namespace std::string_literals;
-    for (const std::string& line : {"ip-up ppp0 10.64.0.2 10.64.0.1 10.64.0.53\0junk -"s,
-                                    "ip-up ppp0 10.64.0.2\0 10.64.0.1 - -"s, "ip-up ppp0 10.64.0.2 10.64.0.1\0x - -"s,
-                                    "ip-up ppp\xff 10.64.0.2 10.64.0.1 - -"s, "ip-up ppp\x80 10.64.0.2 10.64.0.1 - -"s,
-                                    "ip-up ppp\0 10.64.0.2 10.64.0.1 - -"s}) {
+    for (const std::string& line :
+         {"ip-up ppp0 10.64.0.2 10.64.0.1 10.64.0.53\0junk -"s, "ip-up ppp0 10.64.0.2\0 10.64.0.1 - -"s,
+          "ip-up ppp0 10.64.0.2 10.64.0.1\0x - -"s, "ip-up ppp\xff 10.64.0.2 10.64.0.1 - -"s,
+          "ip-up ppp\x80 10.64.0.2 10.64.0.1 - -"s, "ip-up ppp\0 10.64.0.2 10.64.0.1 - -"s}) {
         EXPECT_FALSE(parsePluginReport(line)) << line;
     }
 }

@@ -56,8 +56,8 @@ protected:
         EXPECT_EQ(std::system(command.c_str()), 0);
         // What the runner logs, for the tests that check its warnings.
         previousLogger = spdlog::default_logger();
-        spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-            "test", std::make_shared<spdlog::sinks::ostream_sink_st>(logged)));
+        spdlog::set_default_logger(
+            std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_st>(logged)));
     }
     ~PppdProcessTest() override {
         spdlog::set_default_logger(previousLogger);
@@ -130,8 +130,8 @@ TEST_F(PppdProcessTest, EverythingADeadPppdLeftInThePipeIsDeliveredNotOneWakeups
 }
 
 TEST_F(PppdProcessTest, TheSecretArrivesOnFd4AndNowhereElse) {
-    PppdLaunch launch = launchOf("cat <&4 > '" + dir + "/secret-seen'; cat /proc/$$/cmdline > '" + dir +
-                                 "/cmdline'; exit 0");
+    PppdLaunch launch =
+        launchOf("cat <&4 > '" + dir + "/secret-seen'; cat /proc/$$/cmdline > '" + dir + "/cmdline'; exit 0");
     launch.secret = "S3cret-Pa55";
     Collector collector;
     auto process = runner.start(launch, collector);
@@ -174,7 +174,8 @@ TEST_F(PppdProcessTest, SignalsAreUnblockedEvenWhenTheDaemonBlocksThem) {
 
 TEST_F(PppdProcessTest, AChildThatNeverReadsItsSecretCannotHurtUs) {
     // The secret is in the pipe before pppd runs: no write can meet a closed pipe (SIGPIPE).
-    struct sigaction defaultAction {}, previous {};
+    struct sigaction defaultAction {
+    }, previous{};
     defaultAction.sa_handler = SIG_DFL;
     sigaction(SIGPIPE, &defaultAction, &previous);
     PppdLaunch launch = launchOf("exit 0");
@@ -253,8 +254,8 @@ TEST_F(PppdProcessTest, AConnectScriptLeftByAKilledPppdIsKilledToo) {
     // writes its pid; after the exit, nothing of pppd's process group may be left.
     Collector collector;
     std::string pidFile = dir + "/chat.pid";
-    auto process = runner.start(
-        launchOf("sleep 60 & echo $! > '" + pidFile + "'\necho ready >&2\nexec sleep 30"), collector);
+    auto process =
+        runner.start(launchOf("sleep 60 & echo $! > '" + pidFile + "'\necho ready >&2\nexec sleep 30"), collector);
     collector.onReady = [&] { process->sendSignal(SIGKILL); };
     runUntilExit(collector);
     ASSERT_TRUE(collector.exit);
@@ -284,7 +285,8 @@ TEST_F(PppdProcessTest, APppdThatLeavesAChildInItsGroupIsWarnedAboutByName) {
     Collector collector;
     // The child is named once it has exec'd sleep: wait for that before pppd goes.
     auto process = runner.start(launchOf("sleep 60 & until [ \"$(cat /proc/$!/comm)\" = sleep ]; do :; done\n"
-                                         "echo $! > '" + pidFile + "'\nexit 0"),
+                                         "echo $! > '" +
+                                         pidFile + "'\nexit 0"),
                                 collector);
     runUntilExit(collector);
     ASSERT_TRUE(collector.exit);
@@ -319,7 +321,7 @@ TEST_F(ProcessGroupTest, FindsTheLiveMembersOtherThanTheLeader) {
     process(102, "102 (odd) name) ) R 1 100 100 0 -1", "odd) name)");  // a name may hold ") "
     process(103, "103 (exited) Z 1 100 100 0 -1", "exited");           // a zombie is no leftover
     process(104, "104 (other) S 1 104 104 0 -1", "other");             // another group
-    process(105, "", "");                                               // gone while read
+    process(105, "", "");                                              // gone while read
     std::vector<GroupMember> members = processGroupMembers(100, 100, proc);
     std::vector<std::string> seen;
     for (const GroupMember& member : members) seen.push_back(fmt::format("{}:{}", member.pid, member.name));

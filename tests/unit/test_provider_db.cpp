@@ -141,11 +141,11 @@ TEST(ProviderDatabase, NoMatchIsNoApn) {
 }
 
 TEST(ProviderDatabase, TextThatIsNotTheDatabaseIsAnError) {
-    for (std::string_view text : {std::string_view(""), std::string_view("not xml"),
-                                  std::string_view("<serviceproviders><country>"),
-                                  std::string_view("<html><body>hello</body></html>"),
-                                  std::string_view("<serviceproviders></country></serviceproviders>"),
-                                  std::string_view("<serviceproviders>\0</serviceproviders>", 38)}) {
+    for (std::string_view text :
+         {std::string_view(""), std::string_view("not xml"), std::string_view("<serviceproviders><country>"),
+          std::string_view("<html><body>hello</body></html>"),
+          std::string_view("<serviceproviders></country></serviceproviders>"),
+          std::string_view("<serviceproviders>\0</serviceproviders>", 38)}) {
         EXPECT_THROW(findProviderApn(text, "262011234567890"), ProviderDatabaseError) << text;
     }
     // An empty database is one.
@@ -158,8 +158,9 @@ TEST(ProviderDatabase, AnEntityBombIsRefusedNotExpanded) {
     for (char name = 'b'; name <= 'k'; ++name, ++previous)
         bomb += fmt::format("<!ENTITY {} \"&{};&{};&{};&{};&{};&{};&{};&{};&{};&{};\">", name, previous, previous,
                             previous, previous, previous, previous, previous, previous, previous, previous);
-    bomb += "]><serviceproviders><country><provider><name>&k;</name><gsm><network-id mcc=\"262\" mnc=\"01\"/>"
-            "<apn value=\"x\"/></gsm></provider></country></serviceproviders>";
+    bomb +=
+        "]><serviceproviders><country><provider><name>&k;</name><gsm><network-id mcc=\"262\" mnc=\"01\"/>"
+        "<apn value=\"x\"/></gsm></provider></country></serviceproviders>";
     EXPECT_THROW(findProviderApn(bomb, "262011234567890"), ProviderDatabaseError);
 }
 

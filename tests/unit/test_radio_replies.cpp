@@ -49,10 +49,10 @@ TEST(ParseQcsq, ReadsEachSystemModesValues) {
     std::optional<QcsqReport> none = parseQcsq("+QCSQ: \"NOSERVICE\"");
     ASSERT_TRUE(none);
     EXPECT_FALSE(none->rssi);
-    for (const char* bad : {"+QCSQ: LTE,-65,-95,154,-10", "+QCSQ: \"LTE\",-65,-95,154", "+QCSQ: \"LTE\",-65,-95,154,-10,1",
-                            "+QCSQ: \"LTE\",65,-95,154,-10", "+QCSQ: \"LTE\",-65,-95,999,-10", "+QCSQ: \"GSM\"",
-                            "+QCSQ: \"NOSERVICE\",1", "+QCSQ: \"LTE", "+QCSQ: ", "+CSQ: 24,99",
-                            "+QCSQ: \"AVERYLONGSYSTEMMODENAME\",-65"})
+    for (const char* bad :
+         {"+QCSQ: LTE,-65,-95,154,-10", "+QCSQ: \"LTE\",-65,-95,154", "+QCSQ: \"LTE\",-65,-95,154,-10,1",
+          "+QCSQ: \"LTE\",65,-95,154,-10", "+QCSQ: \"LTE\",-65,-95,999,-10", "+QCSQ: \"GSM\"", "+QCSQ: \"NOSERVICE\",1",
+          "+QCSQ: \"LTE", "+QCSQ: ", "+CSQ: 24,99", "+QCSQ: \"AVERYLONGSYSTEMMODENAME\",-65"})
         EXPECT_FALSE(parseQcsq(bad)) << bad;
 }
 
@@ -77,9 +77,10 @@ TEST(ParseCops, ReadsNameCodeAndTechnology) {
     std::optional<CopsReport> comma = parseCops("+COPS: 0,0,\"A, B\",2");
     ASSERT_TRUE(comma);
     EXPECT_EQ(comma->oper, "A, B");
-    for (const char* bad : {"+COPS: 0,2,\"2620\",7", "+COPS: 0,2,\"26201x\",7", "+COPS: 0,0", "+COPS: 0,3,\"x\",7",
-                            "+COPS: 0,0,x,7", "+COPS: 0,0,\"x\",14", "+COPS: 5", "+COPS: (2,\"A\",\"A\",\"26201\",7),,(0-4),(0-2)",
-                            "+COPS: 0,0,\"x\",7,1", "+COPS: ", "+COPS: 0,0,\"open"})
+    for (const char* bad :
+         {"+COPS: 0,2,\"2620\",7", "+COPS: 0,2,\"26201x\",7", "+COPS: 0,0", "+COPS: 0,3,\"x\",7", "+COPS: 0,0,x,7",
+          "+COPS: 0,0,\"x\",14", "+COPS: 5", "+COPS: (2,\"A\",\"A\",\"26201\",7),,(0-4),(0-2)", "+COPS: 0,0,\"x\",7,1",
+          "+COPS: ", "+COPS: 0,0,\"open"})
         EXPECT_FALSE(parseCops(bad)) << bad;
 }
 
@@ -89,7 +90,9 @@ TEST(ParseCops, BoundsAnOperatorNameShownToPeople) {
     ASSERT_TRUE(cops);
     EXPECT_LE(cops->oper.size(), kMaxOperatorName);
     EXPECT_TRUE(cops->oper.ends_with("..."));
-    std::optional<CopsReport> escaped = parseCops("+COPS: 0,0,\"Op\x1b" "[2J\",7");
+    std::optional<CopsReport> escaped = parseCops(
+        "+COPS: 0,0,\"Op\x1b"
+        "[2J\",7");
     ASSERT_TRUE(escaped);
     EXPECT_TRUE(isCleanText(escaped->oper));
 }
@@ -104,8 +107,9 @@ TEST(ParseQnwinfo, ReadsTechnologyOperatorBandAndChannel) {
     std::optional<QnwinfoReport> none = parseQnwinfo("+QNWINFO: No Service");
     ASSERT_TRUE(none);
     EXPECT_EQ(none->act, "");
-    for (const char* bad : {"+QNWINFO: \"FDD LTE\",\"26201\",\"LTE BAND 3\"", "+QNWINFO: FDD LTE,\"26201\",\"B3\",1300",
-                            "+QNWINFO: \"FDD LTE\",\"26201\",\"B3\",x", "+QNWINFO: ", "+QNWINFO: \"\",\"26201\",\"B3\",1"})
+    for (const char* bad :
+         {"+QNWINFO: \"FDD LTE\",\"26201\",\"LTE BAND 3\"", "+QNWINFO: FDD LTE,\"26201\",\"B3\",1300",
+          "+QNWINFO: \"FDD LTE\",\"26201\",\"B3\",x", "+QNWINFO: ", "+QNWINFO: \"\",\"26201\",\"B3\",1"})
         EXPECT_FALSE(parseQnwinfo(bad)) << bad;
 }
 
@@ -121,8 +125,9 @@ TEST(ParseQind, ReadsSignalAndTechnologyChanges) {
     ASSERT_TRUE(act);
     ASSERT_TRUE(std::holds_alternative<QindAct>(*act));
     EXPECT_EQ(std::get<QindAct>(*act).act, "LTE");
-    for (const char* bad : {"+QIND: \"csq\",50,99", "+QIND: \"csq\",20", "+QIND: \"csq\",200,99", "+QIND: \"act\",LTE",
-                            "+QIND: \"act\"", "+QIND: SMS DONE", "+QIND: PB DONE", "+QIND: \"FOTA\",\"START\"", "+QIND: "})
+    for (const char* bad :
+         {"+QIND: \"csq\",50,99", "+QIND: \"csq\",20", "+QIND: \"csq\",200,99", "+QIND: \"act\",LTE", "+QIND: \"act\"",
+          "+QIND: SMS DONE", "+QIND: PB DONE", "+QIND: \"FOTA\",\"START\"", "+QIND: "})
         EXPECT_FALSE(parseQind(bad)) << bad;
 }
 

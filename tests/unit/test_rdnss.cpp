@@ -16,8 +16,8 @@ const Bytes kServer2 = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 
 // An RDNSS option with a correct length field unless `lengthUnits` says otherwise.
 Bytes rdnss(uint32_t lifetime, const std::vector<Bytes>& servers, int lengthUnits = -1) {
-    Bytes option = {kNdOptionRdnss, 0, 0, 0, uint8_t(lifetime >> 24), uint8_t(lifetime >> 16),
-                    uint8_t(lifetime >> 8), uint8_t(lifetime)};
+    Bytes option = {kNdOptionRdnss,   0, 0, 0, uint8_t(lifetime >> 24), uint8_t(lifetime >> 16), uint8_t(lifetime >> 8),
+                    uint8_t(lifetime)};
     for (const Bytes& server : servers) option.insert(option.end(), server.begin(), server.end());
     option[1] = uint8_t(lengthUnits >= 0 ? lengthUnits : int(option.size() / 8));
     return option;

@@ -16,10 +16,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::Contains;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FakeEc25;
 using testing::FakeScheduler;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TableProviders;
 
 class ReadinessTest : public ::testing::Test {
@@ -32,13 +32,14 @@ protected:
             return Secret(*pin);
         };
         began = scheduler.monotonicNow();
-        check.start(settings, source, [this](std::string_view line) { notes.emplace_back(line); },
-                    [this](Readiness readiness, std::optional<Error> failed) {
-                        ++calls;
-                        outcome = std::move(readiness);
-                        error = std::move(failed);
-                        endedAt = scheduler.monotonicNow();
-                    });
+        check.start(
+            settings, source, [this](std::string_view line) { notes.emplace_back(line); },
+            [this](Readiness readiness, std::optional<Error> failed) {
+                ++calls;
+                outcome = std::move(readiness);
+                error = std::move(failed);
+                endedAt = scheduler.monotonicNow();
+            });
     }
     void runToEnd(std::optional<std::string> pin = std::nullopt, std::chrono::milliseconds span = 5s) {
         run(std::move(pin));
@@ -57,8 +58,8 @@ protected:
     TableProviders providers;
     FailedPins failedPins;
     ReadinessCheck check{module, scheduler, providers, failedPins};
-    ReadinessSettings settings{.atPort = "/dev/ttyUSB2", .apnGiven = true, .allowRoaming = true,
-                               .registrationTimeout = 60s, .answer = 1s};
+    ReadinessSettings settings{
+        .atPort = "/dev/ttyUSB2", .apnGiven = true, .allowRoaming = true, .registrationTimeout = 60s, .answer = 1s};
     std::vector<std::string> notes;
     std::optional<Readiness> outcome;
     std::optional<Error> error;
@@ -93,7 +94,8 @@ TEST_F(ReadinessTest, CallsBackFromTheLoopOnlyAndNotWhenDestroyedFirst) {
     auto abandoned = std::make_unique<ReadinessCheck>(module, scheduler, providers, failedPins);
     bool called = false;
     settings.atPort = "/dev/ttyUSB2";
-    abandoned->start(settings, {}, [](std::string_view) {}, [&called](Readiness, std::optional<Error>) { called = true; });
+    abandoned->start(
+        settings, {}, [](std::string_view) {}, [&called](Readiness, std::optional<Error>) { called = true; });
     scheduler.advance(30ms);
     abandoned.reset();
     scheduler.advanceInSteps(2s);
@@ -219,7 +221,9 @@ TEST_F(ReadinessTest, RegistrationThatComesLaterIsAwaitedByItsUnsolicitedCode) {
     scheduler.advanceInSteps(1s);
     EXPECT_FALSE(outcome);
     size_t sentWhileWaiting = module.sent.size();
-    EXPECT_THAT(notes, Contains(HasSubstr("not registered yet (EPS searching, PS searching, CS searching): waiting up to 60 s")));
+    EXPECT_THAT(
+        notes,
+        Contains(HasSubstr("not registered yet (EPS searching, PS searching, CS searching): waiting up to 60 s")));
     scheduler.advanceInSteps(3900ms);
     EXPECT_FALSE(outcome);
     EXPECT_EQ(module.sent.size(), sentWhileWaiting);  // no polling: nothing asked while waiting
@@ -353,8 +357,8 @@ TEST_F(ReadinessTest, AUrcInsideAnAnswerIsNeitherLostNorTakenForTheAnswer) {
     module.answers["AT+CEREG?"] = {"+CEREG: 2,2", "+CEREG: 5,\"1A2B\",\"01A2D001\",7", "OK"};
     runToEnd();
     EXPECT_EQ(errorName(), "");
-    EXPECT_EQ(outcome->sim, SimState::Ready);             // the +CEREG before it was not the answer
-    EXPECT_EQ(outcome->imsi, "262011234567890");          // nor before this one
+    EXPECT_EQ(outcome->sim, SimState::Ready);                 // the +CEREG before it was not the answer
+    EXPECT_EQ(outcome->imsi, "262011234567890");              // nor before this one
     EXPECT_EQ(outcome->registration, Registration::Roaming);  // the URC after the answer is the newer news
     EXPECT_THAT(notes, Contains("AT+CPIN? -> +CPIN: READY"));
     EXPECT_THAT(notes, Contains("(unsolicited, during AT+CPIN?) +CEREG: 2"));
@@ -400,7 +404,8 @@ TEST_F(ReadinessTest, AbandonedWhileWaitingForTheNetworkItLeavesNoTimerAndNoCall
     module.ps = 2;
     auto abandoned = std::make_unique<ReadinessCheck>(module, scheduler, providers, failedPins);
     bool called = false;
-    abandoned->start(settings, {}, [](std::string_view) {}, [&called](Readiness, std::optional<Error>) { called = true; });
+    abandoned->start(
+        settings, {}, [](std::string_view) {}, [&called](Readiness, std::optional<Error>) { called = true; });
     scheduler.advanceInSteps(1s);
     ASSERT_NE(module.channel, nullptr);
     abandoned.reset();

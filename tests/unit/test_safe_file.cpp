@@ -41,9 +41,7 @@ TEST_F(SafeFileTest, ARegularFileIsRead) {
     EXPECT_EQ(file.device, info.st_dev);
 }
 
-TEST_F(SafeFileTest, NothingThereIsAbsent) {
-    EXPECT_EQ(readSmallFile(path, 128).failure, SmallFile::Failure::Absent);
-}
+TEST_F(SafeFileTest, NothingThereIsAbsent) { EXPECT_EQ(readSmallFile(path, 128).failure, SmallFile::Failure::Absent); }
 
 TEST_F(SafeFileTest, AFifoIsRefusedWithoutBlocking) {
     ASSERT_EQ(::mkfifo(path.c_str(), 0666), 0);
@@ -81,9 +79,7 @@ TEST_F(SafeFileTest, ADirectoryOrADeviceIsRefused) {
 }
 
 TEST_F(SafeFileTest, AHugeSparseFileIsRefusedUnread) {
-    {
-        std::ofstream touch(path);
-    }
+    { std::ofstream touch(path); }
     ASSERT_EQ(::truncate(path.c_str(), off_t(1) << 30), 0);
     SmallFile file = readSmallFile(path, 128);
     EXPECT_EQ(file.failure, SmallFile::Failure::TooLarge);

@@ -15,15 +15,18 @@ namespace {
 TEST(Text, ValidUtf8PassesUnchanged) {
     EXPECT_EQ(sanitizeText("plain ascii\ttab"), "plain ascii\ttab");
     EXPECT_EQ(sanitizeText("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb6"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb6");
-    EXPECT_EQ(sanitizeText("\xef\xbf\xbd \xef\xbb\xbf \xef\xbf\xbc"), "\xef\xbf\xbd \xef\xbb\xbf \xef\xbf\xbc");  // U+FFFD, BOM, U+FFFC
+    EXPECT_EQ(sanitizeText("\xef\xbf\xbd \xef\xbb\xbf \xef\xbf\xbc"),
+              "\xef\xbf\xbd \xef\xbb\xbf \xef\xbf\xbc");              // U+FFFD, BOM, U+FFFC
     EXPECT_EQ(sanitizeText("a\\x1b \\u{FFFE}"), "a\\x1b \\u{FFFE}");  // backslashes are text
 }
 
 TEST(Text, InvalidBytesAreWrittenOutAsHex) {
-    EXPECT_EQ(sanitizeText("a\xff" "b"), "a\\xffb");
-    EXPECT_EQ(sanitizeText("\xc0\xaf"), "\\xc0\\xaf");                  // overlong '/'
-    EXPECT_EQ(sanitizeText("\xed\xa0\x80"), "\\xed\\xa0\\x80");         // a surrogate
-    EXPECT_EQ(sanitizeText("\xe2\x82"), "\\xe2\\x82");                  // truncated
+    EXPECT_EQ(sanitizeText("a\xff"
+                           "b"),
+              "a\\xffb");
+    EXPECT_EQ(sanitizeText("\xc0\xaf"), "\\xc0\\xaf");                    // overlong '/'
+    EXPECT_EQ(sanitizeText("\xed\xa0\x80"), "\\xed\\xa0\\x80");           // a surrogate
+    EXPECT_EQ(sanitizeText("\xe2\x82"), "\\xe2\\x82");                    // truncated
     EXPECT_EQ(sanitizeText("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
     EXPECT_EQ(sanitizeText("+CME ERROR: \xff\xfe"), "+CME ERROR: \\xff\\xfe");
 }
@@ -36,12 +39,16 @@ TEST(Text, ControlCharactersAreEscaped) {
 
 TEST(Text, C1ControlsAreEscaped) {
     // U+0080, U+0085 (NEL), U+009B (CSI: a terminal's escape introducer), U+009F.
-    EXPECT_EQ(sanitizeText("\xc2\x80\xc2\x85\xc2\x9b" "31m\xc2\x9f"), "\\u{0080}\\u{0085}\\u{009B}31m\\u{009F}");
+    EXPECT_EQ(sanitizeText("\xc2\x80\xc2\x85\xc2\x9b"
+                           "31m\xc2\x9f"),
+              "\\u{0080}\\u{0085}\\u{009B}31m\\u{009F}");
     EXPECT_EQ(sanitizeText("\xc2\xa0"), "\xc2\xa0");  // U+00A0 is no control
 }
 
 TEST(Text, NoncharactersAreEscaped) {
-    EXPECT_EQ(sanitizeText("a\xef\xbf\xbe" "b"), "a\\u{FFFE}b");
+    EXPECT_EQ(sanitizeText("a\xef\xbf\xbe"
+                           "b"),
+              "a\\u{FFFE}b");
     EXPECT_EQ(sanitizeText("\xef\xbf\xbf"), "\\u{FFFF}");
     EXPECT_EQ(sanitizeText("\xef\xb7\x90\xef\xb7\xaf"), "\\u{FDD0}\\u{FDEF}");
     EXPECT_EQ(sanitizeText("\xef\xb7\x8f\xef\xb7\xb0"), "\xef\xb7\x8f\xef\xb7\xb0");  // U+FDCF, U+FDF0: characters
@@ -100,9 +107,10 @@ TEST(SanitizingSink, TheJournalGetsCleanLines) {
     logger.info("[m0] pppd: {}", "rcvd \xef\xbf\xbe\x1b[2J\xff");
     logger.warn("forged\nerror: a second line");
     logger.info("plain");
-    EXPECT_EQ(journal.str(), "info: [m0] pppd: rcvd \\u{FFFE}\\x1b[2J\\xff\n"
-                             "warning: forged\\x0aerror: a second line\n"
-                             "info: plain\n");
+    EXPECT_EQ(journal.str(),
+              "info: [m0] pppd: rcvd \\u{FFFE}\\x1b[2J\\xff\n"
+              "warning: forged\\x0aerror: a second line\n"
+              "info: plain\n");
 }
 
 TEST(Text, StableHashIsFnv1a64) {

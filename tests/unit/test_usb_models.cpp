@@ -8,10 +8,14 @@ namespace {
 
 TEST(UsbModels, KnownQuectelModulesUseInterfaceThreeForPppAndTwoForAt) {
     UsbModelTable table;
-    for (auto [vendor, product, name] : {std::tuple{0x2c7c, 0x0125, "EC25"}, {0x2c7c, 0x0121, "EC21"},
-                                        {0x2c7c, 0x0191, "EG91"}, {0x2c7c, 0x0195, "EG95"},
-                                        {0x2c7c, 0x0296, "BG96"}, {0x2c7c, 0x0306, "EG06"},
-                                        {0x2c7c, 0x0800, "RM500Q"}, {0x05c6, 0x9215, "EC20"}}) {
+    for (auto [vendor, product, name] : {std::tuple{0x2c7c, 0x0125, "EC25"},
+                                         {0x2c7c, 0x0121, "EC21"},
+                                         {0x2c7c, 0x0191, "EG91"},
+                                         {0x2c7c, 0x0195, "EG95"},
+                                         {0x2c7c, 0x0296, "BG96"},
+                                         {0x2c7c, 0x0306, "EG06"},
+                                         {0x2c7c, 0x0800, "RM500Q"},
+                                         {0x05c6, 0x9215, "EC20"}}) {
         const UsbModel* model = table.find(vendor, product);
         ASSERT_NE(model, nullptr) << name;
         EXPECT_EQ(model->name, name);
