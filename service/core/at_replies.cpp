@@ -7,18 +7,7 @@
 namespace dialupd {
 namespace {
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    return text;
-}
-
-// What follows "<prefix>" in `line` (spaces around it dropped), or nullopt for another kind of line.
-std::optional<std::string_view> afterPrefix(std::string_view line, std::string_view prefix) {
-    line = trimmed(line);
-    if (!line.starts_with(prefix)) return std::nullopt;
-    return trimmed(line.substr(prefix.size()));
-}
+std::string_view trimmed(std::string_view text) { return trimmedReply(text); }
 
 // A decimal number of at most 5 digits (no sign, no spaces inside), or nullopt.
 std::optional<unsigned> number(std::string_view text) {
@@ -86,6 +75,18 @@ std::optional<SimState> simStateOfCmeError(std::string_view line) {
 }
 
 }  // namespace
+
+std::string_view trimmedReply(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    return text;
+}
+
+std::optional<std::string_view> afterPrefix(std::string_view line, std::string_view prefix) {
+    line = trimmedReply(line);
+    if (!line.starts_with(prefix)) return std::nullopt;
+    return trimmedReply(line.substr(prefix.size()));
+}
 
 std::string_view toString(SimState state) {
     switch (state) {

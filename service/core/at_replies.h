@@ -40,6 +40,12 @@ struct RegistrationReport {
 };
 std::optional<RegistrationReport> parseRegistration(std::string_view line, bool solicited);
 
+// `text` without the whitespace around it, and what follows "<prefix>" in `line` (spaces around
+// it dropped; nullopt for another kind of line): the two steps every reply parser starts with
+// (radio_replies.cpp too).
+std::string_view trimmedReply(std::string_view text);
+std::optional<std::string_view> afterPrefix(std::string_view line, std::string_view prefix);
+
 // AT+CIMI's answer: 6 to 15 digits, nothing else.
 std::optional<std::string> parseImsi(std::string_view line);
 

@@ -4,22 +4,13 @@
 #include <cctype>
 #include <vector>
 
+#include "at_replies.h"
 #include "text.h"
 
 namespace dialupd {
 namespace {
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    return text;
-}
-
-std::optional<std::string_view> afterPrefix(std::string_view line, std::string_view prefix) {
-    line = trimmed(line);
-    if (!line.starts_with(prefix)) return std::nullopt;
-    return trimmed(line.substr(prefix.size()));
-}
+std::string_view trimmed(std::string_view text) { return trimmedReply(text); }
 
 // A decimal number with an optional '-', at most 6 digits, within [low, high].
 std::optional<int32_t> integer(std::string_view text, int32_t low, int32_t high) {
