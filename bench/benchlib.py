@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared by the benchmark scripts under bench/: the common JSON schema (bench/README.md,
 "Result files"), a description of the machine, median and spread, and modems on ptys.
 Use Debian's /usr/bin/python3 (the test bed needs python3-dbus and python3-gi)."""

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Blocking D-Bus method calls in a loop, from N connections at once: the client of
 // bench/get-throughput. One thread per connection; every thread connects first, then all start
 // together and call until the deadline, one call at a time (send, wait for the reply, read it).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dbus-signal-probe: the baselines of bench/guest-hangup-latency, a bare D-Bus signal. It
 // connects with sd-bus (the library under dialupd's sdbus-c++) to the bus that
 // DBUS_SYSTEM_BUS_ADDRESS names and prints "ready". Then, for each line on stdin:

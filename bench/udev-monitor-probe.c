@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* A bare libudev monitor: the baseline for dialupd's udev add -> object latency
  * (bench/udev-add-latency). Prints "<CLOCK_MONOTONIC ns> <action> <sysname>" for every tty
  * event the moment libudev hands it over, and "ready" once listening. */

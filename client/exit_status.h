@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dialupctl's exit statuses, documented in dialupctl(1) and stable: scripts branch on them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dialupctl monitor: one match for every signal dialupd sends under /org/dialupd1 (so modems
 // that appear later are followed too), one for the daemon's name coming and going, and a poll
 // loop over the bus connection and a signalfd for SIGINT/SIGTERM. One thread, no timers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where a password comes from: a file (or standard input) or a prompt on the terminal, never
 // the command line, where every user could read it in /proc/PID/cmdline.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared by the fuzz targets: a check that names the broken invariant and aborts (the driver,
 // or libFuzzer, keeps the input that did it), and an oracle for "text the daemon may hand out"
 // written apart from service/core/text.cpp, so the targets do not check the code with itself.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a module says on its AT port, played line by line into the two parts of the core that
 // listen: the diagnostic snapshot after a hangup (AtSnapshot) and module recovery
 // (ModuleRecovery), both over the one AT session (AtSession), plus the helpers they share

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A kept call record read back from disk (parseCallRecord, service/sys/file_call_log_store.cpp):
 // the file may have been edited, cut short by a crash, or written by an older daemon. What is
 // accepted goes to GetCallLogs, which anyone may call.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The configuration file (service/core/config.cpp). Written by root, but read at every start:
 // no input may crash the daemon or throw anything but a ConfigError naming file and line, and
 // what it accepts must hold what the rest of the daemon relies on.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The plugin's line protocol (service/core/plugin_report.h), as pppd's side of the pipe may
 // send it: any bytes, split into lines as LineReader does. A report the parser accepts must be
 // what it claims, and hold only what may go on D-Bus (the interface and addresses are published

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A router advertisement's ND options as RTM_NEWNDUSEROPT hands them on (service/core/rdnss.h):
 // bytes from the network. What parseRdnssOption returns must be a well-formed RDNSS option that
 // is really there: each server an IPv6 address in canonical text, read from inside the input.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // sanitizeText, isValidUtf8 and shortened (service/core/text.cpp): every byte from outside
 // passes through them on its way to D-Bus, the call log and the journal.
 #include "core/text.h"

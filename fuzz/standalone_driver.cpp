@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs a libFuzzer-style target (LLVMFuzzerTestOneInput) without libFuzzer, so the targets run
 // in every build tree with g++:
 //   fuzz-X [--runs N] [--seed S] [--max-len L] [--dict FILE] [--artifact-prefix P] PATH...

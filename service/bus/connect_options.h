@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Connect's a{sv} options, checked key by key and type by type.
 #pragma once
 

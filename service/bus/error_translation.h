@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one place where exceptions become D-Bus errors. sdbus-c++ terminates the process on any
 // exception other than sdbus::Error escaping a handler, so every handler goes through here.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // /org/dialupd1: the ObjectManager under which every modem object is announced.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An AT command channel: a tty in the daemon (sys/tty_at_port), a script in unit tests. The
 // diagnostic snapshot opens the AT port after pppd has exited; module recovery also opens the
 // modem port, only while no pppd runs on it. In the core only AtSession (at_session.h) talks

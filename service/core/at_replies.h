@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a module's answers and unsolicited result codes say about its SIM, its registration and
 // its radio, read from one trimmed, clean line each (AtResult's lines, AtSession's unsolicited
 // lines). Pure functions: no port, no state. A line that is not of the kind asked gives nullopt;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One conversation with a module over an AT port: open it (under its UUCP lock), send a
 // command and wait for its final result within the command's own timeout, send raw bytes
 // ("+++", which must have no CR), keep the line quiet for a guard time, cancel what waits, let

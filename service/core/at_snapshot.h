@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The diagnostic snapshot taken after a call ended by itself: what the module says about the
 // last failure, signal, SIM, registration, operator and bearer, asked over its AT port. Each
 // command has its own timeout and the whole is bounded, so the Hangup it feeds is never held

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The text of one attempt (a call attempt with its recovery, check, pppd runs; or a Reset) and
 // when it began: what the Hangup, the kept call record and Reset's answer carry. dialupd's own
 // notes go into it and the journal alike.

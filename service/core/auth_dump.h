@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // With `debug`, pppd dumps every packet it sends and receives into its log, which becomes the
 // call log any local user can read (Hangup, GetCallLogs). The authentication packets are the
 // only places in that log where our password, or something a reader could test guesses

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The text of one call (pppd, chat, plugin and dialupd's own decisions), bounded in size:
 // when full, the oldest lines go first and a marker says how many.
 #pragma once

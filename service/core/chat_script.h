@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The chat script that brings a Quectel modem from command mode to CONNECT.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dialupd's configuration file: INI sections [daemon], [defaults], one [modem ID] per modem
 // (a fixed port, or a USB modem named by serial or port path) and [usb-model VID:PID] for
 // modules the built-in table lacks. Format and keys: docs/CONFIG.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The device nodes of fixed-port modems (`device` in a [modem] section: a tty, a pty, or a
 // link to one such as /dev/serial/by-id/...), as the system shows them. Nothing tells a
 // fixed-port modem that its node came or went the way udev tells of a USB modem, so the nodes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where ttys come from: udev in the daemon (sys/udev_device_source), a fake in unit tests.
 // The source reports what sysfs says, unparsed and unsanitized; the core decides what it means
 // and sanitizes it (ModemRegistry), so malformed or hostile attributes are handled (and tested)

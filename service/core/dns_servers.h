@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // DNS servers as text (pppd's report, a router advertisement's RDNSS) turned into what the
 // resolvers take: systemd-resolved's (family, address bytes) and resolvconf's "nameserver" lines.
 // Pure functions, so the hostile cases are unit tests.

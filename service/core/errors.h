@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The error the core throws: dialupd::Error carries one of the names in bus_names.h
 // (error_name::*); the bus adaptors translate it into an sdbus::Error of the same name, so
 // clients can match on a stable name.

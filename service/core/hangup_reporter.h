@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where a finished call goes: an end nobody asked for (failed dials included) gets the AT
 // snapshot, then its record is kept and announced as a Hangup; a requested end is only kept.
 // Several hangups may await their snapshot at once (a redial can end before the last snapshot

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What putting a call's link online needs from the system, as small interfaces the core drives:
 // the kernel's routing table and the link's IPv6 events (rtnetlink, sys/netlink_*), and where DNS
 // servers go (systemd-resolved over D-Bus, resolvconf(8); sys/*_dns.*). Unit tests fake them.

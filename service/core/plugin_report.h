@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The line protocol between our pppd plugin (service/plugin/) and the daemon. One report per
 // line, fields separated by one space:
 //   phase <name>                                   pppd entered a phase (dead, establish, ...)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How the core starts and watches pppd, behind an interface so unit tests can fake it
 // (NetworkManager's PPP manager has the same shape: start, signal, and reports coming back).
 #pragma once

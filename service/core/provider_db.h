@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The APN for a SIM, from mobile-broadband-provider-info (the Debian package NetworkManager and
 // ModemManager read): serviceproviders.xml lists providers with the networks (<network-id
 // mcc mnc>) they run on and the APNs (<apn value>) they offer. The core parses the text; the

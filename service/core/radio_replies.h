@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a module's answers and unsolicited result codes say about its radio and its identity:
 // signal (+CSQ, Quectel's +QCSQ and +QIND: "csq"), operator (+COPS, +QNWINFO), access
 // technology (+QIND: "act"), IMEI (AT+CGSN) and ICCID (AT+QCCID). Pure functions over one

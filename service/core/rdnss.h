@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // DNS servers from a router advertisement's RDNSS option (RFC 8106). The kernel passes an RA's
 // options it does not handle itself to user space in RTM_NEWNDUSEROPT messages; the bytes come
 // from the network, so the option is parsed here, strictly and bounds-checked, with no netlink

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The journal gets clean text, whatever a log line quotes: an spdlog sink that passes every
 // message through sanitizeText before the sink it wraps formats and writes it. A line can then
 // neither carry a terminal escape sequence to whoever reads the journal, nor forge a second

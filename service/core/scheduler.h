@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Time for the core: timers, deferred work and clocks, from the event loop (sd-event in the
 // daemon, a hand-advanced fake in unit tests).
 #pragma once

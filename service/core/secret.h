@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Passwords are wiped from memory once they are no longer needed, so a later core dump, a
 // swapped-out page or a reused heap block does not carry them (explicit_bzero: the compiler
 // may not drop the clearing of memory that is about to be freed).

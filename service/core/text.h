@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Text that leaves the daemon (D-Bus strings, logs) must be valid UTF-8 and readable: modems,
 // pppd, chat, the plugin, udev and files read back may hold any byte. sd-bus refuses to send a
 // string that is not valid UTF-8 or holds a Unicode noncharacter (U+FFFE, U+FDD0, ...): one such

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Requests waiting on a call attempt: a Connect(wait) until the link is up or the attempt ends,
 // a Disconnect until pppd has exited. Each is answered once, in the order they came.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * dialupd's pppd plugin: reports pppd's progress to the supervising daemon over an inherited
  * file descriptor, and hands pppd the PAP/CHAP password from a pipe so it never appears on a

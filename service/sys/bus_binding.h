@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Drives an sdbus-c++ 1.2 connection from our sd-event loop. 1.2 has no attachSdEventLoop, so
 // before every poll we ask the connection which events and timeout it wants (they change: POLLOUT
 // while writes are queued) and process requests until it has none left.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "child_spawn.h"
 
 #include <fcntl.h>

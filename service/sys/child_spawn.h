@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // fork/exec of a helper program the daemon runs (pppd, resolvconf): a clean environment, only the
 // fds it is given, signals reset, and a pidfd to watch its exit in the loop. exec's failure is
 // reported back through a close-on-exec pipe, so "no such program" is an error here, not a

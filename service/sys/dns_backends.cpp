@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "dns_backends.h"
 
 #include <sdbus-c++/sdbus-c++.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where a call's DNS goes, decided per call: systemd-resolved when it is on the bus, else
 // resolvconf(8) when installed, else nowhere (the servers are still published on D-Bus).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon's one event loop, on sd-event: timers, fd watches, signals and deferred work.
 // Implements the core's Scheduler; the bus connection and pppd's fds hang off it too.
 #pragma once

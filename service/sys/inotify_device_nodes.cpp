@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "inotify_device_nodes.h"
 
 #include <sys/inotify.h>

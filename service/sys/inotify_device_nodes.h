@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // DeviceNodes on inotify. A node, or a link to one, is created, removed or renamed in its
 // directory, so that directory is watched, not the node: /dev for /dev/ttyS1 (devtmpfs tells
 // inotify of the nodes the kernel makes), /dev/serial/by-id for a udev link, and the directory

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One dialupd per runtime directory. A second one started by hand (or by a unit and by hand)
 // must not touch the first's pppd or bus objects: it finds out first, from a lock it cannot
 // take, and leaves.

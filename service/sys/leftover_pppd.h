@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // pppd processes a previous dialupd left running: after the daemon was SIGKILLed, pppd gets
 // SIGTERM from the kernel (PR_SET_PDEATHSIG) and normally closes its link and exits, but a
 // pppd that was stopped, or stuck in the kernel, can outlive it. A new daemon must not start a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Splits what arrives on a non-blocking pipe into lines.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "netlink_link_watch.h"
 
 #include <arpa/inet.h>

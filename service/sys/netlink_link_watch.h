@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // LinkWatch on rtnetlink through libnl: one nonblocking socket per handle, subscribed to IPv6
 // address changes (RTNLGRP_IPV6_IFADDR) and ND user options (RTNLGRP_ND_USEROPT, where the kernel
 // hands on a router advertisement's RDNSS), read in the daemon's event loop.

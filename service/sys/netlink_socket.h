@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Owning handles for libnl's objects, and the one way dialupd opens an rtnetlink socket.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The real PppdRunner: fork/exec of pppd with its pipes, watched through a pidfd in our loop.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Who is in a process group, read from /proc: whether pppd left anyone behind in its group.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The provider database as installed: mobile-broadband-provider-info's serviceproviders.xml,
 // read afresh at each lookup (a lookup comes once per dial without an APN: nothing is kept in
 // memory between them, and a package upgrade is seen at the next one).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "resolvconf_dns.h"
 
 #include <fcntl.h>

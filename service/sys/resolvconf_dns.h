@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // DNS through resolvconf(8) (Debian's resolvconf, openresolv, or systemd's resolvconf mode):
 // `resolvconf -a <ifname>.dialupd` with "nameserver" lines on stdin, `resolvconf -d` to take
 // them away. resolvconf runs as a child process watched in the loop, never waited for; one at a

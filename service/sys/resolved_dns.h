@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // DNS through systemd-resolved, per link over D-Bus, as its "writing network configuration
 // managers" guide asks of a PPP daemon (and as NetworkManager does): SetLinkDomains ("~." when
 // the link carries the default route), SetLinkDefaultRoute, SetLinkDNS; RevertLink to take it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading a small file that someone else may have put in our way: a UUCP lock in the
 // world-writable /run/lock, a pid file, a /proc entry, a kept call log. The file is opened
 // without following a symlink, without blocking (a FIFO), without becoming our controlling

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "sim_pin_file.h"
 
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The modem's sim-pin-file: the SIM's PIN, on the first line of a file only its owner (root,
 // or the user dialupd runs as) can read. Read only when the SIM asks for a PIN, and not kept.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // USB reset through sysfs, the last rung of module recovery: writing 0 then 1 to the device's
 // `authorized` attribute unbinds every interface driver and binds them again, so the module
 // re-enumerates as if it had been unplugged and plugged back in (usbreset's ioctl would need

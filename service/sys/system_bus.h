@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Opening the system bus and asking it who owns a name, with errors that say what was tried.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // AT ports for the diagnostic snapshot: the tty opened raw and non-blocking on the event
 // loop, under the UUCP lock pppd and chat honour (/run/lock/LCK..ttyUSB2), so the snapshot
 // never talks over another program on that port, and none talks over it.

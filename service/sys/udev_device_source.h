@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The DeviceSource of the daemon: libudev's monitor (events after udev's rules ran) plus an
 // enumeration of the ttys already present, on the daemon's event loop.
 #pragma once

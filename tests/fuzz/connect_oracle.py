@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Connect's options, with an oracle: random option dicts and what the daemon must answer an idle
 modem for each. The rules copy what the daemon checks (service/core: the APN's characters and
 length, the user's and password's length and control characters): a change there changes this."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The D-Bus fuzzer's world and its calls: one dialupd on a private bus with three modems
 (m0 and m1 on ptys with a stand-in pppd, `gone` on a tty that does not exist), shared by the
 cases and checked after each (World); calls sent asynchronously and every reply judged

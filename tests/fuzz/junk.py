@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Junk from one seeded random stream, for the D-Bus fuzzer: D-Bus types, signatures and values
 typed for dbus-python (Junk), and the bytes a hostile modem or pppd sends (HostileBytes)."""
 import dbus

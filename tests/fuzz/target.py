@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the D-Bus fuzzer aims at: dialupd's bus name, paths and interfaces, the answers a caller
 may get (the bus's and sd-bus's standard errors, the names service/core/bus_names.h defines), and
 what sd-bus refuses in a string (Unicode noncharacters)."""

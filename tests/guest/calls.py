@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Guest scenarios: calls and how they end. A call up and down, each way the dial or the link
 fails (every reachable pppd exit status among them), limits, a caller gone mid-wait, pppd
 killed from outside, the daemon stopped with calls up, a dial cut short."""

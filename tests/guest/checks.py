@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the guest scenarios check and read, shared by them: calls over D-Bus, the Hangup's
 evidence and where its text is kept, the exit reason, pppd and chat processes, ping across the
 link, and what /proc says of a process (status, mounts, core limit)."""

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # PID 1 inside the User-mode Linux guest (see run-guest). Kernel command-line words K=V arrive
 # as environment: GUEST_SCRIPT (what to run), GUEST_RESULT (a host directory for results) and
 # whatever the caller passed through.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the kernel hands user space from router advertisements: RTM_NEWNDUSEROPT messages on the
 rtnetlink group RTNLGRP_ND_USEROPT (20), one per option it passes on (RFC 8106 RDNSS among them).
 A listener thread collects the RDNSS ones, for scenarios that check the network's RA reached the

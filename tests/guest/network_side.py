@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Guest scenario: the simulated network itself, with plain pppd (no dialupd): IPv6 by SLAAC,
 RDNSS, a name only its DNS server knows, through systemd-resolved."""
 import os

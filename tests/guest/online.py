@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 18 in the guest: a Connect puts the machine online over the modem (default route next to
 any other, DNS in the real systemd-resolved, IPv6 from the network's router advertisement), and
 the call's end takes it all away again. The network side (tools/modem-sim) is what a cellular

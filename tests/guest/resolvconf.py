@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Debian's resolvconf(8), for real, inside the User-mode Linux guest.
 
 Its scripts are the ones Debian ships (resolvconf 1.91), unpacked (never installed: its postinst

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """systemd-resolved, for real, inside the User-mode Linux guest, on the test's private bus.
 
 The binary is the one Debian ships, unpacked (never installed: its postinst rewrites the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Host side of the real-PPP tests: boots one User-mode Linux guest that runs every scenario
 (tests/guest/scenarios.py) and relays its TAP stream, so meson counts each scenario. Logs of
 every scenario stay in the result directory, printed here when something failed."""

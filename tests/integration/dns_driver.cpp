@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Drives the real DNS backends (sys/dns_backends.h) on the daemon's loop and bus binding against
 // whatever the test put on the bus (DBUS_SYSTEM_BUS_ADDRESS) and at the resolvconf path, and
 // prints what came back, one line each:

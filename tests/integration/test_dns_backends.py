@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The DNS backends (service/sys/*_dns.*, dns_backends.*) against real parts: a private
 dbus-daemon with a stand-in systemd-resolved (org.freedesktop.resolve1.Manager, recording every
 call and answering with a chosen error) and a stand-in resolvconf (a script recording its argv,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 16 item 1: the UUCP lock directory is writable by every user. dialupd on a private bus
 (our policy), the real pppd failing for want of kernel PPP (exit 4: a call that ends by itself),
 the modem's AT port on a pty answered by a small fake module, and the daemon's lock-dir pointed

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The live status against the real parts: dialupd on a private bus (our policy) with a fixed-port
 modem on tools/modem-sim's two ptys. The daemon reads the simulated EC25's SIM, registration,
 operator, signal, IMEI and ICCID into properties, and follows what the simulator's control socket

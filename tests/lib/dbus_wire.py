@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A D-Bus client on a plain socket, for messages libdbus refuses to build: the wire format
 marshalled by hand (strings may be bytes that are not UTF-8, lengths may lie, headers may hold
 unknown fields), EXTERNAL authentication, and replies read back by serial."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tools/modem-sim on the host: command mode, faults, the control socket and stuck data mode,
 talking to its ptys as a terminal program would. (Live PPP through it is tested in the guest.)
 Prints TAP for meson."""

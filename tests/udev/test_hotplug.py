@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """USB hotplug against the real daemon on a private bus, with udev played by umockdev: the
 daemon's libudev monitor and enumeration read a fake sysfs and get synthesized uevents (the
 testbed is shared through UMOCKDEV_DIR; the daemon runs with umockdev's preload library).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An EC25 behind its AT port with a SIM and a network, and a provider database as a table: what
 // the readiness checks talk to (test_readiness.cpp, and the Modem's own in test_modem_readiness.cpp).
 #pragma once

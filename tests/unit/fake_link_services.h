@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fakes of the system services that put a link online (core/link_services.h): a routing table
 // that records routes, a link watch the test feeds events into, DNS backends that answer when told.
 #pragma once

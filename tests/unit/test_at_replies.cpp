@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a module's lines say of its SIM, registration and IMSI: real EC25 lines, other modules'
 // variants, garbage and fields out of range, each in a table.
 #include "core/at_replies.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The AT session: what ends a command (the final results, its timeout, the port hanging up),
 // cancellation, raw bytes and guard times, and how it holds and lets go of its port.
 #include "core/at_session.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The AT snapshot after a hangup: what it asks, how it records answers and failures, and
 // that it is bounded in time and size.
 #include "core/at_snapshot.h"

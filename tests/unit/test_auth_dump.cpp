@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The secret fields of pppd's auth packet dumps, hidden by where pppd prints them. The lines
 // are pppd 2.4.9's own format (upap.c, chap-new.c, eap.c printpkt functions).
 #include "core/auth_dump.h"

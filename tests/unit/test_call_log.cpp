@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "core/call_log.h"
 
 #include <gmock/gmock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dialupctl's pure parts: exit statuses for D-Bus error names, formatting, the table's alignment.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // DNS modes and server text: what reaches resolved's SetLinkDNS and resolvconf's stdin.
 #include "core/dns_servers.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Link pid files: a stale one is removed; what is not a regular file is neither followed, nor
 // waited on, nor removed.
 #include "sys/leftover_pppd.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A call's link handed to the system (route, DNS, IPv6), against fake system services.
 #include "core/link_online.h"
 

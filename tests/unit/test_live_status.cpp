@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // LiveStatus against a scripted module: the first read, URCs, a URC inside a command's answer,
 // suspend/resume (the port free at once for the snapshot), a port that hangs up, refused and
 // unanswered commands, and no timer left while it only listens.

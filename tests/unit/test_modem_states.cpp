@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The modem's transition and refusal tables (core/modem_states.h) as data. That the modem keeps
 // to them is test_modem's and test_modem_registry's job (TransitionWatch).
 #include "core/modem_states.h"

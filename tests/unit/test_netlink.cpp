@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // NetlinkRouteTable and NetlinkLinkWatch against the real kernel, in a network namespace of the
 // test's own (unshare(CLONE_NEWNET) at the first test: the host's routes and links stay
 // untouched) with a veth pair made by ip(8). Needs root; skipped otherwise.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The real runner against real processes: a shell script stands in for pppd so the test can
 // check fds, pipes, exit statuses and signals without kernel PPP.
 #include "sys/pppd_process.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The APN lookup over a small database in serviceproviders.xml's format: which network matches
 // an IMSI (MNC of 2 or 3 digits, the longer winning), which APN is for the internet, what of the
 // entry is kept, and text that is not the database.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The provider database as Debian installs it (mobile-broadband-provider-info, which
 // tools/install-deps installs): a known network's APN, and how long a lookup takes.
 #include "sys/provider_db_file.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a module's lines say of its radio and identity: EC25 lines as the manual gives them,
 // other modules' variants, garbage and fields out of range.
 #include "core/radio_replies.h"

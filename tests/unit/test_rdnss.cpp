@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "core/rdnss.h"
 
 #include <gmock/gmock.h>

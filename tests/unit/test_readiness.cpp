@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The checks before a dial, against a module played by the test: its SIM (locked, a retry
 // counter, PUK, missing), its registration (home, roaming, denied, after a while, by URC), its
 // IMSI and a provider database; every branch of issue 20's list, on a hand-moved clock.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Redial backoff and which ends a redial can mend.
 #include "core/reconnect.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // readSmallFile against what another user can put where we expect a small file: each is a named
 // failure, at once, with nothing opened that could block or become our terminal.
 #include "sys/safe_file.h"

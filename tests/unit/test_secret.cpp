@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // wipeSecret clears the whole buffer, including what a shorter value left of a longer one.
 #include "core/secret.h"
 

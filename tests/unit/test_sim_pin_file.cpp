@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The sim-pin-file as the daemon reads it: its first line when only its owner can read it, a
 // named refusal (never quoting the file) otherwise.
 #include "sys/sim_pin_file.h"

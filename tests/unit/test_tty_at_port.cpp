@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // AT ports on real ptys: raw lines in and out, the UUCP lock (ours, someone else's, a stale
 // one), an absent port, and a port that hangs up.
 #include "sys/tty_at_port.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Checks every state change a test makes against the transition table (core/modem_states.h):
 // Modem::setState logs each change as "state FROM -> TO"; one the table does not list fails the
 // test. What was seen is also collected over the whole run (seenTransitions()), so a test binary
