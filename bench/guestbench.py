@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared by the benchmarks that need real PPP (bench/guest-*): they run in the User-mode Linux
 guest that tests/guest/run-guest boots, the benchmark's own file being the guest's script.
 
@@ -169,7 +170,7 @@ def guest_main(body):
     return 0
 
 
-def control_request(socket_path, line, timeout=5):
+def control_request(socket_path, line, timeout=60):
     import socket
 
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
@@ -204,17 +205,17 @@ class Sim:
                                         env={"PATH": os.environ["PATH"]})
         self.ready = ready
 
-    def wait_ready(self, timeout=30):
+    def wait_ready(self, timeout=300):
         deadline = time.monotonic() + timeout
         while not os.path.exists(self.ready):
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError(f"modem-sim {self.index} did not become ready")
             time.sleep(0.05)
 
-    def command(self, line, timeout=5):
+    def command(self, line, timeout=60):
         return control_request(self.control, line, timeout)
 
-    def wait_command_mode(self, timeout=15):
+    def wait_command_mode(self, timeout=120):
         """Until the module is back in command mode with no call (a dial may follow)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -233,8 +234,9 @@ class Sim:
         self.stderr.close()
 
 
-def daemon_config(scratch, sims, at_ports=True):
-    """at_ports=False: the modems' AT ports are not configured, so no AT snapshot follows a hangup."""
+def daemon_config(scratch, sims, at_ports=True, modem_settings=""):
+    """at_ports=False: the modems' AT ports are not configured, so no AT snapshot follows a hangup.
+    modem_settings: lines added to every modem's section."""
     from testbed import PLUGIN
 
     config = f"[daemon]\nplugin = {PLUGIN}\nruntime-dir = {scratch}/run\nstate-dir = {scratch}/state\n"
@@ -242,6 +244,7 @@ def daemon_config(scratch, sims, at_ports=True):
         config += f"[modem {sim.modem_id}]\ndevice = {sim.device}\n"
         if at_ports:
             config += f"at-port = {sim.at_port}\n"
+        config += modem_settings
     return config
 
 
@@ -251,14 +254,15 @@ _WORLDS = []
 _RESOLVED = {}  # bus -> the systemd-resolved start_world(resolved=True) started on it
 
 
-def start_world(name, sims_wanted=1, faults=(), log_level="info", at_ports=True, resolved=False):
+def start_world(name, sims_wanted=1, faults=(), log_level="info", at_ports=True, resolved=False, modem_settings=""):
     """A private bus, `sims_wanted` simulators and dialupd for them (log level info, pppd's own
     debug off, as a deployment would run): (scratch, log_dir, bus, sims, daemon). Logs go to the
     guest's tmpfs while it runs (as a journal's pipe would take them, not through hostfs writes
     that would slow the daemon and the simulators); stop_world copies them to the results.
     resolved: a real systemd-resolved (tests/guest/resolved.py) takes its name on the bus before
     dialupd starts, so dialupd's `dns = auto` hands the links' DNS servers to it, as on a system
-    that runs it; `resolved_of(bus)` is it (the guest's /etc/resolv.conf points at its stub)."""
+    that runs it; `resolved_of(bus)` is it (the guest's /etc/resolv.conf points at its stub).
+    modem_settings: config lines for every modem's section (daemon_config)."""
     from testbed import Bus, Daemon
 
     scratch = tempfile.mkdtemp(prefix=f"{name}-", dir="/run")
@@ -277,7 +281,7 @@ def start_world(name, sims_wanted=1, faults=(), log_level="info", at_ports=True,
     for sim in sims:
         sim.wait_ready()
     _WORLDS.append((log_dir, name))
-    daemon = Daemon(bus, daemon_config(scratch, sims, at_ports), log_dir, log_level=log_level)
+    daemon = Daemon(bus, daemon_config(scratch, sims, at_ports, modem_settings), log_dir, log_level=log_level)
     return scratch, log_dir, bus, sims, daemon
 
 
@@ -361,7 +365,7 @@ def start_plain_pppd(argv, log):
                             process_group=0)
 
 
-def stop_plain_pppd(*argvs, timeout=40):
+def stop_plain_pppd(*argvs, timeout=120):
     """SIGTERM to the detached pppd of each argv (its linkname pid file), then wait for them all."""
     import select
     import signal

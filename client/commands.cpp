@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "commands.h"
 
 #include <iostream>
@@ -118,6 +119,18 @@ void runLog(DaemonClient& client, const OutputOptions& output, const std::option
         printJsonLine(std::cout, {{"modem", info.id}, {"calls", list}});
     } else {
         printCallLogs(std::cout, info.id, calls, Style(output.color));
+    }
+}
+
+void runStats(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem) {
+    const ModemInfo info = client.resolve(modem);
+    const ModemStats stats = client.statistics(info);
+    if (output.json) {
+        nlohmann::json document = toJson(stats);
+        document["modem"] = info.id;
+        printJsonLine(std::cout, document);
+    } else {
+        printStatistics(std::cout, info.id, stats, Style(output.color));
     }
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dialupctl's subcommands, each one function over a DaemonClient. They print their answer (human
 // text or one JSON document) to stdout and throw ClientError when they cannot do their job.
 #pragma once
@@ -31,6 +32,7 @@ void runDisconnect(DaemonClient& client, const OutputOptions& output, const std:
 void runReset(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
               std::chrono::seconds timeout);
 void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem, uint32_t last);
+void runStats(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem);
 // Streams events until SIGINT or SIGTERM (then returns normally) or until the bus goes away.
 void runMonitor(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
                 bool withLog);

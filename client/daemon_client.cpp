@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon_client.h"
 
 #include <algorithm>
@@ -68,6 +69,14 @@ ClientError toClientError(const sdbus::Error& error, const std::string& what) {
         error.getName() == "org.freedesktop.DBus.Error.Timeout")
         message = "no answer in time: " + message;
     return ClientError(status, error.getName(), what + ": " + message);
+}
+
+ClientError privilegedCallError(const sdbus::Error& error, const std::string& what, const std::string& method) {
+    // The bus policy's own text ("Rejected send message, ...") says nothing about who may.
+    if (exitStatusForError(error.getName()) == ExitStatus::AccessDenied)
+        return ClientError(ExitStatus::AccessDenied, error.getName(),
+                           what + ": " + method + " needs root or membership in group " DIALUPD_PRIVILEGED_GROUP);
+    return toClientError(error, what);
 }
 
 ModemInfo modemFromProperties(const std::string& path, const std::map<std::string, sdbus::Variant>& properties) {
@@ -191,7 +200,7 @@ void DaemonClient::connect(const ModemInfo& modem, const ConnectRequest& request
     try {
         ModemProxy(*connection_, modem.path).Connect(options);
     } catch (const sdbus::Error& error) {
-        throw toClientError(error, "connecting " + modem.id);
+        throw privilegedCallError(error, "connecting " + modem.id, "Connect");
     }
 }
 
@@ -200,7 +209,7 @@ void DaemonClient::disconnect(const ModemInfo& modem, std::chrono::seconds timeo
     try {
         ModemProxy(*connection_, modem.path).Disconnect();
     } catch (const sdbus::Error& error) {
-        throw toClientError(error, "disconnecting " + modem.id);
+        throw privilegedCallError(error, "disconnecting " + modem.id, "Disconnect");
     }
 }
 
@@ -210,7 +219,7 @@ std::pair<std::string, std::string> DaemonClient::reset(const ModemInfo& modem, 
         auto [recoveredBy, log] = ModemProxy(*connection_, modem.path).Reset();
         return {clean(recoveredBy), cleanLines(log)};
     } catch (const sdbus::Error& error) {
-        throw toClientError(error, "resetting " + modem.id);
+        throw privilegedCallError(error, "resetting " + modem.id, "Reset");
     }
 }
 
@@ -232,6 +241,50 @@ std::vector<CallLog> DaemonClient::callLogs(const ModemInfo& modem, uint32_t las
         throw toClientError(error, "reading the call logs of " + modem.id);
     }
     return calls;
+}
+
+namespace {
+
+template <typename T>
+void take(const std::map<std::string, sdbus::Variant>& values, const char* key, T& into) {
+    auto found = values.find(key);
+    if (found != values.end() && found->second.containsValueOfType<T>()) into = found->second.get<T>();
+}
+
+}  // namespace
+
+ModemStats statsFromValues(const std::map<std::string, sdbus::Variant>& values) {
+    ModemStats stats;
+    take(values, "calls-started", stats.callsStarted);
+    take(values, "calls-up", stats.callsUp);
+    take(values, "ends", stats.ends);
+    std::map<std::string, uint64_t> recoveries;
+    take(values, "recoveries", recoveries);
+    for (const auto& [step, count] : recoveries) stats.recoveries[clean(step)] = count;
+    take(values, "watchdog-failures", stats.watchdogFailures);
+    take(values, "bytes-in", stats.bytesIn);
+    take(values, "bytes-out", stats.bytesOut);
+    take(values, "since", stats.sinceUsec);
+    take(values, "data-period", stats.dataPeriod);
+    stats.dataPeriod = clean(stats.dataPeriod);
+    take(values, "period-start", stats.periodStartUsec);
+    take(values, "period-end", stats.periodEndUsec);
+    take(values, "period-bytes-in", stats.periodBytesIn);
+    take(values, "period-bytes-out", stats.periodBytesOut);
+    take(values, "data-limit", stats.dataLimit);
+    take(values, "data-limit-reached", stats.dataLimitReached);
+    stats.live = values.count("live-bytes-in") != 0;
+    take(values, "live-bytes-in", stats.liveBytesIn);
+    take(values, "live-bytes-out", stats.liveBytesOut);
+    return stats;
+}
+
+ModemStats DaemonClient::statistics(const ModemInfo& modem) {
+    try {
+        return statsFromValues(ModemProxy(*connection_, modem.path).GetStatistics());
+    } catch (const sdbus::Error& error) {
+        throw toClientError(error, "reading the statistics of " + modem.id);
+    }
 }
 
 }  // namespace dialupctl

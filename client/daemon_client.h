@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dialupctl's side of the bus: one connection to the system bus (or DBUS_SYSTEM_BUS_ADDRESS),
 // modems read through the ObjectManager, methods called through the proxy generated from
 // dbus/org.dialupd1.Modem.xml. Every bus failure leaves as a ClientError with its exit status.
@@ -33,12 +34,17 @@ struct ConnectRequest {
 
 // A ClientError for a failed bus call; `what` says what was being done ("connecting ec25").
 ClientError toClientError(const sdbus::Error& error, const std::string& what);
+// The same for Connect, Disconnect and Reset, which the bus policy keeps to root and the
+// privileged group: an access denied names that group ("Connect needs root or membership in group netdev").
+ClientError privilegedCallError(const sdbus::Error& error, const std::string& what, const std::string& method);
 
 // A modem's properties as GetAll or GetManagedObjects give them, every string sanitized
 // (service/core/text.h): nothing read from the bus reaches a terminal as raw control bytes.
 ModemInfo modemFromProperties(const std::string& path, const std::map<std::string, sdbus::Variant>& properties);
 // An exit reason as the bus carries it, sanitized likewise.
 ExitReason toReason(const sdbus::Struct<uint32_t, std::string, std::string>& reason);
+// GetStatistics' dictionary; a key missing or of another type leaves its default.
+ModemStats statsFromValues(const std::map<std::string, sdbus::Variant>& values);
 // A log text from the bus (a Hangup's, a kept call's, Reset's), sanitized with its newlines kept.
 std::string cleanLogText(const std::string& text);
 
@@ -59,6 +65,7 @@ public:
     // Module recovery on demand: the rung that worked and the steps' log.
     std::pair<std::string, std::string> reset(const ModemInfo& modem, std::chrono::seconds timeout);
     std::vector<CallLog> callLogs(const ModemInfo& modem, uint32_t last);
+    ModemStats statistics(const ModemInfo& modem);
 
     sdbus::IConnection& connection() { return *connection_; }
 

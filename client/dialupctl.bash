@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bash completion for dialupctl: commands, each command's options, and modem ids (asked of the
 # running daemon with `dialupctl list --quiet`; nothing when it is not running).
 _dialupctl_modems() {
@@ -8,7 +9,7 @@ _dialupctl() {
     local cur prev command word i
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="list status connect disconnect reset monitor log"
+    local commands="list status connect disconnect reset monitor log stats"
     local global="--json --no-color --help --version"
 
     command=
@@ -34,6 +35,7 @@ _dialupctl() {
         reset) options="--timeout" ;;
         monitor) options="--log" ;;
         log) options="--last" ;;
+        stats) options="" ;;
     esac
     if [[ $cur == -* || $command == list ]]; then
         COMPREPLY=($(compgen -W "$options $global" -- "$cur"))

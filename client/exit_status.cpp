@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "exit_status.h"
 
 #include <array>
@@ -16,7 +17,7 @@ bool startsWith(std::string_view text, std::string_view prefix) { return text.su
 }  // namespace
 
 ExitStatus exitStatusForError(std::string_view name) {
-    static constexpr std::array<std::pair<std::string_view, ExitStatus>, 22> kByName{{
+    static constexpr std::array<std::pair<std::string_view, ExitStatus>, 23> kByName{{
         {"org.freedesktop.DBus.Error.ServiceUnknown", ExitStatus::DaemonNotRunning},
         {"org.freedesktop.DBus.Error.NameHasNoOwner", ExitStatus::DaemonNotRunning},
         {"org.freedesktop.DBus.Error.AccessDenied", ExitStatus::AccessDenied},
@@ -31,6 +32,7 @@ ExitStatus exitStatusForError(std::string_view name) {
         {dialupd::error_name::kNotConnected, ExitStatus::WrongState},
         {dialupd::error_name::kBusy, ExitStatus::WrongState},
         {dialupd::error_name::kUnavailable, ExitStatus::WrongState},
+        {dialupd::error_name::kDataLimitReached, ExitStatus::WrongState},  // until the next data period
         // Found before the dial (the readiness checks): what to fix differs, so does the status.
         {dialupd::error_name::kApnRequired, ExitStatus::Usage},  // give --apn
         {dialupd::error_name::kSimPinRequired, ExitStatus::SimNotReady},

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dialupctl: the command-line client of dialupd, like mmcli or nmcli. See dialupctl(1).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -10,6 +12,7 @@
 #include "commands.h"
 #include "core/text.h"
 #include "password.h"
+#include "suggest.h"
 
 namespace {
 
@@ -35,6 +38,25 @@ int report(const ClientError& error, bool json, bool color) {
             std::cout,
             {{"error", {{"name", name}, {"message", message}, {"exit_status", static_cast<int>(error.status())}}}});
     return static_cast<int>(error.status());
+}
+
+// The command word of the command line (its first word that is no option: the global options
+// take no value), when it names no command: "unknown command 'conect'; did you mean connect?".
+std::optional<std::string> unknownCommand(const CLI::App& app, int argc, char** argv) {
+    std::vector<std::string> names;
+    for (const CLI::App* command : app.get_subcommands({})) names.push_back(command->get_name());
+    for (int i = 1; i < argc; ++i) {
+        std::string word = argv[i];
+        if (word.starts_with("-")) continue;
+        if (std::find(names.begin(), names.end(), word) != names.end()) return std::nullopt;
+        std::string message = "unknown command '" + word + "'";
+        if (std::optional<std::string> meant = dialupctl::closestName(word, names))
+            return message + "; did you mean " + *meant + "?";
+        std::string known;
+        for (const std::string& name : names) known += (known.empty() ? "" : ", ") + name;
+        return message + " (commands: " + known + ")";
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -134,6 +156,16 @@ int main(int argc, char** argv) {
     uint32_t last = 1;
     log->add_option("--last", last, "how many calls (default 1; 0: every kept call)")->check(CLI::Range(0u, 1000u));
 
+    CLI::App* stats = app.add_subcommand(
+        "stats", "print a modem's counters: calls, ends by reason, recoveries, traffic, the data period and limit");
+    stats->add_option("MODEM", modem, modemHelp);
+
+    if (std::optional<std::string> unknown = unknownCommand(app, argc, argv)) {
+        // Before parsing: --json and --no-color are read off the command line as they stand.
+        auto given = [&](std::string_view flag) { return std::find(argv + 1, argv + argc, flag) != argv + argc; };
+        return report(ClientError(ExitStatus::Usage, *unknown), given("--json"),
+                      !given("--no-color") && !std::getenv("NO_COLOR"));
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -185,6 +217,8 @@ int main(int argc, char** argv) {
             dialupctl::runMonitor(client, output, optionalArgument(monitor, modem), withLog);
         else if (log->parsed())
             dialupctl::runLog(client, output, optionalArgument(log, modem), last);
+        else if (stats->parsed())
+            dialupctl::runStats(client, output, optionalArgument(stats, modem));
     } catch (const ClientError& error) {
         return report(error, json, colorWanted);
     } catch (const sdbus::Error& error) {

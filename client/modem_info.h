@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What dialupctl knows of a modem and its kept calls: plain values read from the daemon, with
 // no D-Bus types, so formatting can be tested on its own.
 #pragma once
@@ -70,6 +71,28 @@ struct CallLog {
     uint64_t bytesOut = 0;
     bool requested = false;
     std::string text;
+};
+
+// A modem's counters as GetStatistics returns them.
+struct ModemStats {
+    uint64_t callsStarted = 0;
+    uint64_t callsUp = 0;
+    std::map<uint32_t, uint64_t> ends;           // by exit reason code
+    std::map<std::string, uint64_t> recoveries;  // by step
+    uint64_t watchdogFailures = 0;
+    uint64_t bytesIn = 0;
+    uint64_t bytesOut = 0;
+    uint64_t sinceUsec = 0;
+    std::string dataPeriod;  // "monthly", "daily"
+    uint64_t periodStartUsec = 0;
+    uint64_t periodEndUsec = 0;
+    uint64_t periodBytesIn = 0;
+    uint64_t periodBytesOut = 0;
+    uint64_t dataLimit = 0;  // 0: none
+    bool dataLimitReached = false;
+    bool live = false;  // a call is up: its bytes so far
+    uint64_t liveBytesIn = 0;
+    uint64_t liveBytesOut = 0;
 };
 
 // "ec25_X" from "/org/dialupd1/modem/ec25_X"; "" for a path outside the modem namespace.

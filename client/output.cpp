@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "output.h"
 
 #include <algorithm>
@@ -306,6 +307,67 @@ void printCallLogs(std::ostream& out, const std::string& modemId, const std::vec
         out << call.text;
         if (!call.text.empty() && call.text.back() != '\n') out << '\n';
     }
+}
+
+nlohmann::json toJson(const ModemStats& stats) {
+    nlohmann::json ends = nlohmann::json::object();
+    for (const auto& [code, count] : stats.ends) ends[std::to_string(code)] = count;
+    nlohmann::json recoveries = nlohmann::json::object();
+    for (const auto& [step, count] : stats.recoveries) recoveries[step] = count;
+    return {
+        {"calls_started", stats.callsStarted},
+        {"calls_up", stats.callsUp},
+        {"ends", ends},
+        {"recoveries", recoveries},
+        {"watchdog_failures", stats.watchdogFailures},
+        {"bytes_in", stats.bytesIn},
+        {"bytes_out", stats.bytesOut},
+        {"since_usec", stats.sinceUsec},
+        {"data_period", stats.dataPeriod},
+        {"period_start_usec", stats.periodStartUsec},
+        {"period_end_usec", stats.periodEndUsec},
+        {"period_bytes_in", stats.periodBytesIn},
+        {"period_bytes_out", stats.periodBytesOut},
+        {"data_limit", stats.dataLimit},
+        {"data_limit_reached", stats.dataLimitReached},
+        {"live_bytes_in", stats.live ? nlohmann::json(stats.liveBytesIn) : nlohmann::json(nullptr)},
+        {"live_bytes_out", stats.live ? nlohmann::json(stats.liveBytesOut) : nlohmann::json(nullptr)},
+    };
+}
+
+void printStatistics(std::ostream& out, const std::string& modemId, const ModemStats& stats, const Style& style) {
+    auto row = [&out, &style](const std::string& label, const std::string& value) {
+        std::string padded = label;
+        padded.resize(std::max<size_t>(padded.size(), 13), ' ');
+        out << "  " << style.dim(padded) << ' ' << value << '\n';
+    };
+    auto list = [](const auto& counts, auto name) {
+        std::string text;
+        for (const auto& [key, count] : counts)
+            text += (text.empty() ? "" : ", ") + name(key) + " " + std::to_string(count) + "x";
+        return text.empty() ? std::string("none") : text;
+    };
+    out << style.bold(modemId + ": counted since " + formatLocalTime(stats.sinceUsec)) << '\n';
+    row("calls", std::to_string(stats.callsStarted) + " started, " + std::to_string(stats.callsUp) + " up");
+    row("ends", list(stats.ends, [](uint32_t code) { return std::to_string(code); }));
+    row("recoveries", list(stats.recoveries, [](const std::string& step) { return step; }));
+    row("watchdog", std::to_string(stats.watchdogFailures) + " failed probes");
+    row("traffic", formatBytes(stats.bytesIn) + " in, " + formatBytes(stats.bytesOut) + " out (finished calls)");
+    row("this period", formatBytes(stats.periodBytesIn) + " in, " + formatBytes(stats.periodBytesOut) + " out, " +
+                           stats.dataPeriod + " from " + formatLocalTime(stats.periodStartUsec) + " to " +
+                           formatLocalTime(stats.periodEndUsec));
+    if (stats.dataLimit == 0)
+        row("data limit", "none");
+    else if (stats.dataLimitReached)
+        row("data limit", style.red(formatBytes(stats.dataLimit) + " (" + std::to_string(stats.dataLimit) +
+                                    " bytes): reached, no calls until " + formatLocalTime(stats.periodEndUsec)));
+    else
+        row("data limit",
+            formatBytes(stats.dataLimit) + " (" + std::to_string(stats.dataLimit) + " bytes), " +
+                formatBytes(stats.dataLimit - std::min(stats.dataLimit, stats.periodBytesIn + stats.periodBytesOut)) +
+                " left");
+    if (stats.live)
+        row("this call", formatBytes(stats.liveBytesIn) + " in, " + formatBytes(stats.liveBytesOut) + " out");
 }
 
 void printJsonLine(std::ostream& out, const nlohmann::json& value) {

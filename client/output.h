@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one output module (like mmcli's): every command's human text and its --json form come
 // from here, so the two cannot drift apart. Human text may change between releases; the JSON
 // keys are documented in dialupctl(1) and stay.
@@ -53,6 +54,7 @@ std::string formatNetwork(const ModemInfo& modem);
 nlohmann::json toJson(const ExitReason& reason);
 nlohmann::json toJson(const ModemInfo& modem);
 nlohmann::json toJson(const CallLog& call);
+nlohmann::json toJson(const ModemStats& stats);
 
 // list: one aligned row per modem, with a header.
 void printModemTable(std::ostream& out, const std::vector<ModemInfo>& modems, const Style& style);
@@ -61,6 +63,9 @@ void printModemStatus(std::ostream& out, const ModemInfo& modem, const Style& st
 // log: each kept call under a heading line, then its text as the daemon wrote it.
 void printCallLogs(std::ostream& out, const std::string& modemId, const std::vector<CallLog>& calls,
                    const Style& style);
+
+// stats: the counters, the data period and its limit, the running call's bytes.
+void printStatistics(std::ostream& out, const std::string& modemId, const ModemStats& stats, const Style& style);
 
 // One compact JSON document and a newline: a whole command's answer, or one monitor event.
 void printJsonLine(std::ostream& out, const nlohmann::json& value);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon.h"
 
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 
+#include "core/prometheus_text.h"
 #include "sys/inotify_device_nodes.h"
 #include "sys/leftover_pppd.h"
 #include "sys/sim_pin_file.h"
@@ -52,7 +54,8 @@ Daemon::Daemon(Config config)
       runner_(loop_),
       atPorts_(loop_, config_.daemon.lockDir),
       // A kept file: the call's captured log, plus the summary and the AT snapshot (16 KiB at most).
-      callLogs_(config_.daemon.stateDir, config_.daemon.keptCallLogs, config_.daemon.callLogBytes + 64 * 1024) {}
+      callLogs_(config_.daemon.stateDir, config_.daemon.keptCallLogs, config_.daemon.callLogBytes + 64 * 1024),
+      counters_(config_.daemon.stateDir) {}
 
 Daemon::~Daemon() {
     // No more udev or device node events; objects leave the bus before the connection closes.
@@ -105,9 +108,15 @@ int Daemon::run() {
     dnsBackends_ = std::make_unique<SystemDnsBackends>(loop_, *bus_);
     ModemServices services;
     services.atPorts = &atPorts_;
+    services.dmPorts = &dmPorts_;
     services.usbResetter = &usbResetter_;
+    services.commands = &commands_;
     services.callLogs = &callLogs_;
+    services.counters = &counters_;
+    services.linkBytes = [](const std::string& interface) { return readLinkBytes(interface); };
+    services.statsChanged = [this] { metricsChanged(); };
     services.providers = &providers_;
+    services.prober = &prober_;
     services.readSimPinFile = readSimPinFile;
     services.online = OnlineServices{&routes_, &linkWatches_, dnsBackends_.get()};
     registry_->setModemServices(std::move(services));
@@ -191,8 +200,35 @@ void Daemon::modemAdded(Modem& modem) {
     // A constructor that throws leaves no entry here; the registry then drops the modem.
     auto adaptor = std::make_unique<ModemAdaptor>(*bus_, modem);
     adaptors_[&modem] = std::move(adaptor);
+    metricsChanged();
 }
 
-void Daemon::modemRemoved(Modem& modem) { adaptors_.erase(&modem); }
+void Daemon::modemRemoved(Modem& modem) {
+    adaptors_.erase(&modem);
+    metricsChanged();
+}
+
+void Daemon::metricsChanged() {
+    if (config_.daemon.metricsDir.empty() || metricsPending_) return;
+    metricsPending_ = true;
+    loop_.defer([this] { writeMetrics(); });
+}
+
+void Daemon::writeMetrics() {
+    metricsPending_ = false;
+    if (!registry_) return;
+    std::vector<ModemMetrics> modems;
+    for (Modem* modem : registry_->modems())
+        if (!modem->removed()) modems.push_back({modem->id(), modem->state(), modem->statistics(false)});
+    std::string text = formatPrometheus(modems);
+    if (text == metricsWritten_) return;
+    const std::string path = config_.daemon.metricsDir + "/dialupd.prom";
+    // Others read it (node_exporter runs as its own user): 0644, like the collector's other files.
+    if (std::string why = writeFileAtomically(path, text, 0644); !why.empty()) {
+        spdlog::warn("metrics not written: {}", why);
+        return;
+    }
+    metricsWritten_ = std::move(text);
+}
 
 }  // namespace dialupd

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "modem_adaptor.h"
 
 #include <algorithm>
@@ -171,6 +172,46 @@ ModemAdaptor::GetCallLogs(const uint32_t& last) {
                                record.bytesOut, record.requested, busMultilineText(record.text));
         return calls;
     });
+}
+
+std::map<std::string, sdbus::Variant> ModemAdaptor::GetStatistics() {
+    return translateErrors([&] {
+        const ModemStatistics statistics = modem_.statistics();
+        const ModemCounters& counters = statistics.counters;
+        std::map<uint32_t, uint64_t> ends(counters.ends.begin(), counters.ends.end());
+        std::map<std::string, uint64_t> recoveries;
+        for (const auto& [step, count] : counters.recoveries) recoveries[busText(step)] = count;
+        std::map<std::string, sdbus::Variant> values = {
+            {"calls-started", sdbus::Variant(counters.callsStarted)},
+            {"calls-up", sdbus::Variant(counters.callsUp)},
+            {"ends", sdbus::Variant(ends)},
+            {"recoveries", sdbus::Variant(recoveries)},
+            {"watchdog-failures", sdbus::Variant(counters.watchdogFailures)},
+            {"bytes-in", sdbus::Variant(counters.bytesIn)},
+            {"bytes-out", sdbus::Variant(counters.bytesOut)},
+            {"since", sdbus::Variant(counters.sinceUsec)},
+            {"data-period", sdbus::Variant(std::string(toString(statistics.plan.period)))},
+            {"period-start", sdbus::Variant(statistics.period.startUsec)},
+            {"period-end", sdbus::Variant(statistics.period.endUsec)},
+            {"period-bytes-in", sdbus::Variant(statistics.periodBytesIn)},
+            {"period-bytes-out", sdbus::Variant(statistics.periodBytesOut)},
+            {"data-limit", sdbus::Variant(statistics.plan.limitBytes)},
+            {"data-limit-reached", sdbus::Variant(statistics.limitReached)},
+        };
+        if (statistics.live) {
+            values["live-bytes-in"] = sdbus::Variant(statistics.live->in);
+            values["live-bytes-out"] = sdbus::Variant(statistics.live->out);
+        }
+        return values;
+    });
+}
+
+uint64_t ModemAdaptor::BytesIn() {
+    return translateErrors([&] { return modem_.liveBytes().value_or(LinkBytes{}).in; });
+}
+
+uint64_t ModemAdaptor::BytesOut() {
+    return translateErrors([&] { return modem_.liveBytes().value_or(LinkBytes{}).out; });
 }
 
 std::string ModemAdaptor::State() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // org.dialupd1.Modem on /org/dialupd1/modem/<id>: bus glue only; the logic is core/modem.
 #pragma once
 
@@ -26,6 +27,9 @@ private:
     std::vector<sdbus::Struct<uint64_t, uint64_t, sdbus::Struct<uint32_t, std::string, std::string>, uint64_t, uint64_t,
                               bool, std::string>>
     GetCallLogs(const uint32_t& last) override;
+    std::map<std::string, sdbus::Variant> GetStatistics() override;
+    uint64_t BytesIn() override;
+    uint64_t BytesOut() override;
     std::string State() override;
     sdbus::Struct<uint32_t, std::string, std::string> LastExitReason() override;
     std::string Device() override;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A modem's AT port between its users. The live status (live_status.h) holds the port open
 // between uses to hear the module's unsolicited result codes; the AT snapshot after a hangup,
 // module recovery and the readiness check before a dial open the port themselves (its UUCP lock
@@ -18,6 +19,8 @@ namespace dialupd {
 class AtPortTurns final {
 public:
     void setHolder(LiveStatus* holder) { holder_ = holder; }
+    // The live status holding the port between turns (nullptr: none), for what it knows.
+    const LiveStatus* holder() const { return holder_; }
 
     void take(std::function<void()> whenFree) {
         if (holder_)

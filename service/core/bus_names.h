@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The names under which dialupd is found on the system bus, in one place for the daemon and
 // dialupctl alike (like systemd's bus-common-errors.h): a name spelled twice drifts. Plain
 // strings, no sdbus types, so the client (which links only the core's text sanitizer) and the
@@ -34,6 +35,8 @@ inline constexpr const char* kRegistrationDenied = "org.dialupd1.Error.Registrat
 inline constexpr const char* kRoamingNotAllowed = "org.dialupd1.Error.RoamingNotAllowed";
 inline constexpr const char* kNotRegistered = "org.dialupd1.Error.NotRegistered";  // registration-timeout passed
 inline constexpr const char* kApnRequired = "org.dialupd1.Error.ApnRequired";      // none given, none in the database
+// The modem's data-limit is reached for this data period (core/modem_counters.h).
+inline constexpr const char* kDataLimitReached = "org.dialupd1.Error.DataLimitReached";
 inline constexpr const char* kInternal = "org.dialupd1.Error.Internal";
 }  // namespace error_name
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "call.h"
 
 #include <csignal>
@@ -37,6 +38,8 @@ bool Call::stop(StopCause cause) {
     if (stopRequested_) return false;  // already on its way down; the kill timer is running
     stopRequested_ = true;
     stoppedForRemoval_ = cause == StopCause::DeviceRemoved;
+    stoppedForDataLimit_ = cause == StopCause::DataLimit;
+    stoppedForConnectivity_ = cause == StopCause::ConnectivityLost;
     host_.callNote(fmt::format("stop requested: SIGTERM to pppd, SIGKILL in {} s if it has not exited",
                                daemon_.stopTimeout.count()));
     process_->sendSignal(SIGTERM);
@@ -61,6 +64,8 @@ EndFacts Call::endFacts() const {
     EndFacts facts;
     facts.stopRequested = stopRequested_;
     facts.stoppedForRemoval = stoppedForRemoval_;
+    facts.stoppedForDataLimit = stoppedForDataLimit_;
+    facts.stoppedForConnectivity = stoppedForConnectivity_;
     facts.killEscalated = killEscalated_;
     facts.terminationCause = terminationCause_;
     facts.fatalSignal = fatalSignal_;

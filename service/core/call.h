@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One pppd run: its process, what it logs and reports, its byte counts, the stop (SIGTERM, then
 // SIGKILL after the stop window) and the facts of its end. Made with settings already merged and
 // validated (Modem::connect), and the requests waiting on it; the Modem keeps presence, recovery,
@@ -50,7 +51,9 @@ public:
     // Starts pppd on `device`. Throws Error(SpawnFailed) and then is never started.
     void start(PppdRunner& runner, const std::string& device);
 
-    enum class StopCause { Requested, DeviceRemoved };
+    // DataLimit: dialupd ends the call at the modem's data-limit (reason 66, not a request).
+    // ConnectivityLost: the connectivity watchdog's checks failed (reason 65, not a request).
+    enum class StopCause { Requested, DeviceRemoved, DataLimit, ConnectivityLost };
     // SIGTERM now, SIGKILL after the stop window. False when a stop is already on its way.
     bool stop(StopCause cause);
 
@@ -91,6 +94,8 @@ private:
     uint64_t bytesOut_ = 0;
     bool stopRequested_ = false;
     bool stoppedForRemoval_ = false;
+    bool stoppedForDataLimit_ = false;
+    bool stoppedForConnectivity_ = false;
     bool killEscalated_ = false;
     std::optional<int> terminationCause_;  // pppd's status when the link began to go down
     std::optional<int> fatalSignal_;       // from pppd's "Fatal signal N" line

@@ -1,9 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "call_attempt.h"
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "call_end.h"
+#include "log_fields.h"
 
 namespace dialupd {
 
@@ -57,6 +62,11 @@ void CallAttempt::start(Waiters& waiting, bool wait, Completion done, std::vecto
         dial(waiting, wait, std::move(done), changed);
         return;
     }
+    if (std::optional<std::string> ready = readyByLiveState()) {
+        note(*ready);
+        dial(waiting, wait, std::move(done), changed);
+        return;
+    }
     host_.attemptCheckDevice(changed);
     check_ =
         std::make_unique<ReadinessCheck>(*services_.atPorts, scheduler_, *services_.providers, readiness_.failedPins);
@@ -106,6 +116,22 @@ std::optional<Secret> CallAttempt::pin() const {
     if (!settings_.pin.empty()) return settings_.pin;  // Connect's pin
     if (modem_.simPinFile.empty() || !services_.readSimPinFile) return std::nullopt;
     return services_.readSimPinFile(modem_.simPinFile);  // throws Error(SimPinRequired) for a bad file
+}
+
+// The check's ~9 AT exchanges (SIM, URCs on, three registration reads) cost about 0.5 s before
+// pppd starts (bench/guest-connect-overhead). The live status has made the same reads and hears
+// every change (+CPIN, +CEREG/+CGREG as URCs), so when it is listening and its answer is the
+// check's "ready", asking again would only repeat it. Anything else (a PIN to enter, a
+// network not there yet, an APN to look up, a port not held) goes through the check.
+std::optional<std::string> CallAttempt::readyByLiveState() const {
+    const LiveStatus* live = readiness_.atTurns ? readiness_.atTurns->holder() : nullptr;
+    if (!live || live->phase() != LiveStatus::Phase::Listening || !settings_.apnGiven) return std::nullopt;
+    if (live->state().sim != SimState::Ready) return std::nullopt;
+    const Registration registration = live->dataRegistration();
+    if (registration != Registration::Home && !(registration == Registration::Roaming && settings_.allowRoaming))
+        return std::nullopt;
+    return fmt::format("ready: SIM {}, registered {} (as the live status on {} last heard: no AT exchange)",
+                       toString(live->state().sim), toString(registration), live->port());
 }
 
 Waiters CallAttempt::cancelCheck(std::string_view why) {
@@ -187,8 +213,11 @@ void CallAttempt::startCall(const CallSettings& call, Waiters& waiting, bool wai
     call_ = std::move(newCall);
     call_->connectWaiters().adopt(waiting);
     online_ = std::move(online);
-    note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), modem_.device, call.apn,
-                     toString(call.ipFamily), redial_ ? fmt::format(", redial {}", redial_) : ""));
+    {
+        ScopedLogFields fields({message_id::kCallStarted, std::nullopt, {}});
+        note(fmt::format("started pppd (pid {}) on {}, apn '{}', {}{}", call_->pid(), modem_.device, call.apn,
+                         toString(call.ipFamily), redial_ ? fmt::format(", redial {}", redial_) : ""));
+    }
     host_.attemptConnecting(call, changed);
     if (wait)
         call_->connectWaiters().add(std::move(done));
@@ -202,12 +231,19 @@ std::unique_ptr<LinkOnline> CallAttempt::startLinkOnline(const CallSettings& cal
         [this] {
             host_.attemptChanged({ModemProperty::Dns, ModemProperty::IPv6Addresses, ModemProperty::DefaultRoute,
                                   ModemProperty::DnsBackend});
-        });
+            if (watchdogAwaitsDns_ && call_ && !watchdog_) startWatchdog();
+        },
+        modem_.id);
     online->prepare();
     return online;
 }
 
-bool CallAttempt::stop(Call::StopCause cause) { return call_ && call_->stop(cause); }
+bool CallAttempt::stop(Call::StopCause cause) {
+    if (!call_) return false;
+    watchdog_.reset();
+    watchdogAwaitsDns_ = false;  // the call is going down: nothing more to check
+    return call_->stop(cause);
+}
 
 void CallAttempt::callNote(std::string_view line) { note(line); }
 
@@ -227,6 +263,8 @@ void CallAttempt::callReport(const PluginReport& report) {
             linkUp(report.ip);
             break;
         case PluginReport::Kind::IpDown:
+            watchdog_.reset();
+            watchdogAwaitsDns_ = false;
             ip_ = {};
             connectedSinceUsec_ = 0;
             host_.attemptChanged({ModemProperty::Interface, ModemProperty::IPv4Address, ModemProperty::PeerAddress,
@@ -249,7 +287,54 @@ void CallAttempt::linkUp(const IpConfig& ip) {
 }
 
 void CallAttempt::linkOnline() {
-    if (host_.attemptOnline(ip_) && call_) call_->connectWaiters().finish(nullptr);
+    if (!host_.attemptOnline(ip_) || !call_) return;
+    startWatchdog();
+    call_->connectWaiters().finish(nullptr);
+}
+
+void CallAttempt::startWatchdog() {
+    const ConnectivityCheckSettings& check = call_->settings().check;
+    if (check.kind == CheckKind::None || !services_.prober || ip_.interface.empty()) return;
+    std::vector<CheckTarget> targets = check.targets;
+    if (targets.empty()) {  // the network's DNS servers: IPCP's, then the router advertisement's
+        std::vector<std::string> servers = ip_.dns;
+        if (online_)
+            servers.insert(servers.end(), online_->state().dnsServers.begin(), online_->state().dnsServers.end());
+        for (const std::string& server : servers) {
+            std::optional<CheckTarget> target = parseCheckTarget(server, false);
+            // A link-local server (fe80::/10) needs a scope the probe is not given: skipped.
+            const bool linkLocal = target && target->family == AF_INET6 && target->address.size() >= 3 &&
+                                   target->address.compare(0, 2, "fe") == 0 &&
+                                   std::string_view("89ab").find(target->address[2]) != std::string_view::npos;
+            if (target && !linkLocal && std::find(targets.begin(), targets.end(), *target) == targets.end())
+                targets.push_back(*target);
+        }
+    }
+    if (targets.empty() && call_->settings().ipFamily != IpFamily::Ipv4 && online_) {
+        // An IPv6-only link has no IPCP servers: the router advertisement's RDNSS may come after
+        // the link is online (it is sent when the router pleases); the check starts when it does.
+        if (!watchdogAwaitsDns_)
+            note(
+                "connectivity check: no check-targets and no DNS servers yet: the check starts when the router "
+                "advertisement gives some");
+        watchdogAwaitsDns_ = true;
+        return;
+    }
+    watchdogAwaitsDns_ = false;
+    if (targets.empty()) {
+        note("connectivity check: no check-targets and the network gave no DNS servers: this call is not checked");
+        return;
+    }
+    watchdog_ = std::make_unique<ConnectivityWatchdog>(
+        check, ip_.interface, std::move(targets), scheduler_, *services_.prober,
+        [this](std::string_view line) { note(line); }, [this](const std::string& why) { connectivityLost(why); });
+    watchdog_->onCheckFailed([this] { host_.attemptCheckFailed(); });
+}
+
+void CallAttempt::connectivityLost(const std::string& why) {
+    note(why);
+    scheduler_.deferRelease(std::move(watchdog_));  // its callback is running
+    if (call_ && call_->stop(Call::StopCause::ConnectivityLost)) host_.attemptStopping();
 }
 
 bool CallAttempt::fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested, bool deviceRemoved) {
@@ -279,6 +364,8 @@ bool CallAttempt::fallBackToIpv4(Call& ended, const ExitReason& reason, bool req
 void CallAttempt::callExited(ProcessExit exit) {
     // The runner is inside the Call's callback: free the Call (and its process) on a later turn.
     std::unique_ptr<Call> ended = std::move(call_);
+    watchdog_.reset();
+    watchdogAwaitsDns_ = false;
     EndFacts facts = ended->endFacts();
     host_.attemptEndFacts(facts);
     const CallEnd end = classifyCallEnd(exit, facts);
@@ -305,8 +392,11 @@ void CallAttempt::endWithoutPppd(const ExitReason& reason, Waiters& connectWaite
 void CallAttempt::finish(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut,
                          Waiters& connectWaiters, Waiters& exitWaiters, const Error* error) {
     const auto duration = log_.elapsed();
-    spdlog::info("[{}] call ended after {:.1f} s: {} {}", modem_.id, std::chrono::duration<double>(duration).count(),
-                 reason.code, reason.name);
+    {
+        ScopedLogFields fields({message_id::kCallEnded, reason.code, reason.name});
+        spdlog::info("[{}] call ended after {:.1f} s: {} {}", modem_.id,
+                     std::chrono::duration<double>(duration).count(), reason.code, reason.name);
+    }
     ip_ = {};
     connectedSinceUsec_ = 0;
     if (online_) online_->end();  // notes what it took away, before the log is closed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One attempt to get online, as ModemManager's bearer is to its modem: the settings it was made
 // with (merged once by Modem::connect; a redial's are the plan's), its log and start, the pppd
 // runs (the first, and an IPv4-only one when the network refuses an IPV4V6 context right after
@@ -17,6 +18,7 @@
 #include "call.h"
 #include "call_record.h"
 #include "call_settings.h"
+#include "connectivity_check.h"
 #include "daemon_settings.h"
 #include "errors.h"
 #include "link_online.h"
@@ -71,6 +73,10 @@ public:
     // The link is online (route and DNS in place). True when the modem is "connected" now (not
     // when the call is being ended meanwhile): the Connects waiting are then answered.
     virtual bool attemptOnline(const IpConfig& ip) = 0;
+    // dialupd ends the call by itself (the connectivity checks failed): "disconnecting".
+    virtual void attemptStopping() = 0;
+    // One connectivity check failed (each counts, whether or not the streak ends the call).
+    virtual void attemptCheckFailed() {}
     // The attempt is over: the link is gone (or never came), no pppd runs.
     virtual void attemptEnded(AttemptEnd end) = 0;
 
@@ -131,12 +137,19 @@ private:
     // IPCP is up (IPV6CP for an IPv6-only call): LinkOnline puts the link online, then linkOnline.
     void linkUp(const IpConfig& ip);
     void linkOnline();
+    // The link is online: the connectivity watchdog starts when the call's check asks for it.
+    void startWatchdog();
+    void connectivityLost(const std::string& why);
     // A network that refuses an IPV4V6 context fails the activation right after ATD: the same
     // Connect dials once more as IPv4 only. True when that dial was started.
     bool fallBackToIpv4(Call& ended, const ExitReason& reason, bool requested, bool deviceRemoved);
     void checked(Readiness readiness, std::optional<Error> error);
     void giveBackAtTurn();  // the check's turn on the AT port ends (idempotent)
     std::optional<Secret> pin() const;
+    // What the live status (holding the AT port, kept current by the module's URCs) already
+    // knows, when that is all the check would find out: the line for the call log, or nullopt
+    // when the check must ask the module.
+    std::optional<std::string> readyByLiveState() const;
     // The common end: the link's state cleared, the record made, the host told. `error`: what
     // the Connects waiting get instead of the reason's CallFailed.
     void finish(const ExitReason& reason, bool requested, uint64_t bytesIn, uint64_t bytesOut, Waiters& connectWaiters,
@@ -159,7 +172,9 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for what waits on a lingering check
     Waiters checkWaiters_;                                        // Connects waiting while the check runs
     std::unique_ptr<Call> call_;
-    std::unique_ptr<LinkOnline> online_;  // kept after the call ends: what the modem publishes
+    std::unique_ptr<ConnectivityWatchdog> watchdog_;  // while connected, with a check configured
+    bool watchdogAwaitsDns_ = false;                  // online, checked against the network's DNS, none known yet
+    std::unique_ptr<LinkOnline> online_;              // kept after the call ends: what the modem publishes
     IpConfig ip_;
     uint64_t connectedSinceUsec_ = 0;
     bool ipv4FallbackDone_ = false;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "call_end.h"
 
 #include <csignal>
@@ -31,7 +32,8 @@ int explainedStatus(int exitStatus, const EndFacts& facts, std::vector<std::stri
 
 CallEnd classifyCallEnd(ProcessExit exit, const EndFacts& facts) {
     CallEnd end;
-    end.requested = facts.stopRequested && !facts.stoppedForRemoval;
+    end.requested =
+        facts.stopRequested && !facts.stoppedForRemoval && !facts.stoppedForDataLimit && !facts.stoppedForConnectivity;
     end.reason =
         exit.signaled ? reasonForSignal(exit.code) : reasonForExitStatus(explainedStatus(exit.code, facts, end.notes));
     const bool crashed = !exit.signaled && isStatus(end.reason, PppdExitStatus::FatalSignal);
@@ -55,6 +57,12 @@ CallEnd classifyCallEnd(ProcessExit exit, const EndFacts& facts) {
         end.reason = reasonForExitStatus(PppdExitStatus::UserRequest);
     }
 
+    if (facts.stoppedForDataLimit && !facts.deviceRemoved && !facts.ttyGone) {
+        end.notes.push_back(fmt::format("pppd's own status was {} {}; dialupd ended the call at the data limit",
+                                        end.reason.code, end.reason.name));
+        end.reason = reasonForDataLimit();
+    }
+
     // The kernel hangs the tty up as it removes the device, so pppd may exit before udev's remove
     // event arrives: a tty node that is gone by now says the same.
     const bool ttyGone = !facts.deviceRemoved && !end.requested && facts.ttyGone;
@@ -65,6 +73,14 @@ CallEnd classifyCallEnd(ProcessExit exit, const EndFacts& facts) {
                                         ttyGone ? fmt::format(" ({} is gone)", facts.device) : ""));
         end.reason = reasonForRemovedDevice();
         end.deviceGone = true;
+    } else if (facts.stoppedForConnectivity) {
+        // Whatever pppd made of our SIGTERM (5 user-request; a SIGKILL after the stop window
+        // made the module suspect already), the cause is the dead data path.
+        end.notes.push_back(
+            fmt::format("pppd's own status was {} {}; dialupd ended the call: the connectivity "
+                        "checks failed",
+                        end.reason.code, end.reason.name));
+        end.reason = reasonForConnectivityLost();
     }
     end.notes.push_back(
         fmt::format("pppd exited: {} {} ({})", end.reason.code, end.reason.name, end.reason.description));

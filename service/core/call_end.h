@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How a call ended: one rule from pppd's exit and what the modem knew at that moment to the
 // published reason. Pure: the Modem gathers the facts, calls classifyCallEnd once, and applies
 // the result (reason, redial or not, the module's suspicion, the notes for the call log).
@@ -16,6 +17,8 @@ namespace dialupd {
 struct EndFacts {
     bool stopRequested = false;           // we sent pppd SIGTERM (Disconnect, shutdown, or below)
     bool stoppedForRemoval = false;       // ... because it outlived its removed device: not a request
+    bool stoppedForDataLimit = false;     // ... because the data limit was reached: not a request (66)
+    bool stoppedForConnectivity = false;  // ... because the connectivity checks failed: not a request
     bool killEscalated = false;           // SIGTERM went unanswered and SIGKILL followed
     bool deviceRemoved = false;           // udev said the device went away during the call
     bool ttyGone = false;                 // the tty node was gone when pppd exited

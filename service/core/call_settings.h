@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What one call is dialled with: config defaults, per-modem values and per-call overrides,
 // and the validation every one of them passes through before it reaches pppd or chat.
 #pragma once
@@ -7,7 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "connectivity_check.h"
+#include "escalation.h"
 #include "link_services.h"
+#include "modem_counters.h"
 #include "reconnect.h"
 #include "secret.h"
 
@@ -33,6 +37,8 @@ struct CallSettings {
     uint32_t idleSeconds = 0;        // hang up after this long without traffic, 0 = never
     uint32_t maxConnectSeconds = 0;  // hang up after this long connected, 0 = no limit
     ReconnectSettings reconnect;
+    // Module restarts, USB resets and power cycles after failed dials in a row (escalation.h).
+    EscalationSettings escalation;
     // Putting the machine online over the link (docs/CONFIG.md).
     bool defaultRoute = true;     // add a default route via the link (IPv4; IPv6 from the RA)
     uint32_t routeMetric = 700;   // NetworkManager's WWAN metric: wired and Wi-Fi stay preferred
@@ -41,6 +47,11 @@ struct CallSettings {
     // Before the dial (core/readiness.h).
     uint32_t registrationTimeoutSeconds = 60;  // Quectel's application note: 60 s for registration
     bool allowRoaming = true;
+    // The modem's data plan: its period and limit (core/modem_counters.h). Set in [defaults] or
+    // [modem ID]; no Connect option changes it.
+    DataPlan dataPlan;
+    // The connectivity watchdog while connected (connectivity_check.h); not a Connect option.
+    ConnectivityCheckSettings check;
     Secret pin;  // Connect's `pin` (empty: none; the modem's sim-pin-file is read when the SIM asks)
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 
 #include <algorithm>
@@ -130,10 +131,44 @@ public:
         return *value;
     }
 
+    // A byte count with an optional unit (parseDataSize: K, M, G, T decimal; Ki, Mi, Gi, Ti binary).
+    uint64_t dataSize(const Entry& entry) const {
+        std::optional<uint64_t> size = parseDataSize(entry.value);
+        if (!size)
+            fail(entry.line, fmt::format("'{}' must be a size like 2G, 500M or 1Gi (K, M, G, T: powers of 1000; Ki, "
+                                         "Mi, Gi, Ti: of 1024), or none; got '{}'",
+                                         entry.key, entry.value));
+        return *size;
+    }
+
+    // A size as dataSize(), within [min, max] bytes.
+    uint64_t dataSizeWithin(const Entry& entry, uint64_t min, uint64_t max) const {
+        uint64_t size = dataSize(entry);
+        if (size < min || size > max)
+            fail(entry.line, fmt::format("'{}' must be from {} to {} bytes (64Ki to 64Mi), got '{}'", entry.key, min,
+                                         max, entry.value));
+        return size;
+    }
+
     std::string absolutePath(const Entry& entry) const {
         if (entry.value.empty() || entry.value.front() != '/')
             fail(entry.line, fmt::format("'{}' must be an absolute path, got '{}'", entry.key, entry.value));
         return entry.value;
+    }
+
+    // A program dialupd runs itself, without a shell: an absolute path of plain characters (no
+    // arguments: a shell's quoting has no place here), never "..".
+    std::string commandPath(const Entry& entry) const {
+        std::string path = absolutePath(entry);
+        if (path.size() > 4096) fail(entry.line, fmt::format("'{}' is longer than 4096 characters", entry.key));
+        for (unsigned char c : path)
+            if (c <= 0x20 || c == 0x7f)
+                fail(entry.line, fmt::format("'{}' must be one absolute path without spaces or control characters "
+                                             "(it is run without a shell, with no arguments)",
+                                             entry.key));
+        if (path.find("/../") != std::string::npos || path.ends_with("/.."))
+            fail(entry.line, fmt::format("'{}' must not contain '..'", entry.key));
+        return path;
     }
 
     template <typename Validate>
@@ -237,6 +272,13 @@ constexpr Key<CallSettings> kCallKeys[] = {
     {"reconnect-delay", [](P p, E e, CallSettings& c) { c.reconnect.delaySeconds = p.number(e, 1, 3600); }},
     {"reconnect-max-delay", [](P p, E e, CallSettings& c) { c.reconnect.maxDelaySeconds = p.number(e, 1, 86400); }},
     {"reconnect-attempts", [](P p, E e, CallSettings& c) { c.reconnect.maxAttempts = p.number(e, 0, 1000000); }},
+    {"reset-after-failures", [](P p, E e, CallSettings& c) { c.escalation.resetAfterFailures = p.number(e, 0, 1000); }},
+    {"usb-reset-after-failures",
+     [](P p, E e, CallSettings& c) { c.escalation.usbResetAfterFailures = p.number(e, 0, 1000); }},
+    {"power-cycle-after-failures",
+     [](P p, E e, CallSettings& c) { c.escalation.powerCycleAfterFailures = p.number(e, 0, 1000); }},
+    {"power-cycle-command", [](P p, E e, CallSettings& c) { c.escalation.powerCycleCommand = p.commandPath(e); }},
+    {"max-resets-per-hour", [](P p, E e, CallSettings& c) { c.escalation.maxResetsPerHour = p.number(e, 0, 60); }},
     {"default-route", [](P p, E e, CallSettings& c) { c.defaultRoute = p.boolean(e); }},
     // The kernel's route priority is a u32 (RTA_PRIORITY), as is the RouteMetric property:
     // every value means something, so none is refused.
@@ -245,6 +287,26 @@ constexpr Key<CallSettings> kCallKeys[] = {
     {"ip-family", [](P p, E e, CallSettings& c) { c.ipFamily = p.oneOf(e, parseIpFamily, "ipv4, ipv6, ipv4v6"); }},
     {"registration-timeout", [](P p, E e, CallSettings& c) { c.registrationTimeoutSeconds = p.number(e, 1, 3600); }},
     {"allow-roaming", [](P p, E e, CallSettings& c) { c.allowRoaming = p.boolean(e); }},
+    {"data-period",
+     [](P p, E e, CallSettings& c) { c.dataPlan.period = p.oneOf(e, parseDataPeriodKind, "monthly, daily"); }},
+    {"data-period-start-day", [](P p, E e, CallSettings& c) { c.dataPlan.startDay = p.number(e, 1, 28); }},
+    {"data-limit", [](P p, E e, CallSettings& c) { c.dataPlan.limitBytes = p.dataSize(e); }},
+    // The connectivity watchdog (connectivity_check.h); the targets are parsed once the section
+    // is read and the kind known (finishCheck).
+    {"check", [](P p, E e, CallSettings& c) { c.check.kind = p.oneOf(e, parseCheckKind, "none, icmp, dns, tcp"); }},
+    {"check-interval", [](P p, E e, CallSettings& c) { c.check.intervalSeconds = p.number(e, 1, 86400); }},
+    {"check-retry-interval", [](P p, E e, CallSettings& c) { c.check.retryIntervalSeconds = p.number(e, 1, 86400); }},
+    {"check-failures", [](P p, E e, CallSettings& c) { c.check.failures = p.number(e, 1, 100); }},
+    {"check-timeout", [](P p, E e, CallSettings& c) { c.check.timeoutSeconds = p.number(e, 1, 60); }},
+    {"check-targets", [](P p, E e, CallSettings& c) { c.check.targetsText = p.nonEmpty(e); }},
+    {"check-name",
+     [](P p, E e, CallSettings& c) {
+         if (!isCheckName(e.value))
+             p.fail(e.line, fmt::format("'check-name' must be a DNS name (letters, digits, '-', '_' in labels of 1 to "
+                                        "63 separated by '.'), got '{}'",
+                                        e.value));
+         c.check.name = e.value;
+     }},
 };
 
 constexpr Key<DaemonSettings> kDaemonKeys[] = {
@@ -263,6 +325,7 @@ constexpr Key<DaemonSettings> kDaemonKeys[] = {
      [](P p, E e, DaemonSettings& d) { d.diagnosticsTimeout = std::chrono::milliseconds(p.number(e, 100, 30000)); }},
     {"recovery-wait", [](P p, E e, DaemonSettings& d) { d.recoveryWait = std::chrono::seconds(p.number(e, 1, 600)); }},
     {"live-status", [](P p, E e, DaemonSettings& d) { d.liveStatus = p.boolean(e); }},
+    {"metrics-dir", [](P p, E e, DaemonSettings& d) { d.metricsDir = p.absolutePath(e); }},
 };
 
 // [modem ID]'s own keys; the call keys follow them.
@@ -273,12 +336,17 @@ constexpr Key<ModemConfig> kModemKeys[] = {
     {"usb-serial", [](P p, E e, ModemConfig& m) { m.matchUsbSerial = p.nonEmpty(e); }},
     {"usb-path", [](P p, E e, ModemConfig& m) { m.matchUsbPath = p.usbPortPath(e); }},
     {"autoconnect", [](P p, E e, ModemConfig& m) { m.autoconnect = p.boolean(e); }},
+    {"dm-log", [](P p, E e, ModemConfig& m) { m.dmLog = p.boolean(e); }},
+    {"dm-log-size", [](P p, E e, ModemConfig& m) { m.dmLogSize = p.dataSizeWithin(e, kMinDmLogSize, kMaxDmLogSize); }},
+    {"dm-port", [](P p, E e, ModemConfig& m) { m.dmPort = p.absolutePath(e); }},
+    {"dm-mask-file", [](P p, E e, ModemConfig& m) { m.dmMaskFile = p.absolutePath(e); }},
 };
 
 constexpr Key<UsbModel> kUsbModelKeys[] = {
     {"name", [](P p, E e, UsbModel& u) { u.name = p.nonEmpty(e); }},
     {"ppp-interface", [](P p, E e, UsbModel& u) { u.pppInterface = static_cast<uint8_t>(p.number(e, 0, 255)); }},
     {"at-interface", [](P p, E e, UsbModel& u) { u.atInterface = static_cast<uint8_t>(p.number(e, 0, 255)); }},
+    {"dm-interface", [](P p, E e, UsbModel& u) { u.dmInterface = static_cast<uint8_t>(p.number(e, 0, 255)); }},
 };
 
 template <typename Target>
@@ -304,13 +372,23 @@ bool set(const Parser& parser, std::span<const Key<Target>> table, const Entry& 
                                         fmt::join(configKeys(section), ", ")));
 }
 
+// The check's keys together, once a section is read ([defaults], then each modem).
+void finishCheck(const Parser& parser, const Section& section, CallSettings& call) {
+    if (std::optional<std::string> problem = finishCheckSettings(call.check)) {
+        int line = section.line;
+        for (const Entry& entry : section.entries)
+            if (entry.key == "check" || entry.key == "check-targets") line = entry.line;
+        parser.fail(line, *problem);
+    }
+}
+
 void setCallKey(const Parser& parser, const Entry& entry, CallSettings& call, std::string_view section) {
     if (!set<CallSettings>(parser, kCallKeys, entry, call)) unknownKey(parser, entry, section);
 }
 
 UsbModel usbModel(const Parser& parser, const Section& section) {
     auto [vendor, product] = *parseVidPid(section.id);
-    UsbModel model{vendor, product, {}, 0, std::nullopt};
+    UsbModel model{vendor, product, {}, 0, std::nullopt, std::nullopt};
     for (const Entry& entry : section.entries)
         if (!set<UsbModel>(parser, kUsbModelKeys, entry, model)) unknownKey(parser, entry, "usb-model");
     bool hasPpp = std::any_of(section.entries.begin(), section.entries.end(),
@@ -364,6 +442,7 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
                     unknownKey(parser, entry, "daemon");
         } else if (section.name == "defaults") {
             for (const Entry& entry : section.entries) setCallKey(parser, entry, config.defaults, "defaults");
+            finishCheck(parser, section, config.defaults);
         }
     }
     for (const Section& section : sections) {
@@ -374,12 +453,17 @@ Config parseConfig(const std::string& text, const std::string& fileName, const C
         modem.call = config.defaults;
         for (const Entry& entry : section.entries)
             if (!set<ModemConfig>(parser, kModemKeys, entry, modem)) setCallKey(parser, entry, modem.call, "modem");
+        finishCheck(parser, section, modem.call);
         int ways = !modem.device.empty() + !modem.matchUsbSerial.empty() + !modem.matchUsbPath.empty();
         if (ways != 1)
             parser.fail(section.line,
                         fmt::format("[modem {}] needs exactly one of 'device' (a fixed port), 'usb-serial' "
                                     "or 'usb-path' (a USB modem), got {}",
                                     section.id, ways));
+        if (!modem.dmPort.empty() && modem.device.empty())
+            parser.fail(section.line, fmt::format("[modem {}]: 'dm-port' is for fixed ports; a USB modem's DM port "
+                                                  "comes from the model table",
+                                                  section.id));
         if (!modem.atPort.empty() && modem.device.empty())
             parser.fail(section.line, fmt::format("[modem {}]: 'at-port' is for fixed ports; a USB modem's AT port "
                                                   "comes from the model table",

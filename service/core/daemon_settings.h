@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Daemon-wide settings: where the tools are, where runtime files go, how long pppd may take to
 // stop, how long diagnostics and recovery may take.
 #pragma once
@@ -32,6 +33,9 @@ struct DaemonSettings {
     // Hold each modem's AT port between snapshots and publish SIM, registration, operator and
     // signal from its URCs (core/live_status.h).
     bool liveStatus = true;
+    // Where the counters and states go in Prometheus' text format (dialupd.prom), for
+    // node_exporter's textfile collector; "" = nowhere.
+    std::string metricsDir;
 };
 
 }  // namespace dialupd

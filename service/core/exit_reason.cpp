@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "exit_reason.h"
 
 #include <array>
@@ -102,10 +103,22 @@ ExitReason reasonForNotReady(std::string_view errorName, std::string_view messag
     return {found->code, found->name, "not ready to dial, no pppd was started: " + sanitizeText(std::string(message))};
 }
 
+ExitReason reasonForDataLimit() {
+    return {kDataLimitCode, "data-limit",
+            "this data period's traffic reached the modem's data-limit: dialupd ended the call; no redial and no "
+            "Connect until the next period"};
+}
+
 ExitReason reasonForUnresponsiveModule() {
     return {kModuleUnresponsiveCode, "module-unresponsive",
             "the module did not answer AT after any recovery step (+++ and ATH, AT+CFUN=1,1, USB reset); "
             "no pppd was started"};
+}
+
+ExitReason reasonForConnectivityLost() {
+    return {kConnectivityLostCode, "connectivity-lost",
+            "the link was up but carried nothing: the connectivity checks failed (check-failures in a row), so "
+            "dialupd ended the call"};
 }
 
 }  // namespace dialupd

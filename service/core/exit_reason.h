@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Why a call ended, as published in LastExitReason and the Hangup signal.
-// Codes: 0 none; 1..21 pppd's exit status; 64..73 dialupd's own (no pppd ran: 64 the module did
-// not answer, 66..73 it was not ready to dial; 65 is kept for a lost connectivity); 127 pppd crashed (caught a fatal
-// signal); 128+N pppd killed by signal N.
+// Codes: 0 none; 1..21 pppd's exit status; 64..74 dialupd's own (64 the module did not answer and
+// 67..74 it was not ready to dial: no pppd ran; 65 connectivity lost, 66 data limit reached);
+// 127 pppd crashed (caught a fatal signal); 128+N pppd killed by signal N.
 #pragma once
 
 #include <cstdint>
@@ -71,18 +72,27 @@ ExitReason reasonForRemovedDevice();
 inline constexpr uint32_t kModuleUnresponsiveCode = 64;
 ExitReason reasonForUnresponsiveModule();
 
+// dialupd ended the call: this data period's bytes reached the modem's data-limit. No redial,
+// and Connect is refused, until the next period.
+inline constexpr uint32_t kDataLimitCode = 66;
+ExitReason reasonForDataLimit();
+// The connectivity watchdog (connectivity_check.h) saw check-failures checks in a row fail while
+// the link was up, and ended the call; a redial follows as for other ends.
+inline constexpr uint32_t kConnectivityLostCode = 65;
+ExitReason reasonForConnectivityLost();
+
 // The readiness check before the dial failed (readiness.h) with the error `errorName`
 // (error_name::kSimPinRequired ...), so no pppd was started; `message` is the check's own.
-inline constexpr uint32_t kSimPinRequiredCode = 66;
-inline constexpr uint32_t kSimPinRejectedCode = 67;
-inline constexpr uint32_t kSimPukRequiredCode = 68;
-inline constexpr uint32_t kSimMissingCode = 69;
-inline constexpr uint32_t kRegistrationDeniedCode = 70;
-inline constexpr uint32_t kRoamingNotAllowedCode = 71;
-inline constexpr uint32_t kNotRegisteredCode = 72;
-inline constexpr uint32_t kApnRequiredCode = 73;
+inline constexpr uint32_t kSimPinRequiredCode = 67;
+inline constexpr uint32_t kSimPinRejectedCode = 68;
+inline constexpr uint32_t kSimPukRequiredCode = 69;
+inline constexpr uint32_t kSimMissingCode = 70;
+inline constexpr uint32_t kRegistrationDeniedCode = 71;
+inline constexpr uint32_t kRoamingNotAllowedCode = 72;
+inline constexpr uint32_t kNotRegisteredCode = 73;
+inline constexpr uint32_t kApnRequiredCode = 74;
 ExitReason reasonForNotReady(std::string_view errorName, std::string_view message);
-// The SIM needs a person (66..69): no redial can fix a PIN, a PUK or a missing card.
+// The SIM needs a person (67..70): no redial can fix a PIN, a PUK or a missing card.
 inline bool isSimReason(const ExitReason& reason) {
     return reason.code >= kSimPinRequiredCode && reason.code <= kSimMissingCode;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "link_online.h"
 
 #include <fmt/format.h>
@@ -15,12 +16,14 @@ std::string listOrNone(const std::vector<std::string>& items) {
 
 }  // namespace
 
-LinkOnline::LinkOnline(const CallSettings& call, OnlineServices services, Note note, Changed changed)
+LinkOnline::LinkOnline(const CallSettings& call, OnlineServices services, Note note, Changed changed,
+                       const std::string& modemId)
     : defaultRoute_(call.defaultRoute),
       routeMetric_(call.routeMetric),
       dnsMode_(call.dns),
       ipFamily_(call.ipFamily),
       services_(services),
+      logPrefix_(modemId.empty() ? std::string() : "[" + modemId + "] "),
       note_(std::move(note)),
       changed_(std::move(changed)),
       self_(std::make_shared<LinkOnline*>(this)) {}
@@ -82,7 +85,7 @@ void LinkOnline::addDefaultRoute() {
         state_.defaultRoute = true;
         note_(fmt::format("default route via {} added at metric {}, next to any other", ifname_, routeMetric_));
     } catch (const Error& error) {
-        spdlog::warn("default route via {} could not be added: {}", ifname_, error.what());
+        spdlog::warn("{}default route via {} could not be added: {}", logPrefix_, ifname_, error.what());
         note_(fmt::format("default route via {} could not be added: {}", ifname_, error.what()));
     }
 }
@@ -102,7 +105,8 @@ void LinkOnline::chooseDns() {
             LinkOnline& online = **alive;
             if (online.ended_) return;
             if (!backend) {
-                spdlog::warn("DNS servers of {} are not handed to the system: {}", online.ifname_, whyNone);
+                const std::string& id = online.logPrefix_;
+                spdlog::warn("{}DNS servers of {} are not handed to the system: {}", id, online.ifname_, whyNone);
                 online.note_(fmt::format("DNS: not handed to the system: {}", whyNone));
                 online.state_.dnsBackend = "none";
                 online.settleOnline();  // the modem publishes it all with its State
@@ -131,7 +135,8 @@ void LinkOnline::applyDns(bool first) {
             if (online.ended_) return;
             std::string where = std::string(online.backend_->name());
             if (error) {
-                spdlog::warn("DNS servers of {} could not be handed to {}: {}", dns.ifname, where, *error);
+                spdlog::warn("{}DNS servers of {} could not be handed to {}: {}", online.logPrefix_, dns.ifname, where,
+                             *error);
                 online.note_(fmt::format("DNS: {} refused {}'s servers: {}", where, dns.ifname, *error));
                 if (first) online.state_.dnsBackend = "none";
             } else {
@@ -206,12 +211,13 @@ void LinkOnline::end(bool interfaceGone) {
         } else {
             note_(fmt::format("DNS: taking {}'s servers from {}", ifname_, where));
             // The answer may come after the call's log is closed: it goes to the journal only.
-            backend_->revert(linkDns(), [where, ifname = ifname_](const std::optional<std::string>& error) {
-                if (error)
-                    spdlog::warn("DNS: {} kept {}'s servers: {}", where, ifname, *error);
-                else
-                    spdlog::info("DNS: {}'s servers taken from {}", ifname, where);
-            });
+            backend_->revert(linkDns(),
+                             [where, ifname = ifname_, prefix = logPrefix_](const std::optional<std::string>& error) {
+                                 if (error)
+                                     spdlog::warn("{}DNS: {} kept {}'s servers: {}", prefix, where, ifname, *error);
+                                 else
+                                     spdlog::info("{}DNS: {}'s servers taken from {}", prefix, ifname, where);
+                             });
         }
     }
     state_ = OnlineState{};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One call's link handed to the system: the IPv4 default route next to any other, the network's
 // DNS servers to systemd-resolved or resolvconf, and the IPv6 the router advertisement brings
 // (global addresses, RDNSS). Lives from before pppd starts (the link watch must be open before the
@@ -40,7 +41,10 @@ public:
     // Something in state() changed.
     using Changed = std::function<void()>;
 
-    LinkOnline(const CallSettings& call, OnlineServices services, Note note, Changed changed);
+    // `modemId`: the modem whose call this is; the lines this logs beside the call log start
+    // "[<id>] " as every core line about a modem does (the journal's DIALUPD_MODEM=).
+    LinkOnline(const CallSettings& call, OnlineServices services, Note note, Changed changed,
+               const std::string& modemId = {});
     ~LinkOnline();
     LinkOnline(const LinkOnline&) = delete;
     LinkOnline& operator=(const LinkOnline&) = delete;
@@ -77,6 +81,7 @@ private:
     const DnsMode dnsMode_;
     const IpFamily ipFamily_;
     OnlineServices services_;
+    const std::string logPrefix_;  // "[<modem id>] ", or "" without one
     Note note_;
     Changed changed_;
     OnlineState state_;

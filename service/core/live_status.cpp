@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "live_status.h"
 
 #include <algorithm>
@@ -341,6 +342,8 @@ void LiveStatus::unsolicited(std::string_view line) {
         queueEverything();
     }
 }
+
+Registration LiveStatus::dataRegistration() const { return combined(Registration::Unknown, ps_, eps_); }
 
 void LiveStatus::setRegistration(const RegistrationReport& report) {
     switch (report.domain) {

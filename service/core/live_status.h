@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What an applet shows of one modem: SIM, registration, operator, access technology, signal,
 // IMEI and ICCID, kept current from the module's AT port by its unsolicited result codes.
 //
@@ -106,6 +107,9 @@ public:
     void resume();
 
     const LiveState& state() const { return state_; }
+    // The data domains' best (PS and EPS; CS alone does not carry a data call): what the
+    // readiness check decides on (readiness.h).
+    Registration dataRegistration() const;
     Phase phase() const;
     const std::string& port() const { return path_; }
     // Why the port was lost ("" unless Phase::Lost).

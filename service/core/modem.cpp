@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "modem.h"
 
+#include <algorithm>
 #include <csignal>
 #include <limits>
 #include <memory>
@@ -8,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "log_fields.h"
 #include "reconnect.h"
 
 namespace dialupd {
@@ -48,12 +51,20 @@ Modem::Modem(ModemConfig config, const DaemonSettings& daemon, PppdRunner& runne
               return RecoveryPorts{config_.device, config_.atPort, config_.usb.portPath};
           },
           [this](ModemRecovery::Outcome outcome) { recoveryFinished(std::move(outcome)); },
-          [this](std::function<void()> gone) { deviceRemoved(std::move(gone)); }),
+          [this](std::function<void()> gone) { deviceRemoved(std::move(gone)); },
+          [this](std::function<void()> then) { hangups_.whenNoneLeft(std::move(then)); }),
       redialer_(
-          scheduler_, services_.random, [this](std::string_view line) { note(line); }, [this] { redial(); }) {
+          scheduler_, services_.random, [this](std::string_view line) { note(line); }, [this] { redial(); }),
+      counters_(config_.id, config_.call.dataPlan, services_.dataClock, services_.counters) {
     readiness_.atTurns = &atTurns_;
+    counters_.load(scheduler_.realtimeNowUsec());
+    counters_.setChanged([this] { statsChanged(); });
     state_ = devicePresent() ? ModemState::Disconnected : ModemState::Unavailable;
     routeMetric_ = config_.call.routeMetric;
+    if (config_.dmLog && services_.dmPorts)
+        dm_ = std::make_unique<DmRecorder>(
+            DmRecorderSettings{config_.dmPort, static_cast<size_t>(config_.dmLogSize), config_.dmMaskCommands},
+            *services_.dmPorts, scheduler_);
 }
 
 const OnlineState& Modem::online() const {
@@ -79,6 +90,7 @@ void Modem::setLiveStatus(std::unique_ptr<LiveStatus> live) {
 
 void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) {
     refuseIfTheStateSaysSo(ModemRequest::Connect, state_, config_.id);
+    refuseAtDataLimit();
     // Merged and validated once: a redial, the dial after a recovery and the IPv4 fallback keep
     // these. A bad argument changes nothing, a pending redial included.
     CallSettings call = applyOverrides(config_.call, overrides);
@@ -96,20 +108,37 @@ void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) 
 void Modem::beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed) {
     // The last attempt may still be on the stack (a Connect answered from its end): freed later.
     scheduler_.deferRelease(std::move(attempt_));
+    counters_.callStarted(scheduler_.realtimeNowUsec());
     attempt_ = std::make_unique<CallAttempt>(config_, call, daemon_, runner_, scheduler_, services_, readiness_,
                                              redialer_.attempts(), static_cast<AttemptHost&>(*this));
     log_ = &attempt_->log();
-    if (!suspect_ || !services_.atPorts || !devicePresent()) {
+    attemptWentOnline_ = false;
+    const bool escalate = pendingEscalation_ != EscalationStep::None;
+    if ((!suspect_ && !escalate) || !services_.atPorts || !devicePresent()) {
         Waiters none;
+        startDmLog();
         attempt_->start(none, wait, std::move(done), changed);
         return;
     }
     redialer_.remember(call);
     publish(changed);
     changed.clear();
-    startRecovery(fmt::format("the last call ended abnormally ({} {}): checking the module before dialing",
-                              lastExitReason_.code, lastExitReason_.name),
-                  nullptr, call);
+    if (escalate) {
+        // Stronger than the check a suspect module gets: it covers that too.
+        const EscalationStep step = pendingEscalation_;
+        pendingEscalation_ = EscalationStep::None;
+        escalation_.ran(scheduler_.monotonicNow());
+        const auto from = step == EscalationStep::Restart    ? ModuleRecovery::Rung::Reboot
+                          : step == EscalationStep::UsbReset ? ModuleRecovery::Rung::UsbReset
+                                                             : ModuleRecovery::Rung::PowerCycle;
+        startRecovery(fmt::format("escalation: {} after {} failed dials in a row, before dialing", toString(step),
+                                  escalation_.failures()),
+                      nullptr, call, from);
+    } else {
+        startRecovery(fmt::format("the last call ended abnormally ({} {}): checking the module before dialing",
+                                  lastExitReason_.code, lastExitReason_.name),
+                      nullptr, call);
+    }
     if (wait)
         recovery_.connectWaiters().add(std::move(done));
     else
@@ -128,9 +157,15 @@ void Modem::reset(ResetCompletion done) {
     startRecovery("Reset requested", std::move(done), std::nullopt);
 }
 
-void Modem::startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call) {
-    note(why);
-    recovery_.start(std::move(reset), std::move(call));
+void Modem::startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call,
+                          ModuleRecovery::Rung from) {
+    {
+        ScopedLogFields fields({message_id::kRecovery,
+                                reset ? std::nullopt : std::optional<uint32_t>(lastExitReason_.code),
+                                reset ? std::string_view() : std::string_view(lastExitReason_.name)});
+        note(why);
+    }
+    recovery_.start(std::move(reset), std::move(call), from);
     std::vector<ModemProperty> changed;
     setState(ModemState::Resetting, changed);
     publish(changed);
@@ -138,9 +173,11 @@ void Modem::startRecovery(std::string why, ResetCompletion reset, std::optional<
 
 void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
     const std::optional<std::string>& recoveredBy = outcome.recoveredBy;
+    counters_.recovered(recoveredBy.value_or("failed"), scheduler_.realtimeNowUsec());
     if (recoveredBy) suspect_ = false;
     // A restarted module may hold another SIM (or the same, with its tries counted afresh).
-    if (recoveredBy == "reboot" || recoveredBy == "usb-reset") readiness_.failedPins.clear();
+    if (recoveredBy == "reboot" || recoveredBy == "usb-reset" || recoveredBy == "power-cycle")
+        readiness_.failedPins.clear();
     std::vector<ModemProperty> changed;
     if (outcome.reset) {
         settle(changed);
@@ -167,6 +204,7 @@ void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
     }
     recovery_.awaitReattach();
     try {
+        startDmLog();
         attempt_->start(
             outcome.connectWaiters, false, [](const Error*) {}, changed);
     } catch (const Error& error) {
@@ -176,6 +214,7 @@ void Modem::recoveryFinished(ModemRecovery::Outcome outcome) {
 }
 
 void Modem::attemptDialFailed(const Error& error, Waiters& connectWaiters) {
+    stopDmLog();
     std::vector<ModemProperty> changed;
     settle(changed);
     connectWaiters.finish(&error);
@@ -199,6 +238,7 @@ void Modem::cancelBeforeDial(const Error& why) {
     cancelRecovery(why);
     if (!attempt_ || !attempt_->checking()) return;
     Waiters waiting = attempt_->cancelCheck(why.what());
+    stopDmLog();
     std::vector<ModemProperty> changed;
     settle(changed);
     publish(changed);
@@ -208,6 +248,14 @@ void Modem::cancelBeforeDial(const Error& why) {
 void Modem::redial() {
     std::vector<ModemProperty> changed = {ModemProperty::NextReconnect};
     if (!redialer_.plan() || callRunning() || recovery_.running() || (attempt_ && attempt_->checking())) {
+        publish(changed);
+        return;
+    }
+    counters_.rollOver(scheduler_.realtimeNowUsec());
+    if (counters_.limitReached()) {
+        // A redial that fell due in a full period (an end whose bytes reached the limit, or a
+        // wall clock set back while waiting for the next period): it waits for the next.
+        waitForNextDataPeriod(changed);
         publish(changed);
         return;
     }
@@ -312,6 +360,43 @@ void Modem::setAtPort(std::string atPort) {
     publish({ModemProperty::AtPort});
 }
 
+void Modem::setDmPort(std::string dmPort) {
+    config_.dmPort = std::move(dmPort);
+    if (dm_) dm_->setPort(config_.dmPort);
+}
+
+void Modem::startDmLog() {
+    if (!dm_) return;
+    dm_->start();
+    dmActive_ = true;
+}
+
+void Modem::stopDmLog() {
+    if (!dm_) return;
+    dm_->stop();
+    dmActive_ = false;
+}
+
+void Modem::freezeDmLog(CallRecord& record, std::string& log) {
+    if (!dm_ || !dmActive_) return;
+    DmLogFreeze frozen = dm_->freeze();
+    stopDmLog();  // no call is up now; a redial starts it afresh
+    std::string savedAs;
+    std::string why;
+    if (frozen.hasLog()) {
+        if (services_.callLogs)
+            savedAs = services_.callLogs->saveDmLog(config_.id, record.startedAtUsec, frozen.qmdl, why);
+        else
+            why = "no call logs are kept";
+    }
+    std::string cause = dmNetworkCauseSummary(frozen);
+    if (!cause.empty()) {
+        record.reason.description += "; " + cause;
+        spdlog::info("[{}] {}", config_.id, cause);
+    }
+    log += "== DM log ==\n" + describeDmLog(frozen, savedAs, why);
+}
+
 void Modem::requestStop(Call::StopCause cause) {
     if (!attempt_->stop(cause)) return;
     std::vector<ModemProperty> changed;
@@ -353,30 +438,56 @@ void Modem::attemptChanged(const std::vector<ModemProperty>& changed) { publish(
 bool Modem::attemptOnline(const IpConfig& ip) {
     std::vector<ModemProperty> changed(std::begin(kLinkProperties), std::end(kLinkProperties));
     redialer_.linkUp(changed);
+    attemptWentOnline_ = true;
+    escalation_.linkUp();
+    pendingEscalation_ = EscalationStep::None;
     // A link that comes up while we are tearing it down stays "disconnecting".
     if (state_ == ModemState::Connecting) setState(ModemState::Connected, changed);
-    spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip.interface, ip.localAddress, ip.peerAddress);
+    {
+        ScopedLogFields fields({message_id::kCallUp, std::nullopt, {}});
+        spdlog::info("[{}] connected: {} {} peer {}", config_.id, ip.interface, ip.localAddress, ip.peerAddress);
+    }
     publish(changed);
-    return state_ == ModemState::Connected;
+    if (state_ != ModemState::Connected) return false;
+    counters_.callUp(scheduler_.realtimeNowUsec());
+    if (config_.call.dataPlan.limitBytes != 0 && services_.linkBytes)
+        limitTimer_ = scheduler_.after(kDataLimitCheckInterval, [this] { checkDataLimit(); });
+    return true;
+}
+
+void Modem::attemptStopping() {
+    std::vector<ModemProperty> changed;
+    setState(ModemState::Disconnecting, changed);
+    publish(changed);
 }
 
 void Modem::attemptEnded(AttemptEnd end) {
     removalTimer_.reset();
+    limitTimer_.reset();
     CallRecord record = std::move(end.record);
+    std::string dmLog;
+    freezeDmLog(record, dmLog);
     const ExitReason& reason = record.reason;
+    // pppd's own counts are 32 bits: past 4 GiB the interface's, when last read, are the larger.
+    counters_.callEnded(reason.code, std::max(record.bytesIn, lastLive_.in), std::max(record.bytesOut, lastLive_.out),
+                        scheduler_.realtimeNowUsec());
+    lastLive_ = {};
     lastExitReason_ = reason;
     lastCall_ = record;
     std::vector<ModemProperty> changed(std::begin(kCallEndProperties), std::end(kCallEndProperties));
     settle(changed);
+    if (!record.requested && !removed_ && !attemptWentOnline_) countFailedDial(reason);
     if (record.requested || removed_)
         redialer_.cancel(changed);
+    else if (reason.code == kDataLimitCode)
+        waitForNextDataPeriod(changed);  // a link kept up by redial comes back when the period rolls over
     else
         redialer_.schedule(
             redialCanHelp(reason), changed,
             isSimReason(reason) ? "a redial cannot fix a PIN or a SIM" : "trying again cannot mend this");
     // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
-    const std::string log = attempt_->log().text();  // a Connect answered below may start the next attempt
+    const std::string log = attempt_->log().text() + dmLog;  // a Connect answered below may start the next attempt
     end.connectWaiters.finish(&end.error);
     hangups_.finished(std::move(record), log);
     end.exitWaiters.finish(nullptr);
@@ -386,6 +497,24 @@ void Modem::attemptEnded(AttemptEnd end) {
     auto removalWaiters = std::move(removalWaiters_);
     removalWaiters_.clear();
     for (auto& gone : removalWaiters) hangups_.whenNoneLeft(std::move(gone));
+}
+
+EscalationMeans Modem::escalationMeans() const {
+    EscalationMeans means;
+    if (!services_.atPorts) return means;  // the ladder needs the ports
+    means.restart = !config_.atPort.empty() && config_.atPort != config_.device;
+    means.usbReset = services_.usbResetter && !config_.usb.portPath.empty();
+    means.powerCycle = services_.commands && !config_.call.escalation.powerCycleCommand.empty();
+    return means;
+}
+
+void Modem::countFailedDial(const ExitReason& reason) {
+    // What no restart mends (a wrong password, the SIM needing a person) counts for nothing.
+    if (!redialCanHelp(reason)) return;
+    EscalationDecision decision =
+        escalation_.dialFailed(config_.call.escalation, escalationMeans(), scheduler_.monotonicNow());
+    if (!decision.why.empty()) note(decision.why);
+    if (decision.step != EscalationStep::None) pendingEscalation_ = decision.step;
 }
 
 void Modem::recheckDevice() {
@@ -430,6 +559,88 @@ void Modem::cancelRedial() {
 
 void Modem::publish(const std::vector<ModemProperty>& changed) {
     if (observer_ && !changed.empty()) observer_->modemPropertiesChanged(changed);
+    if (std::find(changed.begin(), changed.end(), ModemProperty::State) != changed.end()) statsChanged();
+}
+
+void Modem::statsChanged() {
+    if (services_.statsChanged) services_.statsChanged();
+}
+
+std::optional<LinkBytes> Modem::liveBytes() const {
+    if (!callRunning() || !services_.linkBytes) return std::nullopt;
+    const std::string& interface = ip().interface;
+    if (interface.empty()) return std::nullopt;
+    return services_.linkBytes(interface);
+}
+
+ModemStatistics Modem::statistics(bool withLive) const {
+    ModemStatistics statistics;
+    statistics.counters = counters_.counters();
+    statistics.plan = counters_.plan();
+    const uint64_t now = scheduler_.realtimeNowUsec();
+    statistics.period = counters_.period(now);
+    if (withLive) statistics.live = liveBytes();
+    const LinkBytes live = statistics.live.value_or(LinkBytes{});
+    // A period that began since the book last looked counts from zero (the book rolls over at
+    // its next event).
+    if (statistics.period.startDay == statistics.counters.periodStartDay) {
+        statistics.periodBytesIn = counters_.periodBytesIn(live.in);
+        statistics.periodBytesOut = counters_.periodBytesOut(live.out);
+        statistics.limitReached = counters_.limitReached(live.in, live.out);
+    }
+    return statistics;
+}
+
+void Modem::watchdogFailed() { counters_.watchdogFailed(scheduler_.realtimeNowUsec()); }
+
+void Modem::refuseAtDataLimit() {
+    counters_.rollOver(scheduler_.realtimeNowUsec());
+    if (!counters_.limitReached()) return;
+    throw Error(error_name::kDataLimitReached,
+                fmt::format("modem {}: the data period that began on {} has carried {} bytes, its data-limit is {} "
+                            "bytes: no call until the next period",
+                            config_.id, counters_.counters().periodStartDay,
+                            counters_.periodBytesIn() + counters_.periodBytesOut(), counters_.plan().limitBytes));
+}
+
+void Modem::waitForNextDataPeriod(std::vector<ModemProperty>& changed) {
+    const uint64_t now = scheduler_.realtimeNowUsec();
+    const DataPeriod period = counters_.period(now);
+    // A second into the next period: the redial's rollover then surely finds it begun.
+    const uint64_t due = period.endUsec + 1'000'000;
+    redialer_.waitUntil(
+        due, std::chrono::microseconds(due > now ? due - now : 0), changed,
+        fmt::format("this data period's traffic has reached the data-limit; the next period begins on {}",
+                    counters_.period(period.endUsec).startDay));
+}
+
+bool Modem::redialAtNextDataPeriod(const CallOverrides& overrides) {
+    counters_.rollOver(scheduler_.realtimeNowUsec());
+    if (!counters_.limitReached() || callRunning() || recovery_.running()) return false;
+    std::vector<ModemProperty> changed;
+    redialer_.cancel(changed);
+    redialer_.remember(applyOverrides(config_.call, overrides));
+    if (!redialer_.plan()) return false;
+    waitForNextDataPeriod(changed);
+    publish(changed);
+    return true;
+}
+
+void Modem::checkDataLimit() {
+    limitTimer_.reset();
+    if (!callRunning()) return;
+    if (std::optional<LinkBytes> live = liveBytes()) lastLive_ = *live;
+    counters_.rollOver(scheduler_.realtimeNowUsec(), lastLive_.in, lastLive_.out);
+    if (counters_.limitReached(lastLive_.in, lastLive_.out)) {
+        note(fmt::format(
+            "this data period's traffic reached the data-limit ({} bytes in, {} out; data-limit {} bytes): ending "
+            "the call",
+            counters_.periodBytesIn(lastLive_.in), counters_.periodBytesOut(lastLive_.out),
+            counters_.plan().limitBytes));
+        requestStop(Call::StopCause::DataLimit);
+        return;
+    }
+    limitTimer_ = scheduler_.after(kDataLimitCheckInterval, [this] { checkDataLimit(); });
 }
 
 void Modem::note(std::string_view line) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One modem: its presence, the current call attempt if any, and its published state, between
 // D-Bus requests, udev and the attempt's progress. Its states, transitions and refusals are one
 // table (modem_states.h); the attempt to get online (call_attempt.h: its pppd runs, the link
@@ -20,12 +21,15 @@
 #include "call_record.h"
 #include "call_settings.h"
 #include "daemon_settings.h"
+#include "dm_recorder.h"
 #include "errors.h"
+#include "escalation.h"
 #include "exit_reason.h"
 #include "at_port_turns.h"
 #include "hangup_reporter.h"
 #include "live_status.h"
 #include "modem_config.h"
+#include "modem_counters.h"
 #include "modem_recovery.h"
 #include "modem_services.h"
 #include "modem_states.h"
@@ -44,6 +48,18 @@ public:
 
 protected:
     ~ModemObserver() = default;
+};
+
+// What GetStatistics and the metrics report of a modem's counters, at one moment.
+struct ModemStatistics {
+    ModemCounters counters;  // as kept: finished calls
+    DataPlan plan;
+    DataPeriod period;
+    // This period's bytes, with the running call's so far when its counters can be read.
+    uint64_t periodBytesIn = 0;
+    uint64_t periodBytesOut = 0;
+    bool limitReached = false;
+    std::optional<LinkBytes> live;  // the running call's bytes so far
 };
 
 class Modem final : private AttemptHost {
@@ -71,6 +87,10 @@ public:
     // SIGKILL after the stop window) the module may be stuck in data mode: the dial is then
     // preceded by module recovery (state "resetting"), which fails the call when no rung helps.
     void connect(const CallOverrides& overrides, bool wait, Completion done);
+    // A Connect refused with DataLimitReached for a modem that keeps its link up by itself
+    // (autoconnect): with reconnect on, the call is planned as a redial at the next data
+    // period's start. False (nothing planned) when the limit is not reached or reconnect is off.
+    bool redialAtNextDataPeriod(const CallOverrides& overrides);
     // Runs module recovery on demand (state "resetting"); `done` gets what brought the module
     // back, or Error(RecoveryFailed). Refused with Error(Busy) during a call or a recovery, and
     // Error(Unavailable) without a device or AT access. Cancels a pending redial.
@@ -93,6 +113,10 @@ public:
     void deviceReattached(std::string device, std::string atPort);
     // The AT port appeared or went away ("" = none).
     void setAtPort(std::string atPort);
+    // The DM (DIAG) port appeared or went away ("" = none): the DM log's recorder reads it.
+    void setDmPort(std::string dmPort);
+    // The DM log's recorder (dm-log = yes, with a DM port opener); null otherwise.
+    const DmRecorder* dmRecorder() const { return dm_.get(); }
     // The tty node may have appeared or gone (a fixed port: nobody else says): between calls the
     // state becomes "disconnected" or "unavailable" to match. During a call pppd notices itself.
     void recheckDevice();
@@ -122,8 +146,24 @@ public:
     // (µs since the epoch; 0 when none is pending).
     uint32_t reconnectAttempts() const { return redialer_.attempts(); }
     uint64_t nextReconnectUsec() const { return redialer_.nextUsec(); }
+    // Dials in a row that ended without the link coming up (escalation.h), and the step due
+    // before the next dial (None: none).
+    uint32_t failedDials() const { return escalation_.failures(); }
+    EscalationStep pendingEscalation() const { return pendingEscalation_; }
     // The last finished call's figures (no text); zero before the first.
     const CallRecord& lastCall() const { return lastCall_; }
+    // Counters for fleets (modem_counters.h), and the running call's bytes so far, read from its
+    // interface's counters now (nullopt without a call whose interface is known, or a reader).
+    const CounterBook& counters() const { return counters_; }
+    std::optional<LinkBytes> liveBytes() const;
+    // `withLive`: the running call's bytes so far count (its interface's counters are read).
+    ModemStatistics statistics(bool withLive = true) const;
+    // A connectivity probe failed: counted (the watchdog's hook).
+    void watchdogFailed();
+    // While a call is up and a data-limit is set, the interface's counters are read this often
+    // (and at no other time): the limit may be overrun by what the link carries in one interval.
+    static constexpr std::chrono::seconds kDataLimitCheckInterval{60};
+
     // Kept call records, newest first (empty without a store); `last` == 0: all that are kept.
     std::vector<CallRecord> callLogs(size_t last) const;
 
@@ -137,13 +177,20 @@ private:
     void attemptDialFailed(const Error& error, Waiters& connectWaiters) override;
     void attemptChanged(const std::vector<ModemProperty>& changed) override;
     bool attemptOnline(const IpConfig& ip) override;
+    void attemptStopping() override;
+    void attemptCheckFailed() override { watchdogFailed(); }
     void attemptEnded(AttemptEnd end) override;
 
     // A new attempt with `call`, dialled at once or after module recovery when the last call left
     // the module suspect. Throws Error when the dial is refused at once (device, spawn).
     void beginCall(const CallSettings& call, bool wait, Completion done, std::vector<ModemProperty>& changed);
     // `reset` answers a Reset; otherwise the dial with `call` follows.
-    void startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call);
+    void startRecovery(std::string why, ResetCompletion reset, std::optional<CallSettings> call,
+                       ModuleRecovery::Rung from = ModuleRecovery::Rung::Probe);
+    // An attempt that ended by itself without the link coming up: counted, and the escalation
+    // step it makes due noted.
+    void countFailedDial(const ExitReason& reason);
+    EscalationMeans escalationMeans() const;
     void recoveryFinished(ModemRecovery::Outcome outcome);
     void cancelRecovery(const Error& why);
     // Cancels what precedes a dial (a recovery, the readiness check): the Connects waiting get `why`.
@@ -154,6 +201,17 @@ private:
     void settle(std::vector<ModemProperty>& changed);
     void cancelRedial();
     void publish(const std::vector<ModemProperty>& changed);
+    // Throws Error(DataLimitReached) while this period's traffic is at the data-limit.
+    void refuseAtDataLimit();
+    // After a data-limit end, a call kept up by redial: the redial waits for the next period.
+    void waitForNextDataPeriod(std::vector<ModemProperty>& changed);
+    void checkDataLimit();
+    void statsChanged();
+    // The DM log's recorder around a call attempt: on before the dial, frozen into the call's
+    // record at its end (a section of the log, the cause in the reason's description), off after.
+    void startDmLog();
+    void stopDmLog();
+    void freezeDmLog(CallRecord& record, std::string& log);
     void note(std::string_view line);  // dialupd's own decisions, into the current log and the journal
     void requestStop(Call::StopCause cause);
     bool callRunning() const { return attempt_ && attempt_->call(); }
@@ -191,7 +249,17 @@ private:
     // Module recovery, before a call or on demand, and the module's re-enumeration during it.
     ModemRecovery recovery_;
     Redialer redialer_;
-    ModemReadiness readiness_;  // outlives attempts: the PINs the SIM refused
+    Escalation escalation_;
+    EscalationStep pendingEscalation_ = EscalationStep::None;
+    bool attemptWentOnline_ = false;  // the current attempt's link came up
+    ModemReadiness readiness_;        // outlives attempts: the PINs the SIM refused
+
+    CounterBook counters_;
+    std::unique_ptr<TimerHandle> limitTimer_;  // the data-limit check while a call is up
+    LinkBytes lastLive_;                       // the running call's counters as last read
+
+    std::unique_ptr<DmRecorder> dm_;  // dm-log = yes
+    bool dmActive_ = false;           // started for the current attempt
 
     std::unique_ptr<LiveStatus> live_;  // last: it uses the AT port opener and the scheduler
     std::string livePort() const { return config_.atPort == config_.device ? "" : config_.atPort; }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "modem_recovery.h"
 
 #include <fmt/format.h>
@@ -11,7 +12,8 @@ constexpr std::chrono::seconds kReattachGrace{10};
 }  // namespace
 
 ModemRecovery::ModemRecovery(const DaemonSettings& daemon, Scheduler& scheduler, const ModemServices& services,
-                             AtPortTurns& atTurns, Note note, Ports ports, Finished finished, NotBack notBack)
+                             AtPortTurns& atTurns, Note note, Ports ports, Finished finished, NotBack notBack,
+                             AfterOthers afterOthers)
     : daemon_(daemon),
       scheduler_(scheduler),
       services_(services),
@@ -19,28 +21,40 @@ ModemRecovery::ModemRecovery(const DaemonSettings& daemon, Scheduler& scheduler,
       note_(std::move(note)),
       ports_(std::move(ports)),
       finished_(std::move(finished)),
-      notBack_(std::move(notBack)) {}
+      notBack_(std::move(notBack)),
+      afterOthers_(std::move(afterOthers)) {}
 
 ModemRecovery::~ModemRecovery() = default;
 
-void ModemRecovery::start(ResetCompletion reset, std::optional<CallSettings> call) {
+void ModemRecovery::start(ResetCompletion reset, std::optional<CallSettings> call, ModuleRecovery::Rung from) {
     reset_ = std::move(reset);
     call_ = std::move(call);
     awaitingPort_ = true;
-    // A cancel() before the turn comes gives the turn back, and this never runs.
-    atTurns_.take([this] {
-        awaitingPort_ = false;
-        RecoveryLimits limits;
-        limits.rebootWait = daemon_.recoveryWait;
-        ladder_ =
-            std::make_unique<ModuleRecovery>(*services_.atPorts, scheduler_, services_.usbResetter, limits, note_);
-        ladder_->start(ports_, [this](std::optional<std::string> recoveredBy) { ladderDone(std::move(recoveredBy)); });
-    });
+    std::string powerCycleCommand = call_ ? call_->escalation.powerCycleCommand : std::string();
+    auto takeTurn = [this, generation = ++generation_, from, powerCycleCommand = std::move(powerCycleCommand)] {
+        if (generation != generation_ || !awaitingPort_) return;  // cancelled meanwhile
+        turnAsked_ = true;
+        // A cancel() before the turn comes gives the turn back, and this never runs.
+        atTurns_.take([this, from, powerCycleCommand] {
+            awaitingPort_ = false;
+            RecoveryLimits limits;
+            limits.rebootWait = daemon_.recoveryWait;
+            ladder_ = std::make_unique<ModuleRecovery>(*services_.atPorts, scheduler_, services_.usbResetter, limits,
+                                                       note_, services_.commands, powerCycleCommand);
+            ladder_->start(
+                ports_, [this](std::optional<std::string> recoveredBy) { ladderDone(std::move(recoveredBy)); }, from);
+        });
+    };
+    if (afterOthers_)
+        afterOthers_(std::move(takeTurn));
+    else
+        takeTurn();
 }
 
 void ModemRecovery::ladderDone(std::optional<std::string> recoveredBy) {
     ladder_.reset();  // called from the loop, not from inside the ladder
     atTurns_.giveBack();
+    turnAsked_ = false;
     Outcome outcome{std::move(recoveredBy), std::move(reset_), std::move(call_), {}};
     outcome.connectWaiters.adopt(connectWaiters_);
     reset_ = nullptr;
@@ -49,7 +63,9 @@ void ModemRecovery::ladderDone(std::optional<std::string> recoveredBy) {
 }
 
 ModemRecovery::Outcome ModemRecovery::cancel() {
-    if (running()) atTurns_.giveBack();
+    if (turnAsked_) atTurns_.giveBack();
+    turnAsked_ = false;
+    ++generation_;
     ladder_.reset();
     awaitingPort_ = false;
     Outcome outcome{std::nullopt, std::move(reset_), std::move(call_), {}};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Module recovery as a Modem runs it: the ladder (module_recovery.h: probe, +++/ATH, AT+CFUN=1,1,
 // USB reset) together with what it was started for (a Reset request waiting for its answer, or
 // the dial it precedes), and the module's re-enumeration during it: AT+CFUN=1,1 and a USB reset
@@ -45,17 +46,24 @@ public:
     // The module re-enumerated and did not come back: the modem goes, as by deviceRemoved(gone).
     using NotBack = std::function<void(std::function<void()> gone)>;
 
+    // Runs `then` once whatever else uses the AT port by itself has done (the AT snapshot of a
+    // call that just ended: the ladder from the restart opens the AT port at once).
+    using AfterOthers = std::function<void(std::function<void()> then)>;
+
     // The ladder takes its turn on the AT port through `atTurns` (it may wait for the live
-    // status to let the port go: running() already).
+    // status to let the port go, and before that for `afterOthers`: running() already).
     ModemRecovery(const DaemonSettings& daemon, Scheduler& scheduler, const ModemServices& services,
-                  AtPortTurns& atTurns, Note note, Ports ports, Finished finished, NotBack notBack);
+                  AtPortTurns& atTurns, Note note, Ports ports, Finished finished, NotBack notBack,
+                  AfterOthers afterOthers = nullptr);
     ~ModemRecovery();
     ModemRecovery(const ModemRecovery&) = delete;
     ModemRecovery& operator=(const ModemRecovery&) = delete;
 
     // Runs the ladder (services.atPorts must be there) for a Reset (`reset` answers it) or before
-    // the dial made with `call`.
-    void start(ResetCompletion reset, std::optional<CallSettings> call);
+    // the dial made with `call`, from the rung `from` (an escalation starts further up; the
+    // power cycle runs `call`'s power-cycle-command).
+    void start(ResetCompletion reset, std::optional<CallSettings> call,
+               ModuleRecovery::Rung from = ModuleRecovery::Rung::Probe);
     bool running() const { return ladder_ != nullptr || awaitingPort_; }
     // Abandons a running ladder: `finished` is not called; returns who is still to be answered.
     Outcome cancel();
@@ -86,8 +94,11 @@ private:
     Finished finished_;
     NotBack notBack_;
 
+    AfterOthers afterOthers_;
     std::unique_ptr<ModuleRecovery> ladder_;
     bool awaitingPort_ = false;  // started, waiting for the AT port's turn
+    bool turnAsked_ = false;     // atTurns.take() was called and not given back
+    unsigned generation_ = 0;    // a start whose wait for the others outlives a cancel finds it changed
     ResetCompletion reset_;
     std::optional<CallSettings> call_;
     Waiters connectWaiters_;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "modem_registry.h"
 
 #include <algorithm>
@@ -142,14 +143,16 @@ Modem* ModemRegistry::add(ModemConfig modemConfig) {
 }
 
 void ModemRegistry::autoconnect(Modem& modem) {
+    // A modem that dials on its own keeps its link up on its own, unless told otherwise.
+    CallOverrides overrides;
+    overrides.reconnect = modem.config().call.reconnect.enabled.value_or(true);
     try {
         spdlog::info("[{}] autoconnect: dialling", modem.id());
-        // A modem that dials on its own keeps its link up on its own, unless told otherwise.
-        CallOverrides overrides;
-        overrides.reconnect = modem.config().call.reconnect.enabled.value_or(true);
         modem.connect(overrides, false, [](const Error*) {});
     } catch (const Error& error) {
         spdlog::warn("[{}] autoconnect failed: {}", modem.id(), error.what());
+        if (std::string_view(error.name()) == error_name::kDataLimitReached && modem.redialAtNextDataPeriod(overrides))
+            spdlog::info("[{}] autoconnect: dialling when the next data period begins", modem.id());
     }
 }
 
@@ -157,7 +160,7 @@ void ModemRegistry::ttyAdded(const TtyDevice& reported) {
     const TtyDevice tty = sanitized(reported);
     if (tty.usbSysPath.empty()) return;  // not a USB tty: a UART, a console, a pty
     for (const auto& [path, device] : usbDevices_) {
-        if (device.ppp.sysPath == tty.sysPath || device.at.sysPath == tty.sysPath) {
+        if (device.ppp.sysPath == tty.sysPath || device.at.sysPath == tty.sysPath || device.dm.sysPath == tty.sysPath) {
             spdlog::trace("{} reported again", tty.sysPath);
             return;
         }
@@ -180,8 +183,9 @@ void ModemRegistry::ttyAdded(const TtyDevice& reported) {
     }
     bool isPpp = *interface == model->pppInterface;
     bool isAt = model->atInterface && *interface == *model->atInterface;
-    if (!isPpp && !isAt) {
-        spdlog::trace("ignoring {}: interface {} of a {} is neither its modem nor its AT port", describe(tty),
+    bool isDm = model->dmInterface && *interface == *model->dmInterface;
+    if (!isPpp && !isAt && !isDm) {
+        spdlog::trace("ignoring {}: interface {} of a {} is neither its modem, its AT nor its DM port", describe(tty),
                       *interface, model->name);
         return;
     }
@@ -196,14 +200,19 @@ void ModemRegistry::ttyAdded(const TtyDevice& reported) {
         device.model = *model;
         device.identity = {formatUsbId(*vendor), formatUsbId(*product), model->name, tty.usbPortPath, tty.serial};
     }
-    Port& port = isPpp ? device.ppp : device.at;
+    Port& port = isPpp ? device.ppp : isAt ? device.at : device.dm;
     if (!port.sysPath.empty()) {
         spdlog::debug("ignoring {}: {} already has that port ({})", describe(tty), tty.usbPortPath, port.devNode);
         return;
     }
     port = {tty.sysPath, tty.devNode};
-    spdlog::debug("{} port of {} at {}: {}", isPpp ? "modem" : "AT", model->name, tty.usbPortPath, tty.devNode);
+    spdlog::debug("{} port of {} at {}: {}",
+                  isPpp  ? "modem"
+                  : isAt ? "AT"
+                         : "DM",
+                  model->name, tty.usbPortPath, tty.devNode);
     if (isAt && device.modem) device.modem->setAtPort(tty.devNode);
+    if (isDm && device.modem) device.modem->setDmPort(tty.devNode);
     if (isPpp) announceUsbModem(device);
 }
 
@@ -251,6 +260,7 @@ void ModemRegistry::announceUsbModem(UsbDevice& device) {
                          device.ppp.devNode);
             device.modem = holder;
             holder->deviceReattached(device.ppp.devNode, device.at.devNode);
+            holder->setDmPort(device.dm.devNode);
             return;
         }
         if (holder->removed()) {
@@ -275,6 +285,7 @@ void ModemRegistry::announceUsbModem(UsbDevice& device) {
     modemConfig.id = id;
     modemConfig.device = device.ppp.devNode;
     modemConfig.atPort = device.at.devNode;
+    modemConfig.dmPort = device.dm.devNode;
     modemConfig.usb = device.identity;
     device.modem = add(std::move(modemConfig));
     if (!device.modem) return;
@@ -292,6 +303,10 @@ void ModemRegistry::ttyRemoved(const std::string& reportedSysPath) {
             spdlog::debug("AT port {} of {} removed", device.at.devNode, device.identity.portPath);
             device.at = {};
             if (device.modem) device.modem->setAtPort("");
+        } else if (device.dm.sysPath == sysPath) {
+            spdlog::debug("DM port {} of {} removed", device.dm.devNode, device.identity.portPath);
+            device.dm = {};
+            if (device.modem) device.modem->setDmPort("");
         } else if (device.ppp.sysPath == sysPath) {
             device.ppp = {};
             if (Modem* modem = std::exchange(device.modem, nullptr)) {
@@ -307,7 +322,7 @@ void ModemRegistry::ttyRemoved(const std::string& reportedSysPath) {
         } else {
             continue;
         }
-        if (device.ppp.sysPath.empty() && device.at.sysPath.empty()) usbDevices_.erase(it);
+        if (device.ppp.sysPath.empty() && device.at.sysPath.empty() && device.dm.sysPath.empty()) usbDevices_.erase(it);
         return;
     }
 }

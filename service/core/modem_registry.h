@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Every modem the daemon knows: the config's fixed-port modems and the USB modems udev
 // reports, each grouped from its ttys by parent USB device. Tells the listener (the D-Bus
 // side) as each one comes and goes.
@@ -73,6 +74,7 @@ private:
         UsbIdentity identity;
         Port ppp;
         Port at;
+        Port dm;                 // the DIAG port, for the DM log (dm-log = yes)
         Modem* modem = nullptr;  // once the PPP port is there and an id is free
     };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A modem's published state, the transitions between states (each with why it happens), and
 // how each request is answered in each state. A transition setState is asked for that is not
 // in the table is a bug: it is logged as an error (tests/unit/test_modem.cpp fails on it).
@@ -74,8 +75,10 @@ inline constexpr ModemTransition kModemTransitions[] = {
     {ModemState::Resetting, ModemState::Disconnected, "the recovery ended (Reset answered, no rung helped, cancelled)"},
     {ModemState::Resetting, ModemState::Unavailable, "the recovery ended and the device is gone"},
     {ModemState::Connecting, ModemState::Connected, "the link is online: IPCP (or IPV6CP) up, route and DNS in place"},
-    {ModemState::Connecting, ModemState::Disconnecting, "the call is being ended (Disconnect, shutdown, unplug)"},
-    {ModemState::Connected, ModemState::Disconnecting, "the call is being ended (Disconnect, shutdown, unplug)"},
+    {ModemState::Connecting, ModemState::Disconnecting,
+     "the call is being ended (Disconnect, shutdown, unplug, connectivity lost)"},
+    {ModemState::Connected, ModemState::Disconnecting,
+     "the call is being ended (Disconnect, shutdown, unplug, connectivity lost)"},
     {ModemState::Connecting, ModemState::Disconnected,
      "the attempt ended before the link was online (pppd exited; the check failed or was cancelled)"},
     {ModemState::Connected, ModemState::Disconnected, "pppd exited: the link went down"},

@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "module_recovery.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -32,6 +34,8 @@ std::string_view toString(ModuleRecovery::Step step) {
             return "AT after ATH";
         case Step::Reboot:
             return "AT+CFUN=1,1";
+        case Step::PowerCycle:
+            return "the power-cycle command";
         case Step::AwaitPause:
             return "waiting for the module to return";
         case Step::AwaitAnswer:
@@ -53,6 +57,8 @@ std::string_view toString(ModuleRecovery::Rung rung) {
             return "reboot";
         case Rung::UsbReset:
             return "usb-reset";
+        case Rung::PowerCycle:
+            return "power-cycle";
     }
     return "unknown";
 }
@@ -63,18 +69,22 @@ std::chrono::milliseconds RecoveryLimits::overallBound() const {
     // awaited returns (after the restart, after the USB reset), each overshooting by a poll and
     // an answer at most.
     auto ladder = answer + guard + (guard + answer) + answer + answer + 5 * answer + 2 * (rebootWait + poll + answer);
+    // Started at the power cycle: the command, then one awaited return.
+    ladder = std::max(ladder, command + rebootWait + poll + answer);
     return ladder + std::chrono::milliseconds(10000);
 }
 
 ModuleRecovery::ModuleRecovery(AtPortOpener& ports, Scheduler& scheduler, UsbResetter* usbResetter,
-                               RecoveryLimits limits, Note note)
+                               RecoveryLimits limits, Note note, CommandRunner* commands, std::string powerCycleCommand)
     : scheduler_(scheduler),
       usbResetter_(usbResetter),
       limits_(limits),
       note_(std::move(note)),
+      commands_(commands),
+      powerCycleCommand_(std::move(powerCycleCommand)),
       session_(ports, scheduler, {.unsolicited = {}, .closed = [this](std::string_view) { portHungUp_ = true; }}) {}
 
-void ModuleRecovery::start(std::function<RecoveryPorts()> ports, Done done) {
+void ModuleRecovery::start(std::function<RecoveryPorts()> ports, Done done, Rung from) {
     where_ = std::move(ports);
     done_ = std::move(done);
     startedAt_ = scheduler_.monotonicNow();
@@ -83,8 +93,23 @@ void ModuleRecovery::start(std::function<RecoveryPorts()> ports, Done done) {
         overrun();
     });
     // The first step runs on a later turn: `done` must never come from inside start().
-    session_.later([this, generation = generation_] {
-        if (generation == generation_ && done_) probe();
+    session_.later([this, generation = generation_, from] {
+        if (generation != generation_ || !done_) return;
+        switch (from) {
+            case Rung::Probe:
+            case Rung::Escape:
+                probe();
+                return;
+            case Rung::Reboot:
+                reboot();
+                return;
+            case Rung::UsbReset:
+                usbReset();
+                return;
+            case Rung::PowerCycle:
+                powerCycle();
+                return;
+        }
     });
 }
 
@@ -291,6 +316,43 @@ void ModuleRecovery::usbReset() {
     awaitReturn(Rung::UsbReset);
 }
 
+void ModuleRecovery::powerCycle() {
+    step_ = Step::PowerCycle;
+    if (powerCycleCommand_.empty() || !commands_) {
+        note_(powerCycleCommand_.empty() ? "recovery, power cycle: skipped: no power-cycle-command is configured"
+                                         : "recovery, power cycle: skipped: this daemon cannot run commands");
+        finish(std::nullopt);
+        return;
+    }
+    note_(fmt::format("recovery, power cycle: running {}", powerCycleCommand_));
+    try {
+        running_ = commands_->run({powerCycleCommand_}, [this, generation = generation_](const std::string& problem) {
+            // From the loop; never once the recovery has ended (its bound, a cancel).
+            if (generation != generation_ || !done_) return;
+            running_.reset();
+            commandTimer_.reset();
+            if (!problem.empty()) {
+                note_(fmt::format("recovery: {} failed: {}", powerCycleCommand_, problem));
+                finish(std::nullopt, "the power-cycle command failed");
+                return;
+            }
+            note_(fmt::format("recovery: {} exited with status 0", powerCycleCommand_));
+            awaitReturn(Rung::PowerCycle);
+        });
+    } catch (const std::exception& error) {
+        note_(fmt::format("recovery: cannot run {}: {}", powerCycleCommand_, error.what()));
+        finish(std::nullopt, "the power-cycle command could not be started");
+        return;
+    }
+    commandTimer_ = scheduler_.after(limits_.command, [this] {
+        auto fired = std::move(commandTimer_);
+        running_.reset();
+        note_(fmt::format("recovery: {} still runs after {:.0f} s: no longer waiting for it", powerCycleCommand_,
+                          seconds(limits_.command)));
+        finish(std::nullopt, "the power-cycle command did not end");
+    });
+}
+
 void ModuleRecovery::awaitReturn(Rung rung) {
     awaiting_ = rung;
     awaitDeadline_ = scheduler_.monotonicNow() + limits_.rebootWait;
@@ -351,6 +413,8 @@ void ModuleRecovery::finish(std::optional<Rung> recoveredBy, std::string_view fa
     ++generation_;  // whatever is still on its way finds the recovery over
     step_ = Step::Done;
     overallTimer_.reset();
+    commandTimer_.reset();
+    running_.reset();
     session_.close();
     double took = secondsBetween(startedAt_, scheduler_.monotonicNow());
     if (!recoveredBy)

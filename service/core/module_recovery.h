@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Brings a module that stopped answering back to command mode. After pppd died without
 // hanging up (SIGKILL, a crash, a daemon that was killed), an EC25 can be left in data mode,
 // swallowing everything on its modem port: the next dial's "AT" gets no OK. The ladder is the
@@ -8,6 +9,10 @@
 //   3. reboot: AT+CFUN=1,1 on the AT port, then wait for the modem port to answer again (a
 //              USB module re-enumerates: its ttys go away and come back)
 //   4. usb-reset: de-authorize and re-authorize the USB device, then wait likewise
+// The ladder can also be started further up (escalation.h: after failed dials in a row), from
+// the restart or the USB reset; or at a fifth rung of its own that the ladder from below never
+// reaches: power-cycle, a configured program (a GPIO or a hub port's power switch) run without a
+// shell, then the same wait for the modem port.
 // Every step is told to `note` as it happens (the call log and the journal).
 //
 // Each step is one wait (see Step), and every wait ends: by its timer, by the module's answer,
@@ -36,6 +41,7 @@ struct RecoveryLimits {
     std::chrono::milliseconds guard{1200};        // silence before and after "+++" (the module's S12 is 1 s)
     std::chrono::milliseconds rebootWait{45000};  // for the modem port to answer after a reboot or reset
     std::chrono::milliseconds poll{1000};         // between tries while waiting for it
+    std::chrono::milliseconds command{60000};     // for the power-cycle command to exit
     std::chrono::milliseconds overall{0};         // the whole recovery; 0: overallBound()
 
     // The longest every step waiting its full time can take (two awaited restarts included),
@@ -58,6 +64,20 @@ public:
     virtual void reset(const std::string& usbPortPath) = 0;
 };
 
+// Runs a program without a shell (the power-cycle command) and tells its end from the loop.
+class RunningCommand {
+public:
+    virtual ~RunningCommand() = default;  // stops listening; the program is left to end (and reaped)
+};
+class CommandRunner {
+public:
+    virtual ~CommandRunner() = default;
+    // "" when it exited with status 0, else how it ended ("exit status 3", "killed by signal 9").
+    using Exited = std::function<void(const std::string& problem)>;
+    // argv[0] is an absolute path. Throws std::runtime_error (or Error) when it cannot be started.
+    virtual std::unique_ptr<RunningCommand> run(const std::vector<std::string>& argv, Exited exited) = 0;
+};
+
 class ModuleRecovery final {
 public:
     using Note = std::function<void(std::string_view line)>;
@@ -66,7 +86,7 @@ public:
     using Done = std::function<void(std::optional<std::string> recoveredBy)>;
 
     // The rungs of the ladder, gentlest first.
-    enum class Rung { Probe, Escape, Reboot, UsbReset };
+    enum class Rung { Probe, Escape, Reboot, UsbReset, PowerCycle };
 
     // The waits of the ladder, in order.
     enum class Step {
@@ -77,19 +97,22 @@ public:
         EscapeHangUp,       // for the answer to ATH
         EscapeCheck,        // for the answer to the AT after ATH
         Reboot,             // AT+CFUN=1,1 on the AT port: for its answer
+        PowerCycle,         // the power-cycle command runs: for its exit
         AwaitPause,         // between tries while the module restarts (no port open)
         AwaitAnswer,        // "AT" on the modem port while it restarts: for its answer
         Done,               // finished: `done` is on its way
     };
 
+    // `commands` and `powerCycleCommand` are for the power-cycle rung only.
     ModuleRecovery(AtPortOpener& ports, Scheduler& scheduler, UsbResetter* usbResetter, RecoveryLimits limits,
-                   Note note);
+                   Note note, CommandRunner* commands = nullptr, std::string powerCycleCommand = {});
     ~ModuleRecovery() = default;  // abandons a recovery in progress: `done` is not called
     ModuleRecovery(const ModuleRecovery&) = delete;
     ModuleRecovery& operator=(const ModuleRecovery&) = delete;
 
-    // `done` is called from a later turn of the loop, never from inside start().
-    void start(std::function<RecoveryPorts()> ports, Done done);
+    // `done` is called from a later turn of the loop, never from inside start(). `from`: the rung
+    // the ladder starts at (Reboot, UsbReset: the rungs above follow as usual; PowerCycle alone).
+    void start(std::function<RecoveryPorts()> ports, Done done, Rung from = Rung::Probe);
     Step step() const { return step_; }
 
 private:
@@ -112,6 +135,7 @@ private:
     void portLost(std::string_view during, const std::string& why);
     void reboot();
     void usbReset();
+    void powerCycle();
     void awaitReturn(Rung rung);
     void pause();
     void tryReturn();
@@ -123,6 +147,10 @@ private:
     UsbResetter* usbResetter_;
     RecoveryLimits limits_;
     Note note_;
+    CommandRunner* commands_;
+    std::string powerCycleCommand_;
+    std::unique_ptr<RunningCommand> running_;
+    std::unique_ptr<TimerHandle> commandTimer_;
     std::function<RecoveryPorts()> where_;
     Done done_;
     Step step_ = Step::Idle;
@@ -141,6 +169,6 @@ private:
 };
 
 std::string_view toString(ModuleRecovery::Step step);
-std::string_view toString(ModuleRecovery::Rung rung);  // "probe", "escape", "reboot", "usb-reset"
+std::string_view toString(ModuleRecovery::Rung rung);  // "probe", "escape", "reboot", "usb-reset", "power-cycle"
 
 }  // namespace dialupd

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Whether a module is ready to dial, asked over its AT port before each dial, so that a locked
 // or missing SIM, a network that is not there yet or refuses us, or an APN nobody gave ends as
 // a named error instead of chat's ERROR at ATD*99#. A sequence of steps over one AtSession
@@ -19,7 +20,9 @@
 // Every answer goes to `note` (the call log), the PIN never. A port that is absent, busy or
 // does not answer skips the checks (said in the note), the APN lookup included: the dial goes
 // on as before readiness existed (with the built-in APN), and the Hangup's AT snapshot tells
-// the rest.
+// the rest. The check is not run at all when the live status, listening on the port, already
+// knows the SIM ready and a data domain registered and the APN was given (CallAttempt::
+// readyByLiveState): its reads and the module's URCs since are what the check would learn.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "reconnect.h"
 
 #include <algorithm>
@@ -18,6 +19,8 @@ std::chrono::microseconds reconnectDelay(const ReconnectSettings& settings, uint
 bool redialCanHelp(const ExitReason& reason) {
     // Not ready to dial: the SIM needs a person, an APN must be given; the network may come.
     if (isSimReason(reason) || reason.code == kApnRequiredCode) return false;
+    // The data limit holds until the next period.
+    if (reason.code == kDataLimitCode) return false;
     // A signal's 128+N is no enumerator: it falls to the default.
     switch (static_cast<PppdExitStatus>(reason.code)) {
         case PppdExitStatus::OptionError:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Redialling after a call ended by itself: when, how often, and for which reasons at all.
 // Pure functions; the Modem owns the timer and the attempt count.
 #pragma once
@@ -29,8 +30,8 @@ std::chrono::microseconds reconnectDelay(const ReconnectSettings& settings, uint
 
 // False for the ends no redial can mend: a bad option, no kernel support, not root, a wrong
 // password (either way round), a number refused, or pppd stopped by someone on purpose
-// (SIGTERM/SIGINT/SIGHUP from outside dialupd: exit 5); the SIM needing a person (66..69) and no
-// APN (73). A network that denies, refuses roaming or is not there yet (70..72) may come.
+// (SIGTERM/SIGINT/SIGHUP from outside dialupd: exit 5); the SIM needing a person (67..70) and no
+// APN (74). A network that denies, refuses roaming or is not there yet (71..73) may come.
 bool redialCanHelp(const ExitReason& reason);
 
 }  // namespace dialupd

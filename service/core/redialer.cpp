@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "redialer.h"
 
 #include <fmt/format.h>
@@ -37,6 +38,19 @@ void Redialer::schedule(bool canHelp, std::vector<ModemProperty>& changed, std::
     });
     note_(fmt::format("redial {} in {:.1f} s", attempts_, std::chrono::duration<double>(delay).count()));
     changed.push_back(ModemProperty::ReconnectAttempts);
+    changed.push_back(ModemProperty::NextReconnect);
+}
+
+void Redialer::waitUntil(uint64_t dueUsec, std::chrono::microseconds delay, std::vector<ModemProperty>& changed,
+                         std::string_view why) {
+    if (!plan_) return;
+    nextUsec_ = dueUsec;
+    timer_ = scheduler_.after(delay, [this] {
+        timer_.reset();
+        nextUsec_ = 0;
+        due_();
+    });
+    note_(fmt::format("redial in {:.1f} h: {}", std::chrono::duration<double, std::ratio<3600>>(delay).count(), why));
     changed.push_back(ModemProperty::NextReconnect);
 }
 

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Redialling after a call ended by itself (ReconnectSettings): the settings the next dial is made
 // with (kept while reconnect is on for the call), how many redials in a row, when the next is
 // due, and its timer. reconnect.h has the rules (delay, jitter, which ends a redial can mend).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +38,11 @@ public:
     // `why` says in the log why no redial can help.
     void schedule(bool canHelp, std::vector<ModemProperty>& changed,
                   std::string_view why = "trying again cannot mend this");
+    // The plan is kept but no redial can help before `dueUsec` (µs since the epoch; the next data
+    // period, after a data-limit end): the redial is due then, `delay` from now, without
+    // counting as an attempt. `why` says in the log what it waits for.
+    void waitUntil(uint64_t dueUsec, std::chrono::microseconds delay, std::vector<ModemProperty>& changed,
+                   std::string_view why);
     // No redial: the plan, the timer and the count are dropped.
     void cancel(std::vector<ModemProperty>& changed);
     // The link is up: the next trouble starts the backoff afresh.

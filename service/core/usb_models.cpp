@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "usb_models.h"
 
 #include <charconv>
@@ -7,19 +8,20 @@
 namespace dialupd {
 
 const std::vector<UsbModel>& builtInUsbModels() {
-    // Interface 2 is the AT port and 3 the modem port on every Quectel module with the
-    // classic DM/NMEA/AT/modem/network layout (serial option driver, or qcserial for the old EC20).
+    // Interface 0 is the DM (DIAG) port, 2 the AT port and 3 the modem port on every Quectel
+    // module with the classic DM/NMEA/AT/modem/network layout (serial option driver, or
+    // qcserial for the old EC20).
     //
     // Left out on purpose: EC200T (2c7c:6026), EC200U (2c7c:0901), EC200A (2c7c:6005). Their
     // functions start with cdc_ether interfaces, so interface 3 is not the PPP port, and we
     // have no verified interface map for them; a wrong guess would dial on a diagnostic port.
     // A user who knows their module's layout adds a [usb-model] section (docs/CONFIG.md).
     static const std::vector<UsbModel> models = {
-        {0x2c7c, 0x0125, "EC25", 3, 2},  // also EG25-G and newer EC20
-        {0x2c7c, 0x0121, "EC21", 3, 2},   {0x2c7c, 0x0191, "EG91", 3, 2}, {0x2c7c, 0x0195, "EG95", 3, 2},
-        {0x2c7c, 0x0296, "BG96", 3, 2},   {0x2c7c, 0x0306, "EG06", 3, 2},  // also EP06, EM06
-        {0x2c7c, 0x0800, "RM500Q", 3, 2}, {0x05c6, 0x9215, "EC20", 3, 2},  // older EC20 on Qualcomm's VID, driven by
-                                                                           // qcserial
+        {0x2c7c, 0x0125, "EC25", 3, 2, 0},  // also EG25-G and newer EC20
+        {0x2c7c, 0x0121, "EC21", 3, 2, 0},   {0x2c7c, 0x0191, "EG91", 3, 2, 0}, {0x2c7c, 0x0195, "EG95", 3, 2, 0},
+        {0x2c7c, 0x0296, "BG96", 3, 2, 0},   {0x2c7c, 0x0306, "EG06", 3, 2, 0},  // also EP06, EM06
+        {0x2c7c, 0x0800, "RM500Q", 3, 2, 0}, {0x05c6, 0x9215, "EC20", 3, 2, 0},  // older EC20 on Qualcomm's VID, driven
+                                                                                 // by qcserial
     };
     return models;
 }

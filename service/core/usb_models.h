@@ -1,6 +1,7 @@
-// Which USB modems dialupd takes on its own, and which of their interfaces carries PPP and
-// which AT commands. Data, not code: add a row here (the udev rules are generated from it,
-// udev-rules/generate_rules.cpp), or a [usb-model VID:PID] section to the config file.
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Which USB modems dialupd takes on its own, and which of their interfaces carries PPP, which
+// AT commands and which the module's diagnostic (DM) log. Data, not code: add a row here (the udev rules are generated
+// from it, udev-rules/generate_rules.cpp), or a [usb-model VID:PID] section to the config file.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@ struct UsbModel {
     std::string name;                    // "EC25", published as the Model property
     uint8_t pppInterface = 0;            // bInterfaceNumber of the port pppd dials on
     std::optional<uint8_t> atInterface;  // bInterfaceNumber of the AT command port, if any
+    std::optional<uint8_t> dmInterface;  // bInterfaceNumber of the DIAG (DM) port, if any
 };
 
 // The modules whose layout is known (../shared/reference/FACTS.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "file_call_log_store.h"
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -121,7 +123,47 @@ void FileCallLogStore::save(const std::string& modemId, const CallRecord& record
         return;
     }
     std::vector<std::string> names = filesNewestFirst(directory);
-    for (size_t i = keep_; i < names.size(); ++i) ::unlink((directory + "/" + names[i]).c_str());
+    for (size_t i = keep_; i < names.size(); ++i) {
+        ::unlink((directory + "/" + names[i]).c_str());
+        // Its DM log, if it has one, goes with it.
+        ::unlink((directory + "/" + names[i].substr(0, names[i].size() - 4) + ".qmdl").c_str());
+    }
+}
+
+std::string FileCallLogStore::saveDmLog(const std::string& modemId, uint64_t startedAtUsec,
+                                        std::span<const uint8_t> qmdl, std::string& why) {
+    if (keep_ == 0) {
+        why = "call-logs-kept is 0";
+        return "";
+    }
+    std::string directory = directoryFor(modemId);
+    if (!makePrivateDirectory(stateDir_) || !makePrivateDirectory(root_) || !makePrivateDirectory(directory)) {
+        why = "cannot create " + directory;
+        return "";
+    }
+    std::string path = fmt::format("{}/{}.qmdl", directory, startedAtUsec);
+    std::string temporary = path + ".new";
+    ::unlink(temporary.c_str());  // a leftover of a crash; O_EXCL below refuses whatever else is there
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
+    bool written = static_cast<bool>(fd);
+    for (size_t done = 0; written && done < qmdl.size();) {
+        ssize_t n = ::write(fd.get(), qmdl.data() + done, qmdl.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0)
+            written = false;
+        else
+            done += static_cast<size_t>(n);
+    }
+    written = written && ::fsync(fd.get()) == 0;
+    int error = errno;
+    fd.reset();
+    if (!written || ::rename(temporary.c_str(), path.c_str()) < 0) {
+        why = fmt::format("{}: {}", path, std::strerror(written ? errno : error));
+        spdlog::error("[{}] DM log not kept: {}", modemId, why);
+        ::unlink(temporary.c_str());
+        return "";
+    }
+    return path;
 }
 
 std::vector<CallRecord> FileCallLogStore::load(const std::string& modemId, size_t last) const {

@@ -1,6 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Finished calls kept on disk: <state dir>/calls/<modem id>/<start µs>.log, one file a call,
 // 0600 in 0700 directories, the newest `keep` per modem. A header of "key: value" lines, a
-// blank line, then the call's text. Survives daemon restarts; read back by GetCallLogs.
+// blank line, then the call's text. Survives daemon restarts; read back by GetCallLogs. A call's
+// DM log (dm-log = yes) sits beside its record as <start µs>.qmdl, 0600, and goes with it; it is
+// never read back here (it can hold identities: GetCallLogs, which anyone may call, lists only
+// the text).
 #pragma once
 
 #include <string>
@@ -20,6 +24,8 @@ public:
     // make the daemon allocate without limit).
     FileCallLogStore(std::string stateDir, size_t keep, size_t maxFileBytes);
     void save(const std::string& modemId, const CallRecord& record) override;
+    std::string saveDmLog(const std::string& modemId, uint64_t startedAtUsec, std::span<const uint8_t> qmdl,
+                          std::string& why) override;
     std::vector<CallRecord> load(const std::string& modemId, size_t last) const override;
 
 private:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "tty_at_port.h"
 
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 
 #include "core/secret.h"
 #include "line_reader.h"
+#include "raw_tty.h"
 #include "safe_file.h"
 #include "unique_fd.h"
 
@@ -131,14 +133,7 @@ public:
         int ldisc = N_TTY;
         if (::ioctl(fd_.get(), TIOCSETD, &ldisc) < 0)
             spdlog::debug("{}: cannot set the N_TTY line discipline: {}", path, errnoText(errno));
-        termios tty{};
-        if (::tcgetattr(fd_.get(), &tty) == 0) {
-            ::cfmakeraw(&tty);
-            tty.c_cflag |= CLOCAL | CREAD;
-            ::cfsetspeed(&tty, B115200);
-            ::tcsetattr(fd_.get(), TCSANOW, &tty);
-            ::tcflush(fd_.get(), TCIFLUSH);  // nothing left over from before counts as an answer
-        }
+        makeRawTty(fd_.get(), TCIFLUSH);  // nothing left over from before counts as an answer
         watch_ = loop.watchFd(fd_.get(), EPOLLIN, [this](uint32_t events) { readable(events); });
     }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The benchmark tooling stays runnable: every program under bench/ answers --help, bench/report
 renders the common schema (goals, spreads, failures) and refuses anything else, bench/run-all
 runs every benchmark program (and only those), and bench/plugin-load measures for real on this
@@ -16,7 +17,7 @@ from testbed import ROOT, run_tap  # noqa: E402
 
 BENCH = os.path.join(ROOT, "bench")
 PROGRAMS = ["get-throughput", "idle-cost", "udev-add-latency", "plugin-load", "guest-hangup-latency",
-            "guest-connect-overhead", "guest-scale", "report", "run-all"]
+            "guest-connect-overhead", "guest-scale", "guest-idle-call", "report", "run-all"]
 
 
 def run(*argv, **kwargs):

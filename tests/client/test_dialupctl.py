@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """dialupctl against the real daemon on a private dbus-daemon with our policy: every subcommand,
 its --json output parsed and checked against what D-Bus itself says, each exit status, password
 sources, colour, the man page and the bash completion. Prints TAP for meson."""
@@ -685,8 +686,13 @@ class AccessDenied(ClientTestCase):
         result = self.as_nobody("connect", "m0")
         self.assertExit(result, DENIED)
         self.assertOneLineError(result, "[org.freedesktop.DBus.Error.AccessDenied]")
-        self.assertExit(self.as_nobody("disconnect", "m0"), DENIED)
-        self.assertExit(self.as_nobody("reset", "m0"), DENIED)
+        # Who may: the build's privileged group (this bus grants "users", the message says what the build grants).
+        group = os.environ.get("DIALUPD_PRIVILEGED_GROUP", "netdev")
+        self.assertIn(f"connecting m0: Connect needs root or membership in group {group} ", result.stderr)
+        for command, method in (("disconnect", "Disconnect"), ("reset", "Reset")):
+            result = self.as_nobody(command, "m0")
+            self.assertExit(result, DENIED)
+            self.assertIn(f"{method} needs root or membership in group {group} ", result.stderr)
         self.assertEqual(self.modem.states, [])
 
     def test_a_member_of_the_group_may(self):
@@ -702,6 +708,22 @@ class Usage(unittest.TestCase):
                      ["connect", "--password-file", "/dev/null", "--ask-password"]):
             result = self.ctl.run(*args)
             self.assertEqual(result.returncode, USAGE, (args, result.stderr))
+
+    def test_a_mistyped_command_gets_the_closest_one(self):
+        for typed, meant in (("conect", "connect"), ("stauts", "status"), ("disconect", "disconnect"),
+                             ("lst", "list"), ("monitr", "monitor"), ("rest", "reset")):
+            result = self.ctl.run("--no-color", typed, "m0")
+            self.assertEqual(result.returncode, USAGE, result.stderr)
+            self.assertEqual(result.stderr, f"dialupctl: unknown command '{typed}'; did you mean {meant}?\n")
+        # Nothing near: the commands are listed instead of a guess.
+        result = self.ctl.run("xyzzy")
+        self.assertEqual(result.returncode, USAGE, result.stderr)
+        self.assertIn("unknown command 'xyzzy' (commands: list, status, connect, disconnect, reset, monitor, log, stats)",
+                      result.stderr)
+        self.assertNotIn("did you mean", result.stderr)
+        answer = json.loads(self.ctl.run("--json", "lgo").stdout)
+        self.assertEqual(answer["error"]["message"], "unknown command 'lgo'; did you mean log?")
+        self.assertEqual(answer["error"]["exit_status"], USAGE)
 
     def test_unreadable_password_file(self):
         result = self.ctl.run("connect", "--password-file", "/nonexistent/password")
@@ -768,6 +790,68 @@ class Documentation(unittest.TestCase):
             scratch.remove()
 
 
+class Stats(ClientTestCase):
+    """dialupctl stats: the daemon's counters (GetStatistics), for people and as JSON."""
+
+    def test_stats_after_failed_calls_match_the_bus(self):
+        self.ctl.run("connect", "m0", "--wait")
+        self.ctl.run("connect", "m0", "--wait")
+        result, answer = self.ctl.json("stats", "m0")
+        self.assertExit(result, OK)
+        self.assertEqual(answer["modem"], "m0")
+        self.assertEqual(set(answer), {"modem", "calls_started", "calls_up", "ends", "recoveries",
+                                       "watchdog_failures", "bytes_in", "bytes_out", "since_usec", "data_period",
+                                       "period_start_usec", "period_end_usec", "period_bytes_in", "period_bytes_out",
+                                       "data_limit", "data_limit_reached", "live_bytes_in", "live_bytes_out"})
+        stats = {str(key): value for key, value in self.modem.iface.GetStatistics().items()}
+        self.assertEqual(answer["calls_started"], int(stats["calls-started"]))
+        self.assertEqual(answer["calls_started"], 2)
+        self.assertEqual(answer["ends"], {"4": 2})
+        self.assertEqual(answer["period_start_usec"], int(stats["period-start"]))
+        self.assertEqual((answer["data_limit"], answer["data_limit_reached"]), (0, False))
+        self.assertIsNone(answer["live_bytes_in"])
+        text = self.ctl.run("stats", "m0")
+        self.assertExit(text, OK)
+        self.assertRegex(text.stdout.splitlines()[0], r"^m0: counted since \d{4}-\d\d-\d\d ")
+        self.assertIn("2 started, 0 up", text.stdout)
+        self.assertIn("4 2x", text.stdout)
+        self.assertRegex(text.stdout, r"data limit +none")
+
+    def test_stats_of_an_unknown_modem(self):
+        result = self.ctl.run("stats", "nosuch")
+        self.assertExit(result, NO_MODEM)
+        self.assertOneLineError(result)
+
+
+class StatsAtTheLimit(ClientTestCase):
+    """A period whose traffic reached data-limit: stats says so, connect is the wrong state."""
+
+    def setUp(self):
+        import datetime
+
+        super().setUp()  # then again, with the counters file in place before the daemon starts
+        self.daemon.stop()
+        self.daemon_config = self.daemon_config.replace("[defaults]\n", "[defaults]\ndata-limit = 1M\n")
+        first = datetime.datetime.now().date().replace(day=1).isoformat()
+        directory = os.path.join(self.scratch.path, "state", "counters")
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        with open(os.path.join(directory, "m0"), "w") as kept:
+            kept.write(f"dialupd-counters 1\nsince-usec 1\ncalls-started 1\ncalls-up 1\nbytes-in 900000\n"
+                       f"bytes-out 100000\nperiod-start {first}\nperiod-bytes-in 900000\nperiod-bytes-out 100000\n")
+        self.daemon = Daemon(self.bus, self.daemon_config, os.path.join(self.scratch.path, "logs2"))
+        self.modem = self.daemon.modem("m0")
+
+    def test_stats_says_reached_and_connect_is_refused(self):
+        result, answer = self.ctl.json("stats", "m0")
+        self.assertExit(result, OK)
+        self.assertEqual((answer["data_limit"], answer["data_limit_reached"]), (1000000, True))
+        text = self.ctl.run("stats", "m0")
+        self.assertRegex(text.stdout, r"data limit +.*reached, no calls until ")
+        refused = self.ctl.run("connect", "m0")
+        self.assertExit(refused, WRONG_STATE)
+        self.assertOneLineError(refused, "[org.dialupd1.Error.DataLimitReached]")
+
+
 if __name__ == "__main__":
     sys.exit(run_tap(ConnectWithoutWaitOutcome, ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Redial, LiveState, Reset,
-                     Monitor, DaemonAbsent, AccessDenied, Usage, Documentation))
+                     Monitor, DaemonAbsent, AccessDenied, Usage, Documentation, Stats, StatsAtTheLimit))

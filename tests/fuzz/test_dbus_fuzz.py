@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile callers: dialupd on a private bus (our policy) with three modems (m0 and m1 on ptys,
 pppd a stand-in that sleeps like a call; `gone` on a tty that does not exist), fuzzed over D-Bus.
 Every method the daemon's objects introspect is called with random arguments and wrong
@@ -451,7 +452,8 @@ class Flood(FuzzCase):
 # What dbus/org.dialupd1.conf.in lets anyone send; the rest is for root and the privileged group.
 OPEN_INTERFACES = {"org.freedesktop.DBus.Introspectable", "org.freedesktop.DBus.Peer",
                    "org.freedesktop.DBus.ObjectManager"}
-OPEN_MEMBERS = {(PROPERTIES, "Get"), (PROPERTIES, "GetAll"), (MODEM_IFACE, "GetCallLogs")}
+OPEN_MEMBERS = {(PROPERTIES, "Get"), (PROPERTIES, "GetAll"), (MODEM_IFACE, "GetCallLogs"),
+                (MODEM_IFACE, "GetStatistics")}
 
 
 class Unprivileged_caller(FuzzCase):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Guest scenarios: hotplug and dialupctl. The modem unplugged mid-call and mid-dial, and a whole
 dialupctl session on a plugged-in EC25."""
 import json
@@ -36,7 +37,7 @@ def scenario_unplug_mid_call(world):
 def scenario_dialupctl_session(world):
     """A person's session with dialupctl on a plugged-in EC25 that no config names: list,
     connect --wait, status, the network hanging up while `monitor` watches, the call's log, and
-    a requested disconnect. The text output is kept as dialupctl-session.txt (the README's)."""
+    a requested disconnect. The text output is kept as dialupctl-session.txt."""
     env = {"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": world.bus.address, "TZ": "UTC"}
     transcript = []
 

@@ -1,7 +1,8 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 20 in the guest: ready before the dial. Before each dial the daemon asks the module over
 its AT port (/dev/ttyUSB2, the simulated EC25's) for its SIM, its registration and, with no APN
 given, its IMSI (then the provider database, mobile-broadband-provider-info). What is not ready
-ends as a named error of Connect, a dialupd-own exit reason (66-73) in LastExitReason and a
+ends as a named error of Connect, a dialupd-own exit reason (67-74) in LastExitReason and a
 Hangup, with no pppd started and the modem port never spoken to; what is ready, or becomes so
 (the PIN entered, the network found), dials with the real pppd and chat.
 
@@ -113,10 +114,10 @@ PIN_LOCKED = ["--sim-pin", PIN]
 
 
 def scenario_sim_pin_from_connect(world):
-    """A PIN-locked SIM: a Connect without a PIN is refused (SimPinRequired, 66) with nothing
+    """A PIN-locked SIM: a Connect without a PIN is refused (SimPinRequired, 67) with nothing
     sent to the SIM; with the Connect option pin the PIN is entered (after the tries left were
     read) and the call comes up over the real pppd."""
-    refused_before_the_dial(world, "SimPinRequired", 66, "sim-pin-required", "AT+CPIN? -> +CPIN: SIM PIN")
+    refused_before_the_dial(world, "SimPinRequired", 67, "sim-pin-required", "AT+CPIN? -> +CPIN: SIM PIN")
     assert pins_sent(world) == 0 and sim_state(world)["pin-left"] == "3", sim_state(world)
     connect(world, pin=PIN)
     assert world.modem.get("State") == "connected"
@@ -150,13 +151,13 @@ def scenario_sim_pin_from_file(world):
 
 
 def scenario_sim_pin_rejected_not_sent_again(world):
-    """A wrong PIN is entered once: the SIM refuses it (one try less), SimPinRejected (67). The
+    """A wrong PIN is entered once: the SIM refuses it (one try less), SimPinRejected (68). The
     next Connect with the same PIN is refused without sending it (the SIM's count unchanged);
     the right PIN still goes, and the call comes up."""
-    refused_before_the_dial(world, "SimPinRejected", 67, "sim-pin-rejected", 'AT+CPIN="<hidden>" -> +CME ERROR: 16',
+    refused_before_the_dial(world, "SimPinRejected", 68, "sim-pin-rejected", 'AT+CPIN="<hidden>" -> +CME ERROR: 16',
                             pin=WRONG_PIN)
     assert pins_sent(world) == 1 and sim_state(world)["pin-left"] == "2", sim_state(world)
-    message = refused_before_the_dial(world, "SimPinRejected", 67, "sim-pin-rejected", pin=WRONG_PIN)
+    message = refused_before_the_dial(world, "SimPinRejected", 68, "sim-pin-rejected", pin=WRONG_PIN)
     assert "not sent" in message, message
     assert pins_sent(world) == 1 and sim_state(world)["pin-left"] == "2", sim_state(world)
     connect(world, pin=PIN)
@@ -167,22 +168,22 @@ def scenario_sim_pin_rejected_not_sent_again(world):
 
 
 def scenario_sim_pin_one_try_left(world):
-    """One PIN try left: even the right PIN is not risked (SimPinRejected, 67), nothing sent."""
-    message = refused_before_the_dial(world, "SimPinRejected", 67, "sim-pin-rejected",
+    """One PIN try left: even the right PIN is not risked (SimPinRejected, 68), nothing sent."""
+    message = refused_before_the_dial(world, "SimPinRejected", 68, "sim-pin-rejected",
                                       'AT+QPINC="SC" -> +QPINC: "SC",1,10', pin=PIN)
     assert "1 PIN try" in message, message
     assert pins_sent(world) == 0 and sim_state(world)["pin-left"] == "1", sim_state(world)
 
 
 def scenario_sim_puk_required(world):
-    """A SIM locked by its PUK: SimPukRequired (68); no PIN and no PUK is ever tried."""
-    refused_before_the_dial(world, "SimPukRequired", 68, "sim-puk-required", "AT+CPIN? -> +CPIN: SIM PUK", pin=PIN)
+    """A SIM locked by its PUK: SimPukRequired (69); no PIN and no PUK is ever tried."""
+    refused_before_the_dial(world, "SimPukRequired", 69, "sim-puk-required", "AT+CPIN? -> +CPIN: SIM PUK", pin=PIN)
     assert pins_sent(world) == 0 and sim_state(world)["puk-left"] == "10", sim_state(world)
 
 
 def scenario_sim_missing(world):
-    """No SIM in the module (+CME ERROR: 10): SimMissing (69)."""
-    refused_before_the_dial(world, "SimMissing", 69, "sim-missing", "AT+CPIN? -> +CME ERROR: 10")
+    """No SIM in the module (+CME ERROR: 10): SimMissing (70)."""
+    refused_before_the_dial(world, "SimMissing", 70, "sim-missing", "AT+CPIN? -> +CME ERROR: 10")
 
 
 # --- registration -----------------------------------------------------------------------
@@ -215,21 +216,21 @@ def scenario_registration_after_a_delay(world):
 
 
 def scenario_registration_denied(world):
-    """The network denies the registration (stat 3): RegistrationDenied (70)."""
-    refused_before_the_dial(world, "RegistrationDenied", 70, "registration-denied", "AT+CEREG? -> +CEREG: 2,3")
+    """The network denies the registration (stat 3): RegistrationDenied (71)."""
+    refused_before_the_dial(world, "RegistrationDenied", 71, "registration-denied", "AT+CEREG? -> +CEREG: 2,3")
 
 
 def scenario_roaming_not_allowed(world):
-    """Registered roaming (stat 5) with allow-roaming = no: RoamingNotAllowed (71)."""
-    message = refused_before_the_dial(world, "RoamingNotAllowed", 71, "roaming-not-allowed",
+    """Registered roaming (stat 5) with allow-roaming = no: RoamingNotAllowed (72)."""
+    message = refused_before_the_dial(world, "RoamingNotAllowed", 72, "roaming-not-allowed",
                                       "AT+CEREG? -> +CEREG: 2,5")
     assert "allow-roaming" in message, message
 
 
 def scenario_not_registered(world):
     """No network at all (searching, +CSQ: 99,99): past registration-timeout (2 s here),
-    NotRegistered (72), its message naming the last registration state and the signal."""
-    message = refused_before_the_dial(world, "NotRegistered", 72, "not-registered", "AT+CEREG? -> +CEREG: 2,2",
+    NotRegistered (73), its message naming the last registration state and the signal."""
+    message = refused_before_the_dial(world, "NotRegistered", 73, "not-registered", "AT+CEREG? -> +CEREG: 2,2",
                                       "AT+CSQ -> +CSQ: 99,99")
     assert "searching" in message and "no signal" in message, message
 
@@ -257,8 +258,8 @@ def scenario_apn_from_the_provider_database(world):
 
 def scenario_apn_required(world):
     """No APN anywhere and an IMSI of a network the database does not know (MCC 001, the test
-    network): ApnRequired (73)."""
-    message = refused_before_the_dial(world, "ApnRequired", 73, "apn-required", "AT+CIMI -> 00101...")
+    network): ApnRequired (74)."""
+    message = refused_before_the_dial(world, "ApnRequired", 74, "apn-required", "AT+CIMI -> 00101...")
     assert "MCC 001" in message, message
 
 
@@ -267,19 +268,19 @@ def scenarios():
         ("sim-pin-from-connect", scenario_sim_pin_from_connect, {"sim_args": PIN_LOCKED}, None),
         ("sim-pin-from-file", scenario_sim_pin_from_file,
          {"sim_args": PIN_LOCKED, "modem_settings": f"sim-pin-file = {PIN_FILE}", "prepare": make_pin_file}, None),
-        ("sim-pin-rejected-not-sent-again-67", scenario_sim_pin_rejected_not_sent_again, {"sim_args": PIN_LOCKED},
+        ("sim-pin-rejected-not-sent-again-68", scenario_sim_pin_rejected_not_sent_again, {"sim_args": PIN_LOCKED},
          None),
-        ("sim-pin-one-try-left-67", scenario_sim_pin_one_try_left,
+        ("sim-pin-one-try-left-68", scenario_sim_pin_one_try_left,
          {"sim_args": PIN_LOCKED + ["--pin-retries", "1"]}, None),
-        ("sim-puk-required-68", scenario_sim_puk_required, {"sim_args": ["--sim", "puk"]}, None),
-        ("sim-missing-69", scenario_sim_missing, {"sim_args": ["--sim", "missing"]}, None),
+        ("sim-puk-required-69", scenario_sim_puk_required, {"sim_args": ["--sim", "puk"]}, None),
+        ("sim-missing-70", scenario_sim_missing, {"sim_args": ["--sim", "missing"]}, None),
         ("registration-after-a-delay", scenario_registration_after_a_delay,
          {"sim_args": PIN_LOCKED + ["--registration-delay", str(REGISTRATION_DELAY)]}, None),
-        ("registration-denied-70", scenario_registration_denied, {"sim_args": ["--registration", "denied"]}, None),
-        ("roaming-not-allowed-71", scenario_roaming_not_allowed,
+        ("registration-denied-71", scenario_registration_denied, {"sim_args": ["--registration", "denied"]}, None),
+        ("roaming-not-allowed-72", scenario_roaming_not_allowed,
          {"sim_args": ["--registration", "roaming"], "modem_settings": "allow-roaming = no"}, None),
-        ("no-signal-not-registered-72", scenario_not_registered,
+        ("no-signal-not-registered-73", scenario_not_registered,
          {"faults": ["no-signal"], "modem_settings": "registration-timeout = 2"}, None),
         ("apn-from-the-provider-database", scenario_apn_from_the_provider_database, {}, None),
-        ("apn-required-73", scenario_apn_required, {"sim_args": ["--imsi", "001010123456789"]}, None),
+        ("apn-required-74", scenario_apn_required, {"sim_args": ["--imsi", "001010123456789"]}, None),
     ]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Real-PPP scenarios, run inside the User-mode Linux guest (tests/guest/test_guest.py boots it):
 real dbus-daemon, real dialupd, real pppd and chat, kernel PPP, and the simulated EC25 with a
 network-side pppd. dialupd is driven only over D-Bus, as a user would. Results go to
@@ -9,7 +10,8 @@ run) and the runner. The scenarios live by theme beside it: calls.py (calls and 
 security.py (secrets, the unit's sandbox), recovery.py (redial, module recovery, a second or
 leftover daemon and pppd), hotplug.py (unplug, a dialupctl session), network_side.py (the
 simulated network with plain pppd), online.py (routes and DNS), readiness.py (SIM, registration
-and APN before the dial), load_storm.py; checks.py holds
+and APN before the dial), load_storm.py, modemmanager.py (Debian's ModemManager beside
+dialupd); checks.py holds
 what they share (D-Bus calls, Hangup evidence, pppd processes, ping, /proc readers) and world.py
 the world each runs in.
 
@@ -33,7 +35,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from world import PATIENCE, World, wait_until  # noqa: E402
 import load_storm  # noqa: E402
 import online  # noqa: E402
+import escalation  # noqa: E402
+import journal  # noqa: E402
 import readiness  # noqa: E402
+import watchdog  # noqa: E402
+import watchdog_ipv6  # noqa: E402
 from checks import APN_AS_PASSWORD, PASSWORD, RESULT, SIM_PIN, assert_reason, pppd_processes  # noqa: E402
 from calls import (dial_answered, limit_reached, make_driverless_tty,  # noqa: E402
                    scenario_at_port_silent, scenario_bad_option, scenario_caller_vanishes_mid_wait, scenario_carrier_drop,
@@ -51,6 +57,10 @@ from recovery import (killed_then_recovered, scenario_at_port_silent_with_reconn
                       scenario_usb_reenumeration_keeps_the_object)
 from hotplug import scenario_dialupctl_session, scenario_unplug_mid_call, scenario_unplug_mid_dial  # noqa: E402
 from network_side import scenario_network_side_ipv6  # noqa: E402
+from modemmanager import (scenario_modemmanager_beside_dialupd, scenario_modemmanager_port_ignore_only,  # noqa: E402
+                          scenario_modemmanager_without_the_policy)
+from counters import scenario_data_limit_and_counters_across_a_restart  # noqa: E402
+from dm_log import DM_WORLD, scenario_dm_log_names_the_networks_cause, scenario_dm_log_silent_port  # noqa: E402
 
 
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
@@ -64,6 +74,11 @@ SCENARIOS = [
     ("connect-wait", scenario_connect_wait, {}, None),
     ("disconnect-user-request-5", scenario_disconnect, {}, (5, "user-request", ENDED_BY_REQUEST, False)),
     ("carrier-drop-hangup-16", scenario_carrier_drop, {}, (16, "hangup", UP, True)),
+    ("dm-log-network-cause", scenario_dm_log_names_the_networks_cause, DM_WORLD, (16, "hangup", UP, True)),
+    ("dm-log-silent-port", scenario_dm_log_silent_port, dict(DM_WORLD, faults=["dm-silent"]),
+     (16, "hangup", UP, True)),
+    ("data-limit-66-and-counters-across-a-restart", scenario_data_limit_and_counters_across_a_restart,
+     {"modem_settings": "data-limit = 50K\nreconnect = yes"}, None),
     ("lcp-echo-silence-peer-dead-15", scenario_lcp_echo_silence,
      {"modem_settings": "lcp-echo-interval = 1\nlcp-echo-failure = 3"}, (15, "peer-dead", UP, True)),
     ("dial-no-carrier-8", dial_answered("NO CARRIER", 'AT+CEER -> +CEER: "Service option not subscribed"'),
@@ -128,9 +143,19 @@ SCENARIOS = [
     ("recovery-survives-port-hangups", scenario_recovery_survives_port_hangups,
      {"sim_args": ["--reboot-seconds", "1"]}, None),
     ("network-side-ipv6", scenario_network_side_ipv6, {"resolved": True}, None),
+    ("modemmanager-beside-dialupd", scenario_modemmanager_beside_dialupd, {"hotplug": True, "usb_config": False},
+     None),
+    ("modemmanager-port-ignore-only", scenario_modemmanager_port_ignore_only, {"hotplug": True, "usb_config": False},
+     None),
+    ("modemmanager-without-the-policy", scenario_modemmanager_without_the_policy,
+     {"hotplug": True, "usb_config": False}, None),
 ]
 SCENARIOS += online.scenarios(UNIT_SANDBOX, make_run_trees)
 SCENARIOS += readiness.scenarios()
+SCENARIOS += watchdog.scenarios()
+SCENARIOS += watchdog_ipv6.scenarios()
+SCENARIOS += escalation.scenarios()
+SCENARIOS += journal.scenarios()
 
 
 def check_outcome(world, outcome):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Guest scenarios: secrets and the sandbox. A wrong password, a right one that is never
 exposed, nor the SIM's PIN (nor one equal to the APN), and a call under the unit's sandbox (tests/guest/unit-sandbox:
 private files, capabilities, /run narrowed)."""
@@ -14,11 +15,14 @@ from checks import (APN_AS_PASSWORD, PASSWORD, SIM_PIN, assert_evidence, assert_
 
 
 def scenario_wrong_password(world):
-    message = expect_failure(world, "org.dialupd1.Error.CallFailed", user="alice", password="wrong-password")
+    # A secret that no path holds: the scenario's directory is named wrong-password-19 and the
+    # daemon's start line names the config file in it.
+    wrong = "Wr0ng-s3cret-7q"
+    message = expect_failure(world, "org.dialupd1.Error.CallFailed", user="alice", password=wrong)
     assert message.startswith("19 auth-to-peer-failed"), message
     hangup = wait_for_hangup(world)
     assert hangup["code"] == 19
-    assert "wrong-password" not in hangup["log"] and "wrong-password" not in world.daemon.log_text()
+    assert wrong not in hangup["log"] and wrong not in world.daemon.log_text()
     assert_evidence(hangup, "PAP authentication failed")
 
 

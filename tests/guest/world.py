@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The world a real-PPP scenario runs in, inside the guest: the test bed (private bus, dialupd)
 plus the simulated EC25 (tools/modem-sim) on /dev/ttyUSB3 and /dev/ttyUSB2.
 
@@ -15,6 +16,7 @@ from fake_usb import FakeUsbProcess  # noqa: E402
 from testbed import (PATIENCE, PLUGIN, ROOT, Bus, Daemon, MonitorProcess, control_request,  # noqa: E402,F401
                      wait_until)  # (scenarios use wait_until, PATIENCE and MonitorProcess from here)
 
+from journal import STREAM as JOURNAL_STREAM, Journald  # noqa: E402
 from resolvconf import Resolvconf  # noqa: E402
 from resolved import Resolved  # noqa: E402
 
@@ -72,7 +74,7 @@ class World:
 
     def __init__(self, log_dir, faults=(), sim_args=(), modem_settings="", daemon_settings="", device="/dev/ttyUSB3",
                  hotplug=False, usb_config=True, daemon_wrapper=(), more_modems=(), resolved=False,
-                 resolvconf=False):
+                 resolvconf=False, journal=False):
         """hotplug: the modem comes from udev (umockdev); usb_config: a config section names it
         "ec25" by serial (else it gets its own id, ec25_SIMEC25, and the [defaults]);
         daemon_wrapper: a command the daemon runs under (tests/guest/unit-sandbox);
@@ -83,7 +85,10 @@ class World:
         tests/guest/resolved.py; the guest's /etc/resolv.conf points at its stub meanwhile);
         resolvconf: Debian's resolvconf is "installed" as /sbin/resolvconf before the daemon
         starts (`self.resolvconf`, see tests/guest/resolvconf.py; the guest's /etc/resolv.conf is
-        the one it generates meanwhile)."""
+        the one it generates meanwhile);
+        journal: the real systemd-journald runs before the daemon starts and the daemon runs as a
+        systemd service would, its stderr journald's stream (`self.journal`, see
+        tests/guest/journal.py; the daemon's lines are then in the journal, not in its log file)."""
         self.scratch = tempfile.mkdtemp(prefix="world-", dir="/run")
         self.log_dir = log_dir
         os.makedirs(log_dir, exist_ok=True)
@@ -92,6 +97,9 @@ class World:
         # over /etc would hide those mounts.
         self.resolvconf = Resolvconf(self.scratch, log_dir) if resolvconf else None
         self.resolved = Resolved(self.bus, self.scratch, log_dir) if resolved else None
+        self.journal = Journald(log_dir) if journal else None
+        if journal:
+            daemon_wrapper = (JOURNAL_STREAM, "dialupd", *daemon_wrapper)
         self.sim = Simulator(self.scratch, log_dir, faults, sim_args)
         plugin = "" if "plugin" in daemon_settings else f"plugin = {PLUGIN}\n"
         config = (f"[daemon]\n{plugin}runtime-dir = {self.scratch}/run\nstate-dir = {self.scratch}/state\n"
@@ -140,11 +148,12 @@ class World:
         objects = manager.GetManagedObjects(dbus_interface="org.freedesktop.DBus.ObjectManager")
         return self.modem.path in objects
 
-    def plug(self, wait=True):
-        """The EC25 comes in: its ttys (the simulator's) and its USB device (umockdev)."""
+    def plug(self, wait=True, properties=None):
+        """The EC25 comes in: its ttys (the simulator's) and its USB device (umockdev).
+        `properties`: the udev properties rules give it (FakeUsb.plug), none by default."""
         if not os.path.lexists("/dev/ttyUSB3"):
             self.sim.command("plug")
-        self.usb.plug(USB_PORT, USB_SERIAL, first_tty=0)
+        self.usb.plug(USB_PORT, USB_SERIAL, first_tty=0, properties=properties)
         if wait and not wait_until(self.modem_present, PATIENCE):
             raise RuntimeError("the plugged modem did not appear: " + self.daemon.log_text()[-2000:])
 
@@ -170,6 +179,8 @@ class World:
             sim.stop()
         if self.resolved:
             self.resolved.stop()
+        if self.journal:
+            self.journal.stop()
         self.bus.stop()
         # Last, when every process of the scenario is gone: nothing keeps its overlays busy.
         if self.resolvconf:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`meson install` into a DESTDIR: every file where the system looks for it (dirs from the
 pkg-config files of systemd, udev, dbus-1 and bash-completion), the options that override
 them, the example config that the daemon accepts, and the installed unit's sandbox exposure
@@ -92,6 +93,8 @@ class DestdirInstall(unittest.TestCase):
         self.assertInstalled(pkg_variable("udev", "udevdir") + "/rules.d/78-dialupd.rules")
         self.assertInstalled(f"{dirs['sysconfdir']}/dialupd/dialupd.conf.example")
         self.assertInstalled(f"{dirs['mandir']}/man1/dialupctl.1")
+        self.assertInstalled(f"{dirs['mandir']}/man8/dialupd.8")
+        self.assertInstalled(f"{dirs['mandir']}/man5/dialupd.conf.5")
         self.assertInstalled(f"{dirs['datadir']}/bash-completion/completions/dialupctl")
 
     def test_the_unit_is_what_the_issue_asks(self):
@@ -138,7 +141,8 @@ class DestdirInstall(unittest.TestCase):
         if not os.path.exists(f"{self.dirs['sysconfdir']}/dialupd/dialupd.conf"):
             models = subprocess.run([daemon, "--list-usb-models"], capture_output=True, text=True)
             self.assertEqual(models.returncode, 0, models.stderr)
-            self.assertIn("using built-in defaults", models.stderr)
+            self.assertIn(f"no config file at {self.dirs['sysconfdir']}/dialupd/dialupd.conf: built-in defaults",
+                          models.stderr)
 
     def test_the_example_config_is_accepted(self):
         example = self.installed(f"{self.dirs['sysconfdir']}/dialupd/dialupd.conf.example")
@@ -149,6 +153,30 @@ class DestdirInstall(unittest.TestCase):
 
 
 class Overrides(unittest.TestCase):
+    def test_default_setup_installs_where_the_package_does(self):
+        """One prefix convention: no options give /usr, /etc and /var (meson.build's default_options),
+        and the summary names the config file the daemon will read."""
+        scratch = tempfile.mkdtemp(prefix="dialupd-setup-")
+        try:
+            build = os.path.join(scratch, "build")
+            setup = subprocess.run(["meson", "setup", build, ROOT, "-Dtests=false"], capture_output=True, text=True)
+            self.assertEqual(setup.returncode, 0, setup.stdout + setup.stderr)
+            self.assertEqual(build_option(build, "prefix"), "/usr")
+            self.assertEqual(build_option(build, "sysconfdir"), "/etc")
+            self.assertEqual(build_option(build, "localstatedir"), "/var")
+            self.assertRegex(setup.stdout, r"config file \(read at start\)\s*: /etc/dialupd/dialupd.conf\n")
+            installed = json.loads(subprocess.run(["meson", "introspect", build, "--installed"], capture_output=True,
+                                                  text=True, check=True).stdout)
+            destinations = set(installed.values())
+            for expected in ("/usr/sbin/dialupd", "/usr/bin/dialupctl", "/etc/dialupd/dialupd.conf.example",
+                             f"/usr/lib/pppd/{pppd_version()}/dialupd-pppd-plugin.so",
+                             pkg_variable("systemd", "systemdsystemunitdir") + "/dialupd.service",
+                             pkg_variable("udev", "udevdir") + "/rules.d/78-dialupd.rules",
+                             "/usr/share/dbus-1/system.d/org.dialupd1.conf"):
+                self.assertIn(expected, destinations)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
     def test_options_override_every_pkg_config_dir(self):
         scratch = tempfile.mkdtemp(prefix="dialupd-setup-")
         try:

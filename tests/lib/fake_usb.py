@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """USB modems played by umockdev, for tests that run dialupd against udev without hardware.
 
 FakeUsb works on a umockdev testbed in the calling process (which must run under
@@ -6,6 +7,7 @@ cannot (the guest scenarios): `python3 fake_usb.py` under umockdev-wrapper print
 testbed's directory, then takes "plug PORT SERIAL FIRST_TTY" and "unplug PORT" lines.
 A daemon sees the testbed with FakeUsbProcess.env() (or the testbed's own dir) in its
 environment: umockdev's preload library and UMOCKDEV_DIR."""
+import json
 import os
 import shutil
 import subprocess
@@ -59,8 +61,10 @@ class FakeUsb:
         self.devices = {}  # port path -> (usb sysfs path, [tty sysfs paths])
 
     def plug(self, port, vendor="2c7c", product="0125", serial="0123456789ABCDEF", interfaces=(0, 1, 2, 3, 4),
-             usb_attributes=None, interface_attributes=None, first_tty=None, before_tty=None):
+             usb_attributes=None, interface_attributes=None, first_tty=None, before_tty=None, properties=None):
         """`first_tty`: number the ttys from here (ttyUSB<first_tty + i>) instead of going on.
+        `properties`: udev properties as rules would set them (the udev database's), {"usb": {...}}
+        for the USB device and {interface number: {...}} for a tty.
         `before_tty(interface number)` is called just before each tty's add (benchmarks).
         A bytes `serial` is written as it is (a hostile device's bytes need not be UTF-8)."""
         raw_serial = serial if isinstance(serial, bytes) else None
@@ -72,8 +76,10 @@ class FakeUsb:
         if serial is not None:
             attributes["serial"] = serial
         attributes.update(usb_attributes or {})
+        properties = properties or {}
         usb = self.testbed.add_device("usb", port, None, flatten(attributes),
-                                      ["DEVTYPE", "usb_device", "PRODUCT", f"{vendor}/{product}/318"])
+                                      ["DEVTYPE", "usb_device", "PRODUCT", f"{vendor}/{product}/318",
+                                       *flatten(properties.get("usb", {}))])
         if raw_serial is not None:
             self.testbed.set_attribute_binary(usb, "serial", raw_serial)
         ttys = []
@@ -87,7 +93,8 @@ class FakeUsb:
             self.next_tty += 1
             if before_tty:
                 before_tty(number)
-            ttys.append(self.testbed.add_device("tty", name, interface, [], ["DEVNAME", "/dev/" + name]))
+            ttys.append(self.testbed.add_device("tty", name, interface, [],
+                                                ["DEVNAME", "/dev/" + name, *flatten(properties.get(number, {}))]))
         self.devices[port] = (usb, ttys)
         return ttys
 
@@ -129,8 +136,12 @@ class FakeUsbProcess:
         if answer != "OK":
             raise RuntimeError(f"umockdev helper: {line!r} -> {answer!r}")
 
-    def plug(self, port, serial, first_tty=0):
-        self._request(f"plug {port} {serial} {first_tty}")
+    def plug(self, port, serial, first_tty=0, properties=None):
+        """`properties`: as FakeUsb.plug takes them."""
+        line = f"plug {port} {serial} {first_tty}"
+        if properties:
+            line += " " + json.dumps({str(key): value for key, value in properties.items()}, separators=(",", ":"))
+        self._request(line)
 
     def unplug(self, port):
         self._request(f"unplug {port}")
@@ -154,7 +165,9 @@ def serve():
         words = line.split()
         try:
             if words[0] == "plug":
-                usb.plug(words[1], serial=words[2], first_tty=int(words[3]))
+                properties = {key if key == "usb" else int(key): value
+                              for key, value in json.loads(words[4]).items()} if len(words) > 4 else None
+                usb.plug(words[1], serial=words[2], first_tty=int(words[3]), properties=properties)
             elif words[0] == "unplug":
                 usb.unplug(words[1])
             else:

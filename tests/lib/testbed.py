@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Test bed for dialupd against real parts, shared by the D-Bus integration tests on the host
 and the real-PPP scenarios in the guest: a private dbus-daemon with the project's policy,
 dialupd started on it, and a D-Bus client that records what a subscriber sees (State changes,
@@ -134,7 +135,8 @@ class Daemon:
             out.write(config)
         self.log_path = os.path.join(log_dir, "dialupd.log")
         self.log = open(self.log_path, "w")
-        env = {"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": bus.address}
+        # DIALUPD_PLUGIN, as `meson devenv` sets it: the built plugin when a config sets no plugin =.
+        env = {"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": bus.address, "DIALUPD_PLUGIN": PLUGIN}
         for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MALLOC_PERTURB_"):
             if name in os.environ:
                 env[name] = os.environ[name]

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The rules file generated from the model table (udev-rules/generate_rules.cpp, in the build
 tree) run by the real udevadm (`udevadm test`) on umockdev devices, for every model in dialupd's
-table (`dialupd --list-usb-models`): the modem port gets ID_MM_PORT_IGNORE=1 and starts
-dialupd.service; other ports and other devices get nothing. The rules and the daemon read the
-same table, so this checks the generator and udev's reading of what it writes.
+table (`dialupd --list-usb-models`): ModemManager is kept off the whole module
+(ID_MM_DEVICE_IGNORE=1 on its USB device and every tty of it, docs/MODEMMANAGER.md), the modem
+port also gets ID_MM_PORT_IGNORE=1 and starts dialupd.service; other devices get nothing. The
+rules and the daemon read the same table, so this checks the generator and udev's reading of what it writes.
 
 udevadm reads the fake sysfs through umockdev's preload library. It runs in a private mount
 namespace where /etc/udev/rules.d holds only our rules file and /run and /dev are empty
@@ -61,11 +63,13 @@ class Rules(unittest.TestCase):
         del self.testbed
 
     def modem(self, vid, pid, interfaces=range(5)):
-        """A USB device with one tty per interface; returns {interface: tty sysfs path}."""
+        """A USB device with one tty per interface; returns {interface: tty sysfs path} (and the USB
+        device's sysfs path as self.usb)."""
         port = f"1-{self.next_port}"
         self.next_port += 1
         usb = self.testbed.add_device("usb", port, None, ["idVendor", vid, "idProduct", pid],
                                       ["DEVTYPE", "usb_device"])
+        self.usb = usb
         ttys = {}
         for number in interfaces:
             interface = self.testbed.add_device("usb", f"{port}:1.{number}", usb,
@@ -92,11 +96,19 @@ class Rules(unittest.TestCase):
         return found
 
     def assertOurs(self, found, what):
+        self.assertEqual(found.get("ID_MM_DEVICE_IGNORE"), "1", what)
         self.assertEqual(found.get("ID_MM_PORT_IGNORE"), "1", what)
         self.assertIn(":systemd:", found.get("TAGS", ""), what)
         self.assertIn("dialupd.service", found.get("SYSTEMD_WANTS", "").split(), what)
 
+    def assertOursNotTheModemPort(self, found, what):
+        """Another port of a supported module: ModemManager is kept off it, dialupd not started."""
+        self.assertEqual(found.get("ID_MM_DEVICE_IGNORE"), "1", what)
+        self.assertNotIn("ID_MM_PORT_IGNORE", found, what)
+        self.assertNotIn("dialupd.service", found.get("SYSTEMD_WANTS", ""), what)
+
     def assertNotOurs(self, found, what):
+        self.assertNotIn("ID_MM_DEVICE_IGNORE", found, what)
         self.assertNotIn("ID_MM_PORT_IGNORE", found, what)
         self.assertNotIn("dialupd.service", found.get("SYSTEMD_WANTS", ""), what)
 
@@ -108,12 +120,16 @@ class Rules(unittest.TestCase):
             self.assertOurs(self.properties(ttys[ppp]), f"{name} modem port")
             for other in ttys:
                 if other != ppp:
-                    self.assertNotOurs(self.properties(ttys[other]), f"{name} interface {other}")
+                    self.assertOursNotTheModemPort(self.properties(ttys[other]), f"{name} interface {other}")
+            usb = self.properties(self.usb)
+            self.assertEqual(usb.get("ID_MM_DEVICE_IGNORE"), "1", f"{name} USB device")
+            self.assertNotIn("dialupd.service", usb.get("SYSTEMD_WANTS", ""), f"{name} USB device")
 
     def test_unknown_and_left_out_devices_are_not_touched(self):
         for vid, pid in (("1234", "5678"), ("2c7c", "6026"), ("2c7c", "0901"), ("2c7c", "6005")):
             ttys = self.modem(vid, pid, interfaces=[3])
             self.assertNotOurs(self.properties(ttys[3]), f"{vid}:{pid}")
+            self.assertNotOurs(self.properties(self.usb), f"{vid}:{pid} USB device")
 
     def test_remove_events_are_left_alone(self):
         ttys = self.modem("2c7c", "0125", interfaces=[3])

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fakes for the core's interfaces: a scheduler whose time moves only when the test says so,
 // a pppd runner that records launches and lets the test play pppd's part, and a device
 // source the test plugs ttys into.
@@ -8,12 +9,16 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "core/at_channel.h"
 #include "core/call_record.h"
 #include "core/device_source.h"
+#include "core/diag_hdlc.h"
+#include "core/dm_recorder.h"
 #include "core/errors.h"
 #include "core/module_recovery.h"
 #include "core/pppd_runner.h"
@@ -355,6 +360,54 @@ private:
     std::vector<std::unique_ptr<TimerHandle>> hangUps_;
 };
 
+// The DM port of the DM log's recorder: records what is written, plays what the module sends.
+class FakeDmPort final : public DmPortOpener {
+public:
+    struct Channel final : DmChannel {
+        explicit Channel(FakeDmPort& port) : port_(port) {}
+        ~Channel() override {
+            port_.open_ = false;
+            port_.observer_ = nullptr;
+        }
+        bool write(std::span<const uint8_t> bytes) override {
+            port_.written.insert(port_.written.end(), bytes.begin(), bytes.end());
+            return true;
+        }
+        FakeDmPort& port_;
+    };
+
+    std::unique_ptr<DmChannel> open(const std::string& path, DmPortObserver& observer) override {
+        openedPath = path;
+        if (failure) throw DmPortError(*failure, "simulated");
+        open_ = true;
+        observer_ = &observer;
+        return std::make_unique<Channel>(*this);
+    }
+
+    void send(const std::vector<uint8_t>& bytes) {
+        if (!observer_) throw std::logic_error("FakeDmPort: nothing has the port open");
+        observer_->dmBytes(bytes);
+    }
+    bool isOpen() const { return open_; }
+    // The frames written since the last call, unframed.
+    std::vector<std::vector<uint8_t>> takeWritten() {
+        std::vector<std::vector<uint8_t>> frames;
+        HdlcSplitter splitter;
+        splitter.feed(written,
+                      [&](std::span<const uint8_t> payload) { frames.emplace_back(payload.begin(), payload.end()); });
+        written.clear();
+        return frames;
+    }
+
+    std::vector<uint8_t> written;
+    std::string openedPath;
+    std::optional<DmPortError::Kind> failure;
+
+private:
+    bool open_ = false;
+    DmPortObserver* observer_ = nullptr;
+};
+
 // Keeps call records in memory, newest last.
 class FakeCallLogStore final : public CallLogStore {
 public:
@@ -367,7 +420,14 @@ public:
             newestFirst.push_back(*it);
         return newestFirst;
     }
+    std::string saveDmLog(const std::string& modemId, uint64_t startedAtUsec, std::span<const uint8_t> qmdl,
+                          std::string&) override {
+        std::string path = "/var/lib/dialupd/calls/" + modemId + "/" + std::to_string(startedAtUsec) + ".qmdl";
+        dmLogs[path].assign(qmdl.begin(), qmdl.end());
+        return path;
+    }
     std::map<std::string, std::vector<CallRecord>> saved;
+    std::map<std::string, std::vector<uint8_t>> dmLogs;
 };
 
 // Plays udev: ttys present at start, then adds and removes.

@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // classifyCallEnd: how a call ended, as a table of pppd's exits and what the modem knew.
 #include "core/call_end.h"
+#include "core/reconnect.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -305,6 +307,30 @@ std::vector<Case> cases() {
          false,
          false,
          {}},
+        {"stopped at the data limit: 66, not a request",
+         exited(5),
+         with(requestedStop(), [](EndFacts& f) { f.stoppedForDataLimit = true; }),
+         66,
+         "data-limit",
+         false,
+         false,
+         false,
+         {"pppd's own status was 5 user-request; dialupd ended the call at the data limit"},
+         "data-limit"},
+        {"stopped at the data limit while the device went: removed",
+         exited(16),
+         with(requestedStop(),
+              [](EndFacts& f) {
+                  f.stoppedForDataLimit = true;
+                  f.deviceRemoved = true;
+              }),
+         16,
+         "hangup",
+         false,
+         false,
+         true,
+         {"pppd's own status was 16 hangup; the call ended because the device was removed"},
+         "removed"},
         {"killed by SIGKILL and removed",
          killedBy(SIGKILL),
          with(facts(), [](EndFacts& f) { f.deviceRemoved = true; }),
@@ -332,6 +358,23 @@ TEST(CallEnd, Table) {
         notes.push_back(exitedNote(end.reason));
         EXPECT_THAT(end.notes, ElementsAreArray(notes));
     }
+}
+
+// The watchdog's stop: not a request (a Hangup, a redial), whatever pppd made of our SIGTERM.
+TEST(CallEnd, StoppedForLostConnectivity) {
+    EndFacts stopped = requestedStop();
+    stopped.stoppedForConnectivity = true;
+    for (ProcessExit exit : {exited(5), exited(16), killedBy(SIGKILL)}) {
+        CallEnd end = classifyCallEnd(exit, stopped);
+        EXPECT_EQ(end.reason, reasonForConnectivityLost());
+        EXPECT_EQ(end.reason.code, 65u);
+        EXPECT_EQ(end.reason.name, "connectivity-lost");
+        EXPECT_FALSE(end.requested);
+        EXPECT_TRUE(redialCanHelp(end.reason));
+    }
+    // An unplug meanwhile is the better explanation.
+    stopped.deviceRemoved = true;
+    EXPECT_EQ(classifyCallEnd(exited(16), stopped).reason, reasonForRemovedDevice());
 }
 
 // Every signal: only TERM, INT and HUP leave the link closed by pppd itself.

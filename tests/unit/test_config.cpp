@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "core/config.h"
 
 #include <gmock/gmock.h>
@@ -19,6 +20,24 @@ std::string errorOf(const std::string& text) {
         return error.what();
     }
     return "(no error)";
+}
+
+TEST(Config, DataPlanAndMetrics) {
+    Config config = parseConfig(
+        "[daemon]\nmetrics-dir = /var/lib/prometheus/node-exporter\n[defaults]\ndata-limit = 2G\n"
+        "[modem m0]\ndevice = /dev/ttyS1\ndata-period = daily\ndata-limit = 1Gi\n"
+        "[modem m1]\ndevice = /dev/ttyS2\ndata-period-start-day = 28\n",
+        "plan.conf");
+    EXPECT_EQ(config.daemon.metricsDir, "/var/lib/prometheus/node-exporter");
+    EXPECT_EQ(config.defaults.dataPlan.limitBytes, 2'000'000'000u);
+    EXPECT_EQ(config.modems[0].call.dataPlan.period, DataPeriodKind::Daily);
+    EXPECT_EQ(config.modems[0].call.dataPlan.limitBytes, 1ULL << 30);
+    EXPECT_EQ(config.modems[1].call.dataPlan.startDay, 28u);
+    EXPECT_EQ(config.modems[1].call.dataPlan.limitBytes, 2'000'000'000u);
+    EXPECT_THAT(errorOf("[defaults]\ndata-limit = 2 GB\n"), HasSubstr("'data-limit' must be a size like 2G"));
+    EXPECT_THAT(errorOf("[defaults]\ndata-period = weekly\n"), HasSubstr("must be one of monthly, daily"));
+    EXPECT_THAT(errorOf("[defaults]\ndata-period-start-day = 31\n"), HasSubstr("from 1 to 28"));
+    EXPECT_THAT(errorOf("[daemon]\nmetrics-dir = metrics\n"), HasSubstr("absolute path"));
 }
 
 TEST(Config, EmptyFileIsValid) {
@@ -78,6 +97,47 @@ TEST(Config, DefaultsApplyWhereverTheSectionStands) {
     EXPECT_EQ(config.modems[0].call.apn, "later");
 }
 
+TEST(Config, ConnectivityCheck) {
+    Config config = parseConfig(
+        "[defaults]\ncheck = icmp\ncheck-interval = 60\n"
+        "[modem a]\ndevice = /dev/a\n"
+        "[modem b]\ndevice = /dev/b\ncheck = tcp\ncheck-targets = 192.0.2.1:443, [2001:db8::1]:80\n"
+        "check-retry-interval = 2\ncheck-failures = 5\ncheck-timeout = 1\n"
+        "[modem c]\ndevice = /dev/c\ncheck = dns\ncheck-name = example.com\n",
+        "test.conf");
+    EXPECT_EQ(ConnectivityCheckSettings{}.kind, CheckKind::None);
+    EXPECT_EQ(ConnectivityCheckSettings{}.intervalSeconds, 300u);
+    EXPECT_EQ(ConnectivityCheckSettings{}.retryIntervalSeconds, 10u);
+    EXPECT_EQ(ConnectivityCheckSettings{}.failures, 3u);
+    const ConnectivityCheckSettings& a = config.modems[0].call.check;
+    EXPECT_EQ(a.kind, CheckKind::Icmp);
+    EXPECT_EQ(a.intervalSeconds, 60u);
+    EXPECT_TRUE(a.targets.empty()) << "the network's DNS servers";
+    const ConnectivityCheckSettings& b = config.modems[1].call.check;
+    EXPECT_EQ(b.kind, CheckKind::Tcp);
+    ASSERT_EQ(b.targets.size(), 2u);
+    EXPECT_EQ(b.targets[1].text(), "[2001:db8::1]:80");
+    EXPECT_EQ(b.retryIntervalSeconds, 2u);
+    EXPECT_EQ(b.failures, 5u);
+    EXPECT_EQ(b.timeoutSeconds, 1u);
+    EXPECT_EQ(config.modems[2].call.check.name, "example.com");
+}
+
+TEST(Config, ConnectivityCheckErrors) {
+    EXPECT_THAT(errorOf("[defaults]\ncheck = ping\n"),
+                HasSubstr("test.conf:2: 'check' must be one of none, icmp, dns, tcp, got 'ping'"));
+    EXPECT_THAT(errorOf("[defaults]\ncheck = tcp\n"), HasSubstr("test.conf:2: check = tcp needs 'check-targets'"));
+    EXPECT_THAT(errorOf("[defaults]\ncheck = icmp\ncheck-targets = dns.google\n"),
+                HasSubstr("test.conf:3: 'check-targets' takes numeric IPv4 or IPv6 addresses"));
+    EXPECT_THAT(errorOf("[modem m]\ndevice = /dev/x\ncheck-targets = 10.0.0.1\ncheck = tcp\n"),
+                HasSubstr("test.conf:4: 'check-targets' takes ADDRESS:PORT"));
+    EXPECT_THAT(errorOf("[defaults]\ncheck = dns\n"), HasSubstr("check = dns needs 'check-name'"));
+    EXPECT_THAT(errorOf("[defaults]\ncheck-name = a..b\n"), HasSubstr("test.conf:2: 'check-name' must be a DNS name"));
+    EXPECT_THAT(errorOf("[defaults]\ncheck-interval = 0\n"), HasSubstr("'check-interval' must be a whole number"));
+    EXPECT_THAT(errorOf("[defaults]\ncheck = icmp\ncheck-interval = 5\ncheck-retry-interval = 6\n"),
+                HasSubstr("'check-retry-interval' (6 s) must not be longer than 'check-interval' (5 s)"));
+}
+
 TEST(Config, PasswordIsNoted) { EXPECT_TRUE(parseConfig("[defaults]\npassword = s3cret\n", "p.conf").hasPassword); }
 
 TEST(Config, ErrorsNameFileLineAndProblem) {
@@ -85,7 +145,7 @@ TEST(Config, ErrorsNameFileLineAndProblem) {
               "test.conf:3: unknown key 'stop-tmeout' in [daemon] (known: pppd, chat, plugin, runtime-dir, "
               "lock-dir, stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, "
               "diagnostics-timeout, recovery-wait, "
-              "live-status)");
+              "live-status, metrics-dir)");
     EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nflow = rtscts\n"), HasSubstr("test.conf:3: unknown key 'flow'"));
     EXPECT_THAT(errorOf("[dameon]\n"), HasSubstr("test.conf:1: unknown section [dameon]"));
     EXPECT_THAT(errorOf("apn = x\n"), HasSubstr("test.conf:1: key outside of a section"));
@@ -232,6 +292,41 @@ TEST(Config, UsbModelSectionsExtendTheTable) {
     EXPECT_FALSE(config.usbModels[1].atInterface);
 }
 
+TEST(Config, DmLogKeys) {
+    Config config = parseConfig(
+        "[modem m0]\ndevice = /dev/ttyUSB3\ndm-log = yes\ndm-port = /dev/ttyUSB0\n"
+        "dm-log-size = 8Mi\ndm-mask-file = /etc/dialupd/m0.cfg\n"
+        "[modem m1]\ndevice = /dev/ttyS1\n",
+        "dm.conf");
+    const ModemConfig& m0 = config.modems[0];
+    EXPECT_TRUE(m0.dmLog);
+    EXPECT_EQ(m0.dmPort, "/dev/ttyUSB0");
+    EXPECT_EQ(m0.dmLogSize, 8u * 1024 * 1024);
+    EXPECT_EQ(m0.dmMaskFile, "/etc/dialupd/m0.cfg");
+    const ModemConfig& m1 = config.modems[1];
+    EXPECT_FALSE(m1.dmLog);
+    EXPECT_EQ(m1.dmLogSize, 4u * 1024 * 1024);
+    EXPECT_EQ(m1.dmPort, "");
+    EXPECT_EQ(parseConfig("[modem m0]\ndevice = /dev/x\ndm-log-size = 64Ki\n", "t").modems[0].dmLogSize, 65536u);
+    EXPECT_EQ(parseConfig("[modem m0]\ndevice = /dev/x\ndm-log-size = 64Mi\n", "t").modems[0].dmLogSize,
+              64u * 1024 * 1024);
+
+    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\ndm-log-size = 1000\n"),
+                HasSubstr("test.conf:3: 'dm-log-size' must be from 65536 to 67108864 bytes"));
+    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\ndm-log-size = 65Mi\n"), HasSubstr("'dm-log-size' must be from"));
+    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\ndm-log-size = lots\n"), HasSubstr("must be a size like"));
+    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\ndm-log = maybe\n"), HasSubstr("'dm-log' must be yes or no"));
+    EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\ndm-mask-file = m0.cfg\n"), HasSubstr("absolute path"));
+    EXPECT_THAT(errorOf("[modem m0]\nusb-path = 1-1\ndm-port = /dev/ttyUSB0\n"),
+                HasSubstr("'dm-port' is for fixed ports"));
+    EXPECT_THAT(errorOf("[defaults]\ndm-log = yes\n"), HasSubstr("unknown key 'dm-log' in [defaults]"));
+}
+
+TEST(Config, UsbModelDmInterface) {
+    Config config = parseConfig("[usb-model 2c7c:6026]\nname = EC200T\nppp-interface = 5\ndm-interface = 1\n", "m");
+    EXPECT_EQ(config.usbModels[0].dmInterface, 1);
+}
+
 TEST(Config, UsbModelErrors) {
     EXPECT_THAT(errorOf("[usb-model 2c7c]\n"), HasSubstr("test.conf:1: [usb-model 2c7c]: expected VID:PID"));
     EXPECT_THAT(errorOf("[usb-model zzzz:0001]\n"), HasSubstr("expected VID:PID"));
@@ -344,8 +439,8 @@ TEST(Config, BadOnlineSettingsAreNamed) {
     // The lists of known keys name the new ones, in [defaults] and [modem].
     for (const char* section : {"[defaults]\n", "[modem m]\ndevice = /dev/x\n"}) {
         std::string error = errorOf(std::string(section) + "metric = 5\n");
-        EXPECT_THAT(error,
-                    HasSubstr("default-route, route-metric, dns, ip-family, registration-timeout, allow-roaming)"));
+        EXPECT_THAT(error, HasSubstr("default-route, route-metric, dns, ip-family, registration-timeout, "
+                                     "allow-roaming, data-period, data-period-start-day, data-limit, "));
     }
 }
 

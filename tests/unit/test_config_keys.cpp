@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The config keys are written down three times for people: the parser's tables (config.cpp),
 // docs/CONFIG.md and service/dialupd.conf.example. Each key of the tables must be documented
-// and shown in the example, and neither may name a key the parser refuses.
+// and shown in the example, and neither may name a key the parser refuses. The man page
+// dialupd.conf(5), rendered from CONFIG.md at build time (tools/config-man), must name each.
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -18,12 +20,16 @@ namespace {
 
 const char* const kSections[] = {"daemon", "defaults", "modem", "usb-model"};
 
-std::string readSourceFile(const std::string& relative) {
-    std::ifstream file(std::string(DIALUPD_SOURCE_ROOT) + "/" + relative);
-    EXPECT_TRUE(file) << relative;
+std::string readFile(const std::string& path) {
+    std::ifstream file(path);
+    EXPECT_TRUE(file) << path;
     std::ostringstream text;
     text << file.rdbuf();
     return text.str();
+}
+
+std::string readSourceFile(const std::string& relative) {
+    return readFile(std::string(DIALUPD_SOURCE_ROOT) + "/" + relative);
 }
 
 std::set<std::string> keysOf(std::string_view section) {
@@ -47,6 +53,29 @@ std::map<std::string, std::set<std::string>> documentedKeys() {
             section.clear();
         else if (!section.empty() && std::regex_match(line, match, row))
             keys[section].insert(match[1]);
+    }
+    return keys;
+}
+
+// Section name -> the keys dialupd.conf(5) describes: ".B key" after a ".TP" under a subsection
+// ".SS \fB[name ...]\fR" of SECTIONS AND KEYS.
+std::map<std::string, std::set<std::string>> manPageKeys() {
+    std::map<std::string, std::set<std::string>> keys;
+    std::istringstream text(readFile(std::string(DIALUPD_BUILD_ROOT) + "/man/dialupd.conf.5"));
+    static const std::regex subsection(R"(^\.SS \\fB\[([a-z\\-]+)[^\]]*\].*)");  // "usb\-model"
+    static const std::regex item(R"(^\.B ([a-z][a-z0-9-]*)$)");
+    std::string line, previous, section;
+    std::smatch match;
+    while (std::getline(text, line)) {
+        if (std::regex_match(line, match, subsection)) {
+            section = match[1];
+            std::erase(section, '\\');
+        } else if (line.starts_with(".SH")) {
+            section.clear();
+        } else if (!section.empty() && previous == ".TP" && std::regex_match(line, match, item)) {
+            keys[section].insert(match[1]);
+        }
+        previous = line;
     }
     return keys;
 }
@@ -92,6 +121,19 @@ TEST(ConfigKeys, TheDocsNameEveryKeyAndNoOther) {
     }
     for (const auto& [section, keys] : documented)
         EXPECT_TRUE(expected.count(section)) << "docs/CONFIG.md documents a section [" << section << "]";
+}
+
+TEST(ConfigKeys, TheManPageNamesEveryKey) {
+    auto described = manPageKeys();
+    std::set<std::string> modemOwn = keysOf("modem");
+    for (const std::string& key : configKeys("defaults")) modemOwn.erase(key);
+    std::map<std::string, std::set<std::string>> expected = {{"daemon", keysOf("daemon")},
+                                                             {"defaults", keysOf("defaults")},
+                                                             {"modem", modemOwn},
+                                                             {"usb-model", keysOf("usb-model")}};
+    for (const auto& [section, keys] : expected)
+        for (const std::string& key : keys)
+            EXPECT_TRUE(described[section].count(key)) << "[" << section << "] " << key << " is not in dialupd.conf.5";
 }
 
 TEST(ConfigKeys, TheExampleShowsEveryKeyAndNoOther) {

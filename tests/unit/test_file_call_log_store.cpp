@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Call logs on disk: the format, file modes, pruning to the newest N, and files that are not
 // ours.
 #include "sys/file_call_log_store.h"
@@ -10,6 +11,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <vector>
 
 namespace dialupd {
 namespace {
@@ -121,6 +124,48 @@ TEST_F(FileCallLogStoreTest, ReadsBackNoMoreThanOneBusMessageCarries) {
 
 TEST_F(FileCallLogStoreTest, KeepingNoneWritesNothing) {
     FileCallLogStore(state, 0, 1 << 20).save("m0", record(1, 16));
+    EXPECT_FALSE(std::filesystem::exists(state));
+}
+
+TEST_F(FileCallLogStoreTest, ADmLogSitsBesideItsRecordPrivateAndGoesWithIt) {
+    FileCallLogStore store(state, 2, 1 << 20);
+    const std::vector<uint8_t> qmdl = {0x73, 0x00, 0x7d, 0x5e, 0x7e};
+    std::string why;
+    std::string path = store.saveDmLog("ec25", 1000, qmdl, why);
+    EXPECT_EQ(path, state + "/calls/ec25/1000.qmdl");
+    EXPECT_EQ(why, "");
+    EXPECT_EQ(modeOf(path), 0600u);
+    std::ifstream file(path, std::ios::binary);
+    std::vector<uint8_t> back((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(back, qmdl);
+    store.save("ec25", record(1000, 16));
+    // Read back as text: only the record, never the DM log.
+    ASSERT_EQ(store.load("ec25", 10).size(), 1u);
+    store.save("ec25", record(2000, 16));
+    EXPECT_TRUE(std::filesystem::exists(path));
+    store.save("ec25", record(3000, 16));  // the record of 1000 is pruned: its DM log with it
+    EXPECT_FALSE(std::filesystem::exists(path));
+    EXPECT_FALSE(std::filesystem::exists(state + "/calls/ec25/1000.log"));
+}
+
+TEST_F(FileCallLogStoreTest, ADmLogIsNotWrittenThroughASymlink) {
+    FileCallLogStore store(state, 2, 1 << 20);
+    std::filesystem::create_directories(state + "/calls/ec25");
+    std::string target = state + "/elsewhere";
+    std::filesystem::create_symlink(target, state + "/calls/ec25/1000.qmdl.new");
+    std::string why;
+    std::string path = store.saveDmLog("ec25", 1000, std::vector<uint8_t>{1, 2}, why);
+    // The leftover is unlinked, not followed; the file is written in its own right.
+    EXPECT_EQ(path, state + "/calls/ec25/1000.qmdl");
+    EXPECT_FALSE(std::filesystem::exists(target));
+    EXPECT_FALSE(std::filesystem::is_symlink(path));
+}
+
+TEST_F(FileCallLogStoreTest, KeepingNoneKeepsNoDmLog) {
+    FileCallLogStore store(state, 0, 1 << 20);
+    std::string why;
+    EXPECT_EQ(store.saveDmLog("ec25", 1000, std::vector<uint8_t>{1, 2}, why), "");
+    EXPECT_EQ(why, "call-logs-kept is 0");
     EXPECT_FALSE(std::filesystem::exists(state));
 }
 

@@ -1,12 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The call state machine, driven by a fake pppd and a hand-moved clock.
 #include "core/modem.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <csignal>
 #include <optional>
 
+#include "core/diag_log_config.h"
 #include "core/text.h"
 #include "fake_link_services.h"
 #include "fakes.h"
@@ -206,6 +211,52 @@ TEST_F(ModemTest, HangupWhileConnectedIsReportedWithDurationAndLog) {
     EXPECT_EQ(recorder().hangups[0].duration, 90s);
     EXPECT_THAT(recorder().hangups[0].log, HasSubstr("Modem hangup"));
     EXPECT_THAT(recorder().states, ElementsAre("connecting", "connected", "disconnected"));
+}
+
+TEST_F(ModemTest, TheDmLogIsFrozenIntoTheHangupWithTheNetworksCause) {
+    testing::FakeDmPort dmPort;
+    services.dmPorts = &dmPort;
+    services.callLogs = &store;
+    config.dmLog = true;
+    config.dmPort = "/dev/ttyUSB0";
+    modem().connect({}, false, Outcome().completion());
+    ASSERT_TRUE(dmPort.isOpen());  // before pppd's link is up: the dial is recorded too
+    EXPECT_FALSE(dmPort.takeWritten().empty());
+    dmPort.send(hdlcEncode(std::vector<uint8_t>{0x73, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0}));
+    runner.ipUp(sampleIp());
+    scheduler.advance(30s);
+    // LOG_F, LTE NAS ESM plain in (0xB0E2): Deactivate EPS bearer context request, ESM cause #36.
+    std::vector<uint8_t> deactivate = {0x10, 0, 0x14, 0, 0x14, 0,    0xe2, 0xb0, 0,    0,    0,    0,
+                                       0,    0, 0,    0, 0x01, 0x09, 0x05, 0x00, 0x52, 0x00, 0xcd, 0x24};
+    dmPort.send(hdlcEncode(deactivate));
+    scheduler.advance(800ms);
+    runner.log("Modem hangup");
+    runner.exitWith(16);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    const std::string& log = recorder().hangups[0].log;
+    EXPECT_THAT(log, HasSubstr("== DM log ==\nDM log: 2 frames, "));
+    EXPECT_THAT(log, HasSubstr(", 30.0 s, saved as /var/lib/dialupd/calls/m0/"));
+    EXPECT_THAT(log, HasSubstr("network: ESM cause #36 regular deactivation (NAS, 0.8 s before the end)\n"));
+    EXPECT_THAT(log, HasSubstr("ended: 16 hangup: "));
+    EXPECT_THAT(modem().lastExitReason().description, HasSubstr("; network: ESM cause #36 regular deactivation"));
+    EXPECT_THAT(recorder().hangups[0].reason.description, HasSubstr("network: ESM cause #36"));
+    ASSERT_EQ(store.dmLogs.size(), 1u);
+    EXPECT_EQ(store.dmLogs.begin()->second.size() > deactivate.size(), true);
+    // No call is up: logging off, the port closed.
+    EXPECT_FALSE(dmPort.isOpen());
+    EXPECT_EQ(dmPort.written, disableLoggingCommand());
+}
+
+TEST_F(ModemTest, WithoutDmLogTheHangupHasNoDmSection) {
+    testing::FakeDmPort dmPort;
+    services.dmPorts = &dmPort;
+    config.dmPort = "/dev/ttyUSB0";
+    modem().connect({}, false, Outcome().completion());
+    EXPECT_EQ(dmPort.openedPath, "");
+    runner.ipUp(sampleIp());
+    runner.exitWith(16);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, Not(HasSubstr("DM log")));
 }
 
 TEST_F(ModemTest, DisconnectSendsSigtermAndReturnsAfterExitWithoutHangup) {
@@ -671,6 +722,65 @@ TEST_F(RedialTest, AnEndNobodyAskedForIsRedialledWithBackoffUntilTheLinkIsUp) {
     EXPECT_EQ(modem().state(), ModemState::Connected);
     EXPECT_EQ(modem().reconnectAttempts(), 0u);  // up again: the next trouble starts afresh
     EXPECT_EQ(recorder().hangups.size(), 2u);
+}
+
+// A network whose data path is dead: no probe is ever answered, no byte comes in.
+struct SilentProber final : ConnectivityProber {
+    struct SilentProbe final : Probe {
+        std::string sent() const override { return "echo request"; }
+    };
+    std::optional<uint64_t> rxBytes(const std::string&) override { return 100; }
+    std::unique_ptr<Probe> start(const ProbeRequest& request, std::function<void(ProbeAnswer)>) override {
+        requests.push_back(request);
+        return std::make_unique<SilentProbe>();
+    }
+    std::vector<ProbeRequest> requests;
+};
+
+TEST_F(RedialTest, TheWatchdogEndsADeadLinkAsConnectivityLostAndTheRedialFollows) {
+    SilentProber prober;
+    services.prober = &prober;
+    config.call.check.kind = CheckKind::Icmp;
+    config.call.check.intervalSeconds = 2;
+    config.call.check.retryIntervalSeconds = 1;
+    config.call.check.failures = 3;
+    config.call.check.timeoutSeconds = 1;
+    redialling().connect({}, false, [](const Error*) {});
+    EXPECT_EQ(scheduler.pendingTimers(), 0u) << "no watchdog before the link is up";
+    runner.ipUp(sampleIp());
+    ASSERT_EQ(modem().state(), ModemState::Connected);
+    // 2 s to the first check, then per check 2 targets x 1 s and 1 s to the next: 3 checks by 10 s.
+    scheduler.advance(9900ms);
+    EXPECT_TRUE(runner.live()->signals.empty());
+    scheduler.advance(100ms);
+    ASSERT_EQ(prober.requests.size(), 6u);
+    EXPECT_EQ(prober.requests[0].target.address, "10.64.0.53") << "the network's DNS servers by default";
+    EXPECT_EQ(prober.requests[1].target.address, "10.64.0.54");
+    EXPECT_EQ(prober.requests[0].interface, "ppp0");
+    ASSERT_THAT(runner.live()->signals, ElementsAre(SIGTERM));
+    EXPECT_EQ(modem().state(), ModemState::Disconnecting);
+    runner.cause(5);
+    endBy(5);
+    EXPECT_EQ(modem().lastExitReason().code, kConnectivityLostCode);
+    EXPECT_EQ(modem().lastExitReason().name, "connectivity-lost");
+    EXPECT_EQ(modem().counters().counters().watchdogFailures, 3u) << "each failed check counts";
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    const std::string& log = recorder().hangups[0].log;
+    EXPECT_THAT(log, HasSubstr("connectivity check 1/3: icmp to 10.64.0.53 over ppp0, sent echo request: no answer "
+                               "within 1 s"));
+    EXPECT_THAT(log, HasSubstr("connectivity check 3/3: icmp to 10.64.0.54"));
+    EXPECT_THAT(log, HasSubstr("3 connectivity checks in a row failed (6 probes, each above)"));
+    EXPECT_THAT(log, HasSubstr("redial 1 in 5.0 s"));
+    EXPECT_EQ(scheduler.pendingTimers(), 1u) << "the redial's; the watchdog is gone";
+    scheduler.advance(5s);
+    EXPECT_EQ(runner.launches.size(), 2u);
+}
+
+TEST_F(RedialTest, NoCheckWithoutTheConfigOrTheProber) {
+    SilentProber prober;
+    redialling().connect({}, false, [](const Error*) {});
+    runner.ipUp(sampleIp());
+    EXPECT_EQ(scheduler.pendingTimers(), 0u) << "check = none: no timer while connected";
 }
 
 TEST_F(RedialTest, AHangupThatPppdFirstTookForSighupIsAHangupAndIsRedialled) {
@@ -1187,6 +1297,36 @@ TEST_F(OnlineModemTest, AnIpv6OnlyCallIsConnectedOnceIpv6cpIsUp) {
     EXPECT_THAT(dns.resolved.applied.back().servers, ElementsAre("2001:db8:ff::53"));
 }
 
+TEST_F(OnlineModemTest, AnIpv6OnlyCallIsCheckedAgainstTheRouterAdvertisementsDnsOnceItComes) {
+    SilentProber prober;
+    services.prober = &prober;
+    config.call.check.kind = CheckKind::Icmp;
+    config.call.check.intervalSeconds = 2;
+    config.call.check.timeoutSeconds = 1;
+    CallOverrides overrides;
+    overrides.ipFamily = IpFamily::Ipv6;
+    onlineModem().connect(overrides, false, [](const Error*) {});
+    PluginReport ipv6Up;
+    ipv6Up.kind = PluginReport::Kind::Ipv6Up;
+    ipv6Up.ip.interface = "ppp0";
+    runner.report(ipv6Up);
+    ASSERT_EQ(modem().state(), ModemState::Connected);
+    scheduler.advance(10s);
+    EXPECT_TRUE(prober.requests.empty()) << "no IPCP servers and no RDNSS yet: nothing to check against";
+    watches.current()->rdnss({"fe80::1", "2001:db8:ff::53"});
+    scheduler.advance(2s);
+    ASSERT_EQ(prober.requests.size(), 1u);
+    EXPECT_EQ(prober.requests[0].target.address, "2001:db8:ff::53") << "the link-local one has no usable scope";
+    EXPECT_EQ(prober.requests[0].target.family, AF_INET6);
+    watches.current()->rdnss({"2001:db8:ff::54"});  // a later RA: the running check goes on as it was
+    scheduler.advance(1s);
+    EXPECT_EQ(prober.requests.size(), 1u);
+    runner.exitWith(16);  // the network hung up: a Hangup with the call's log
+    scheduler.runDeferred();
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log, HasSubstr("the check starts when the router advertisement gives some"));
+}
+
 TEST_F(OnlineModemTest, ADualStackCallWaitsForIpcpNotIpv6cp) {
     Outcome outcome;
     onlineModem().connect({}, true, outcome.completion());
@@ -1264,6 +1404,176 @@ public:
 };
 [[maybe_unused]] const auto* const kEveryTransitionHappens =
     ::testing::AddGlobalTestEnvironment(new EveryTransitionHappens);
+
+// Escalation (escalation.h): failed dials in a row restart the module, reset its USB device or
+// run the power-cycle command before the next dial, at most max-resets-per-hour times.
+class EscalationTest : public RecoveryTest {
+protected:
+    EscalationTest() {
+        config.call.reconnect.enabled = true;
+        config.call.reconnect.maxDelaySeconds = 5;  // every redial 5 s after the last end
+        services.random = [] { return 0.5; };
+        services.commands = &commands;
+    }
+    // The current dial fails (chat gets no CONNECT); time runs until the next pppd starts, at
+    // most `bound`. Returns whether one did.
+    bool failAndAwaitNextDial(std::chrono::seconds bound = 120s) {
+        size_t before = runner.launches.size();
+        endBy(8);
+        for (auto ran = 0ms; ran < bound && runner.launches.size() == before; ran += 100ms)
+            scheduler.advanceInSteps(100ms);
+        return runner.launches.size() > before;
+    }
+    size_t sentCount(const std::string& entry) const { return std::count(module.log.begin(), module.log.end(), entry); }
+    std::string allLogs() {
+        std::string all;
+        for (const auto& hangup : recorder().hangups) all += hangup.log;
+        return all;
+    }
+    struct FakeCommands final : CommandRunner {
+        struct Running final : RunningCommand {};
+        std::unique_ptr<RunningCommand> run(const std::vector<std::string>& argv, Exited exited) override {
+            runs.push_back(argv);
+            if (then) then();
+            pending.push_back(std::move(exited));
+            return std::make_unique<Running>();
+        }
+        // The command ends with `problem` ("" = status 0).
+        void finish(const std::string& problem = "") {
+            auto exited = std::move(pending.front());
+            pending.erase(pending.begin());
+            exited(problem);
+        }
+        std::vector<std::vector<std::string>> runs;
+        std::vector<Exited> pending;
+        std::function<void()> then;  // what running it does to the module
+    };
+    FakeCommands commands;
+};
+
+TEST_F(EscalationTest, ThreeFailedDialsInARowRestartTheModuleBeforeTheFourth) {
+    recoverable().connect({}, false, [](const Error*) {});
+    ASSERT_TRUE(failAndAwaitNextDial());
+    ASSERT_TRUE(failAndAwaitNextDial());
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 0u);
+    ASSERT_EQ(runner.launches.size(), 3u);
+    endBy(8);  // the third
+    EXPECT_EQ(modem().failedDials(), 3u);
+    EXPECT_EQ(modem().pendingEscalation(), EscalationStep::Restart);
+    for (int i = 0; i < 100 && modem().state() != ModemState::Resetting; ++i) scheduler.advanceInSteps(100ms);
+    EXPECT_EQ(runner.launches.size(), 3u) << "the restart comes before the fourth dial";
+    scheduler.advanceInSteps(20s);
+    ASSERT_EQ(runner.launches.size(), 4u);
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 1u);
+    EXPECT_EQ(sentCount("/dev/ttyUSB3 +++"), 0u) << "the ladder starts at the restart";
+    EXPECT_TRUE(module.usbResets.empty());
+    // In the third call's Hangup (the decision, with its count) and in the fourth's log (the step).
+    ASSERT_EQ(recorder().hangups.size(), 3u);
+    EXPECT_THAT(recorder().hangups[2].log,
+                HasSubstr("escalation: 3 failed dials in a row (reset-after-failures = 3): restart the module"));
+    runner.exitWith(8);
+    scheduler.advanceInSteps(4s);
+    ASSERT_EQ(recorder().hangups.size(), 4u);
+    EXPECT_THAT(recorder().hangups[3].log, HasSubstr("escalation: restart after 3 failed dials in a row"));
+    EXPECT_THAT(recorder().hangups[3].log, HasSubstr("module recovered by reboot"));
+}
+
+TEST_F(EscalationTest, SixResetTheUsbDeviceAndTheCountGoesRound) {
+    recoverable().connect({}, false, [](const Error*) {});
+    for (int dial = 1; dial <= 5; ++dial) ASSERT_TRUE(failAndAwaitNextDial()) << "dial " << dial;
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 1u);
+    EXPECT_TRUE(module.usbResets.empty());
+    ASSERT_TRUE(failAndAwaitNextDial());  // the sixth failed: a USB reset before the seventh
+    EXPECT_THAT(module.usbResets, ElementsAre("1-1"));
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 1u) << "the ladder starts at the USB reset";
+    EXPECT_THAT(allLogs(), HasSubstr("escalation: 6 failed dials in a row (usb-reset-after-failures = 6)"));
+    for (int dial = 7; dial <= 9; ++dial) ASSERT_TRUE(failAndAwaitNextDial()) << "dial " << dial;
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 2u);  // 9: round again
+    EXPECT_EQ(modem().failedDials(), 9u);
+}
+
+TEST_F(EscalationTest, TheLinkComingUpStartsTheCountAfresh) {
+    recoverable().connect({}, false, [](const Error*) {});
+    ASSERT_TRUE(failAndAwaitNextDial());
+    ASSERT_TRUE(failAndAwaitNextDial());
+    runner.ipUp(sampleIp());
+    EXPECT_EQ(modem().failedDials(), 0u);
+    ASSERT_TRUE(failAndAwaitNextDial());  // a drop of a link that was up is no failed dial
+    EXPECT_EQ(modem().failedDials(), 0u);
+    ASSERT_TRUE(failAndAwaitNextDial());
+    ASSERT_TRUE(failAndAwaitNextDial());
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 0u);
+    EXPECT_EQ(modem().failedDials(), 2u);
+}
+
+TEST_F(EscalationTest, WhatNoRestartMendsIsNotCounted) {
+    config.call.reconnect.enabled = false;
+    recoverable();
+    for (int i = 0; i < 4; ++i) {
+        modem().connect({}, false, [](const Error*) {});
+        endBy(19);  // a wrong password
+        scheduler.advanceInSteps(4s);
+    }
+    EXPECT_EQ(modem().failedDials(), 0u);
+    EXPECT_EQ(modem().pendingEscalation(), EscalationStep::None);
+}
+
+TEST_F(EscalationTest, TheHourlyCapSkipsStepsAndTheDialsGoOn) {
+    config.call.escalation.resetAfterFailures = 1;
+    config.call.escalation.usbResetAfterFailures = 0;
+    config.call.escalation.maxResetsPerHour = 2;
+    recoverable().connect({}, false, [](const Error*) {});
+    for (int dial = 1; dial <= 5; ++dial) ASSERT_TRUE(failAndAwaitNextDial()) << "dial " << dial;
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 2u);
+    EXPECT_THAT(allLogs(), HasSubstr("restart skipped: 2 reset(s) in the last hour already (max-resets-per-hour = 2)"));
+    scheduler.advanceInSteps(1h, 1s);  // nothing pending: the redial is due; the hour passes
+    // The redial after dial 5 ran long ago; its end starts a new window.
+    ASSERT_TRUE(failAndAwaitNextDial());
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 3u);
+}
+
+TEST_F(EscalationTest, ThePowerCycleCommandRunsAndTheModuleIsAwaited) {
+    config.call.escalation.resetAfterFailures = 0;
+    config.call.escalation.usbResetAfterFailures = 0;
+    config.call.escalation.powerCycleAfterFailures = 2;
+    config.call.escalation.powerCycleCommand = "/usr/local/sbin/modem-power";
+    commands.then = [this] { module.restartByItself(); };
+    recoverable().connect({}, false, [](const Error*) {});
+    ASSERT_TRUE(failAndAwaitNextDial());
+    endBy(8);
+    for (int i = 0; i < 100 && commands.runs.empty(); ++i) scheduler.advanceInSteps(100ms);
+    ASSERT_EQ(commands.runs.size(), 1u);
+    EXPECT_EQ(commands.runs[0], std::vector<std::string>{"/usr/local/sbin/modem-power"});
+    scheduler.advanceInSteps(10s);
+    EXPECT_EQ(runner.launches.size(), 2u) << "no dial before the command has ended";
+    commands.finish();
+    scheduler.advanceInSteps(10s);  // the module is back 5 s after the restart
+    ASSERT_EQ(runner.launches.size(), 3u);
+    EXPECT_EQ(sentCount("/dev/ttyUSB2 AT+CFUN=1,1"), 0u);
+    EXPECT_TRUE(module.usbResets.empty());
+    runner.exitWith(8);
+    scheduler.advanceInSteps(4s);
+    EXPECT_THAT(allLogs(), HasSubstr("escalation: 2 failed dials in a row (power-cycle-after-failures = 2)"));
+    EXPECT_THAT(allLogs(), HasSubstr("recovery, power cycle: running /usr/local/sbin/modem-power"));
+    EXPECT_THAT(allLogs(), HasSubstr("module recovered by power-cycle"));
+}
+
+TEST_F(EscalationTest, AFailingPowerCycleCommandEndsTheAttemptAndTheRedialsGoOn) {
+    config.call.escalation.resetAfterFailures = 0;
+    config.call.escalation.usbResetAfterFailures = 0;
+    config.call.escalation.powerCycleAfterFailures = 1;
+    config.call.escalation.powerCycleCommand = "/usr/local/sbin/modem-power";
+    recoverable().connect({}, false, [](const Error*) {});
+    endBy(8);
+    for (int i = 0; i < 100 && commands.runs.empty(); ++i) scheduler.advanceInSteps(100ms);
+    ASSERT_EQ(commands.runs.size(), 1u);
+    commands.finish("exit status 3");
+    scheduler.advanceInSteps(5s);
+    EXPECT_EQ(modem().lastExitReason().code, kModuleUnresponsiveCode);
+    EXPECT_THAT(allLogs(), HasSubstr("/usr/local/sbin/modem-power failed: exit status 3"));
+    EXPECT_NE(modem().nextReconnectUsec(), 0u);  // and it goes on trying
+    EXPECT_EQ(modem().failedDials(), 2u);
+}
 
 }  // namespace
 }  // namespace dialupd

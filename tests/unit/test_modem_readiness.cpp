@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The readiness check as a Modem runs it before each dial (CallAttempt): against a module played
 // by the test (fake_ec25.h) and a fake pppd, on a hand-moved clock. What a Connect(wait) is
 // answered, LastExitReason, the Hangup and the redial after each way of not being ready.
@@ -124,6 +125,18 @@ protected:
     testing::TransitionWatch transitions;
     std::deque<Outcome> outcomes;
 
+    // With the live status listening, a Connect whose check must ask the module again.
+    void expectTheCheckAsks() {
+        modem().setLiveStatus(std::make_unique<LiveStatus>(module, scheduler, "m0"));
+        scheduler.advanceInSteps(5s);
+        ASSERT_EQ(modem().liveStatus()->phase(), LiveStatus::Phase::Listening);
+        const auto asked = static_cast<std::ptrdiff_t>(module.sent.size());
+        modem().connect({}, false, [](const Error*) {});
+        scheduler.advanceInSteps(1s);
+        EXPECT_NE(std::find(module.sent.begin() + asked, module.sent.end(), "AT+CPIN?"), module.sent.end())
+            << "the check did not ask the module";
+    }
+
 private:
     std::unique_ptr<Modem> modem_;
     std::unique_ptr<Recorder> recorder_;
@@ -174,7 +187,7 @@ TEST_F(ModemReadinessTest, TheSimPinFileIsReadWhenNoPinIsGiven) {
 TEST_F(ModemReadinessTest, AWrongPinIsSimPinRejectedAndNeverSentAgain) {
     module.sim = FakeEc25::Sim::Pin;
     Outcome& outcome = connect("1111");
-    expectNotReady(outcome, error_name::kSimPinRejected, 67, "sim-pin-rejected");
+    expectNotReady(outcome, error_name::kSimPinRejected, 68, "sim-pin-rejected");
     EXPECT_EQ(pinsSent(), 1u);
     Outcome& again = connect("1111");
     EXPECT_EQ(again.errorName, error_name::kSimPinRejected);
@@ -195,7 +208,7 @@ TEST_F(ModemReadinessTest, APukLockedSimIsSimPukRequiredWithoutRedial) {
     module.sim = FakeEc25::Sim::Puk;
     config.call.reconnect.enabled = true;
     Outcome& outcome = connect("1234");
-    expectNotReady(outcome, error_name::kSimPukRequired, 68, "sim-puk-required");
+    expectNotReady(outcome, error_name::kSimPukRequired, 69, "sim-puk-required");
     EXPECT_EQ(pinsSent(), 0u);
     EXPECT_EQ(modem().nextReconnectUsec(), 0u);
     EXPECT_THAT(recorder().hangups[0].log, HasSubstr("no redial: a redial cannot fix a PIN"));
@@ -203,7 +216,7 @@ TEST_F(ModemReadinessTest, APukLockedSimIsSimPukRequiredWithoutRedial) {
 
 TEST_F(ModemReadinessTest, NoSimIsSimMissing) {
     module.sim = FakeEc25::Sim::Missing;
-    expectNotReady(connect(), error_name::kSimMissing, 69, "sim-missing");
+    expectNotReady(connect(), error_name::kSimMissing, 70, "sim-missing");
 }
 
 TEST_F(ModemReadinessTest, ARegistrationThatTakesAWhileIsWaitedFor) {
@@ -223,13 +236,13 @@ TEST_F(ModemReadinessTest, ARegistrationThatTakesAWhileIsWaitedFor) {
 
 TEST_F(ModemReadinessTest, ADeniedRegistrationIsRegistrationDenied) {
     module.eps = module.ps = module.cs = 3;
-    expectNotReady(connect(), error_name::kRegistrationDenied, 70, "registration-denied");
+    expectNotReady(connect(), error_name::kRegistrationDenied, 71, "registration-denied");
 }
 
 TEST_F(ModemReadinessTest, RoamingWhenNotAllowedIsRoamingNotAllowed) {
     module.eps = module.ps = module.cs = 5;
     config.call.allowRoaming = false;
-    expectNotReady(connect(), error_name::kRoamingNotAllowed, 71, "roaming-not-allowed");
+    expectNotReady(connect(), error_name::kRoamingNotAllowed, 72, "roaming-not-allowed");
 }
 
 TEST_F(ModemReadinessTest, NotRegisteredInTimeIsRedialledWithBackoff) {
@@ -239,7 +252,7 @@ TEST_F(ModemReadinessTest, NotRegisteredInTimeIsRedialledWithBackoff) {
     config.call.reconnect.delaySeconds = 5;
     services.random = [] { return 0.5; };
     Outcome& outcome = connect(std::nullopt, 4s);  // the timeout, AT+CSQ, the snapshot: not the redial
-    expectNotReady(outcome, error_name::kNotRegistered, 72, "not-registered");
+    expectNotReady(outcome, error_name::kNotRegistered, 73, "not-registered");
     EXPECT_NE(modem().nextReconnectUsec(), 0u);
     EXPECT_EQ(modem().reconnectAttempts(), 1u);
     module.eps = 1;  // the network came meanwhile
@@ -265,7 +278,7 @@ TEST_F(ModemReadinessTest, AnUnknownNetworkWithoutAnApnIsApnRequiredWithoutRedia
     config.call.apnGiven = false;
     config.call.reconnect.enabled = true;
     module.imsi = "999991234567890";
-    expectNotReady(connect(), error_name::kApnRequired, 73, "apn-required");
+    expectNotReady(connect(), error_name::kApnRequired, 74, "apn-required");
     EXPECT_EQ(modem().nextReconnectUsec(), 0u);
 }
 
@@ -318,6 +331,47 @@ TEST_F(ModemReadinessTest, WithoutAnAtPortTheCheckIsSkippedAndSaidSo) {
     ASSERT_EQ(recorder().hangups.size(), 1u);
     EXPECT_THAT(recorder().hangups[0].log, HasSubstr("no AT port: SIM and registration not checked before the dial"));
     EXPECT_TRUE(module.opened.empty());
+}
+
+// With the live status listening on the AT port (it read the SIM and the registration and hears
+// their URCs), its "ready" is the check's: the dial starts at once, nothing is asked again.
+TEST_F(ModemReadinessTest, AListeningLiveStatusThatKnowsTheModuleReadySkipsTheCheck) {
+    modem().setLiveStatus(std::make_unique<LiveStatus>(module, scheduler, "m0"));
+    scheduler.advanceInSteps(5s);
+    ASSERT_EQ(modem().liveStatus()->phase(), LiveStatus::Phase::Listening);
+    const size_t sentBefore = module.sent.size();
+    Outcome outcome;
+    modem().connect({}, false, outcome.completion());
+    ASSERT_EQ(runner.launches.size(), 1u);  // at once: no turn on the port, no answer awaited
+    EXPECT_EQ(module.sent.size(), sentBefore) << module.sent.back();
+    runner.exitWith(16);
+    scheduler.advanceInSteps(10s);
+    ASSERT_EQ(recorder().hangups.size(), 1u);
+    EXPECT_THAT(recorder().hangups[0].log,
+                HasSubstr("ready: SIM ready, registered home (as the live status on /dev/ttyUSB2 last heard"));
+}
+
+// What the live status knows decides only a "ready": a network still searching, a roaming one
+// not allowed, a CS-only registration or a missing APN go through the check, which asks again.
+TEST_F(ModemReadinessTest, TheLiveStatusDecidesNothingButReadySearching) {
+    module.eps = module.ps = module.cs = 2;
+    expectTheCheckAsks();
+}
+
+TEST_F(ModemReadinessTest, TheLiveStatusDecidesNothingButReadyRoamingNotAllowed) {
+    module.eps = module.ps = module.cs = 5;
+    config.call.allowRoaming = false;
+    expectTheCheckAsks();
+}
+
+TEST_F(ModemReadinessTest, TheLiveStatusDecidesNothingButReadyCsOnly) {
+    module.eps = module.ps = 2;
+    expectTheCheckAsks();
+}
+
+TEST_F(ModemReadinessTest, TheLiveStatusDecidesNothingButReadyNoApn) {
+    config.call.apnGiven = false;
+    expectTheCheckAsks();
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Modems from udev's ttys: grouping, model table, ids, removal and re-plug, config matches.
 #include "core/modem_registry.h"
 
@@ -97,6 +98,7 @@ TEST_F(ModemRegistryTest, AnEc25BecomesOneModemWithItsPortsAndIdentity) {
     EXPECT_EQ(modem.id(), "ec25_EC25SERIAL1");
     EXPECT_EQ(modem.device(), "/dev/ttyUSB1-1.2.03");
     EXPECT_EQ(modem.atPort(), "/dev/ttyUSB1-1.2.02");
+    EXPECT_EQ(modem.config().dmPort, "/dev/ttyUSB1-1.2.00");  // the DIAG port, for dm-log
     EXPECT_EQ(modem.usb().vendorId, "2c7c");
     EXPECT_EQ(modem.usb().productId, "0125");
     EXPECT_EQ(modem.usb().model, "EC25");
@@ -115,6 +117,16 @@ TEST_F(ModemRegistryTest, AnAtPortThatComesLaterIsPublished) {
     devices.remove(usbTty("1-1", "02").sysPath);
     EXPECT_EQ(only().atPort(), "");
     EXPECT_THAT(bus.events, ElementsAre("added ec25_usb1_1", "AtPort /dev/ttyUSB1-1.02", "AtPort "));
+}
+
+TEST_F(ModemRegistryTest, ADmPortThatComesAndGoesIsFollowed) {
+    registry();
+    devices.add(usbTty("1-1", "03"));
+    EXPECT_EQ(only().config().dmPort, "");
+    devices.add(usbTty("1-1", "00"));
+    EXPECT_EQ(only().config().dmPort, "/dev/ttyUSB1-1.00");
+    devices.remove(usbTty("1-1", "00").sysPath);
+    EXPECT_EQ(only().config().dmPort, "");
 }
 
 TEST_F(ModemRegistryTest, ATtyReportedTwiceIsOneModem) {
@@ -503,7 +515,7 @@ TEST_F(ModemRegistryTest, ANodeThatGoesDuringACallLeavesTheCallToPppd) {
 }
 
 TEST_F(ModemRegistryTest, ConfigModelsExtendTheTable) {
-    config.usbModels.push_back({0x2c7c, 0x6026, "EC200T", 5, 2});
+    config.usbModels.push_back({0x2c7c, 0x6026, "EC200T", 5, 2, std::nullopt});
     registry();
     devices.add(usbTty("1-1", "05", "2c7c", "6026", "T1"));
     EXPECT_THAT(ids(), ElementsAre("ec200t_T1"));

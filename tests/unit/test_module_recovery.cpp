@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The recovery ladder: which rung brings a module back, in which order, how long each waits,
 // and that every step is noted.
 #include "core/module_recovery.h"
@@ -341,7 +342,10 @@ TEST(ModuleRecoveryHangUp, ARecoveryPastItsOverallBoundEndsAsAFailureNamingItsSt
 
 TEST(ModuleRecoveryHangUp, TheDefaultBoundIsAboveTheLongestLadder) {
     RecoveryLimits limits;
-    // probe 1, guard 1.2, '+++' 2.2, ATH 1, AT 1, CFUN 5, two waits of 45 + 1 + 1, a 10 s margin
+    // probe 1, guard 1.2, '+++' 2.2, ATH 1, AT 1, CFUN 5, two waits of 45 + 1 + 1: 105.4 s; the
+    // power cycle's ladder, its command's 60 s and one wait of 45 + 1 + 1: 107 s; a 10 s margin
+    EXPECT_EQ(limits.overallBound(), 117000ms);
+    limits.command = 10s;
     EXPECT_EQ(limits.overallBound(), 115400ms);
     limits.overall = 7s;
     EXPECT_EQ(limits.overallBound(), 7s);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The model table and the sysfs spellings it is looked up with.
 #include "core/usb_models.h"
 
@@ -21,6 +22,7 @@ TEST(UsbModels, KnownQuectelModulesUseInterfaceThreeForPppAndTwoForAt) {
         EXPECT_EQ(model->name, name);
         EXPECT_EQ(model->pppInterface, 3) << name;
         EXPECT_EQ(model->atInterface, 2) << name;
+        EXPECT_EQ(model->dmInterface, 0) << name;  // the DIAG port, for dm-log
     }
 }
 
@@ -32,7 +34,8 @@ TEST(UsbModels, Ec200FamilyIsLeftOutRatherThanGuessed) {
 }
 
 TEST(UsbModels, ConfigEntriesAddAndReplace) {
-    UsbModelTable table({{0x2c7c, 0x6026, "EC200T", 5, 2}, {0x2c7c, 0x0125, "MyEC25", 4, std::nullopt}});
+    UsbModelTable table(
+        {{0x2c7c, 0x6026, "EC200T", 5, 2, std::nullopt}, {0x2c7c, 0x0125, "MyEC25", 4, std::nullopt, std::nullopt}});
     ASSERT_NE(table.find(0x2c7c, 0x6026), nullptr);
     EXPECT_EQ(table.find(0x2c7c, 0x6026)->pppInterface, 5);
     const UsbModel* replaced = table.find(0x2c7c, 0x0125);
