@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The benchmark tooling stays runnable: every program under bench/ answers --help, bench/report
 renders the common schema (goals, spreads, failures) and refuses anything else, bench/run-all
-runs every benchmark program (and only those), and bench/plugin-load measures for real on this
-machine (few rounds, no guest). The figures themselves come from bench/run-all, never from here.
-Prints TAP for meson."""
+runs every benchmark program (and only those), and bench/plugin-load, bench/idle-cost and
+bench/dm-recorder measure for real on this machine (short runs, no guest). The figures themselves
+come from bench/run-all, never from here. Prints TAP for meson."""
 import json
 import os
 import subprocess
@@ -17,7 +17,7 @@ from testbed import ROOT, run_tap  # noqa: E402
 
 BENCH = os.path.join(ROOT, "bench")
 PROGRAMS = ["get-throughput", "idle-cost", "udev-add-latency", "plugin-load", "guest-hangup-latency",
-            "guest-connect-overhead", "guest-scale", "guest-idle-call", "report", "run-all"]
+            "guest-connect-overhead", "guest-scale", "guest-idle-call", "dm-recorder", "report", "run-all"]
 
 
 def run(*argv, **kwargs):
@@ -168,6 +168,37 @@ class IdleCost(unittest.TestCase):
             self.assertGreaterEqual(urc["wakeups_by_cause"].get("AT port", 0), 1, urc)
 
 
+class DmRecorder(unittest.TestCase):
+    def test_a_short_run_measures_every_section(self):
+        """A few seconds of each section: dialupd and cat both read the stream, the ring was saved at
+        the call's end, the memory and latency rows are there (the figures are the benchmark's, not
+        judged here)."""
+        build = os.environ.get("DIALUPD_BUILD_ROOT", os.path.join(ROOT, "build"))
+        with tempfile.TemporaryDirectory() as scratch:
+            path = os.path.join(scratch, "dm-recorder.json")
+            done = subprocess.run(
+                [sys.executable, os.path.join(BENCH, "dm-recorder"), "--rates", "100", "--seconds", "2",
+                 "--settle", "1", "--memory-rate", "500", "--memory-seconds", "4", "--memory-sizes", "1",
+                 "--latency-rounds", "1", "--latency-ring", "1", "--build", build, "--json", path],
+                capture_output=True, text=True, timeout=500)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            document = json.load(open(path))
+        rows = {row["metric"]: row for row in document["results"]}
+        cpu = rows["CPU per MiB read, DM stream at 100 KiB/s"]
+        self.assertGreater(cpu["dialupd"], 0)
+        self.assertGreater(cpu["baseline"], 0)
+        window = document["details"]["cpu"]["100"]
+        self.assertGreater(window["recording"]["bytes_read"], 0)
+        self.assertGreater(window["cat"]["bytes_read"], 0)
+        self.assertGreater(window["ring_at_end"].get("frames", 0), 0, window["ring_at_end"])
+        self.assertIn("wakeups (context switches) per second, DM stream at 100 KiB/s", rows)
+        self.assertIn("VmRSS growth with a full ring over dm-log = no, dm-log-size = 1 MiB", rows)
+        latency = [row for metric, row in rows.items() if metric.startswith("hangup latency")]
+        self.assertEqual(len(latency), 1)
+        self.assertEqual(latency[0]["dialupd_spread"]["n"], 1)
+        self.assertGreater(document["details"]["latency"]["rounds"][0]["ring"].get("bytes", 0), 0)
+
+
 class PlainArgv(unittest.TestCase):
     """The guest benchmarks' plain pppd runs dialupd's own pppd command line without what only
     dialupd's side has; the online baseline adds `defaultroute usepeerdns` and must not keep a
@@ -212,4 +243,4 @@ class PlainArgv(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run_tap(Programs, Report, PluginLoad, IdleCost, PlainArgv))
+    sys.exit(run_tap(Programs, Report, PluginLoad, IdleCost, DmRecorder, PlainArgv))
