@@ -130,11 +130,11 @@ void runDmLog(DaemonClient& client, const OutputOptions& output, const ModemInfo
     if (request.saveDm) {
         const SavedDmLog saved = client.saveDiagnosticLog(info);
         start = saved.startedUsec;
-        document.update({{"started_usec", saved.startedUsec},
-                         {"saved_as", saved.file},
-                         {"size", saved.size},
-                         {"frames", saved.frames},
-                         {"span_usec", saved.spanUsec}});
+        document["started_usec"] = saved.startedUsec;
+        document["saved_as"] = saved.file;
+        document["size"] = saved.size;
+        document["frames"] = saved.frames;
+        document["span_usec"] = saved.spanUsec;
         if (!output.json)
             std::cout << info.id << ": DM log of the call of " << formatLocalTime(saved.startedUsec) << " saved as "
                       << saved.file << " (" << saved.frames << " frames, " << formatBytes(saved.size) << ", "
@@ -144,7 +144,9 @@ void runDmLog(DaemonClient& client, const OutputOptions& output, const ModemInfo
         if (request.call) start = callStart(client, info, *request.call);
         const OpenedDmLog opened = client.openDiagnosticLog(info, start);
         const uint64_t bytes = writeQmdlFile(opened.fd.get(), *request.qmdlFile, request.force);
-        document.update({{"call_usec", opened.callUsec}, {"qmdl", *request.qmdlFile}, {"bytes", bytes}});
+        document["call_usec"] = opened.callUsec;
+        document["qmdl"] = *request.qmdlFile;
+        document["bytes"] = bytes;
         if (!output.json)
             std::cout << info.id << ": wrote " << bytes << " bytes to " << *request.qmdlFile
                       << " (the DM log of the call of " << formatLocalTime(opened.callUsec) << ")\n";

@@ -25,8 +25,7 @@ uint64_t writeQmdlFile(int from, const std::string& path, bool overwrite) {
         throw ClientError(ExitStatus::Failure, failure(path, "cannot replace it"));
     const int to = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (to < 0) {
-        if (errno == EEXIST)
-            throw ClientError(ExitStatus::Failure, path + " exists; --force replaces it");
+        if (errno == EEXIST) throw ClientError(ExitStatus::Failure, path + " exists; --force replaces it");
         throw ClientError(ExitStatus::Failure, failure(path, "cannot create it"));
     }
     // umask may have taken bits away, never added any: 0600 as it stands, said once more.

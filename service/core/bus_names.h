@@ -41,7 +41,7 @@ inline constexpr const char* kDataLimitReached = "org.dialupd1.Error.DataLimitRe
 inline constexpr const char* kDiagnosticLogOff = "org.dialupd1.Error.DiagnosticLogOff";  // dm-log is not on
 inline constexpr const char* kNoDiagnosticLog = "org.dialupd1.Error.NoDiagnosticLog";    // nothing recorded or kept
 inline constexpr const char* kNoSuchCall = "org.dialupd1.Error.NoSuchCall";              // no kept call started then
-inline constexpr const char* kSaveFailed = "org.dialupd1.Error.SaveFailed";              // the file could not be written
+inline constexpr const char* kSaveFailed = "org.dialupd1.Error.SaveFailed";  // the file could not be written
 inline constexpr const char* kInternal = "org.dialupd1.Error.Internal";
 }  // namespace error_name
 

@@ -9,12 +9,12 @@
 
 namespace dialupd {
 
-DmLogSaved saveDmLogNow(const std::string& modemId, bool dmLogOn, const DmRecorder* recorder,
-                        uint64_t windowStartUsec, CallLogStore* store) {
+DmLogSaved saveDmLogNow(const std::string& modemId, bool dmLogOn, const DmRecorder* recorder, uint64_t windowStartUsec,
+                        CallLogStore* store) {
     if (!dmLogOn)
-        throw Error(error_name::kDiagnosticLogOff,
-                    fmt::format("modem {} keeps no DM log: dm-log is off (dm-log = yes in its section turns it on)",
-                                modemId));
+        throw Error(
+            error_name::kDiagnosticLogOff,
+            fmt::format("modem {} keeps no DM log: dm-log is off (dm-log = yes in its section turns it on)", modemId));
     if (!recorder)
         throw Error(error_name::kDiagnosticLogOff,
                     fmt::format("modem {} keeps no DM log: this daemon reads no DM port", modemId));

@@ -30,8 +30,8 @@ struct DmLogSaved {
 // attempt whose dial began the recorder's window). Throws Error: DiagnosticLogOff (dm-log is not
 // on, or this daemon reads no DM port), NoDiagnosticLog (no frame yet, saying why if the
 // recorder knows), SaveFailed (the store could not write it, or keeps no files).
-DmLogSaved saveDmLogNow(const std::string& modemId, bool dmLogOn, const DmRecorder* recorder,
-                        uint64_t windowStartUsec, CallLogStore* store);
+DmLogSaved saveDmLogNow(const std::string& modemId, bool dmLogOn, const DmRecorder* recorder, uint64_t windowStartUsec,
+                        CallLogStore* store);
 
 // The start of the call whose DM log OpenDiagnosticLog hands out: `requested` itself, or with 0
 // the newest kept DM log. Throws Error: NoSuchCall (a start that is neither a kept call nor a

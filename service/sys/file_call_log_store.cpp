@@ -47,7 +47,8 @@ bool isKeptName(const std::string& name, std::string_view suffix) {
 
 class KeptFileFd final : public KeptFile {
 public:
-    KeptFileFd(UniqueFd fd, uint64_t size, std::string path) : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
+    KeptFileFd(UniqueFd fd, uint64_t size, std::string path)
+        : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
     int fd() const override { return fd_.get(); }
     uint64_t size() const override { return size_; }
     const std::string& path() const override { return path_; }

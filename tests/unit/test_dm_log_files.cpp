@@ -38,7 +38,13 @@ struct SaveNow : ::testing::Test {
     FakeScheduler scheduler;
     FakeDmPort port;
     FakeCallLogStore store;
-    DmRecorder recorder{DmRecorderSettings{"/dev/ttyUSB0"}, port, scheduler};
+    DmRecorder recorder{settings(), port, scheduler};
+
+    static DmRecorderSettings settings() {
+        DmRecorderSettings settings;
+        settings.port = "/dev/ttyUSB0";
+        return settings;
+    }
 };
 
 TEST_F(SaveNow, WritesTheRingAsItStandsUnderTheCallsStart) {
