@@ -695,7 +695,7 @@ class DmLog(ClientTestCase):
 
     def test_qmdl_writes_the_newest_dm_log_0600_and_refuses_to_overwrite(self):
         target = os.path.join(self.out, "drop.qmdl")
-        result = self.ctl.run("log", "--qmdl", target)
+        result = self.ctl.run("log", "m0", "--qmdl", target)
         self.assertExit(result, OK)
         self.assertRegex(result.stdout, rf"^m0: wrote {len(self.QMDL)} bytes to {re.escape(target)} "
                                         r"\(the DM log of the call of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)\n$")
@@ -721,21 +721,21 @@ class DmLog(ClientTestCase):
 
     def test_call_picks_by_number_or_start_and_each_miss_has_its_status(self):
         target = os.path.join(self.out, "x.qmdl")
-        result = self.ctl.run("log", "--qmdl", target, "--call", "1")
+        result = self.ctl.run("log", "m0", "--qmdl", target, "--call", "1")
         self.assertExit(result, OK)
         os.unlink(target)
-        self.assertExit(self.ctl.run("log", "--qmdl", target, "--call", str(self.starts[0])), OK)
+        self.assertExit(self.ctl.run("log", "m0", "--qmdl", target, "--call", str(self.starts[0])), OK)
         os.unlink(target)
         # The older call has no DM log; a third does not exist; nor does a call at that start.
         for call, name, fragment in (
                 ("2", "NoDiagnosticLog", f"the call that started at {self.starts[1]} has no DM log"),
                 ("3", "", "m0 keeps 2 calls, so no call number 3"),
                 (str(self.starts[0] + 1), "NoSuchCall", f"keeps no call that started at {self.starts[0] + 1}")):
-            result = self.ctl.run("log", "--qmdl", target, "--call", call)
+            result = self.ctl.run("log", "m0", "--qmdl", target, "--call", call)
             self.assertExit(result, NO_DM_LOG)
             self.assertOneLineError(result, fragment, f"[org.dialupd1.Error.{name}]" if name else fragment)
             self.assertFalse(os.path.exists(target), call)
-        result, answer = self.ctl.json("log", "--qmdl", target, "--call", "2")
+        result, answer = self.ctl.json("log", "m0", "--qmdl", target, "--call", "2")
         self.assertEqual(answer["error"]["name"], "org.dialupd1.Error.NoDiagnosticLog")
         self.assertEqual(answer["error"]["exit_status"], NO_DM_LOG)
 

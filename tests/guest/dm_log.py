@@ -12,6 +12,8 @@ import stat
 import struct
 import subprocess
 
+import dbus
+
 from checks import DIALUPCTL, RESULT, assert_reason, connect, keep_log, wait_for_hangup
 from qmdl import qmdl_frames
 
@@ -51,7 +53,7 @@ def scenario_dm_log_names_the_networks_cause(world):
     assert any(p[0] == 0x10 and p[6:8] == b"\xe2\xb0" and b"\xcd\x24" in p for p in payloads), "no ESM #36 kept"
     # GetCallLogs, which anyone may call, gives the text only, naming the file.
     assert world.modem.get("State") == "disconnected"
-    kept = str(world.modem.iface.GetCallLogs(1)[0][6])
+    kept = str(world.modem.iface.GetCallLogs(dbus.UInt32(1))[0][6])
     assert f"saved as {path}\n" in kept, kept
     # The file over the real bus (OpenDiagnosticLog's descriptor), as a person fetches it.
     fetched = os.path.join(world.scratch, "drop.qmdl")
@@ -68,7 +70,7 @@ def scenario_dm_log_names_the_networks_cause(world):
     assert "Deactivate EPS bearer context request (Regular deactivation)\t36" in decoded, decoded
     with open(os.path.join(RESULT, "dm-log-carrier-drop.tshark.txt"), "w") as out:
         out.write(f"$ dialupctl log --qmdl drop.qmdl\n{ctl.stdout}"
-                  f"dialupd's Hangup: {re.search(r'network: .*', log).group(0)}\n"
+                  f"dialupd's Hangup: {re.search(r'^network: .*', log, re.M).group(0)}\n"
                   "tshark (nas-eps on the file's NAS PDUs; Info, ESM cause): "
                   + "; ".join(line.replace("\t", ", ESM cause ") for line in decoded) + "\n")
 
