@@ -3,6 +3,8 @@
 
 #include <iostream>
 
+#include "dm_log_file.h"
+
 namespace dialupctl {
 
 namespace {
@@ -110,9 +112,55 @@ void runReset(DaemonClient& client, const OutputOptions& output, const std::opti
     std::cout << log;
 }
 
-void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem, uint32_t last) {
+namespace {
+
+// --call N: the Nth newest kept call's start, or N itself when it is a start in µs.
+uint64_t callStart(DaemonClient& client, const ModemInfo& info, uint64_t call) {
+    if (call > kMaxCallIndex) return call;
+    const std::vector<CallLog> calls = client.callLogs(info, static_cast<uint32_t>(call));
+    if (calls.size() < call)
+        throw ClientError(ExitStatus::NoDiagnosticLog, info.id + " keeps " + std::to_string(calls.size()) +
+                                                           " calls, so no call number " + std::to_string(call));
+    return calls[call - 1].startedUsec;
+}
+
+void runDmLog(DaemonClient& client, const OutputOptions& output, const ModemInfo& info, const LogRequest& request) {
+    nlohmann::json document = {{"modem", info.id}};
+    uint64_t start = 0;
+    if (request.saveDm) {
+        const SavedDmLog saved = client.saveDiagnosticLog(info);
+        start = saved.startedUsec;
+        document["started_usec"] = saved.startedUsec;
+        document["saved_as"] = saved.file;
+        document["size"] = saved.size;
+        document["frames"] = saved.frames;
+        document["span_usec"] = saved.spanUsec;
+        if (!output.json)
+            std::cout << info.id << ": DM log of the call of " << formatLocalTime(saved.startedUsec) << " saved as "
+                      << saved.file << " (" << saved.frames << " frames, " << formatBytes(saved.size) << ", "
+                      << formatDuration(saved.spanUsec) << ")\n";
+    }
+    if (request.qmdlFile) {
+        if (request.call) start = callStart(client, info, *request.call);
+        const OpenedDmLog opened = client.openDiagnosticLog(info, start);
+        const uint64_t bytes = writeQmdlFile(opened.fd.get(), *request.qmdlFile, request.force);
+        document["call_usec"] = opened.callUsec;
+        document["qmdl"] = *request.qmdlFile;
+        document["bytes"] = bytes;
+        if (!output.json)
+            std::cout << info.id << ": wrote " << bytes << " bytes to " << *request.qmdlFile
+                      << " (the DM log of the call of " << formatLocalTime(opened.callUsec) << ")\n";
+    }
+    if (output.json) printJsonLine(std::cout, document);
+}
+
+}  // namespace
+
+void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+            const LogRequest& request) {
     const ModemInfo info = client.resolve(modem);
-    const std::vector<CallLog> calls = client.callLogs(info, last);
+    if (request.saveDm || request.qmdlFile) return runDmLog(client, output, info, request);
+    const std::vector<CallLog> calls = client.callLogs(info, request.last);
     if (output.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const CallLog& call : calls) list.push_back(toJson(call));

@@ -31,7 +31,19 @@ void runDisconnect(DaemonClient& client, const OutputOptions& output, const std:
                    std::chrono::seconds timeout);
 void runReset(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
               std::chrono::seconds timeout);
-void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem, uint32_t last);
+// log: the kept call logs; or the DM log (--save-dm saves it now, --qmdl FILE fetches a kept one).
+struct LogRequest {
+    uint32_t last = 1;
+    bool saveDm = false;
+    std::optional<std::string> qmdlFile;
+    // --call N: the Nth newest kept call for N up to kMaxCallIndex, else a call's start in µs.
+    std::optional<uint64_t> call;
+    bool force = false;  // --qmdl may replace an existing file
+};
+inline constexpr uint64_t kMaxCallIndex = 1000;  // call-logs-kept's bound
+
+void runLog(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,
+            const LogRequest& request);
 void runStats(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem);
 // Streams events until SIGINT or SIGTERM (then returns normally) or until the bus goes away.
 void runMonitor(DaemonClient& client, const OutputOptions& output, const std::optional<std::string>& modem,

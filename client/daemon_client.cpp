@@ -243,6 +243,24 @@ std::vector<CallLog> DaemonClient::callLogs(const ModemInfo& modem, uint32_t las
     return calls;
 }
 
+SavedDmLog DaemonClient::saveDiagnosticLog(const ModemInfo& modem) {
+    try {
+        auto [started, file, size, frames, span] = ModemProxy(*connection_, modem.path).SaveDiagnosticLog();
+        return {started, clean(file), size, frames, span};
+    } catch (const sdbus::Error& error) {
+        throw privilegedCallError(error, "saving the DM log of " + modem.id, "SaveDiagnosticLog");
+    }
+}
+
+OpenedDmLog DaemonClient::openDiagnosticLog(const ModemInfo& modem, uint64_t startedUsec) {
+    try {
+        auto [fd, call, size] = ModemProxy(*connection_, modem.path).OpenDiagnosticLog(startedUsec);
+        return {std::move(fd), call, size};
+    } catch (const sdbus::Error& error) {
+        throw privilegedCallError(error, "fetching the DM log of " + modem.id, "OpenDiagnosticLog");
+    }
+}
+
 namespace {
 
 template <typename T>

@@ -48,6 +48,22 @@ ModemStats statsFromValues(const std::map<std::string, sdbus::Variant>& values);
 // A log text from the bus (a Hangup's, a kept call's, Reset's), sanitized with its newlines kept.
 std::string cleanLogText(const std::string& text);
 
+// SaveDiagnosticLog's answer.
+struct SavedDmLog {
+    uint64_t startedUsec = 0;  // the call it belongs to
+    std::string file;
+    uint64_t size = 0;
+    uint64_t frames = 0;
+    uint64_t spanUsec = 0;
+};
+
+// OpenDiagnosticLog's answer: the file as a descriptor of ours.
+struct OpenedDmLog {
+    sdbus::UnixFd fd;
+    uint64_t callUsec = 0;
+    uint64_t size = 0;
+};
+
 class DaemonClient {
 public:
     // Connects to the system bus; throws ClientError(DaemonNotRunning) when there is none.
@@ -66,6 +82,10 @@ public:
     std::pair<std::string, std::string> reset(const ModemInfo& modem, std::chrono::seconds timeout);
     std::vector<CallLog> callLogs(const ModemInfo& modem, uint32_t last);
     ModemStats statistics(const ModemInfo& modem);
+    // The DM log: saved now (SaveDiagnosticLog), and a kept one opened (OpenDiagnosticLog; 0:
+    // the newest). Both are for root and the privileged group.
+    SavedDmLog saveDiagnosticLog(const ModemInfo& modem);
+    OpenedDmLog openDiagnosticLog(const ModemInfo& modem, uint64_t startedUsec);
 
     sdbus::IConnection& connection() { return *connection_; }
 

@@ -19,8 +19,8 @@ _dialupctl() {
     done
 
     case $prev in
-        --password-file|--pin-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --apn|--user|--timeout|--last|--route-metric) COMPREPLY=(); return ;;
+        --password-file|--pin-file|--qmdl) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --apn|--user|--timeout|--last|--route-metric|--call) COMPREPLY=(); return ;;
         --dns) COMPREPLY=($(compgen -W "auto resolved resolvconf none" -- "$cur")); return ;;
         --ip-family) COMPREPLY=($(compgen -W "ipv4 ipv6 ipv4v6" -- "$cur")); return ;;
     esac
@@ -34,7 +34,7 @@ _dialupctl() {
         disconnect) options="--timeout" ;;
         reset) options="--timeout" ;;
         monitor) options="--log" ;;
-        log) options="--last" ;;
+        log) options="--last --qmdl --call --force --save-dm" ;;
         stats) options="" ;;
     esac
     if [[ $cur == -* || $command == list ]]; then

@@ -17,7 +17,7 @@ bool startsWith(std::string_view text, std::string_view prefix) { return text.su
 }  // namespace
 
 ExitStatus exitStatusForError(std::string_view name) {
-    static constexpr std::array<std::pair<std::string_view, ExitStatus>, 23> kByName{{
+    static constexpr std::array<std::pair<std::string_view, ExitStatus>, 26> kByName{{
         {"org.freedesktop.DBus.Error.ServiceUnknown", ExitStatus::DaemonNotRunning},
         {"org.freedesktop.DBus.Error.NameHasNoOwner", ExitStatus::DaemonNotRunning},
         {"org.freedesktop.DBus.Error.AccessDenied", ExitStatus::AccessDenied},
@@ -42,6 +42,10 @@ ExitStatus exitStatusForError(std::string_view name) {
         {dialupd::error_name::kRegistrationDenied, ExitStatus::NoNetwork},
         {dialupd::error_name::kRoamingNotAllowed, ExitStatus::NoNetwork},
         {dialupd::error_name::kNotRegistered, ExitStatus::NoNetwork},
+        // The DM log (log --qmdl, --save-dm); SaveFailed is a Failure like any other.
+        {dialupd::error_name::kDiagnosticLogOff, ExitStatus::NoDiagnosticLog},
+        {dialupd::error_name::kNoDiagnosticLog, ExitStatus::NoDiagnosticLog},
+        {dialupd::error_name::kNoSuchCall, ExitStatus::NoDiagnosticLog},
     }};
     for (const auto& [known, status] : kByName)
         if (name == known) return status;

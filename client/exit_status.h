@@ -19,6 +19,7 @@ enum class ExitStatus : int {
     WrongState = 7,        // already connected, not connected, busy, or the modem is unavailable
     SimNotReady = 8,       // the SIM wants a PIN (none given, or refused or not risked), its PUK, or is missing
     NoNetwork = 9,         // not registered within registration-timeout, denied, or roaming not allowed
+    NoDiagnosticLog = 10,  // dm-log is off, nothing recorded yet, no such call, or that call has no DM log
 };
 
 // What a command ends with when it cannot do its job: the status, the D-Bus error name when

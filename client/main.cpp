@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <iostream>
 #include <optional>
 
@@ -151,10 +152,25 @@ int main(int argc, char** argv) {
     bool withLog = false;
     monitor->add_flag("--log", withLog, "print each hangup's whole log under it");
 
-    CLI::App* log = app.add_subcommand("log", "print the kept logs of a modem's last calls, newest first");
+    CLI::App* log = app.add_subcommand(
+        "log", "print the kept logs of a modem's last calls, newest first; or save or fetch its DM log (.qmdl)");
     log->add_option("MODEM", modem, modemHelp);
-    uint32_t last = 1;
-    log->add_option("--last", last, "how many calls (default 1; 0: every kept call)")->check(CLI::Range(0u, 1000u));
+    dialupctl::LogRequest logRequest;
+    auto* lastOption = log->add_option("--last", logRequest.last, "how many calls (default 1; 0: every kept call)")
+                           ->check(CLI::Range(0u, 1000u));
+    std::string qmdlFile;
+    auto* qmdlOption =
+        log->add_option("--qmdl", qmdlFile, "write a kept DM log (the newest, or --call's) to FILE, created 0600")
+            ->excludes(lastOption);
+    log->add_flag("--save-dm", logRequest.saveDm, "save the DM log's recorder as it stands now, beside the call logs")
+        ->excludes(lastOption);
+    uint64_t callNumber = 0;
+    log->add_option("--call", callNumber,
+                    "with --qmdl: the Nth newest kept call (1: the newest), or a call's start in µs "
+                    "(started_usec in log --json)")
+        ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()))
+        ->needs(qmdlOption);
+    log->add_flag("--force", logRequest.force, "with --qmdl: replace FILE if it exists")->needs(qmdlOption);
 
     CLI::App* stats = app.add_subcommand(
         "stats", "print a modem's counters: calls, ends by reason, recoveries, traffic, the data period and limit");
@@ -183,6 +199,10 @@ int main(int argc, char** argv) {
             throw ClientError(ExitStatus::Usage,
                               "--password is refused: a password on the command line can be read "
                               "by every user; use --password-file FILE or --ask-password");
+        if (log->parsed()) {
+            if (log->count("--qmdl")) logRequest.qmdlFile = qmdlFile;
+            if (log->count("--call")) logRequest.call = callNumber;
+        }
         dialupctl::ConnectRequest request;
         if (connect->parsed()) {
             if (connect->count("--apn")) request.apn = apn;
@@ -216,7 +236,7 @@ int main(int argc, char** argv) {
         else if (monitor->parsed())
             dialupctl::runMonitor(client, output, optionalArgument(monitor, modem), withLog);
         else if (log->parsed())
-            dialupctl::runLog(client, output, optionalArgument(log, modem), last);
+            dialupctl::runLog(client, output, optionalArgument(log, modem), logRequest);
         else if (stats->parsed())
             dialupctl::runStats(client, output, optionalArgument(stats, modem));
     } catch (const ClientError& error) {

@@ -174,6 +174,22 @@ ModemAdaptor::GetCallLogs(const uint32_t& last) {
     });
 }
 
+std::tuple<uint64_t, std::string, uint64_t, uint64_t, uint64_t> ModemAdaptor::SaveDiagnosticLog() {
+    return translateErrors([&] {
+        DmLogSaved saved = modem_.saveDiagnosticLog();
+        return std::make_tuple(saved.startedAtUsec, busText(saved.path), saved.bytes, saved.frames,
+                               static_cast<uint64_t>(saved.span.count()));
+    });
+}
+
+std::tuple<sdbus::UnixFd, uint64_t, uint64_t> ModemAdaptor::OpenDiagnosticLog(const uint64_t& started_usec) {
+    return translateErrors([&] {
+        OpenedDmLog opened = modem_.openDiagnosticLog(started_usec);
+        // UnixFd(int) duplicates: the reply carries its own descriptor, ours closes with `opened`.
+        return std::make_tuple(sdbus::UnixFd(opened.file->fd()), opened.startedAtUsec, opened.file->size());
+    });
+}
+
 std::map<std::string, sdbus::Variant> ModemAdaptor::GetStatistics() {
     return translateErrors([&] {
         const ModemStatistics statistics = modem_.statistics();

@@ -28,6 +28,8 @@ private:
                               bool, std::string>>
     GetCallLogs(const uint32_t& last) override;
     std::map<std::string, sdbus::Variant> GetStatistics() override;
+    std::tuple<uint64_t, std::string, uint64_t, uint64_t, uint64_t> SaveDiagnosticLog() override;
+    std::tuple<sdbus::UnixFd, uint64_t, uint64_t> OpenDiagnosticLog(const uint64_t& started_usec) override;
     uint64_t BytesIn() override;
     uint64_t BytesOut() override;
     std::string State() override;

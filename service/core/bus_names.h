@@ -37,6 +37,11 @@ inline constexpr const char* kNotRegistered = "org.dialupd1.Error.NotRegistered"
 inline constexpr const char* kApnRequired = "org.dialupd1.Error.ApnRequired";      // none given, none in the database
 // The modem's data-limit is reached for this data period (core/modem_counters.h).
 inline constexpr const char* kDataLimitReached = "org.dialupd1.Error.DataLimitReached";
+// The DM log (dm-log = yes, core/dm_log_files.h): SaveDiagnosticLog and OpenDiagnosticLog.
+inline constexpr const char* kDiagnosticLogOff = "org.dialupd1.Error.DiagnosticLogOff";  // dm-log is not on
+inline constexpr const char* kNoDiagnosticLog = "org.dialupd1.Error.NoDiagnosticLog";    // nothing recorded or kept
+inline constexpr const char* kNoSuchCall = "org.dialupd1.Error.NoSuchCall";              // no kept call started then
+inline constexpr const char* kSaveFailed = "org.dialupd1.Error.SaveFailed";  // the file could not be written
 inline constexpr const char* kInternal = "org.dialupd1.Error.Internal";
 }  // namespace error_name
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +24,17 @@ struct CallRecord {
     std::string text;
 };
 
+// A kept file opened read-only for a caller: the descriptor belongs to the store's side (sys/),
+// the core only hands it on (OpenDiagnosticLog duplicates it into its reply); it closes with
+// the object.
+class KeptFile {
+public:
+    virtual ~KeptFile() = default;
+    virtual int fd() const = 0;
+    virtual uint64_t size() const = 0;
+    virtual const std::string& path() const = 0;
+};
+
 class CallLogStore {
 public:
     virtual ~CallLogStore() = default;
@@ -39,6 +51,24 @@ public:
     }
     // Up to `last` records, newest first.
     virtual std::vector<CallRecord> load(const std::string& modemId, size_t last) const = 0;
+    // The starts (µs) of the kept records and of the kept DM logs, newest first. A DM log saved
+    // during a call (SaveDiagnosticLog) is there before its record.
+    virtual std::vector<uint64_t> recordStarts(const std::string& modemId) const {
+        (void)modemId;
+        return {};
+    }
+    virtual std::vector<uint64_t> dmLogStarts(const std::string& modemId) const {
+        (void)modemId;
+        return {};
+    }
+    // The DM log of the call that started at `startedAtUsec`, opened read-only; null with `why`
+    // saying why not.
+    virtual std::unique_ptr<KeptFile> openDmLog(const std::string& modemId, uint64_t startedAtUsec,
+                                                std::string& why) const {
+        (void)modemId, (void)startedAtUsec;
+        why = "this daemon keeps no files for its calls";
+        return nullptr;
+    }
 };
 
 }  // namespace dialupd

@@ -367,6 +367,7 @@ void Modem::setDmPort(std::string dmPort) {
 
 void Modem::startDmLog() {
     if (!dm_) return;
+    if (!dm_->running() && attempt_) dmWindowUsec_ = attempt_->log().startedAtRealtimeUsec();  // start() begins afresh
     dm_->start();
     dmActive_ = true;
 }
@@ -534,6 +535,17 @@ std::vector<CallRecord> Modem::callLogs(size_t last) const {
     // 0 asks for everything kept: the store bounds that (call-logs-kept, and what one reply carries).
     if (last == 0) last = std::numeric_limits<size_t>::max();
     return services_.callLogs ? services_.callLogs->load(config_.id, last) : std::vector<CallRecord>{};
+}
+
+DmLogSaved Modem::saveDiagnosticLog() const {
+    DmLogSaved saved = saveDmLogNow(config_.id, config_.dmLog, dm_.get(), dmWindowUsec_, services_.callLogs);
+    spdlog::info("[{}] DM log saved on request: {} ({} frames, {} bytes)", config_.id, saved.path, saved.frames,
+                 saved.bytes);
+    return saved;
+}
+
+OpenedDmLog Modem::openDiagnosticLog(uint64_t startedAtUsec) const {
+    return openKeptDmLog(config_.id, startedAtUsec, services_.callLogs);
 }
 
 void Modem::setState(ModemState state, std::vector<ModemProperty>& changed) {

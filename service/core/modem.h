@@ -21,6 +21,7 @@
 #include "call_record.h"
 #include "call_settings.h"
 #include "daemon_settings.h"
+#include "dm_log_files.h"
 #include "dm_recorder.h"
 #include "errors.h"
 #include "escalation.h"
@@ -166,6 +167,12 @@ public:
 
     // Kept call records, newest first (empty without a store); `last` == 0: all that are kept.
     std::vector<CallRecord> callLogs(size_t last) const;
+    // SaveDiagnosticLog: the DM log's ring as it stands, written as the .qmdl of the call it
+    // belongs to (dm_log_files.h: what it answers, what it throws). The Hangup's freeze later
+    // writes the same file again with the whole window.
+    DmLogSaved saveDiagnosticLog() const;
+    // OpenDiagnosticLog: the kept .qmdl of the call that started at `startedAtUsec` (0: the newest).
+    OpenedDmLog openDiagnosticLog(uint64_t startedAtUsec) const;
 
 private:
     void attemptEndFacts(EndFacts& facts) override;
@@ -260,6 +267,7 @@ private:
 
     std::unique_ptr<DmRecorder> dm_;  // dm-log = yes
     bool dmActive_ = false;           // started for the current attempt
+    uint64_t dmWindowUsec_ = 0;       // the start of the attempt whose dial began the ring's window
 
     std::unique_ptr<LiveStatus> live_;  // last: it uses the AT port opener and the scheduler
     std::string livePort() const { return config_.atPort == config_.device ? "" : config_.atPort; }

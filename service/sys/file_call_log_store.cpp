@@ -37,10 +37,27 @@ bool makePrivateDirectory(const std::string& path) {
     return true;
 }
 
-bool isRecordName(const std::string& name) {
-    return name.size() > 4 && name.ends_with(".log") &&
-           std::all_of(name.begin(), name.end() - 4, [](char c) { return c >= '0' && c <= '9'; });
+// "<digits><suffix>": a record (".log") or a DM log (".qmdl") of ours.
+bool isKeptName(const std::string& name, std::string_view suffix) {
+    const size_t digits = name.size() - std::min(name.size(), suffix.size());
+    return digits > 0 && name.ends_with(suffix) &&
+           std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(digits),
+                       [](char c) { return c >= '0' && c <= '9'; });
 }
+
+class KeptFileFd final : public KeptFile {
+public:
+    KeptFileFd(UniqueFd fd, uint64_t size, std::string path)
+        : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
+    int fd() const override { return fd_.get(); }
+    uint64_t size() const override { return size_; }
+    const std::string& path() const override { return path_; }
+
+private:
+    UniqueFd fd_;
+    uint64_t size_;
+    std::string path_;
+};
 
 uint64_t number(const std::string& text) {
     uint64_t value = 0;
@@ -91,12 +108,13 @@ std::string FileCallLogStore::directoryFor(const std::string& modemId) const {
     return root_ + "/" + modemId;  // ids are [A-Za-z0-9_]: no path tricks possible
 }
 
-std::vector<std::string> FileCallLogStore::filesNewestFirst(const std::string& directory) const {
+std::vector<std::string> FileCallLogStore::filesNewestFirst(const std::string& directory,
+                                                            std::string_view suffix) const {
     std::vector<std::string> names;
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(directory, error)) {
         std::string name = entry.path().filename().string();
-        if (isRecordName(name)) names.push_back(name);
+        if (isKeptName(name, suffix)) names.push_back(name);
     }
     // Same-length numbers sort like strings; shorter ones are older.
     std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
@@ -128,6 +146,13 @@ void FileCallLogStore::save(const std::string& modemId, const CallRecord& record
         // Its DM log, if it has one, goes with it.
         ::unlink((directory + "/" + names[i].substr(0, names[i].size() - 4) + ".qmdl").c_str());
     }
+    // A DM log whose record never came (saved on request during a call the daemon did not live
+    // to end) is older than the oldest record once `keep` newer calls are kept: it goes too, so
+    // the directory holds no more DM logs than records, plus the running call's.
+    if (names.size() < keep_) return;
+    const uint64_t oldestKept = number(names[keep_ - 1].substr(0, names[keep_ - 1].size() - 4));
+    for (const std::string& name : filesNewestFirst(directory, ".qmdl"))
+        if (number(name.substr(0, name.size() - 5)) < oldestKept) ::unlink((directory + "/" + name).c_str());
 }
 
 std::string FileCallLogStore::saveDmLog(const std::string& modemId, uint64_t startedAtUsec,
@@ -164,6 +189,40 @@ std::string FileCallLogStore::saveDmLog(const std::string& modemId, uint64_t sta
         return "";
     }
     return path;
+}
+
+std::vector<uint64_t> FileCallLogStore::recordStarts(const std::string& modemId) const {
+    std::vector<uint64_t> starts;
+    for (const std::string& name : filesNewestFirst(directoryFor(modemId), ".log"))
+        starts.push_back(number(name.substr(0, name.size() - 4)));
+    return starts;
+}
+
+std::vector<uint64_t> FileCallLogStore::dmLogStarts(const std::string& modemId) const {
+    std::vector<uint64_t> starts;
+    for (const std::string& name : filesNewestFirst(directoryFor(modemId), ".qmdl"))
+        starts.push_back(number(name.substr(0, name.size() - 5)));
+    return starts;
+}
+
+std::unique_ptr<KeptFile> FileCallLogStore::openDmLog(const std::string& modemId, uint64_t startedAtUsec,
+                                                      std::string& why) const {
+    // The name is ours (the id and a number): nothing of the caller's reaches the path. No link is
+    // followed, and O_NONBLOCK keeps a FIFO put there from stopping the daemon; it is cleared
+    // once the file is known to be a regular one (it is the caller's descriptor then).
+    std::string path = fmt::format("{}/{}.qmdl", directoryFor(modemId), startedAtUsec);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!fd) {
+        why = fmt::format("{}: {}", path, std::strerror(errno));
+        return nullptr;
+    }
+    struct stat info {};
+    if (::fstat(fd.get(), &info) < 0 || !S_ISREG(info.st_mode)) {
+        why = fmt::format("{}: not a regular file", path);
+        return nullptr;
+    }
+    ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+    return std::make_unique<KeptFileFd>(std::move(fd), static_cast<uint64_t>(info.st_size), path);
 }
 
 std::vector<CallRecord> FileCallLogStore::load(const std::string& modemId, size_t last) const {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/call_record.h"
 
@@ -27,10 +28,16 @@ public:
     std::string saveDmLog(const std::string& modemId, uint64_t startedAtUsec, std::span<const uint8_t> qmdl,
                           std::string& why) override;
     std::vector<CallRecord> load(const std::string& modemId, size_t last) const override;
+    std::vector<uint64_t> recordStarts(const std::string& modemId) const override;
+    std::vector<uint64_t> dmLogStarts(const std::string& modemId) const override;
+    // Opened O_RDONLY|O_NOFOLLOW|O_CLOEXEC from the state dir, a regular file only.
+    std::unique_ptr<KeptFile> openDmLog(const std::string& modemId, uint64_t startedAtUsec,
+                                        std::string& why) const override;
 
 private:
     std::string directoryFor(const std::string& modemId) const;
-    std::vector<std::string> filesNewestFirst(const std::string& directory) const;
+    // "<digits><suffix>" names in `directory`, newest first.
+    std::vector<std::string> filesNewestFirst(const std::string& directory, std::string_view suffix = ".log") const;
 
     std::string stateDir_;
     std::string root_;

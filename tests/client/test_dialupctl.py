@@ -36,6 +36,7 @@ SECRET = "Cl1ent-S3cret-pw"
 
 # Exit statuses, as dialupctl(1) documents them.
 OK, FAILURE, USAGE, NOT_RUNNING, DENIED, NO_MODEM, CALL_FAILED, WRONG_STATE = range(8)
+NO_DM_LOG = 10
 
 
 class Ctl:
@@ -672,6 +673,95 @@ class DaemonAbsent(unittest.TestCase):
         self.assertIn("cannot reach the system bus", result.stderr)
 
 
+class DmLog(ClientTestCase):
+    """log --qmdl and --save-dm. The DM log of a kept call is put beside its record by hand (the
+    real recorder's files come from integration/test_dm_log_sim.py and the guest's dm-log
+    scenarios): dialupctl gets it over the bus as a descriptor and writes it 0600."""
+
+    QMDL = bytes(range(256)) * 40 + b"\x7e\x7d\x5e"
+
+    def setUp(self):
+        super().setUp()
+        self.ctl.run("connect", "m0", "--wait")  # the real pppd exits 4: a kept call
+        self.ctl.run("connect", "m0", "--wait")
+        self.starts = [int(call[0]) for call in self.modem.iface.GetCallLogs(dbus.UInt32(5))]
+        self.assertEqual(len(self.starts), 2)
+        self.kept = os.path.join(self.scratch.path, "state", "calls", "m0", f"{self.starts[0]}.qmdl")
+        with open(self.kept, "wb") as qmdl:
+            qmdl.write(self.QMDL)
+        os.chmod(self.kept, 0o600)
+        self.out = os.path.join(self.scratch.path, "out")
+        os.mkdir(self.out)
+
+    def test_qmdl_writes_the_newest_dm_log_0600_and_refuses_to_overwrite(self):
+        target = os.path.join(self.out, "drop.qmdl")
+        result = self.ctl.run("log", "m0", "--qmdl", target)
+        self.assertExit(result, OK)
+        self.assertRegex(result.stdout, rf"^m0: wrote {len(self.QMDL)} bytes to {re.escape(target)} "
+                                        r"\(the DM log of the call of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)\n$")
+        with open(target, "rb") as written:
+            self.assertEqual(written.read(), self.QMDL)
+        self.assertEqual(os.stat(target).st_mode & 0o7777, 0o600)
+        again = self.ctl.run("log", "m0", "--qmdl", target)
+        self.assertExit(again, FAILURE)
+        self.assertOneLineError(again, f"{target} exists; --force replaces it")
+        # --force replaces the file, and a link there is replaced, not followed.
+        elsewhere = os.path.join(self.out, "elsewhere")
+        with open(elsewhere, "w") as other:
+            other.write("untouched")
+        os.unlink(target)
+        os.symlink(elsewhere, target)
+        result, answer = self.ctl.json("log", "m0", "--qmdl", target, "--force")
+        self.assertExit(result, OK)
+        self.assertEqual(answer, {"modem": "m0", "call_usec": self.starts[0], "qmdl": target,
+                                  "bytes": len(self.QMDL)})
+        self.assertFalse(os.path.islink(target))
+        with open(elsewhere) as other:
+            self.assertEqual(other.read(), "untouched")
+
+    def test_call_picks_by_number_or_start_and_each_miss_has_its_status(self):
+        target = os.path.join(self.out, "x.qmdl")
+        result = self.ctl.run("log", "m0", "--qmdl", target, "--call", "1")
+        self.assertExit(result, OK)
+        os.unlink(target)
+        self.assertExit(self.ctl.run("log", "m0", "--qmdl", target, "--call", str(self.starts[0])), OK)
+        os.unlink(target)
+        # The older call has no DM log; a third does not exist; nor does a call at that start.
+        for call, name, fragment in (
+                ("2", "NoDiagnosticLog", f"the call that started at {self.starts[1]} has no DM log"),
+                ("3", "", "m0 keeps 2 calls, so no call number 3"),
+                (str(self.starts[0] + 1), "NoSuchCall", f"keeps no call that started at {self.starts[0] + 1}")):
+            result = self.ctl.run("log", "m0", "--qmdl", target, "--call", call)
+            self.assertExit(result, NO_DM_LOG)
+            self.assertOneLineError(result, fragment, f"[org.dialupd1.Error.{name}]" if name else fragment)
+            self.assertFalse(os.path.exists(target), call)
+        result, answer = self.ctl.json("log", "m0", "--qmdl", target, "--call", "2")
+        self.assertEqual(answer["error"]["name"], "org.dialupd1.Error.NoDiagnosticLog")
+        self.assertEqual(answer["error"]["exit_status"], NO_DM_LOG)
+
+    def test_save_dm_with_dm_log_off(self):
+        result = self.ctl.run("log", "m0", "--save-dm")
+        self.assertExit(result, NO_DM_LOG)
+        self.assertOneLineError(result, "saving the DM log of m0: modem m0 keeps no DM log: dm-log is off",
+                                "[org.dialupd1.Error.DiagnosticLogOff]")
+
+    def test_nobody_gets_no_dm_log(self):
+        target = os.path.join(self.out, "nobody.qmdl")
+        os.chmod(self.out, 0o777)
+        group = os.environ.get("DIALUPD_PRIVILEGED_GROUP", "netdev")
+        for args, method in ((["--qmdl", target], "OpenDiagnosticLog"), (["--save-dm"], "SaveDiagnosticLog")):
+            result = AccessDenied.as_nobody(self, "log", "m0", *args)
+            self.assertExit(result, DENIED)
+            self.assertIn(f"{method} needs root or membership in group {group} ", result.stderr)
+            self.assertIn("[org.freedesktop.DBus.Error.AccessDenied]", result.stderr)
+        self.assertFalse(os.path.exists(target))
+        # A member of the group gets it, written as its own file.
+        result = AccessDenied.as_nobody(self, "log", "m0", "--qmdl", target, group="users")
+        self.assertExit(result, OK)
+        info = os.stat(target)
+        self.assertEqual((info.st_mode & 0o7777, info.st_uid), (0o600, 65534))
+
+
 class AccessDenied(ClientTestCase):
     """The shipped policy with privileged group "users": nobody may read, not call."""
 
@@ -704,7 +794,8 @@ class Usage(unittest.TestCase):
         self.ctl = Ctl("unix:path=/nonexistent/dialupd-test-bus")
 
     def test_bad_command_lines(self):
-        for args in ([], ["bogus"], ["log", "--last", "1001"], ["connect", "--timeout", "0"], ["list", "--bogus"],
+        for args in ([], ["bogus"], ["log", "--last", "1001"], ["log", "--call", "2"], ["log", "--force"],
+                     ["log", "--qmdl", "x", "--last", "2"], ["log", "--qmdl", "x", "--call", "0"], ["connect", "--timeout", "0"], ["list", "--bogus"],
                      ["connect", "--password-file", "/dev/null", "--ask-password"]):
             result = self.ctl.run(*args)
             self.assertEqual(result.returncode, USAGE, (args, result.stderr))
@@ -757,7 +848,7 @@ class Documentation(unittest.TestCase):
             self.assertRegex(text, rf"\n\s+{command}\b", f"no section for {command}")
             for option in options_of(self.ctl, command):
                 self.assertIn(option, text, f"{command} {option} is not in the man page")
-        for status in range(10):
+        for status in range(11):
             self.assertRegex(text, rf"\n\s+{status}\s{{2,}}\S", f"exit status {status} is not documented")
 
     def complete(self, line, env=None):
@@ -854,4 +945,4 @@ class StatsAtTheLimit(ClientTestCase):
 
 if __name__ == "__main__":
     sys.exit(run_tap(ConnectWithoutWaitOutcome, ListAndStatus, CallsWithRealPppd, CallsWithAStandIn, Redial, LiveState, Reset,
-                     Monitor, DaemonAbsent, AccessDenied, Usage, Documentation, Stats, StatsAtTheLimit))
+                     Monitor, DaemonAbsent, DmLog, AccessDenied, Usage, Documentation, Stats, StatsAtTheLimit))

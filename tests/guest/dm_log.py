@@ -3,12 +3,18 @@
 --dm-link): a carrier drop preceded by the network's ESM deactivation (cause #36) gives a Hangup
 that names the cause and a saved .qmdl whose every frame passes its CRC; a DM port that never
 answers DIAG still gives the Hangup, which says why there is no DM log. The .qmdl is read back
-with an unframer of this file's own (not dialupd's, not the simulator's)."""
+with an unframer of this file's own (not dialupd's, not the simulator's). The cause scenario also
+fetches the .qmdl over the bus with `dialupctl log --qmdl` and has Wireshark's NAS-EPS dissector
+(tshark) decode the NAS PDUs in it: it must name the message and the cause the Hangup named."""
 import os
 import re
 import stat
+import struct
+import subprocess
 
-from checks import assert_reason, connect, keep_log, wait_for_hangup
+import dbus
+
+from checks import DIALUPCTL, RESULT, assert_reason, connect, keep_log, wait_for_hangup
 from qmdl import qmdl_frames
 
 DM_PORT = "/dev/ttyUSB0"
@@ -45,8 +51,57 @@ def scenario_dm_log_names_the_networks_cause(world):
     # The log-config answer and the ESM deactivation (LOG_F 0x10, code 0xB0E2, its PDU ... cd 24) are among them.
     assert any(p[0] == 0x73 for p in payloads), "no log-config answer kept"
     assert any(p[0] == 0x10 and p[6:8] == b"\xe2\xb0" and b"\xcd\x24" in p for p in payloads), "no ESM #36 kept"
-    # GetCallLogs, which anyone may call, gives the text only.
+    # GetCallLogs, which anyone may call, gives the text only, naming the file.
     assert world.modem.get("State") == "disconnected"
+    kept = str(world.modem.iface.GetCallLogs(dbus.UInt32(1))[0][6])
+    assert f"saved as {path}\n" in kept, kept
+    # The file over the real bus (OpenDiagnosticLog's descriptor), as a person fetches it.
+    fetched = os.path.join(world.scratch, "drop.qmdl")
+    env = {"PATH": os.environ["PATH"], "DBUS_SYSTEM_BUS_ADDRESS": world.bus.address, "TZ": "UTC"}
+    ctl = subprocess.run([DIALUPCTL, "log", "--qmdl", fetched], capture_output=True, text=True, env=env, timeout=120)
+    assert ctl.returncode == 0, f"dialupctl log --qmdl: exit {ctl.returncode}\n{ctl.stdout}{ctl.stderr}"
+    assert f"wrote {size} bytes to {fetched}" in ctl.stdout, ctl.stdout
+    with open(fetched, "rb") as qmdl:
+        assert qmdl.read() == content, "dialupctl log --qmdl wrote other bytes than the kept file"
+    assert stat.S_IMODE(os.stat(fetched).st_mode) == 0o600, oct(os.stat(fetched).st_mode)
+    # Wireshark's decoding of the same file, independent of dialupd's NAS parser.
+    decoded = tshark_nas(qmdl_frames(content), os.path.join(world.scratch, "drop-nas.pcap"))
+    # The message the Hangup named, with ESM cause 36 (tshark's field nas_eps.esm.cause).
+    assert "Deactivate EPS bearer context request (Regular deactivation)\t36" in decoded, decoded
+    with open(os.path.join(RESULT, "dm-log-carrier-drop.tshark.txt"), "w") as out:
+        out.write(f"$ dialupctl log --qmdl drop.qmdl\n{ctl.stdout}"
+                  f"dialupd's Hangup: {re.search(r'^network: .*', log, re.M).group(0)}\n"
+                  "tshark (nas-eps on the file's NAS PDUs; Info, ESM cause): "
+                  + "; ".join(line.replace("\t", ", ESM cause ") for line in decoded) + "\n")
+
+
+# The LTE NAS log codes whose packets hold a plain NAS PDU after a 4-byte header: ESM and EMM,
+# network to UE and back (0xB0E2/0xB0E3, 0xB0EC/0xB0ED).
+NAS_LOG_CODES = (0xB0E2, 0xB0E3, 0xB0EC, 0xB0ED)
+
+
+def tshark_nas(payloads, pcap_path):
+    """The NAS PDUs of the log packets among `payloads`, as Wireshark's NAS-EPS dissector names
+    them ("Info<TAB>ESM cause", the cause empty for a message without one): a pcap with link type
+    USER0 (147) mapped to nas-eps (tests/sim/test_dm_port.py's way)."""
+    pdus = []
+    for payload in payloads:
+        if len(payload) < 20 or payload[0] != 0x10:
+            continue
+        _, _, outer, inner, code, _ = struct.unpack("<BBHHHQ", payload[:16])
+        assert outer == inner == len(payload) - 4, f"a log packet whose lengths disagree: {payload.hex()}"
+        if code in NAS_LOG_CODES:
+            pdus.append(payload[20:])
+    assert pdus, "no NAS log packet in the file"
+    with open(pcap_path, "wb") as pcap:
+        pcap.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 147))
+        for second, pdu in enumerate(pdus):
+            pcap.write(struct.pack("<IIII", second, 0, len(pdu), len(pdu)) + pdu)
+    user_dlt = 'uat:user_dlts:"User 0 (DLT=147)","nas-eps","0","","0",""'
+    result = subprocess.run(["tshark", "-r", pcap_path, "-o", user_dlt, "-o", "nas-eps.dissect_plain:TRUE",
+                             "-T", "fields", "-e", "_ws.col.Info", "-e", "nas_eps.esm.cause"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
 
 
 def scenario_dm_log_silent_port(world):

@@ -4,7 +4,9 @@
 // source the test plugs ttys into.
 #pragma once
 
+#include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -421,13 +423,51 @@ public:
         return newestFirst;
     }
     std::string saveDmLog(const std::string& modemId, uint64_t startedAtUsec, std::span<const uint8_t> qmdl,
-                          std::string&) override {
-        std::string path = "/var/lib/dialupd/calls/" + modemId + "/" + std::to_string(startedAtUsec) + ".qmdl";
+                          std::string& why) override {
+        if (refuseDmLogs) {
+            why = "No space left on device";
+            return "";
+        }
+        std::string path = dmLogDirectory(modemId) + std::to_string(startedAtUsec) + ".qmdl";
         dmLogs[path].assign(qmdl.begin(), qmdl.end());
         return path;
     }
+    std::vector<uint64_t> recordStarts(const std::string& modemId) const override {
+        std::vector<uint64_t> starts;
+        for (const CallRecord& record : load(modemId, SIZE_MAX)) starts.push_back(record.startedAtUsec);
+        return starts;
+    }
+    std::vector<uint64_t> dmLogStarts(const std::string& modemId) const override {
+        std::vector<uint64_t> starts;
+        for (const auto& [path, bytes] : dmLogs)
+            if (path.starts_with(dmLogDirectory(modemId)))
+                starts.push_back(std::stoull(path.substr(dmLogDirectory(modemId).size())));
+        std::sort(starts.rbegin(), starts.rend());
+        return starts;
+    }
+    // A file of the right size without a descriptor (fd -1): the core only hands it on.
+    struct File final : KeptFile {
+        File(std::string path, uint64_t size) : path_(std::move(path)), size_(size) {}
+        int fd() const override { return -1; }
+        uint64_t size() const override { return size_; }
+        const std::string& path() const override { return path_; }
+        std::string path_;
+        uint64_t size_;
+    };
+    std::unique_ptr<KeptFile> openDmLog(const std::string& modemId, uint64_t startedAtUsec,
+                                        std::string& why) const override {
+        std::string path = dmLogDirectory(modemId) + std::to_string(startedAtUsec) + ".qmdl";
+        auto found = dmLogs.find(path);
+        if (found == dmLogs.end()) {
+            why = path + ": No such file or directory";
+            return nullptr;
+        }
+        return std::make_unique<File>(path, found->second.size());
+    }
+    static std::string dmLogDirectory(const std::string& modemId) { return "/var/lib/dialupd/calls/" + modemId + "/"; }
     std::map<std::string, std::vector<CallRecord>> saved;
     std::map<std::string, std::vector<uint8_t>> dmLogs;
+    bool refuseDmLogs = false;  // saveDmLog fails, as a full disk would
 };
 
 // Plays udev: ttys present at start, then adds and removes.

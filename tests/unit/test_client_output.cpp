@@ -41,6 +41,14 @@ TEST(ExitStatus, WhatTheChecksBeforeTheDialFindHasItsOwnStatus) {
     EXPECT_EQ(static_cast<int>(ExitStatus::NoNetwork), 9);
 }
 
+TEST(ExitStatus, AMissingDmLogHasItsOwnStatus) {
+    for (const char* name :
+         {"org.dialupd1.Error.DiagnosticLogOff", "org.dialupd1.Error.NoDiagnosticLog", "org.dialupd1.Error.NoSuchCall"})
+        EXPECT_EQ(exitStatusForError(name), ExitStatus::NoDiagnosticLog) << name;
+    EXPECT_EQ(static_cast<int>(ExitStatus::NoDiagnosticLog), 10);
+    EXPECT_EQ(exitStatusForError("org.dialupd1.Error.SaveFailed"), ExitStatus::Failure);
+}
+
 TEST(ExitStatus, AnythingElseIsAPlainFailure) {
     EXPECT_EQ(exitStatusForError("org.dialupd1.Error.Internal"), ExitStatus::Failure);
     EXPECT_EQ(exitStatusForError("org.freedesktop.DBus.Error.NoReply"), ExitStatus::Failure);

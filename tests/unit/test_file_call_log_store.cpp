@@ -3,6 +3,7 @@
 // ours.
 #include "sys/file_call_log_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,6 +168,68 @@ TEST_F(FileCallLogStoreTest, KeepingNoneKeepsNoDmLog) {
     EXPECT_EQ(store.saveDmLog("ec25", 1000, std::vector<uint8_t>{1, 2}, why), "");
     EXPECT_EQ(why, "call-logs-kept is 0");
     EXPECT_FALSE(std::filesystem::exists(state));
+}
+
+TEST_F(FileCallLogStoreTest, ListsRecordsAndDmLogsNewestFirst) {
+    FileCallLogStore store(state, 5, 1 << 20);
+    std::string why;
+    store.save("ec25", record(900, 16));
+    store.save("ec25", record(1000, 16));
+    store.saveDmLog("ec25", 1000, std::vector<uint8_t>{1}, why);
+    store.saveDmLog("ec25", 1100, std::vector<uint8_t>{2}, why);  // saved during a call: no record yet
+    EXPECT_EQ(store.recordStarts("ec25"), (std::vector<uint64_t>{1000, 900}));
+    EXPECT_EQ(store.dmLogStarts("ec25"), (std::vector<uint64_t>{1100, 1000}));
+    EXPECT_EQ(store.recordStarts("other"), std::vector<uint64_t>{});
+}
+
+TEST_F(FileCallLogStoreTest, OpensAKeptDmLogReadOnly) {
+    FileCallLogStore store(state, 2, 1 << 20);
+    const std::vector<uint8_t> qmdl = {0x73, 0x00, 0x7d, 0x5e, 0x7e};
+    std::string why;
+    store.saveDmLog("ec25", 1000, qmdl, why);
+    std::unique_ptr<KeptFile> file = store.openDmLog("ec25", 1000, why);
+    ASSERT_TRUE(file) << why;
+    EXPECT_EQ(file->size(), qmdl.size());
+    EXPECT_EQ(file->path(), state + "/calls/ec25/1000.qmdl");
+    const int flags = ::fcntl(file->fd(), F_GETFL);
+    EXPECT_EQ(flags & O_ACCMODE, O_RDONLY);
+    EXPECT_EQ(flags & O_NONBLOCK, 0);  // the caller's descriptor: blocking as any file's
+    EXPECT_NE(::fcntl(file->fd(), F_GETFD) & FD_CLOEXEC, 0);
+    std::vector<uint8_t> back(16);
+    ASSERT_EQ(::pread(file->fd(), back.data(), back.size(), 0), static_cast<ssize_t>(qmdl.size()));
+    back.resize(qmdl.size());
+    EXPECT_EQ(back, qmdl);
+    EXPECT_FALSE(store.openDmLog("ec25", 2000, why));
+    EXPECT_THAT(why, HasSubstr("2000.qmdl: No such file or directory"));
+}
+
+TEST_F(FileCallLogStoreTest, ADmLogThatIsALinkOrAFifoIsNotOpened) {
+    FileCallLogStore store(state, 2, 1 << 20);
+    std::filesystem::create_directories(state + "/calls/ec25");
+    std::string secret = state + "/secret";
+    std::ofstream(secret) << "not a DM log";
+    std::filesystem::create_symlink(secret, state + "/calls/ec25/1000.qmdl");
+    ASSERT_EQ(::mkfifo((state + "/calls/ec25/2000.qmdl").c_str(), 0600), 0);
+    std::string why;
+    EXPECT_FALSE(store.openDmLog("ec25", 1000, why));
+    EXPECT_THAT(why, HasSubstr("1000.qmdl: Too many levels of symbolic links"));
+    EXPECT_FALSE(store.openDmLog("ec25", 2000, why));  // returns at once: O_NONBLOCK
+    EXPECT_THAT(why, HasSubstr("2000.qmdl: not a regular file"));
+}
+
+TEST_F(FileCallLogStoreTest, ADmLogWhoseRecordNeverCameGoesOnceOlderThanTheKeptRecords) {
+    FileCallLogStore store(state, 2, 1 << 20);
+    std::string why;
+    // Saved on request during call 500, whose daemon died before the call's end.
+    std::string orphan = store.saveDmLog("ec25", 500, std::vector<uint8_t>{1}, why);
+    store.save("ec25", record(1000, 16));
+    EXPECT_TRUE(std::filesystem::exists(orphan));  // fewer records than kept: nothing is due yet
+    // The running call's DM log, saved before its record, stays whatever is pruned.
+    std::string running = store.saveDmLog("ec25", 3000, std::vector<uint8_t>{3}, why);
+    store.save("ec25", record(2000, 16));
+    EXPECT_FALSE(std::filesystem::exists(orphan));
+    EXPECT_TRUE(std::filesystem::exists(running));
+    EXPECT_EQ(store.dmLogStarts("ec25"), std::vector<uint64_t>{3000});
 }
 
 TEST(CallRecordFormat, RejectsTruncatedHeaders) {

@@ -247,6 +247,54 @@ TEST_F(ModemTest, TheDmLogIsFrozenIntoTheHangupWithTheNetworksCause) {
     EXPECT_EQ(dmPort.written, disableLoggingCommand());
 }
 
+TEST_F(ModemTest, SaveDiagnosticLogWritesTheRunningCallsDmLogUnderItsStart) {
+    testing::FakeDmPort dmPort;
+    services.dmPorts = &dmPort;
+    services.callLogs = &store;
+    config.dmLog = true;
+    config.dmPort = "/dev/ttyUSB0";
+    EXPECT_THROW(
+        {
+            try {
+                modem().saveDiagnosticLog();
+            } catch (const Error& error) {
+                EXPECT_STREQ(error.name(), error_name::kNoDiagnosticLog);
+                throw;
+            }
+        },
+        Error);
+    modem().connect({}, false, Outcome().completion());
+    dmPort.send(hdlcEncode(std::vector<uint8_t>{0x73, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0}));
+    runner.ipUp(sampleIp());
+    scheduler.advance(10s);
+    DmLogSaved saved = modem().saveDiagnosticLog();
+    EXPECT_EQ(saved.frames, 1u);
+    EXPECT_EQ(modem().openDiagnosticLog(0).startedAtUsec, saved.startedAtUsec);
+    EXPECT_TRUE(modem().callActive());
+    dmPort.send(hdlcEncode(std::vector<uint8_t>{0x10, 0, 0x10, 0, 0x10, 0, 0xc0, 0xb0, 0, 0, 0, 0, 0, 0, 0, 0}));
+    runner.exitWith(16);
+    // The call's record has the same start: the Hangup wrote the file again, whole.
+    ASSERT_EQ(store.saved["m0"].size(), 1u);
+    EXPECT_EQ(store.saved["m0"][0].startedAtUsec, saved.startedAtUsec);
+    ASSERT_EQ(store.dmLogs.size(), 1u);
+    EXPECT_EQ(store.dmLogs.begin()->first, saved.path);
+    EXPECT_GT(store.dmLogs.begin()->second.size(), saved.bytes);
+    EXPECT_THAT(store.saved["m0"][0].text, HasSubstr("DM log: 2 frames, "));
+    EXPECT_THAT(store.saved["m0"][0].text, HasSubstr("saved as " + saved.path + "\n"));
+    // After the call, the last window again.
+    EXPECT_EQ(modem().saveDiagnosticLog().frames, 2u);
+}
+
+TEST_F(ModemTest, SaveDiagnosticLogWithDmLogOffIsNamed) {
+    services.callLogs = &store;
+    try {
+        modem().saveDiagnosticLog();
+        ADD_FAILURE() << "nothing thrown";
+    } catch (const Error& error) {
+        EXPECT_STREQ(error.name(), error_name::kDiagnosticLogOff);
+    }
+}
+
 TEST_F(ModemTest, WithoutDmLogTheHangupHasNoDmSection) {
     testing::FakeDmPort dmPort;
     services.dmPorts = &dmPort;
