@@ -174,6 +174,17 @@ class LogConfig(DmTestCase):
         self.assertEqual(answer, b"\x13\x00", "the first answer is the refusal: the bad frame got none")
         self.assertIn("logging=off", self.ask("dm-state"))
 
+    def test_dm_received_keeps_the_clients_bytes_in_order(self):
+        """What a test of dialupd's mask file reads back: every byte as written, bad frames too."""
+        self.assertEqual(self.ask("dm-received"), "OK -")
+        dm = self.open_dm()
+        bad = bytearray(frame(LTE_MASK))
+        bad[0] ^= 0x01
+        written = bytes(bad) + frame(set_mask(LTE, 0x0E2)) + frame(DISABLE)
+        dm.terminal.send(written)
+        self.assertIsNotNone(dm.read_until(lambda p: p == struct.pack("<BxxxII", 0x73, 0, 0)), "DISABLE answered")
+        self.assertEqual(self.ask("dm-received"), "OK " + written.hex())
+
     def test_no_nas_packet_unless_its_code_is_enabled(self):
         dm = self.open_dm()
         self.assertEqual(self.ask("dm-send esm-deactivate"), "ERROR not logged")
@@ -235,6 +246,22 @@ class Faults(DmTestCase):
         self.assertEqual(log_fields(payload)[1], bytes([1, 9, 5, 0, 0x07, 0x45, 0x02, 0x53, 0x07]))
         self.assertTrue(hung_up(modem)[0])
         self.assertIn("registration=3", self.ask("state"))
+
+    def test_network_detach_deregisters_until_register(self):
+        """The AT port says the module is no longer registered (URC and read) until the network
+        takes it back ("register home"), which its URC says too."""
+        at = self.open(self.at_link)
+        self.assertIn("OK", at.command("AT+CEREG=2"))
+        self.assertIn("+CEREG: 2,1,", at.command("AT+CEREG?"))
+        dm, modem = self.dial_with_logging()
+        self.assertEqual(self.ask("fault network-detach"), "OK")
+        self.assertIn("+CEREG: 3\r\n", at.read_until("+CEREG: 3"))
+        self.assertTrue(hung_up(modem)[0])
+        self.assertIn("+CEREG: 2,3\r\n", at.command("AT+CEREG?"))
+        self.assertEqual(at.read_for(1.0), "", "nothing changes by itself")
+        self.assertIn("+CEREG: 2,3\r\n", at.command("AT+CEREG?"))
+        self.assertEqual(self.ask("register home"), "OK")
+        self.assertIn('+CEREG: 1,"9E7A","1A2D001",7\r\n', at.read_until('+CEREG: 1,"9E7A","1A2D001",7'))
 
     def test_service_reject(self):
         dm, modem = self.dial_with_logging()
