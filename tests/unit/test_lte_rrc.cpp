@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/diag_network_cause.h"
+#include "core/dm_recorder.h"
 
 namespace dialupd {
 namespace {
@@ -123,6 +124,25 @@ TEST(LteRrcOtaPacket, TheReleaseIsASessionEndButNotTheStatedCauseBesideANasOne) 
     causes.messages.insert(causes.messages.begin(), esm);
     ASSERT_NE(statedNetworkCause(causes), nullptr);
     EXPECT_EQ(statedNetworkCause(causes)->cause, 36) << "the NAS cause before the release says why";
+}
+
+TEST(LteRrcOtaPacket, TheHangupNamesAReleaseAsRrc) {
+    DmLogFreeze log;
+    NasSessionEnd release;
+    release.message = NasMessageType::RrcConnectionRelease;
+    release.causeKind = NasCauseKind::Rrc;
+    release.cause = 1;
+    release.receivedAt = log.frozenAt - std::chrono::milliseconds(500);
+    log.sessionEnds = {release};
+    log.cause = 0;
+    log.causeBeforeEnd = std::chrono::milliseconds(500);
+    EXPECT_EQ(dmNetworkCauseSummary(log), "network: RRC release cause other");
+    const std::string text = describeDmLog(log, "", "");
+    EXPECT_NE(text.find("network: RRC release cause other (RRC, 0.5 s before the end)\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("DM log: 0.5 s before the end: RRC connection release (network to UE): RRC release cause "
+                        "other\n"),
+              std::string::npos)
+        << text;
 }
 
 }  // namespace
