@@ -413,8 +413,7 @@ void Modem::waitForRegistration(const std::string& cause, ExitReason& reason, st
         return;
     }
     const std::string why = fmt::format("redial waits for the network to register the module again ({})", cause);
-    reason.description += "; " + why;
-    redialer_.waitForEvent(changed, why);
+    if (redialer_.waitForEvent(changed, why)) reason.description += "; " + why;
 }
 
 void Modem::dataRegistrationChanged(Registration now) {

@@ -56,13 +56,18 @@ void Redialer::waitUntil(uint64_t dueUsec, std::chrono::microseconds delay, std:
     changed.push_back(ModemProperty::NextReconnect);
 }
 
-void Redialer::waitForEvent(std::vector<ModemProperty>& changed, std::string_view why) {
-    if (!plan_) return;
+bool Redialer::waitForEvent(std::vector<ModemProperty>& changed, std::string_view why) {
+    if (!plan_) return false;
+    if (settings_.maxAttempts != 0 && attempts_ >= settings_.maxAttempts) {
+        schedule(true, changed);  // says so, and drops the plan
+        return false;
+    }
     timer_.reset();
     waiting_ = true;
     nextUsec_ = kRedialAwaitsEvent;
     note_(why);
     changed.push_back(ModemProperty::NextReconnect);
+    return true;
 }
 
 void Redialer::eventCame(std::vector<ModemProperty>& changed) {

@@ -50,8 +50,9 @@ public:
     // The plan is kept but no redial can help before an event no timer can foresee (the module
     // registered again after the network detached it, Modem::waitForRegistration): no timer
     // runs, NextReconnect is kRedialAwaitsEvent, and the redial is due at eventCame(). Not
-    // counted as an attempt. `why` says in the log what it waits for.
-    void waitForEvent(std::vector<ModemProperty>& changed, std::string_view why);
+    // counted as an attempt. `why` says in the log what it waits for. False (and no redial, as
+    // schedule() says) when no redial is planned or reconnect-attempts are used up.
+    bool waitForEvent(std::vector<ModemProperty>& changed, std::string_view why);
     bool waitingForEvent() const { return waiting_; }
     // The awaited event came: the redial is due on the loop's next turn (the caller may be deep in
     // the code that saw the event).

@@ -172,6 +172,29 @@ TEST_F(NetworkRedialTest, AConnectReplacesTheWait) {
     EXPECT_NE(modem().nextReconnectUsec(), 0u);
 }
 
+TEST_F(NetworkRedialTest, RedialsUsedUpAreNotWaitedFor) {
+    config.call.reconnect.maxAttempts = 1;
+    modem().connect({}, false, [](const Error*) {});
+    runner.exitWith(8);  // the dial fails: redial 1 of 1
+    scheduler.runDeferred();
+    scheduler.advanceInSteps(6s);
+    ASSERT_EQ(runner.launches.size(), 2u);
+    // The redial's dial is refused by the network with EMM #7 before the link comes up.
+    dmPort.send(hdlcEncode(std::vector<uint8_t>{0x73, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0}));
+    dmPort.send(nasLogPacket(0xB0EC, kDetach7));
+    runner.exitWith(16);
+    scheduler.runDeferred();
+    for (int i = 0; i < 1000 && hangups.logs.size() < 2; ++i) scheduler.advance(10ms);
+    ASSERT_EQ(hangups.logs.size(), 2u);
+    EXPECT_THAT(hangups.logs[1], HasSubstr("no redial: 1 in a row did not bring the link up"));
+    EXPECT_THAT(hangups.logs[1], Not(HasSubstr("redial waits")));
+    EXPECT_THAT(hangups.reasons[1].description, Not(HasSubstr("redial waits")));
+    EXPECT_EQ(modem().nextReconnectUsec(), 0u);
+    registration(1, true);
+    scheduler.advanceInSteps(1s);
+    EXPECT_EQ(runner.launches.size(), 2u);
+}
+
 TEST_F(NetworkRedialTest, WithoutALiveStatusTheBackoffStaysAndTheLogSaysSo) {
     modem(false);
     callEndedByTheNetwork(0xB0EC, kDetach7);
