@@ -92,6 +92,8 @@ std::string formatRfc3339(uint64_t usecSinceEpoch) {
 }
 
 std::string formatRedial(uint32_t attempt, uint64_t atUsec) {
+    // The daemon's kRedialAwaitsEvent (service/core/redialer.h): no time, an event is awaited.
+    if (atUsec == UINT64_MAX) return "waits for the network to register the module again";
     return std::to_string(attempt) + " at " + formatLocalTime(atUsec);
 }
 

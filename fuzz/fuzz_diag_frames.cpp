@@ -116,10 +116,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     // What the frames say, as text: printable, from the tables.
     NetworkCauses causes = findNetworkCauses(ring);
-    FUZZ_CHECK(causes.messages.size() <= causes.nasMessages && causes.nasMessages <= causes.logPackets &&
-                   causes.logPackets <= kept.size(),
-               "{} messages, {} NAS, {} packets, {} frames", causes.messages.size(), causes.nasMessages,
-               causes.logPackets, kept.size());
+    FUZZ_CHECK(causes.messages.size() <= causes.nasMessages + causes.rrcReleases &&
+                   causes.nasMessages + causes.rrcReleases <= causes.logPackets && causes.logPackets <= kept.size(),
+               "{} messages, {} NAS, {} RRC releases, {} packets, {} frames", causes.messages.size(),
+               causes.nasMessages, causes.rrcReleases, causes.logPackets, kept.size());
     for (const NasSessionEnd& message : causes.messages)
         FUZZ_CHECK(printableAscii(describeNasSessionEnd(message)), "description not printable");
 

@@ -3,9 +3,13 @@
 // what its bytes say (the cause is the byte at its place), ciphered only for a ciphering
 // security header, and its text printable ASCII from the tables, never the input's bytes. The
 // same PDU inside a DIAG log packet (0xB0EC) decodes the same through the log packet reader.
+// The same bytes as an LTE RRC DL-DCCH PDU (service/core/lte_rrc.h): a release cause only for a
+// PDU whose first 15 bits say RRCConnectionRelease-r8 and hold it, and the same through an LTE RRC
+// OTA log packet (0xB0C0, version 20).
 #include <algorithm>
 
 #include "core/diag_network_cause.h"
+#include "core/lte_rrc.h"
 #include "core/nas_eps.h"
 #include "fuzz.h"
 
@@ -43,10 +47,35 @@ void check(std::span<const uint8_t> pdu, NasDirection direction, bool deciphered
     FUZZ_CHECK(printableAscii(nasCauseSummary(message)), "summary not printable");
 }
 
+void checkRrc(std::span<const uint8_t> pdu) {
+    std::optional<uint8_t> cause = rrcConnectionReleaseCause(pdu);
+    // 0 0101 xx 0 | 00 xxx cc: c1, rrcConnectionRelease, any transaction, c1, r8, any optionals.
+    const bool release = pdu.size() >= 2 && (pdu[0] & 0xf9) == 0x28 && (pdu[1] & 0xc0) == 0;
+    FUZZ_CHECK(cause.has_value() == release, "release {} cause {}", release, cause.has_value());
+    if (cause) FUZZ_CHECK(*cause == ((pdu[1] >> 1) & 3), "cause {} is not bits 13-14", unsigned(*cause));
+    if (pdu.empty() || pdu.size() > 255) return;
+    // In a version 20 LTE RRC OTA packet on DL-DCCH (PDU number 7), after the 19-byte header.
+    std::vector<uint8_t> frame = {0x10, 0,    0, 0,  0, 0,    0xc0, 0xb0, 1, 2, 3, 4, 5, 6, 7, 8, 20,
+                                  0x30, 0x0e, 1, 11, 0, 0xfa, 9,    0,    0, 0, 0, 7, 0, 0, 0, 0, uint8_t(pdu.size()),
+                                  0};
+    frame.insert(frame.end(), pdu.begin(), pdu.end());
+    const auto length = uint16_t(frame.size() - 4);
+    frame[2] = frame[4] = uint8_t(length);
+    frame[3] = frame[5] = uint8_t(length >> 8);
+    std::optional<NasSessionEnd> found = sessionEndInFrame(frame, std::chrono::steady_clock::time_point());
+    FUZZ_CHECK(found.has_value() == cause.has_value(), "the log packet decodes differently");
+    if (!found) return;
+    FUZZ_CHECK(found->message == NasMessageType::RrcConnectionRelease && found->causeKind == NasCauseKind::Rrc &&
+                   found->cause == cause,
+               "not the release that was read");
+    FUZZ_CHECK(printableAscii(describeNasSessionEnd(*found)), "description not printable");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::span<const uint8_t> pdu(data, size);
+    checkRrc(pdu);
     for (NasDirection direction : {NasDirection::NetworkToUe, NasDirection::UeToNetwork})
         for (bool deciphered : {false, true}) check(pdu, direction, deciphered);
 

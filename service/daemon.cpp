@@ -54,7 +54,8 @@ Daemon::Daemon(Config config)
       runner_(loop_),
       atPorts_(loop_, config_.daemon.lockDir),
       // A kept file: the call's captured log, plus the summary and the AT snapshot (16 KiB at most).
-      callLogs_(config_.daemon.stateDir, config_.daemon.keptCallLogs, config_.daemon.callLogBytes + 64 * 1024),
+      callLogs_(config_.daemon.stateDir, config_.daemon.keptCallLogs, config_.daemon.callLogBytes + 64 * 1024,
+                config_.daemon.callLogsMaxBytes),
       counters_(config_.daemon.stateDir) {}
 
 Daemon::~Daemon() {

@@ -141,12 +141,12 @@ public:
         return *size;
     }
 
-    // A size as dataSize(), within [min, max] bytes.
-    uint64_t dataSizeWithin(const Entry& entry, uint64_t min, uint64_t max) const {
+    // A size as dataSize(), within [min, max] bytes; `range` names them as the docs do ("64Ki to 64Mi").
+    uint64_t dataSizeWithin(const Entry& entry, uint64_t min, uint64_t max, std::string_view range) const {
         uint64_t size = dataSize(entry);
         if (size < min || size > max)
-            fail(entry.line, fmt::format("'{}' must be from {} to {} bytes (64Ki to 64Mi), got '{}'", entry.key, min,
-                                         max, entry.value));
+            fail(entry.line, fmt::format("'{}' must be from {} to {} bytes ({}), got '{}'", entry.key, min, max, range,
+                                         entry.value));
         return size;
     }
 
@@ -321,6 +321,10 @@ constexpr Key<DaemonSettings> kDaemonKeys[] = {
     {"state-dir", [](P p, E e, DaemonSettings& d) { d.stateDir = p.absolutePath(e); }},
     {"call-log-size", [](P p, E e, DaemonSettings& d) { d.callLogBytes = p.number(e, 4096, 16 * 1024 * 1024); }},
     {"call-logs-kept", [](P p, E e, DaemonSettings& d) { d.keptCallLogs = p.number(e, 0, 1000); }},
+    {"call-logs-max-size",
+     [](P p, E e, DaemonSettings& d) {
+         d.callLogsMaxBytes = p.dataSizeWithin(e, 1ull << 20, 1ull << 40, "1Mi to 1Ti");
+     }},
     {"diagnostics-timeout",
      [](P p, E e, DaemonSettings& d) { d.diagnosticsTimeout = std::chrono::milliseconds(p.number(e, 100, 30000)); }},
     {"recovery-wait", [](P p, E e, DaemonSettings& d) { d.recoveryWait = std::chrono::seconds(p.number(e, 1, 600)); }},
@@ -337,7 +341,8 @@ constexpr Key<ModemConfig> kModemKeys[] = {
     {"usb-path", [](P p, E e, ModemConfig& m) { m.matchUsbPath = p.usbPortPath(e); }},
     {"autoconnect", [](P p, E e, ModemConfig& m) { m.autoconnect = p.boolean(e); }},
     {"dm-log", [](P p, E e, ModemConfig& m) { m.dmLog = p.boolean(e); }},
-    {"dm-log-size", [](P p, E e, ModemConfig& m) { m.dmLogSize = p.dataSizeWithin(e, kMinDmLogSize, kMaxDmLogSize); }},
+    {"dm-log-size",
+     [](P p, E e, ModemConfig& m) { m.dmLogSize = p.dataSizeWithin(e, kMinDmLogSize, kMaxDmLogSize, "64Ki to 64Mi"); }},
     {"dm-port", [](P p, E e, ModemConfig& m) { m.dmPort = p.absolutePath(e); }},
     {"dm-mask-file", [](P p, E e, ModemConfig& m) { m.dmMaskFile = p.absolutePath(e); }},
 };

@@ -24,6 +24,9 @@ struct DaemonSettings {
     std::string stateDir = "/var/lib/dialupd";  // kept call logs (calls/<modem id>/), created 0700
     size_t callLogBytes = 64 * 1024;            // one call's captured log; the oldest lines go first
     uint32_t keptCallLogs = 10;                 // per modem; 0 = keep none
+    // What one modem's kept calls take on disk in all, their .qmdl DM logs included
+    // (sys/file_call_log_store.h): 64 of the default dm-log-size's 4 MiB.
+    uint64_t callLogsMaxBytes = 256ull << 20;
     // The AT snapshot after a call ends by itself: the whole, and each command.
     std::chrono::milliseconds diagnosticsTimeout{3000};
     std::chrono::milliseconds diagnosticsCommandTimeout{1000};

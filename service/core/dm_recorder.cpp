@@ -152,8 +152,9 @@ std::string describeDmLog(const DmLogFreeze& log, const std::string& savedAs, co
         text = "no DM log: " + (log.problem.empty() ? std::string("the DM port sent no frame") : log.problem) + "\n";
     }
     if (log.cause)
-        text +=
-            fmt::format("{} (NAS, {:.1f} s before the end)\n", dmNetworkCauseSummary(log), seconds(log.causeBeforeEnd));
+        text += fmt::format("{} ({}, {:.1f} s before the end)\n", dmNetworkCauseSummary(log),
+                            log.sessionEnds[*log.cause].causeKind == NasCauseKind::Rrc ? "RRC" : "NAS",
+                            seconds(log.causeBeforeEnd));
     for (const NasSessionEnd& message : log.sessionEnds) {
         double before =
             message.receivedAt

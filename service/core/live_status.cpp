@@ -396,6 +396,10 @@ void LiveStatus::lose(std::string why) {
 }
 
 void LiveStatus::publish(const LiveState& before) {
+    if (Registration data = dataRegistration(); data != lastDataRegistration_) {
+        lastDataRegistration_ = data;
+        if (dataRegistrationChanged_) dataRegistrationChanged_(data);
+    }
     std::vector<LiveField> changed;
     if (before.sim != state_.sim) changed.push_back(LiveField::Sim);
     if (before.registration != state_.registration) changed.push_back(LiveField::Registration);

@@ -93,6 +93,12 @@ public:
     LiveStatus& operator=(const LiveStatus&) = delete;
 
     void setObserver(Changed changed) { changed_ = std::move(changed); }
+    // The modem's own ear, beside the observer (the bus adaptor's): called with the new value
+    // whenever dataRegistration() changes (a URC, a read after the port was (re)opened, the port
+    // lost), before the observer. A redial that waits for the module to be registered again
+    // listens here (Modem::waitForRegistration).
+    using DataRegistrationChanged = std::function<void(Registration now)>;
+    void setDataRegistrationWatch(DataRegistrationChanged watch) { dataRegistrationChanged_ = std::move(watch); }
 
     // The AT port to watch ("" none: lets the port go, values unknown). Another path, or the
     // same one after it was lost (the module came back from a restart, the node reappeared):
@@ -154,6 +160,8 @@ private:
     std::string name_;
     LiveStatusLimits limits_;
     Changed changed_;
+    DataRegistrationChanged dataRegistrationChanged_;
+    Registration lastDataRegistration_ = Registration::Unknown;  // as last told to the watch
 
     std::string path_;
     std::unique_ptr<AtSession> session_;

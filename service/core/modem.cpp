@@ -85,7 +85,9 @@ void Modem::setLiveStatus(std::unique_ptr<LiveStatus> live) {
     atTurns_.setHolder(nullptr);
     live_ = std::move(live);
     atTurns_.setHolder(live_.get());
-    if (live_) live_->setPort(livePort());
+    if (!live_) return;
+    live_->setDataRegistrationWatch([this](Registration now) { dataRegistrationChanged(now); });
+    live_->setPort(livePort());
 }
 
 void Modem::connect(const CallOverrides& overrides, bool wait, Completion done) {
@@ -282,7 +284,7 @@ void Modem::disconnect(Completion done) {
         done(nullptr);
         return;
     }
-    if (!callRunning() && redialer_.timerPending()) {
+    if (!callRunning() && redialer_.pending()) {
         std::vector<ModemProperty> changed;
         redialer_.cancel(changed);
         spdlog::info("[{}] Disconnect: the pending redial is cancelled", config_.id);
@@ -378,8 +380,8 @@ void Modem::stopDmLog() {
     dmActive_ = false;
 }
 
-void Modem::freezeDmLog(CallRecord& record, std::string& log) {
-    if (!dm_ || !dmActive_) return;
+std::string Modem::freezeDmLog(CallRecord& record, std::string& log) {
+    if (!dm_ || !dmActive_) return {};
     DmLogFreeze frozen = dm_->freeze();
     stopDmLog();  // no call is up now; a redial starts it afresh
     std::string savedAs;
@@ -396,6 +398,32 @@ void Modem::freezeDmLog(CallRecord& record, std::string& log) {
         spdlog::info("[{}] {}", config_.id, cause);
     }
     log += "== DM log ==\n" + describeDmLog(frozen, savedAs, why);
+    if (!frozen.cause || *frozen.cause >= frozen.sessionEnds.size()) return {};
+    const NasSessionEnd& stated = frozen.sessionEnds[*frozen.cause];
+    return networkEndWaitsForRegistration(stated) ? nasCauseSummary(stated) : std::string();
+}
+
+void Modem::waitForRegistration(const std::string& cause, ExitReason& reason, std::vector<ModemProperty>& changed) {
+    if (!redialer_.plan()) return;  // no redial was planned: nothing waits
+    if (!live_ || live_->port().empty()) {
+        redialer_.schedule(true, changed);
+        note(
+            fmt::format("the network's {} says no redial helps before the module is registered again, but without "
+                        "a live status on an AT port dialupd cannot see that: the redial keeps its backoff",
+                        cause));
+        return;
+    }
+    const std::string why = fmt::format("redial waits for the network to register the module again ({})", cause);
+    if (redialer_.waitForEvent(changed, why)) reason.description += "; " + why;
+}
+
+void Modem::dataRegistrationChanged(Registration now) {
+    if (!redialer_.waitingForEvent()) return;
+    if (now != Registration::Home && now != Registration::Roaming) return;
+    note(fmt::format("the module is registered again ({}): redialing", toString(now)));
+    std::vector<ModemProperty> changed;
+    redialer_.eventCame(changed);
+    publish(changed);
 }
 
 void Modem::requestStop(Call::StopCause cause) {
@@ -467,14 +495,12 @@ void Modem::attemptEnded(AttemptEnd end) {
     limitTimer_.reset();
     CallRecord record = std::move(end.record);
     std::string dmLog;
-    freezeDmLog(record, dmLog);
-    const ExitReason& reason = record.reason;
+    const std::string waitCause = freezeDmLog(record, dmLog);
+    ExitReason& reason = record.reason;
     // pppd's own counts are 32 bits: past 4 GiB the interface's, when last read, are the larger.
     counters_.callEnded(reason.code, std::max(record.bytesIn, lastLive_.in), std::max(record.bytesOut, lastLive_.out),
                         scheduler_.realtimeNowUsec());
     lastLive_ = {};
-    lastExitReason_ = reason;
-    lastCall_ = record;
     std::vector<ModemProperty> changed(std::begin(kCallEndProperties), std::end(kCallEndProperties));
     settle(changed);
     if (!record.requested && !removed_ && !attemptWentOnline_) countFailedDial(reason);
@@ -482,10 +508,14 @@ void Modem::attemptEnded(AttemptEnd end) {
         redialer_.cancel(changed);
     else if (reason.code == kDataLimitCode)
         waitForNextDataPeriod(changed);  // a link kept up by redial comes back when the period rolls over
+    else if (!waitCause.empty() && redialCanHelp(reason))
+        waitForRegistration(waitCause, reason, changed);
     else
         redialer_.schedule(
             redialCanHelp(reason), changed,
             isSimReason(reason) ? "a redial cannot fix a PIN or a SIM" : "trying again cannot mend this");
+    lastExitReason_ = reason;  // its description may say what the redial waits for
+    lastCall_ = record;
     // State and LastExitReason go out now; the Hangup follows once the AT snapshot is done.
     publish(changed);
     const std::string log = attempt_->log().text() + dmLog;  // a Connect answered below may start the next attempt

@@ -216,9 +216,17 @@ private:
     void statsChanged();
     // The DM log's recorder around a call attempt: on before the dial, frozen into the call's
     // record at its end (a section of the log, the cause in the reason's description), off after.
+    // The returned text is the network's stated cause ("EMM cause #7 EPS services not
+    // allowed") when it says no redial can help before the module is registered again
+    // (networkEndWaitsForRegistration); empty otherwise.
     void startDmLog();
     void stopDmLog();
-    void freezeDmLog(CallRecord& record, std::string& log);
+    std::string freezeDmLog(CallRecord& record, std::string& log);
+    // After such a cause, a call kept up by redial: the redial waits for the live status to see
+    // the module registered again (home or roaming, from anything else), then dials at once. No
+    // live status with an AT port to see it: the backoff as for any other end, and the log says so.
+    void waitForRegistration(const std::string& cause, ExitReason& reason, std::vector<ModemProperty>& changed);
+    void dataRegistrationChanged(Registration now);
     void note(std::string_view line);  // dialupd's own decisions, into the current log and the journal
     void requestStop(Call::StopCause cause);
     bool callRunning() const { return attempt_ && attempt_->call(); }

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "lte_rrc.h"
+
 namespace dialupd {
 namespace {
 
@@ -239,6 +241,8 @@ const char* nasMessageName(NasMessageType message) {
             return "Service reject";
         case NasMessageType::TrackingAreaUpdateReject:
             return "Tracking area update reject";
+        case NasMessageType::RrcConnectionRelease:
+            return "RRC connection release";
     }
     return "unknown message";
 }
@@ -251,6 +255,9 @@ const char* nasDirectionName(NasDirection direction) {
 }
 
 std::string nasCauseSummary(const NasSessionEnd& message) {
+    if (message.causeKind == NasCauseKind::Rrc)
+        return message.cause ? fmt::format("RRC release cause {}", rrcReleaseCauseName(*message.cause))
+                             : "RRC release without a cause";
     bool esm = message.causeKind == NasCauseKind::Esm;
     if (!message.cause) return esm ? "ESM message without a cause" : "EMM detach without a cause";
     return fmt::format("{} cause #{} {}", esm ? "ESM" : "EMM", unsigned(*message.cause),

@@ -27,9 +27,12 @@ enum class NasMessageType {
     AttachReject,                       // EMM 0x44
     ServiceReject,                      // EMM 0x4E
     TrackingAreaUpdateReject,           // EMM 0x4B
+    // Not NAS: the RRC connection release (lte_rrc.h), listed beside the NAS messages with its
+    // releaseCause as the cause.
+    RrcConnectionRelease,
 };
 
-enum class NasCauseKind { Esm, Emm };
+enum class NasCauseKind { Esm, Emm, Rrc };
 
 struct NasSessionEnd {
     NasMessageType message = NasMessageType::DeactivateEpsBearerContextRequest;

@@ -36,4 +36,39 @@ bool redialCanHelp(const ExitReason& reason) {
     }
 }
 
+bool emmCauseWaitsForRegistration(uint8_t cause) {
+    switch (cause) {
+        case 3:
+        case 6:
+        case 7:
+        case 8:
+        case 11:
+        case 12:
+        case 13:
+        case 14:
+        case 15:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool networkEndWaitsForRegistration(const NasSessionEnd& end) {
+    if (end.direction != NasDirection::NetworkToUe || end.causeKind != NasCauseKind::Emm || !end.cause) return false;
+    // A network-initiated detach's type: 1 re-attach required, 2 re-attach not required, 3 IMSI detach.
+    constexpr uint8_t kReattachRequired = 1;
+    switch (end.message) {
+        case NasMessageType::DetachRequest:
+            if (end.detachType == kReattachRequired) return false;
+            break;
+        case NasMessageType::AttachReject:
+        case NasMessageType::ServiceReject:
+        case NasMessageType::TrackingAreaUpdateReject:
+            break;
+        default:
+            return false;
+    }
+    return emmCauseWaitsForRegistration(*end.cause);
+}
+
 }  // namespace dialupd

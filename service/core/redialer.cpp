@@ -29,6 +29,7 @@ void Redialer::schedule(bool canHelp, std::vector<ModemProperty>& changed, std::
         return;
     }
     ++attempts_;
+    waiting_ = false;
     auto delay = reconnectDelay(settings_, attempts_, random_());
     nextUsec_ = scheduler_.realtimeNowUsec() + static_cast<uint64_t>(delay.count());
     timer_ = scheduler_.after(delay, [this] {
@@ -44,6 +45,7 @@ void Redialer::schedule(bool canHelp, std::vector<ModemProperty>& changed, std::
 void Redialer::waitUntil(uint64_t dueUsec, std::chrono::microseconds delay, std::vector<ModemProperty>& changed,
                          std::string_view why) {
     if (!plan_) return;
+    waiting_ = false;
     nextUsec_ = dueUsec;
     timer_ = scheduler_.after(delay, [this] {
         timer_.reset();
@@ -54,9 +56,36 @@ void Redialer::waitUntil(uint64_t dueUsec, std::chrono::microseconds delay, std:
     changed.push_back(ModemProperty::NextReconnect);
 }
 
+bool Redialer::waitForEvent(std::vector<ModemProperty>& changed, std::string_view why) {
+    if (!plan_) return false;
+    if (settings_.maxAttempts != 0 && attempts_ >= settings_.maxAttempts) {
+        schedule(true, changed);  // says so, and drops the plan
+        return false;
+    }
+    timer_.reset();
+    waiting_ = true;
+    nextUsec_ = kRedialAwaitsEvent;
+    note_(why);
+    changed.push_back(ModemProperty::NextReconnect);
+    return true;
+}
+
+void Redialer::eventCame(std::vector<ModemProperty>& changed) {
+    if (!waiting_) return;
+    waiting_ = false;
+    nextUsec_ = scheduler_.realtimeNowUsec();
+    timer_ = scheduler_.after(std::chrono::microseconds(0), [this] {
+        timer_.reset();
+        nextUsec_ = 0;
+        due_();
+    });
+    changed.push_back(ModemProperty::NextReconnect);
+}
+
 void Redialer::cancel(std::vector<ModemProperty>& changed) {
     plan_.reset();
     timer_.reset();
+    waiting_ = false;
     if (nextUsec_ != 0) {
         nextUsec_ = 0;
         changed.push_back(ModemProperty::NextReconnect);

@@ -18,6 +18,10 @@
 
 namespace dialupd {
 
+// NextReconnect while the redial waits for an event rather than a time (waitForEvent): the
+// highest value, never a real time.
+inline constexpr uint64_t kRedialAwaitsEvent = UINT64_MAX;
+
 class Redialer final {
 public:
     using Note = std::function<void(std::string_view line)>;
@@ -43,14 +47,25 @@ public:
     // counting as an attempt. `why` says in the log what it waits for.
     void waitUntil(uint64_t dueUsec, std::chrono::microseconds delay, std::vector<ModemProperty>& changed,
                    std::string_view why);
-    // No redial: the plan, the timer and the count are dropped.
+    // The plan is kept but no redial can help before an event no timer can foresee (the module
+    // registered again after the network detached it, Modem::waitForRegistration): no timer
+    // runs, NextReconnect is kRedialAwaitsEvent, and the redial is due at eventCame(). Not
+    // counted as an attempt. `why` says in the log what it waits for. False (and no redial, as
+    // schedule() says) when no redial is planned or reconnect-attempts are used up.
+    bool waitForEvent(std::vector<ModemProperty>& changed, std::string_view why);
+    bool waitingForEvent() const { return waiting_; }
+    // The awaited event came: the redial is due on the loop's next turn (the caller may be deep in
+    // the code that saw the event).
+    void eventCame(std::vector<ModemProperty>& changed);
+    // No redial: the plan, the timer, the wait and the count are dropped.
     void cancel(std::vector<ModemProperty>& changed);
     // The link is up: the next trouble starts the backoff afresh.
     void linkUp(std::vector<ModemProperty>& changed);
 
-    bool timerPending() const { return timer_ != nullptr; }
+    // A redial is to come: its timer runs, or it waits for an event.
+    bool pending() const { return timer_ != nullptr || waiting_; }
     // Redials made since the link was last up (0 when none), and when the next one is due
-    // (µs since the epoch; 0 when none is pending).
+    // (µs since the epoch; 0 when none is pending; kRedialAwaitsEvent while waiting for an event).
     uint32_t attempts() const { return attempts_; }
     uint64_t nextUsec() const { return nextUsec_; }
 
@@ -63,6 +78,7 @@ private:
     ReconnectSettings settings_;
     uint32_t attempts_ = 0;
     uint64_t nextUsec_ = 0;
+    bool waiting_ = false;  // waitForEvent
     std::unique_ptr<TimerHandle> timer_;
 };
 

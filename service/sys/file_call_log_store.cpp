@@ -10,7 +10,9 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <sstream>
 
@@ -101,8 +103,12 @@ bool parseCallRecord(const std::string& content, CallRecord& record) {
     return true;
 }
 
-FileCallLogStore::FileCallLogStore(std::string stateDir, size_t keep, size_t maxFileBytes)
-    : stateDir_(std::move(stateDir)), root_(stateDir_ + "/calls"), keep_(keep), maxFileBytes_(maxFileBytes) {}
+FileCallLogStore::FileCallLogStore(std::string stateDir, size_t keep, size_t maxFileBytes, uint64_t maxTotalBytes)
+    : stateDir_(std::move(stateDir)),
+      root_(stateDir_ + "/calls"),
+      keep_(keep),
+      maxFileBytes_(maxFileBytes),
+      maxTotalBytes_(maxTotalBytes) {}
 
 std::string FileCallLogStore::directoryFor(const std::string& modemId) const {
     return root_ + "/" + modemId;  // ids are [A-Za-z0-9_]: no path tricks possible
@@ -140,19 +146,55 @@ void FileCallLogStore::save(const std::string& modemId, const CallRecord& record
         ::unlink(temporary.c_str());
         return;
     }
-    std::vector<std::string> names = filesNewestFirst(directory);
-    for (size_t i = keep_; i < names.size(); ++i) {
-        ::unlink((directory + "/" + names[i]).c_str());
-        // Its DM log, if it has one, goes with it.
-        ::unlink((directory + "/" + names[i].substr(0, names[i].size() - 4) + ".qmdl").c_str());
+    prune(modemId, directory);
+}
+
+void FileCallLogStore::prune(const std::string& modemId, const std::string& directory) const {
+    // Each call by its start (µs): its record's and its DM log's sizes, when there.
+    struct Call {
+        std::optional<uint64_t> log, qmdl;
+    };
+    std::map<uint64_t, Call, std::greater<>> calls;  // newest first
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(directory, error)) {
+        const std::string name = entry.path().filename().string();
+        const bool log = name.ends_with(".log"), qmdl = name.ends_with(".qmdl");
+        const size_t stem = name.size() - (log ? 4 : 5);
+        if ((!log && !qmdl) || stem == 0 || stem > 19 ||
+            !std::all_of(name.begin(), name.begin() + stem, [](char c) { return c >= '0' && c <= '9'; }))
+            continue;  // not ours: never counted, never removed
+        struct stat info {};
+        if (::lstat(entry.path().c_str(), &info) < 0 || !S_ISREG(info.st_mode)) continue;
+        Call& call = calls[number(name.substr(0, stem))];
+        (log ? call.log : call.qmdl) = static_cast<uint64_t>(info.st_size);
     }
-    // A DM log whose record never came (saved on request during a call the daemon did not live
-    // to end) is older than the oldest record once `keep` newer calls are kept: it goes too, so
-    // the directory holds no more DM logs than records, plus the running call's.
-    if (names.size() < keep_) return;
-    const uint64_t oldestKept = number(names[keep_ - 1].substr(0, names[keep_ - 1].size() - 4));
-    for (const std::string& name : filesNewestFirst(directory, ".qmdl"))
-        if (number(name.substr(0, name.size() - 5)) < oldestKept) ::unlink((directory + "/" + name).c_str());
+    size_t records = 0;
+    uint64_t total = 0;
+    bool over = false;  // once a call goes, every older one goes too
+    bool newest = true;
+    std::optional<uint64_t> oldestKept;  // the oldest record that stays
+    for (const auto& [started, call] : calls) {
+        if (!over) {
+            records += call.log.has_value();
+            total += call.log.value_or(0) + call.qmdl.value_or(0);
+            // The newest call stays whatever its size (one DM log is bounded by dm-log-size).
+            over = records > keep_ || (!newest && total > maxTotalBytes_);
+            if (!over && call.log) oldestKept = started;
+        }
+        newest = false;
+        if (!over) continue;
+        if (call.log) ::unlink(fmt::format("{}/{}.log", directory, started).c_str());
+        if (call.qmdl) {
+            ::unlink(fmt::format("{}/{}.qmdl", directory, started).c_str());
+            spdlog::debug("[{}] call logs: {}.qmdl removed with its call ({} bytes kept in all)", modemId, started,
+                          total);
+        }
+    }
+    // DM logs older than every record kept lost theirs (or never had one): they go too. Newer
+    // ones wait for their record (the Hangup's snapshot comes between the two).
+    for (const auto& [started, call] : calls)
+        if (call.qmdl && !call.log && oldestKept && started < *oldestKept)
+            ::unlink(fmt::format("{}/{}.qmdl", directory, started).c_str());
 }
 
 std::string FileCallLogStore::saveDmLog(const std::string& modemId, uint64_t startedAtUsec,
@@ -188,6 +230,7 @@ std::string FileCallLogStore::saveDmLog(const std::string& modemId, uint64_t sta
         ::unlink(temporary.c_str());
         return "";
     }
+    prune(modemId, directory);  // this file may take the directory over its size bound
     return path;
 }
 

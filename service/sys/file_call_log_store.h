@@ -4,9 +4,13 @@
 // blank line, then the call's text. Survives daemon restarts; read back by GetCallLogs. A call's
 // DM log (dm-log = yes) sits beside its record as <start µs>.qmdl, 0600, and goes with it; it is
 // never read back here (it can hold identities: GetCallLogs, which anyone may call, lists only
-// the text).
+// the text). Besides the count, what one modem's directory holds in all, records and DM logs
+// together, is bounded (`call-logs-max-size`): past it the oldest calls go, with their DM logs,
+// and never the newest. A DM log whose record is not there (written just before it, or the
+// record could not be written) counts too, and goes once it is older than every record kept.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,7 +27,8 @@ public:
 
     // `maxFileBytes` bounds what is read back from one file (a file edited by hand cannot
     // make the daemon allocate without limit).
-    FileCallLogStore(std::string stateDir, size_t keep, size_t maxFileBytes);
+    // `maxTotalBytes`: the bound on one modem's records and DM logs together.
+    FileCallLogStore(std::string stateDir, size_t keep, size_t maxFileBytes, uint64_t maxTotalBytes = UINT64_MAX);
     void save(const std::string& modemId, const CallRecord& record) override;
     std::string saveDmLog(const std::string& modemId, uint64_t startedAtUsec, std::span<const uint8_t> qmdl,
                           std::string& why) override;
@@ -38,11 +43,14 @@ private:
     std::string directoryFor(const std::string& modemId) const;
     // "<digits><suffix>" names in `directory`, newest first.
     std::vector<std::string> filesNewestFirst(const std::string& directory, std::string_view suffix = ".log") const;
+    // Removes what is over the count or the size bound (records with their DM logs, oldest first).
+    void prune(const std::string& modemId, const std::string& directory) const;
 
     std::string stateDir_;
     std::string root_;
     size_t keep_;
     size_t maxFileBytes_;
+    uint64_t maxTotalBytes_;
 };
 
 // The file format, exposed for tests.

@@ -14,8 +14,9 @@ import subprocess
 
 import dbus
 
-from checks import DIALUPCTL, RESULT, assert_reason, connect, keep_log, wait_for_hangup
-from qmdl import qmdl_frames
+from checks import DIALUPCTL, RESULT, assert_reason, connect, keep_log, pppd_processes, sim_log, wait_for_hangup
+from qmdl import fcs, qmdl_frames
+from world import PATIENCE, wait_until
 
 DM_PORT = "/dev/ttyUSB0"
 # The World options of both scenarios: the simulator's DM port, and the recorder on.
@@ -33,6 +34,9 @@ def scenario_dm_log_names_the_networks_cause(world):
     assert "== DM log ==" in log, log
     assert re.search(r"network: ESM cause #36 regular deactivation \(NAS, \d+\.\d s before the end\)", log), log
     assert "Deactivate EPS bearer context request (network to UE): ESM cause #36 regular deactivation" in log, log
+    # The RRC connection release after it is listed with its time, and does not hide the NAS cause.
+    assert re.search(r"DM log: \d+\.\d s before the end: RRC connection release \(network to UE\): RRC release "
+                     r"cause other\n", log), log
     assert "ended: 16 hangup: " in log and "; network: ESM cause #36 regular deactivation" in log, log
     reason = world.modem.get("LastExitReason")
     assert "network: ESM cause #36 regular deactivation" in str(reason[2]), reason
@@ -116,3 +120,110 @@ def scenario_dm_log_silent_port(world):
     assert re.search(r"no DM log: the module (did not answer|had not answered) DIAG's log-config command on "
                      + re.escape(DM_PORT), log), log
     assert "network:" not in log, log
+
+
+# --- an EMM detach #7: the redial waits for the next registration --------------------------
+
+# reconnect-delay 1: a redial on the backoff would come 0.8-1.2 s after the end.
+DETACH_WORLD = dict(DM_WORLD, modem_settings=DM_WORLD["modem_settings"] + "\nreconnect = yes\nreconnect-delay = 1")
+AWAITS_EVENT = 2**64 - 1  # NextReconnect while the redial waits for an event, not a time
+WAITS = "redial waits for the network to register the module again (EMM cause #7 EPS services not allowed)"
+
+
+def scenario_dm_log_detach_waits_for_registration(world):
+    """The network detaches the module with EMM cause #7 (the simulator's network-detach: the
+    NAS Detach request on the DM port, the carrier dropped, +CEREG: 3 on the AT port): the Hangup
+    names the cause and says the redial waits for a registration; no dial comes while the module
+    is unregistered, well past the backoff; "register home" brings the redial, which connects."""
+    connect(world)
+    world.sim.command("fault network-detach")
+    hangup = wait_for_hangup(world)
+    keep_log("dm-log-detach-7", hangup, world)
+    log = hangup["log"]
+    assert (hangup["code"], hangup["name"]) == (16, "hangup"), hangup
+    assert re.search(r"network: EMM cause #7 EPS services not allowed \(NAS, \d+\.\d s before the end\)", log), log
+    assert "dialupd: " + WAITS in log, log
+    assert "redial 1 in" not in log, log
+    assert "; network: EMM cause #7 EPS services not allowed; " + WAITS in log, log  # the summary line
+    assert WAITS in str(world.modem.get("LastExitReason")[2]), world.modem.get("LastExitReason")
+    assert int(world.modem.get("NextReconnect")) == AWAITS_EVENT, world.modem.get("NextReconnect")
+    # The live status has read the registration again after the Hangup's snapshot (the sim logs
+    # the read), and the module is still denied.
+    assert "registration=3" in world.sim.command("state")
+
+    def reads_since_the_fault():
+        log = sim_log(world)
+        return log[log.index("fault: network-detach"):].count("at -> 'AT+CEREG?'")
+    assert wait_until(lambda: reads_since_the_fault() >= 2, PATIENCE), sim_log(world)[-3000:]  # snapshot, live status
+    # Four times the longest first backoff (1.2 s): no pppd, no ATD, the redial still waiting.
+    dialled = lambda: (pppd_processes() or world.modem.get("State") != "disconnected"  # noqa: E731
+                       or sim_log(world).count("modem -> 'ATD") > 1)
+    assert wait_until(dialled, 5.0) is False, (world.modem.states, sim_log(world)[-3000:])
+    assert int(world.modem.get("NextReconnect")) == AWAITS_EVENT
+    assert world.modem.states == ["connecting", "connected", "disconnected"], world.modem.states
+    # The network takes the module back: its URC, then the redial at once.
+    assert world.sim.command("register home") == "OK"
+    assert wait_until(lambda: world.modem.states[-2:] == ["connecting", "connected"] and len(world.modem.states) > 3,
+                      PATIENCE), (world.modem.states, world.daemon.log_text()[-3000:])
+    assert world.modem.states == ["connecting", "connected", "disconnected", "connecting", "connected"], \
+        world.modem.states
+    sim = sim_log(world)
+    assert sim.index("control: 'register home'") < sim.rindex("modem -> 'ATD"), sim[-3000:]
+    assert int(world.modem.get("NextReconnect")) == 0
+    assert "the module is registered again (home): redialing" in world.daemon.log_text()
+    assert len(world.modem.hangups) == 1
+
+
+# --- a user's mask file is sent as it is -----------------------------------------------------
+
+MASK_FILE = "/run/dialupd-test-mask.cfg"
+
+
+def framed(payload):
+    body = payload + struct.pack("<H", fcs(payload))
+    return body.replace(b"\x7d", b"\x7d\x5d").replace(b"\x7e", b"\x7d\x5e") + b"\x7e"
+
+
+def set_mask(equipment, count, *items):
+    mask = bytearray((count + 7) // 8)
+    for item in items:
+        mask[item // 8] |= 1 << (item % 8)
+    return struct.pack("<BxxxIII", 0x73, 3, equipment, count) + bytes(mask)
+
+
+# Not the built-in mask: LTE NAS EMM in and out only (0xB0EC, 0xB0ED), and for equipment 4 item
+# 0x7D of 0x7E: that count is a flag byte, escaped in the frame, so a frame decoded and framed
+# again on the way could show.
+USER_MASK = framed(set_mask(0xB, 0xEE, 0xEC, 0xED)) + framed(set_mask(4, 0x7E, 0x7D))
+DISABLE = framed(struct.pack("<BxxxI", 0x73, 0))
+
+
+def write_mask_file():
+    fd = os.open(MASK_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(USER_MASK)
+
+
+MASK_WORLD = dict(DM_WORLD, modem_settings=DM_WORLD["modem_settings"] + f"\ndm-mask-file = {MASK_FILE}",
+                  prepare=write_mask_file)
+
+
+def received(world):
+    answer = world.sim.command("dm-received")
+    assert answer.startswith("OK "), answer
+    return b"" if answer == "OK -" else bytes.fromhex(answer[3:])
+
+
+def scenario_dm_log_mask_file_sent_verbatim(world):
+    """dm-mask-file: the module's DM port receives exactly the file's bytes, in order, when the
+    dial starts (the built-in mask never), and DISABLE when the call is over."""
+    assert b"\x7d\x5e" in USER_MASK, USER_MASK.hex()
+    connect(world)
+    assert wait_until(lambda: len(received(world)) >= len(USER_MASK), PATIENCE), received(world).hex()
+    assert received(world) == USER_MASK, (received(world).hex(), USER_MASK.hex())
+    # The module took it: the codes of the file, and no other.
+    state = world.sim.command("dm-state")
+    assert "codes=0x407d,0xb0ec,0xb0ed " in state, state
+    world.modem.disconnect()
+    assert wait_until(lambda: len(received(world)) > len(USER_MASK), PATIENCE), received(world).hex()
+    assert received(world) == USER_MASK + DISABLE, (received(world).hex(), (USER_MASK + DISABLE).hex())

@@ -60,7 +60,9 @@ from network_side import scenario_network_side_ipv6  # noqa: E402
 from modemmanager import (scenario_modemmanager_beside_dialupd, scenario_modemmanager_port_ignore_only,  # noqa: E402
                           scenario_modemmanager_without_the_policy)
 from counters import scenario_data_limit_and_counters_across_a_restart  # noqa: E402
-from dm_log import DM_WORLD, scenario_dm_log_names_the_networks_cause, scenario_dm_log_silent_port  # noqa: E402
+from dm_log import (DETACH_WORLD, DM_WORLD, MASK_WORLD, scenario_dm_log_detach_waits_for_registration,  # noqa: E402
+                    scenario_dm_log_mask_file_sent_verbatim, scenario_dm_log_names_the_networks_cause,
+                    scenario_dm_log_silent_port)
 
 
 UP = ["connecting", "connected", "disconnected"]           # came up, then ended by itself
@@ -77,6 +79,9 @@ SCENARIOS = [
     ("dm-log-network-cause", scenario_dm_log_names_the_networks_cause, DM_WORLD, (16, "hangup", UP, True)),
     ("dm-log-silent-port", scenario_dm_log_silent_port, dict(DM_WORLD, faults=["dm-silent"]),
      (16, "hangup", UP, True)),
+    ("dm-log-detach-waits-for-registration", scenario_dm_log_detach_waits_for_registration, DETACH_WORLD, None),
+    ("dm-log-mask-file-sent-verbatim", scenario_dm_log_mask_file_sent_verbatim, MASK_WORLD,
+     (5, "user-request", ENDED_BY_REQUEST, False)),
     ("data-limit-66-and-counters-across-a-restart", scenario_data_limit_and_counters_across_a_restart,
      {"modem_settings": "data-limit = 50K\nreconnect = yes"}, None),
     ("lcp-echo-silence-peer-dead-15", scenario_lcp_echo_silence,

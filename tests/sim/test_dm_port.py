@@ -174,6 +174,17 @@ class LogConfig(DmTestCase):
         self.assertEqual(answer, b"\x13\x00", "the first answer is the refusal: the bad frame got none")
         self.assertIn("logging=off", self.ask("dm-state"))
 
+    def test_dm_received_keeps_the_clients_bytes_in_order(self):
+        """What a test of dialupd's mask file reads back: every byte as written, bad frames too."""
+        self.assertEqual(self.ask("dm-received"), "OK -")
+        dm = self.open_dm()
+        bad = bytearray(frame(LTE_MASK))
+        bad[0] ^= 0x01
+        written = bytes(bad) + frame(set_mask(LTE, 0x0E2)) + frame(DISABLE)
+        dm.terminal.send(written)
+        self.assertIsNotNone(dm.read_until(lambda p: p == struct.pack("<BxxxII", 0x73, 0, 0)), "DISABLE answered")
+        self.assertEqual(self.ask("dm-received"), "OK " + written.hex())
+
     def test_no_nas_packet_unless_its_code_is_enabled(self):
         dm = self.open_dm()
         self.assertEqual(self.ask("dm-send esm-deactivate"), "ERROR not logged")
@@ -228,6 +239,30 @@ class Faults(DmTestCase):
         self.assertEqual(log_fields(payload)[1], bytes([1, 9, 5, 0, 0x52, 0x00, 0xCD, 0x24]))
         self.assertTrue(hung_up(modem)[0], "the carrier dropped")
 
+    @unittest.skipUnless(shutil.which("tshark"), "tshark is not installed")
+    def test_carrier_drop_then_an_rrc_release_wireshark_reads(self):
+        """After the ESM deactivation, the RRC connection release: an LTE RRC OTA packet
+        (0xB0C0) of version 20, its 19-byte header read here (PDU number 7: DL-DCCH), the PDU
+        decoded by Wireshark's lte-rrc.dl.dcch dissector, the independent check of the bits
+        dialupd's decoder reads (service/core/lte_rrc.cpp)."""
+        dm, modem = self.dial_with_logging()
+        self.assertEqual(self.ask("fault carrier-drop"), "OK")
+        self.assertIsNotNone(dm.read_until(lambda p: is_log(p, 0xB0E2)), "the ESM deactivation first")
+        body = log_fields(dm.read_until(lambda p: is_log(p, 0xB0C0)))[1]
+        version, _, _, _, _, _, pdu_number, _, length = struct.unpack("<BHBHIHBIH", body[:19])
+        self.assertEqual((version, pdu_number), (20, 7))
+        pdu = body[19:]
+        self.assertEqual(len(pdu), length)
+        with tempfile.NamedTemporaryFile(suffix=".pcap", dir=self.dir, delete=False) as pcap:
+            pcap.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 147))
+            pcap.write(struct.pack("<IIII", 0, 0, len(pdu), len(pdu)) + pdu)
+        user_dlt = 'uat:user_dlts:"User 0 (DLT=147)","lte-rrc.dl.dcch","0","","0",""'
+        decoded = subprocess.run(["tshark", "-r", pcap.name, "-o", user_dlt, "-T", "fields", "-e", "_ws.col.Info",
+                                  "-e", "lte-rrc.releaseCause"], capture_output=True, text=True, timeout=PATIENCE)
+        self.assertEqual(decoded.returncode, 0, decoded.stderr)
+        self.assertEqual(decoded.stdout.splitlines(), ["RRCConnectionRelease [cause=other]\t1"])
+        self.assertTrue(hung_up(modem)[0])
+
     def test_network_detach_sends_emm_detach_7_and_denies_registration(self):
         dm, modem = self.dial_with_logging()
         self.assertEqual(self.ask("fault network-detach"), "OK")
@@ -235,6 +270,22 @@ class Faults(DmTestCase):
         self.assertEqual(log_fields(payload)[1], bytes([1, 9, 5, 0, 0x07, 0x45, 0x02, 0x53, 0x07]))
         self.assertTrue(hung_up(modem)[0])
         self.assertIn("registration=3", self.ask("state"))
+
+    def test_network_detach_deregisters_until_register(self):
+        """The AT port says the module is no longer registered (URC and read) until the network
+        takes it back ("register home"), which its URC says too."""
+        at = self.open(self.at_link)
+        self.assertIn("OK", at.command("AT+CEREG=2"))
+        self.assertIn("+CEREG: 2,1,", at.command("AT+CEREG?"))
+        dm, modem = self.dial_with_logging()
+        self.assertEqual(self.ask("fault network-detach"), "OK")
+        self.assertIn("+CEREG: 3\r\n", at.read_until("+CEREG: 3"))
+        self.assertTrue(hung_up(modem)[0])
+        self.assertIn("+CEREG: 2,3\r\n", at.command("AT+CEREG?"))
+        self.assertEqual(at.read_for(1.0), "", "nothing changes by itself")
+        self.assertIn("+CEREG: 2,3\r\n", at.command("AT+CEREG?"))
+        self.assertEqual(self.ask("register home"), "OK")
+        self.assertIn('+CEREG: 1,"9E7A","1A2D001",7\r\n', at.read_until('+CEREG: 1,"9E7A","1A2D001",7'))
 
     def test_service_reject(self):
         dm, modem = self.dial_with_logging()

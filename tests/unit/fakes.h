@@ -180,6 +180,8 @@ public:
         }
         void sendRaw(std::string_view bytes) override { send(bytes); }
         void hangUp() { observer_.atClosed("the tty hung up"); }
+        // A line the module sends by itself (a URC), now.
+        void unsolicited(const std::string& line) { observer_.atLine(line); }
 
     private:
         FakeAtPort& port_;

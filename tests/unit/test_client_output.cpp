@@ -108,6 +108,12 @@ TEST(Format, TimesFollowTheTimeZone) {
     ::tzset();
 }
 
+TEST(Format, ARedialThatWaitsForAnEventHasNoTime) {
+    // The daemon's kRedialAwaitsEvent: the network must register the module again first.
+    EXPECT_EQ(formatRedial(0, UINT64_MAX), "waits for the network to register the module again");
+    EXPECT_THAT(formatRedial(2, 1'700'000'000'000'000), ::testing::StartsWith("2 at 2023-11-1"));
+}
+
 TEST(Format, Reasons) {
     EXPECT_EQ(formatReason({0, "none", "no call has ended yet"}), "none");
     EXPECT_EQ(formatReason({16, "hangup", "the modem hung up"}), "16 hangup: the modem hung up");

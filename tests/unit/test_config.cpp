@@ -144,7 +144,7 @@ TEST(Config, ErrorsNameFileLineAndProblem) {
     EXPECT_EQ(errorOf("[daemon]\n\nstop-tmeout = 3\n"),
               "test.conf:3: unknown key 'stop-tmeout' in [daemon] (known: pppd, chat, plugin, runtime-dir, "
               "lock-dir, stop-timeout, pppd-debug, udev, state-dir, call-log-size, call-logs-kept, "
-              "diagnostics-timeout, recovery-wait, "
+              "call-logs-max-size, diagnostics-timeout, recovery-wait, "
               "live-status, metrics-dir)");
     EXPECT_THAT(errorOf("[modem m0]\ndevice = /dev/x\nflow = rtscts\n"), HasSubstr("test.conf:3: unknown key 'flow'"));
     EXPECT_THAT(errorOf("[dameon]\n"), HasSubstr("test.conf:1: unknown section [dameon]"));
@@ -356,15 +356,18 @@ TEST(Config, CallLogsAndDiagnostics) {
     EXPECT_EQ(defaults.stateDir, "/var/lib/dialupd");
     EXPECT_EQ(defaults.callLogBytes, 64u * 1024);
     EXPECT_EQ(defaults.keptCallLogs, 10u);
+    EXPECT_EQ(defaults.callLogsMaxBytes, 256u << 20);
     EXPECT_EQ(defaults.diagnosticsTimeout, std::chrono::milliseconds(3000));
     DaemonSettings set = parseConfig(
                              "[daemon]\nstate-dir = /srv/d\ncall-log-size = 8192\ncall-logs-kept = 0\n"
-                             "diagnostics-timeout = 500\n",
+                             "diagnostics-timeout = 500\ncall-logs-max-size = 2Gi\n",
                              "d.conf")
                              .daemon;
     EXPECT_EQ(set.stateDir, "/srv/d");
     EXPECT_EQ(set.callLogBytes, 8192u);
     EXPECT_EQ(set.keptCallLogs, 0u);
+    EXPECT_EQ(set.callLogsMaxBytes, 2ull << 30);
+    EXPECT_THAT(errorOf("[daemon]\ncall-logs-max-size = 100K\n"), HasSubstr("(1Mi to 1Ti)"));
     EXPECT_EQ(set.diagnosticsTimeout, std::chrono::milliseconds(500));
     EXPECT_THAT(errorOf("[daemon]\ncall-log-size = 100\n"), HasSubstr("from 4096 to 16777216"));
     EXPECT_THAT(errorOf("[daemon]\ndiagnostics-timeout = 99999\n"), HasSubstr("from 100 to 30000"));

@@ -149,6 +149,68 @@ TEST_F(FileCallLogStoreTest, ADmLogSitsBesideItsRecordPrivateAndGoesWithIt) {
     EXPECT_FALSE(std::filesystem::exists(state + "/calls/ec25/1000.log"));
 }
 
+TEST_F(FileCallLogStoreTest, TheSizeBoundCountsDmLogsAndTheOldestCallsGoFirst) {
+    const std::string dir = state + "/calls/ec25/";
+    const uint64_t recordBytes = formatCallRecord(record(1000, 16)).size();
+    const std::vector<uint8_t> qmdl(10'000, 0x7e);
+    // Room for two calls with their DM logs, not three; the count (10) never binds here.
+    FileCallLogStore store(state, 10, 1 << 20, 2 * (recordBytes + qmdl.size()) + 100);
+    std::string why;
+    for (uint64_t started : {1000, 2000}) {
+        ASSERT_NE(store.saveDmLog("ec25", started, qmdl, why), "") << why;
+        store.save("ec25", record(started, 16));
+    }
+    EXPECT_TRUE(std::filesystem::exists(dir + "1000.qmdl"));
+    // The third call's DM log comes before its record (the Hangup's snapshot is between them):
+    // already it takes the oldest call over the bound, record and DM log together.
+    ASSERT_NE(store.saveDmLog("ec25", 3000, qmdl, why), "") << why;
+    EXPECT_FALSE(std::filesystem::exists(dir + "1000.qmdl"));
+    EXPECT_FALSE(std::filesystem::exists(dir + "1000.log"));
+    EXPECT_TRUE(std::filesystem::exists(dir + "2000.qmdl"));
+    store.save("ec25", record(3000, 16));
+    EXPECT_TRUE(std::filesystem::exists(dir + "3000.qmdl"));
+    ASSERT_EQ(store.load("ec25", 10).size(), 2u);
+    // Calls without a DM log are small: many fit where the DM logs were.
+    for (uint64_t started = 4000; started < 9000; started += 1000) store.save("ec25", record(started, 16));
+    EXPECT_EQ(store.load("ec25", 10).size(), 6u);  // 3000 to 8000: 2000 went for the bound
+    EXPECT_FALSE(std::filesystem::exists(dir + "2000.qmdl")) << "the oldest DM logs went first";
+    uint64_t total = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) total += entry.file_size();
+    EXPECT_LE(total, 2 * (recordBytes + qmdl.size()) + 100);
+}
+
+TEST_F(FileCallLogStoreTest, TheNewestCallStaysWhateverItsSize) {
+    FileCallLogStore store(state, 10, 1 << 20, 100);
+    std::string why;
+    store.save("ec25", record(1000, 16));
+    ASSERT_NE(store.saveDmLog("ec25", 2000, std::vector<uint8_t>(1000, 0x7e), why), "") << why;
+    store.save("ec25", record(2000, 16));
+    EXPECT_TRUE(std::filesystem::exists(state + "/calls/ec25/2000.qmdl"));
+    ASSERT_EQ(store.load("ec25", 10).size(), 1u);
+    EXPECT_EQ(store.load("ec25", 10)[0].startedAtUsec, 2000u);
+}
+
+TEST_F(FileCallLogStoreTest, ADmLogWithoutItsRecordGoesOnceOlderThanEveryRecord) {
+    FileCallLogStore store(state, 2, 1 << 20);
+    const std::string dir = state + "/calls/ec25/";
+    std::string why;
+    ASSERT_NE(store.saveDmLog("ec25", 1000, std::vector<uint8_t>{0x7e}, why), "");  // its record never comes
+    EXPECT_TRUE(std::filesystem::exists(dir + "1000.qmdl")) << "no record yet: it may still come";
+    store.save("ec25", record(2000, 16));
+    EXPECT_FALSE(std::filesystem::exists(dir + "1000.qmdl")) << "older than every record kept";
+    // A DM log newer than the records waits for its own (a redial's end can come before the
+    // last Hangup's record is written).
+    ASSERT_NE(store.saveDmLog("ec25", 4000, std::vector<uint8_t>{0x7e}, why), "");
+    store.save("ec25", record(3000, 16));
+    EXPECT_TRUE(std::filesystem::exists(dir + "4000.qmdl"));
+    // Files that are not ours are neither counted nor removed.
+    std::ofstream(dir + "notes.qmdl") << "mine";
+    store.save("ec25", record(4000, 16));
+    EXPECT_TRUE(std::filesystem::exists(dir + "notes.qmdl"));
+    EXPECT_TRUE(std::filesystem::exists(dir + "4000.qmdl"));
+    EXPECT_FALSE(std::filesystem::exists(dir + "2000.log")) << "the count bound still holds";
+}
+
 TEST_F(FileCallLogStoreTest, ADmLogIsNotWrittenThroughASymlink) {
     FileCallLogStore store(state, 2, 1 << 20);
     std::filesystem::create_directories(state + "/calls/ec25");
