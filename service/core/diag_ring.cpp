@@ -1,27 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "diag_ring.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "diag_hdlc.h"
 
 namespace dialupd {
 
+namespace {
+
+// A kept frame's payload: its bytes unescaped, without its CRC and 0x7E. The ring framed it
+// itself (push), so neither the escaping nor the CRC needs checking again.
+void unframe(std::span<const uint8_t> framed, std::vector<uint8_t>& payload) {
+    payload.clear();
+    bool escaped = false;
+    for (uint8_t byte : framed.first(framed.size() - 1)) {  // the 0x7E last
+        if (escaped) {
+            payload.push_back(byte ^ kHdlcEscapeXor);
+            escaped = false;
+        } else if (byte == kHdlcEscape) {
+            escaped = true;
+        } else {
+            payload.push_back(byte);
+        }
+    }
+    payload.resize(payload.size() - 2);  // the CRC
+}
+
+}  // namespace
+
 DiagFrameRing::DiagFrameRing(size_t budgetBytes) : budget_(budgetBytes) {}
 
 void DiagFrameRing::push(std::span<const uint8_t> payload, Clock::time_point receivedAt) {
-    size_t encoded = hdlcEncodedSize(payload);
-    if (payload.empty() || payload.size() > UINT32_MAX / 2 || encoded + kPerFrameCost > budget_) {
+    if (payload.empty() || payload.size() > UINT32_MAX / 2) {
+        ++refused_;
+        return;
+    }
+    framing_.clear();
+    hdlcEncodeAppend(payload, framing_);
+    size_t encoded = framing_.size();
+    if (encoded + kPerFrameCost > budget_) {
         ++refused_;
         return;
     }
     while (usedBytes() + encoded + kPerFrameCost > budget_) dropOldest();
-    frames_.push_back(Frame{receivedAt, uint32_t(payload.size()), uint32_t(encoded)});
-    bytes_.insert(bytes_.end(), payload.begin(), payload.end());
+    // qmdlBytes_ + encoded <= budget_ now, so the frame fits behind the others (wrapping).
+    if (!bytes_) bytes_ = std::make_unique_for_overwrite<uint8_t[]>(budget_);
+    size_t tail = (head_ + qmdlBytes_) % budget_;
+    size_t first = std::min(encoded, budget_ - tail);
+    std::memcpy(bytes_.get() + tail, framing_.data(), first);
+    std::memcpy(bytes_.get(), framing_.data() + first, encoded - first);
+    frames_.push_back(Frame{receivedAt, uint32_t(encoded)});
     qmdlBytes_ += encoded;
 }
 
 void DiagFrameRing::dropOldest() {
     const Frame& oldest = frames_.front();
-    bytes_.erase(bytes_.begin(), bytes_.begin() + oldest.size);
+    head_ = (head_ + oldest.encodedSize) % budget_;
     qmdlBytes_ -= oldest.encodedSize;
     frames_.pop_front();
     ++evicted_;
@@ -29,9 +65,16 @@ void DiagFrameRing::dropOldest() {
 
 void DiagFrameRing::clear() {
     frames_.clear();
-    bytes_.clear();
-    bytes_.shrink_to_fit();
+    bytes_.reset();
+    framing_ = {};
+    head_ = 0;
     qmdlBytes_ = 0;
+}
+
+void DiagFrameRing::copyOut(size_t at, size_t size, uint8_t* out) const {
+    size_t first = std::min(size, budget_ - at);
+    std::memcpy(out, bytes_.get() + at, first);
+    std::memcpy(out + first, bytes_.get(), size - first);
 }
 
 std::optional<DiagFrameRing::Clock::time_point> DiagFrameRing::oldest() const {
@@ -51,19 +94,26 @@ DiagFrameRing::Clock::duration DiagFrameRing::span() const {
 
 void DiagFrameRing::forEach(
     const std::function<void(std::span<const uint8_t> payload, Clock::time_point receivedAt)>& each) const {
-    std::vector<uint8_t> payload;
-    auto at = bytes_.begin();
+    std::vector<uint8_t> wrapped, payload;
+    size_t at = head_;
     for (const Frame& frame : frames_) {
-        payload.assign(at, at + frame.size);
-        at += frame.size;
+        std::span<const uint8_t> framed;
+        if (at + frame.encodedSize <= budget_) {
+            framed = {bytes_.get() + at, frame.encodedSize};
+        } else {
+            wrapped.resize(frame.encodedSize);
+            copyOut(at, frame.encodedSize, wrapped.data());
+            framed = wrapped;
+        }
+        unframe(framed, payload);
         each(payload, frame.receivedAt);
+        at = (at + frame.encodedSize) % budget_;
     }
 }
 
 std::vector<uint8_t> DiagFrameRing::toQmdl() const {
-    std::vector<uint8_t> out;
-    out.reserve(qmdlBytes_);
-    forEach([&](std::span<const uint8_t> payload, Clock::time_point) { hdlcEncodeAppend(payload, out); });
+    std::vector<uint8_t> out(qmdlBytes_);
+    if (qmdlBytes_ > 0) copyOut(head_, qmdlBytes_, out.data());
     return out;
 }
 

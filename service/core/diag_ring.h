@@ -4,6 +4,11 @@
 // new one does not fit; a frame is kept whole or not at all, so what is written out never holds
 // a cut frame. Written out as .qmdl: the frames HDLC-framed again (escaped, CRC, 0x7E), the
 // raw form QXDM, QCAT and QLog read and write. Pure: the clock comes in with each frame.
+//
+// A frame is kept framed, as the .qmdl holds it, in one circular buffer of the budget's size
+// (allocated at the first frame, its pages touched as they fill), so the end of a call copies
+// the file out with two memcpy instead of framing up to dm-log-size bytes again while the
+// Hangup waits, and a frame costs one CRC here, not two.
 #pragma once
 
 #include <chrono>
@@ -11,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -56,15 +62,18 @@ public:
 private:
     struct Frame {
         Clock::time_point receivedAt;
-        uint32_t size;         // payload bytes in bytes_
-        uint32_t encodedSize;  // its .qmdl bytes
+        uint32_t encodedSize;  // its .qmdl bytes, which follow the frame before it in bytes_
     };
     void dropOldest();
+    // `size` bytes of the circular buffer from `at`, contiguous in `out`.
+    void copyOut(size_t at, size_t size, uint8_t* out) const;
 
     size_t budget_;
     std::deque<Frame> frames_;
-    std::deque<uint8_t> bytes_;  // the payloads back to back, oldest first
-    size_t qmdlBytes_ = 0;
+    std::unique_ptr<uint8_t[]> bytes_;  // budget_ bytes, circular; null until the first frame
+    size_t head_ = 0;                   // where the oldest frame begins
+    size_t qmdlBytes_ = 0;              // framed bytes in use, from head_ on
+    std::vector<uint8_t> framing_;      // push()'s scratch: the frame being framed
     uint64_t evicted_ = 0;
     uint64_t refused_ = 0;
 };

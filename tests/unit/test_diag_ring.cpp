@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "core/diag_ring.h"
 
+#include <deque>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -105,6 +107,33 @@ TEST(DiagRing, StaysWithinBudgetOverALongStream) {
     EXPECT_EQ(ring.toQmdl().size(), ring.qmdlSize());
     EXPECT_EQ(ring.newest(), kStart + 9999ms);
     EXPECT_EQ(ring.evictedFrames() + ring.frameCount(), 10000u);
+}
+
+// The ring keeps frames framed in a circular buffer: frames that wrap round its end (and bytes
+// that need escaping, which change a frame's framed size) must come back exactly, in order, as
+// a plain list of the newest frames that fit would give them.
+TEST(DiagRing, FramesAcrossTheBuffersEndComeBackWhole) {
+    const size_t budget = 301;  // no multiple of any frame size below: the wrap falls anywhere
+    DiagFrameRing ring(budget);
+    std::deque<Bytes> model;
+    size_t modelUsed = 0;
+    for (int i = 0; i < 2000; ++i) {
+        Bytes payload(size_t(1 + (i * 7) % 40));
+        for (size_t k = 0; k < payload.size(); ++k) payload[k] = uint8_t(i + k * 31);  // 0x7E, 0x7D among them
+        ring.push(payload, kStart + std::chrono::milliseconds(i));
+        while (modelUsed + cost(payload) > budget) {
+            modelUsed -= cost(model.front());
+            model.pop_front();
+        }
+        model.push_back(payload);
+        modelUsed += cost(payload);
+        if (i % 97 == 0 || i > 1990) {
+            ASSERT_EQ(framesOf(ring), std::vector<Bytes>(model.begin(), model.end())) << "after frame " << i;
+            Bytes qmdl;
+            for (const Bytes& frame : model) qmdl = concat({qmdl, hdlcEncode(frame)});
+            ASSERT_EQ(ring.toQmdl(), qmdl) << "after frame " << i;
+        }
+    }
 }
 
 TEST(DiagRing, RefusesEmptyFramesAndOnesLargerThanTheBudget) {
