@@ -173,13 +173,17 @@ void FileCallLogStore::prune(const std::string& modemId, const std::string& dire
     bool over = false;  // once a call goes, every older one goes too
     bool newest = true;
     std::optional<uint64_t> oldestKept;  // the oldest record that stays
+    size_t keptRecords = 0;
     for (const auto& [started, call] : calls) {
         if (!over) {
             records += call.log.has_value();
             total += call.log.value_or(0) + call.qmdl.value_or(0);
             // The newest call stays whatever its size (one DM log is bounded by dm-log-size).
             over = records > keep_ || (!newest && total > maxTotalBytes_);
-            if (!over && call.log) oldestKept = started;
+            if (!over && call.log) {
+                oldestKept = started;
+                ++keptRecords;
+            }
         }
         newest = false;
         if (!over) continue;
@@ -190,10 +194,12 @@ void FileCallLogStore::prune(const std::string& modemId, const std::string& dire
                           total);
         }
     }
-    // DM logs older than every record kept lost theirs (or never had one): they go too. Newer
-    // ones wait for their record (the Hangup's snapshot comes between the two).
+    // DM logs older than every record kept lost theirs (or never had one: saved on request
+    // during a call the daemon did not live to end, the likeliest to be wanted): they go once
+    // `keep` newer calls are kept, as their record would have. Newer ones wait for their record
+    // (the Hangup's snapshot comes between the two).
     for (const auto& [started, call] : calls)
-        if (call.qmdl && !call.log && oldestKept && started < *oldestKept)
+        if (call.qmdl && !call.log && keptRecords >= keep_ && oldestKept && started < *oldestKept)
             ::unlink(fmt::format("{}/{}.qmdl", directory, started).c_str());
 }
 

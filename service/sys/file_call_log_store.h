@@ -7,7 +7,7 @@
 // the text). Besides the count, what one modem's directory holds in all, records and DM logs
 // together, is bounded (`call-logs-max-size`): past it the oldest calls go, with their DM logs,
 // and never the newest. A DM log whose record is not there (written just before it, or the
-// record could not be written) counts too, and goes once it is older than every record kept.
+// record could not be written) counts too, and goes once `keep` newer records are kept.
 #pragma once
 
 #include <cstdint>

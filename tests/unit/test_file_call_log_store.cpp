@@ -191,13 +191,13 @@ TEST_F(FileCallLogStoreTest, TheNewestCallStaysWhateverItsSize) {
 }
 
 TEST_F(FileCallLogStoreTest, ADmLogWithoutItsRecordGoesOnceOlderThanEveryRecord) {
-    FileCallLogStore store(state, 2, 1 << 20);
+    FileCallLogStore store(state, 1, 1 << 20);  // one record kept: the first one makes the count
     const std::string dir = state + "/calls/ec25/";
     std::string why;
     ASSERT_NE(store.saveDmLog("ec25", 1000, std::vector<uint8_t>{0x7e}, why), "");  // its record never comes
     EXPECT_TRUE(std::filesystem::exists(dir + "1000.qmdl")) << "no record yet: it may still come";
     store.save("ec25", record(2000, 16));
-    EXPECT_FALSE(std::filesystem::exists(dir + "1000.qmdl")) << "older than every record kept";
+    EXPECT_FALSE(std::filesystem::exists(dir + "1000.qmdl")) << "older than every record kept, and keep reached";
     // A DM log newer than the records waits for its own (a redial's end can come before the
     // last Hangup's record is written).
     ASSERT_NE(store.saveDmLog("ec25", 4000, std::vector<uint8_t>{0x7e}, why), "");
