@@ -8,28 +8,6 @@
 
 namespace dialupd {
 
-namespace {
-
-// A kept frame's payload: its bytes unescaped, without its CRC and 0x7E. The ring framed it
-// itself (push), so neither the escaping nor the CRC needs checking again.
-void unframe(std::span<const uint8_t> framed, std::vector<uint8_t>& payload) {
-    payload.clear();
-    bool escaped = false;
-    for (uint8_t byte : framed.first(framed.size() - 1)) {  // the 0x7E last
-        if (escaped) {
-            payload.push_back(byte ^ kHdlcEscapeXor);
-            escaped = false;
-        } else if (byte == kHdlcEscape) {
-            escaped = true;
-        } else {
-            payload.push_back(byte);
-        }
-    }
-    payload.resize(payload.size() - 2);  // the CRC
-}
-
-}  // namespace
-
 DiagFrameRing::DiagFrameRing(size_t budgetBytes) : budget_(budgetBytes) {}
 
 void DiagFrameRing::push(std::span<const uint8_t> payload, Clock::time_point receivedAt) {
@@ -105,8 +83,8 @@ void DiagFrameRing::forEach(
             copyOut(at, frame.encodedSize, wrapped.data());
             framed = wrapped;
         }
-        unframe(framed, payload);
-        each(payload, frame.receivedAt);
+        // The ring framed it itself (push): it always decodes.
+        if (hdlcDecode(framed, payload)) each(payload, frame.receivedAt);
         at = (at + frame.encodedSize) % budget_;
     }
 }
